@@ -1,0 +1,4 @@
+pub mod demo;
+pub mod profile;
+pub mod progress;
+pub mod store;

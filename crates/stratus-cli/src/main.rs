@@ -1,0 +1,79 @@
+//! `stratus`: the command line of Stratus, for admins and scripts. Every
+//! command works on the active profile unless `--profile` names another.
+
+mod commands;
+mod context;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use commands::{demo::DemoCommand, profile::ProfileCommand, store::StoreCommand};
+use context::Context;
+
+#[derive(Parser)]
+#[command(
+    name = "stratus",
+    version,
+    about = "Admin console for a serverless media, messaging and analytics stack"
+)]
+struct Cli {
+    /// App data directory (default: the desktop app's, or $STRATUS_DATA_DIR).
+    #[arg(long, global = true, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+
+    /// Use this profile instead of the active one.
+    #[arg(long, global = true, value_name = "NAME")]
+    profile: Option<String>,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Demo data of the offline `demo` profile.
+    #[command(subcommand)]
+    Demo(DemoCommand),
+    /// Cloud profiles: list, add, switch, test.
+    #[command(subcommand)]
+    Profile(ProfileCommand),
+    /// Objects in the profile's buckets.
+    #[command(subcommand)]
+    Store(StoreCommand),
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("STRATUS_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let ctx = match Context::new(cli.data_dir, cli.profile) {
+        Ok(ctx) => ctx,
+        Err(e) => return report(&e),
+    };
+    let result = match cli.command {
+        Command::Demo(cmd) => commands::demo::run(&ctx, cmd).await,
+        Command::Profile(cmd) => commands::profile::run(&ctx, cmd).await,
+        Command::Store(cmd) => commands::store::run(&ctx, cmd).await,
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => report(&e),
+    }
+}
+
+/// Prints an error as `error[code]: message` and fails.
+fn report(e: &anyhow::Error) -> ExitCode {
+    match e.downcast_ref::<stratus_core::Error>() {
+        Some(core) => eprintln!("error[{}]: {core}", core.code()),
+        None => eprintln!("error: {e:#}"),
+    }
+    ExitCode::FAILURE
+}

@@ -1,0 +1,156 @@
+//! The per-profile SQLite database: WAL, versioned migrations, and blocking
+//! work kept off the async runtime's workers.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rusqlite::Connection;
+use rusqlite_migration::{Migrations, M};
+
+use crate::{Error, Result};
+
+/// Schema migrations, oldest first. Append only: a released migration is never edited.
+fn migrations() -> Migrations<'static> {
+    Migrations::new(vec![M::up(include_str!("../migrations/0001_core.sql"))])
+}
+
+/// A handle to one profile's database. Cheap to clone.
+///
+/// One connection behind a mutex: SQLite serialises writers anyway, and the
+/// desktop app's load is one user. Heavy readers can open their own
+/// connections with [`Db::open_reader`].
+#[derive(Clone)]
+pub struct Db {
+    conn: Arc<Mutex<Connection>>,
+    path: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Db").field("path", &self.path).finish()
+    }
+}
+
+impl Db {
+    /// Opens (creating if needed) and migrates the database at `path`.
+    pub fn open(path: &Path) -> Result<Db> {
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| Error::io(format!("cannot create {}", parent.display()), e))?;
+        }
+        let mut conn = Connection::open(path)?;
+        configure(&conn)?;
+        migrations()
+            .to_latest(&mut conn)
+            .map_err(|e| Error::Migration(format!("{}: {e}", path.display())))?;
+        Ok(Db {
+            conn: Arc::new(Mutex::new(conn)),
+            path: Some(path.to_path_buf()),
+        })
+    }
+
+    /// A private in-memory database, migrated; for tests.
+    pub fn open_in_memory() -> Result<Db> {
+        let mut conn = Connection::open_in_memory()?;
+        migrations()
+            .to_latest(&mut conn)
+            .map_err(|e| Error::Migration(e.to_string()))?;
+        Ok(Db {
+            conn: Arc::new(Mutex::new(conn)),
+            path: None,
+        })
+    }
+
+    /// A separate read connection to the same file (for long queries that
+    /// must not hold the writer).
+    pub fn open_reader(&self) -> Result<Connection> {
+        let path = self
+            .path
+            .as_ref()
+            .ok_or_else(|| Error::Internal("an in-memory database has no readers".into()))?;
+        let conn = Connection::open(path)?;
+        configure(&conn)?;
+        Ok(conn)
+    }
+
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// Runs `work` with the connection on the blocking thread pool.
+    pub async fn call<T, F>(&self, work: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T> + Send + 'static,
+    {
+        let conn = Arc::clone(&self.conn);
+        tokio::task::spawn_blocking(move || {
+            let mut guard = conn
+                .lock()
+                .map_err(|_| Error::Internal("database lock poisoned".into()))?;
+            work(&mut guard)
+        })
+        .await
+        .map_err(|e| Error::Internal(format!("database worker failed: {e}")))?
+    }
+
+    /// Runs `work` on the current thread. Only for callers that are already
+    /// off the async workers (CLI setup, blocking tasks, tests).
+    pub fn call_blocking<T>(&self, work: impl FnOnce(&mut Connection) -> Result<T>) -> Result<T> {
+        let mut guard = self
+            .conn
+            .lock()
+            .map_err(|_| Error::Internal("database lock poisoned".into()))?;
+        work(&mut guard)
+    }
+}
+
+fn configure(conn: &Connection) -> Result<()> {
+    conn.busy_timeout(Duration::from_secs(5))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_are_valid() {
+        assert!(migrations().validate().is_ok());
+    }
+
+    #[tokio::test]
+    async fn opens_in_wal_mode_and_reopens_without_redoing_migrations() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("nested/stratus.sqlite");
+        let db = Db::open(&path).unwrap();
+        let mode: String = db
+            .call(|c| Ok(c.query_row("PRAGMA journal_mode", [], |r| r.get(0))?))
+            .await
+            .unwrap();
+        assert_eq!(mode, "wal");
+        db.call(|c| {
+            c.execute(
+                "INSERT INTO demo_seed (step, applied_at) VALUES ('x', 1)",
+                [],
+            )?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+        drop(db);
+        let again = Db::open(&path).unwrap();
+        let count: i64 = again
+            .call(|c| Ok(c.query_row("SELECT count(*) FROM demo_seed", [], |r| r.get(0))?))
+            .await
+            .unwrap();
+        assert_eq!(
+            count, 1,
+            "reopening must keep data and not re-run migrations"
+        );
+    }
+}

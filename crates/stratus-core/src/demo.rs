@@ -1,0 +1,231 @@
+//! Demo mode: the built-in offline profile, seeded with data so that every
+//! screen has something real to show without an AWS account.
+//!
+//! Seeding is a list of named steps; each runs once per demo database (the
+//! `demo_seed` table remembers it), so seeding is idempotent and each
+//! capability adds its own steps.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use bytes::Bytes;
+use rusqlite::params;
+
+use crate::clock::now_millis;
+use crate::home::AppHome;
+use crate::jobs::{CancellationToken, Progress};
+use crate::profile::{Profile, DEMO};
+use crate::stack::Stack;
+use crate::store::PutOptions;
+use crate::{Error, Result};
+
+type StepFuture<'a> = Pin<Box<dyn Future<Output = Result<()>> + Send + 'a>>;
+
+/// One seeding step: a stable name and the work.
+pub struct SeedStep {
+    pub name: &'static str,
+    pub run: for<'a> fn(&'a Stack) -> StepFuture<'a>,
+}
+
+/// The steps in the order they run. Capabilities append theirs.
+pub fn steps() -> Vec<SeedStep> {
+    vec![SeedStep {
+        name: "core.welcome.v1",
+        run: |stack| Box::pin(seed_welcome(stack)),
+    }]
+}
+
+/// What a seed run did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeedReport {
+    pub applied: Vec<&'static str>,
+    pub already_applied: Vec<&'static str>,
+}
+
+/// Runs every step not yet applied to this demo stack.
+pub async fn seed(
+    stack: &Stack,
+    progress: impl Fn(Progress),
+    cancel: &CancellationToken,
+) -> Result<SeedReport> {
+    if !stack.profile.is_demo() {
+        return Err(Error::InvalidProfile(format!(
+            "demo data can only be seeded into the demo profile, not `{}`",
+            stack.profile.name
+        )));
+    }
+    let steps = steps();
+    let total = steps.len() as u64;
+    let mut report = SeedReport {
+        applied: Vec::new(),
+        already_applied: Vec::new(),
+    };
+    for (i, step) in steps.iter().enumerate() {
+        if cancel.is_cancelled() {
+            return Err(Error::Cancelled);
+        }
+        progress(Progress::new(
+            i as u64,
+            Some(total),
+            format!("seeding {}", step.name),
+        ));
+        let name = step.name;
+        let done: bool = stack
+            .db
+            .call(move |c| {
+                Ok(c.query_row(
+                    "SELECT EXISTS(SELECT 1 FROM demo_seed WHERE step = ?1)",
+                    [name],
+                    |r| r.get(0),
+                )?)
+            })
+            .await?;
+        if done {
+            report.already_applied.push(name);
+            continue;
+        }
+        (step.run)(stack).await?;
+        stack
+            .db
+            .call(move |c| {
+                c.execute(
+                    "INSERT OR IGNORE INTO demo_seed (step, applied_at) VALUES (?1, ?2)",
+                    params![name, now_millis()],
+                )?;
+                Ok(())
+            })
+            .await?;
+        report.applied.push(name);
+    }
+    progress(Progress::new(total, Some(total), "demo data ready"));
+    Ok(report)
+}
+
+/// Opens the demo profile, seeding it if this is the first start.
+pub async fn open_seeded(home: &AppHome) -> Result<Stack> {
+    let stack = Stack::open(home, Profile::demo()).await?;
+    seed(&stack, |_| {}, &CancellationToken::new()).await?;
+    Ok(stack)
+}
+
+/// Removes all demo data (database and local buckets). Open handles to the
+/// old database keep working on the unlinked file until dropped; callers
+/// reopen the demo stack afterwards.
+pub async fn wipe(home: &AppHome) -> Result<()> {
+    let dir = home.profile_dir(DEMO);
+    let trash = home
+        .trash_dir()
+        .join(format!("demo-{}", uuid::Uuid::now_v7()));
+    tokio::task::spawn_blocking(move || -> Result<()> {
+        if !dir.exists() {
+            return Ok(());
+        }
+        if let Some(parent) = trash.parent() {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| Error::io("cannot create the trash folder", e))?;
+        }
+        // Rename first (atomic): a crash mid-delete never leaves a half-demo.
+        std::fs::rename(&dir, &trash)
+            .map_err(|e| Error::io(format!("cannot move {} aside", dir.display()), e))?;
+        std::fs::remove_dir_all(&trash)
+            .map_err(|e| Error::io(format!("cannot delete {}", trash.display()), e))?;
+        Ok(())
+    })
+    .await
+    .map_err(|e| Error::Internal(format!("wipe failed: {e}")))?
+}
+
+async fn seed_welcome(stack: &Stack) -> Result<()> {
+    let text_plain = PutOptions {
+        content_type: Some("text/plain; charset=utf-8".into()),
+        ..PutOptions::default()
+    };
+    stack
+        .media
+        .put(
+            "README.txt",
+            Bytes::from_static(include_bytes!("../demo/media-README.txt")),
+            text_plain.clone(),
+        )
+        .await?;
+    stack
+        .events
+        .put(
+            "README.txt",
+            Bytes::from_static(include_bytes!("../demo/events-README.txt")),
+            text_plain,
+        )
+        .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::ListRequest;
+
+    #[tokio::test]
+    async fn seeding_twice_applies_each_step_once_and_reset_starts_over() {
+        let dir = tempfile::tempdir().unwrap();
+        let home = AppHome::new(dir.path());
+        let stack = Stack::open(&home, Profile::demo()).await.unwrap();
+        let first = seed(&stack, |_| {}, &CancellationToken::new())
+            .await
+            .unwrap();
+        assert_eq!(first.applied, vec!["core.welcome.v1"]);
+        let second = seed(&stack, |_| {}, &CancellationToken::new())
+            .await
+            .unwrap();
+        assert!(second.applied.is_empty());
+        assert_eq!(second.already_applied, vec!["core.welcome.v1"]);
+        let listed = stack.media.list(ListRequest::prefix("")).await.unwrap();
+        assert_eq!(
+            listed.objects.len(),
+            1,
+            "seeding twice must not duplicate objects"
+        );
+
+        stack
+            .media
+            .put("mine.txt", Bytes::from_static(b"x"), PutOptions::default())
+            .await
+            .unwrap();
+        wipe(&home).await.unwrap();
+        let fresh = open_seeded(&home).await.unwrap();
+        let keys: Vec<_> = fresh
+            .media
+            .list(ListRequest::prefix(""))
+            .await
+            .unwrap()
+            .objects
+            .into_iter()
+            .map(|o| o.key)
+            .collect();
+        assert_eq!(
+            keys,
+            vec!["README.txt"],
+            "reset removes what the user added and reseeds"
+        );
+    }
+
+    #[tokio::test]
+    async fn refuses_to_seed_a_cloud_profile() {
+        let dir = tempfile::tempdir().unwrap();
+        let home = AppHome::new(dir.path());
+        let mut stack = Stack::open(&home, Profile::demo()).await.unwrap();
+        stack.profile.name = "prod".into();
+        stack.profile.kind = crate::profile::ProfileKind::Cloud(crate::profile::CloudSettings {
+            aws_profile: None,
+            region: "us-east-1".into(),
+            endpoint_url: None,
+            force_path_style: false,
+            media_bucket: "m-bucket".into(),
+            events_bucket: "e-bucket".into(),
+            topic_arn: None,
+        });
+        let err = seed(&stack, |_| {}, &CancellationToken::new())
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), "invalid_profile");
+    }
+}

@@ -1,0 +1,17 @@
+//! Stratus core: the ports and plumbing every capability builds on.
+//!
+//! Nothing in this crate knows about Tauri or the UI; the desktop shell and
+//! the CLI are thin adapters over it.
+
+pub mod clock;
+pub mod cloud;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod home;
+pub mod jobs;
+pub mod profile;
+pub mod stack;
+pub mod store;
+
+pub use error::{Error, Result};

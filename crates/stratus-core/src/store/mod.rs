@@ -1,0 +1,80 @@
+//! The `ObjectStore` port: what Stratus needs from S3, and two implementations
+//! of it — [`S3Store`] on aws-sdk-s3 and [`LocalStore`] on a local directory.
+//!
+//! Both pass the same contract suite (`tests/store_contract.rs`), so a
+//! capability written against the trait behaves the same in demo mode and in
+//! the cloud.
+
+mod error;
+mod key;
+mod local;
+mod s3;
+mod types;
+
+use std::pin::Pin;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use tokio::io::{AsyncRead, AsyncReadExt};
+
+pub use error::StoreError;
+pub use key::validate_key;
+pub use local::LocalStore;
+pub(crate) use s3::error_chain as error_chain_of;
+pub use s3::S3Store;
+pub use types::{ByteRange, ListPage, ListRequest, ObjectMeta, PutOptions};
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// A streamed object body.
+pub type ObjectReader = Pin<Box<dyn AsyncRead + Send>>;
+
+/// An object being read: its metadata and a stream of its bytes.
+pub struct GetObject {
+    pub meta: ObjectMeta,
+    pub body: ObjectReader,
+}
+
+impl GetObject {
+    /// Reads the whole body into memory. For objects a caller knows are small.
+    pub async fn bytes(mut self) -> StoreResult<Bytes> {
+        let mut buf = Vec::with_capacity(usize::try_from(self.meta.size).unwrap_or(0));
+        self.body
+            .read_to_end(&mut buf)
+            .await
+            .map_err(|e| StoreError::Io {
+                key: self.meta.key.clone(),
+                message: e.to_string(),
+            })?;
+        Ok(Bytes::from(buf))
+    }
+}
+
+/// One bucket of objects. Keys are `/`-separated; listing is lexicographic by
+/// UTF-8 bytes, as in S3.
+#[async_trait]
+pub trait ObjectStore: Send + Sync {
+    /// A short human description: `s3://bucket` or the local directory.
+    fn location(&self) -> String;
+
+    /// Streams an object, or the given byte range of it.
+    async fn get(&self, key: &str, range: Option<ByteRange>) -> StoreResult<GetObject>;
+
+    /// Stores an object. With `options.if_none_match`, fails with
+    /// [`StoreError::AlreadyExists`] instead of replacing an existing key.
+    async fn put(&self, key: &str, body: Bytes, options: PutOptions) -> StoreResult<ObjectMeta>;
+
+    /// Metadata of an object, `None` if it does not exist.
+    async fn head(&self, key: &str) -> StoreResult<Option<ObjectMeta>>;
+
+    /// One page of keys under a prefix, after `start_after`.
+    async fn list(&self, request: ListRequest) -> StoreResult<ListPage>;
+
+    /// Deletes an object; deleting a missing key is not an error (as in S3).
+    async fn delete(&self, key: &str) -> StoreResult<()>;
+
+    /// Whole object in memory; a convenience over [`ObjectStore::get`].
+    async fn get_bytes(&self, key: &str) -> StoreResult<Bytes> {
+        self.get(key, None).await?.bytes().await
+    }
+}

@@ -1,0 +1,308 @@
+//! `S3Store`: a bucket on AWS S3 or any S3-compatible server.
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::Client;
+use bytes::Bytes;
+
+use super::{
+    ByteRange, GetObject, ListPage, ListRequest, ObjectMeta, ObjectStore, PutOptions, StoreError,
+    StoreResult,
+};
+
+/// One S3 bucket through aws-sdk-s3.
+#[derive(Debug, Clone)]
+pub struct S3Store {
+    client: Client,
+    bucket: String,
+    endpoint: String,
+}
+
+impl S3Store {
+    /// `endpoint` is only used in messages ("cannot reach …").
+    pub fn new(client: Client, bucket: impl Into<String>, endpoint: impl Into<String>) -> Self {
+        S3Store {
+            client,
+            bucket: bucket.into(),
+            endpoint: endpoint.into(),
+        }
+    }
+
+    pub fn bucket(&self) -> &str {
+        &self.bucket
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    fn target(&self, key: &str) -> String {
+        if key.is_empty() {
+            format!("s3://{}", self.bucket)
+        } else {
+            format!("s3://{}/{}", self.bucket, key)
+        }
+    }
+
+    fn map_err<E>(
+        &self,
+        key: &str,
+        err: SdkError<E, aws_sdk_s3::config::http::HttpResponse>,
+    ) -> StoreError
+    where
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    {
+        classify_sdk_error(err, &self.bucket, key, &self.target(key), &self.endpoint)
+    }
+}
+
+/// Turns an SDK error into a [`StoreError`] a person can act on.
+pub(crate) fn classify_sdk_error<E, R>(
+    err: SdkError<E, R>,
+    bucket: &str,
+    key: &str,
+    target: &str,
+    endpoint: &str,
+) -> StoreError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug,
+{
+    let chain = error_chain(&err);
+    match &err {
+        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => {
+            if chain.contains("credentials") || chain.contains("Credentials") {
+                StoreError::NoCredentials { message: chain }
+            } else {
+                StoreError::Unreachable {
+                    endpoint: endpoint.to_string(),
+                    message: chain,
+                }
+            }
+        }
+        SdkError::ServiceError(service) => {
+            let e = service.err();
+            let code = e.code().unwrap_or("Unknown").to_string();
+            let message = e.message().unwrap_or("").to_string();
+            match code.as_str() {
+                "NoSuchBucket" => StoreError::NoSuchBucket {
+                    bucket: bucket.to_string(),
+                },
+                "NoSuchKey" | "NotFound" => StoreError::NotFound {
+                    key: key.to_string(),
+                },
+                "AccessDenied" | "InvalidAccessKeyId" | "SignatureDoesNotMatch" | "Forbidden" => {
+                    StoreError::AccessDenied {
+                        target: target.to_string(),
+                    }
+                }
+                "PreconditionFailed" => StoreError::AlreadyExists {
+                    key: key.to_string(),
+                },
+                "InvalidRange" => StoreError::InvalidRange {
+                    key: key.to_string(),
+                },
+                _ => StoreError::Service {
+                    target: target.to_string(),
+                    code,
+                    message,
+                },
+            }
+        }
+        _ if chain.contains("credentials") => StoreError::NoCredentials { message: chain },
+        _ => StoreError::Service {
+            target: target.to_string(),
+            code: "Unknown".to_string(),
+            message: chain,
+        },
+    }
+}
+
+/// The error and its sources on one line: the SDK's top-level text alone
+/// ("dispatch failure") does not say what to fix.
+pub(crate) fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut parts = vec![err.to_string()];
+    let mut source = err.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if parts.last() != Some(&text) {
+            parts.push(text);
+        }
+        source = s.source();
+    }
+    parts.join(": ")
+}
+
+fn strip_quotes(etag: &str) -> String {
+    etag.trim_matches('"').to_string()
+}
+
+fn to_millis(t: Option<&aws_sdk_s3::primitives::DateTime>) -> Option<i64> {
+    t.and_then(|t| t.to_millis().ok())
+}
+
+#[async_trait]
+impl ObjectStore for S3Store {
+    fn location(&self) -> String {
+        format!("s3://{}", self.bucket)
+    }
+
+    async fn get(&self, key: &str, range: Option<ByteRange>) -> StoreResult<GetObject> {
+        let out = self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .set_range(range.map(ByteRange::to_header))
+            .send()
+            .await
+            .map_err(|e| self.map_err(key, e))?;
+        let meta = ObjectMeta {
+            key: key.to_string(),
+            size: out
+                .content_length()
+                .and_then(|n| u64::try_from(n).ok())
+                .unwrap_or(0),
+            etag: out.e_tag().map(strip_quotes),
+            last_modified: to_millis(out.last_modified()),
+            content_type: out.content_type().map(str::to_string),
+            cache_control: out.cache_control().map(str::to_string),
+            metadata: out
+                .metadata()
+                .map(|m| {
+                    m.iter()
+                        .map(|(k, v)| (k.to_ascii_lowercase(), v.clone()))
+                        .collect()
+                })
+                .unwrap_or_default(),
+        };
+        Ok(GetObject {
+            meta,
+            body: Box::pin(out.body.into_async_read()),
+        })
+    }
+
+    async fn put(&self, key: &str, body: Bytes, options: PutOptions) -> StoreResult<ObjectMeta> {
+        let size = body.len() as u64;
+        let metadata: HashMap<String, String> = options
+            .metadata
+            .iter()
+            .map(|(k, v)| (k.to_ascii_lowercase(), v.clone()))
+            .collect();
+        let mut request = self
+            .client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .body(ByteStream::from(body))
+            .set_content_type(options.content_type.clone())
+            .set_cache_control(options.cache_control.clone())
+            .set_metadata((!metadata.is_empty()).then(|| metadata.clone()));
+        if options.if_none_match {
+            request = request.if_none_match("*");
+        }
+        let out = request.send().await.map_err(|e| self.map_err(key, e))?;
+        Ok(ObjectMeta {
+            key: key.to_string(),
+            size,
+            etag: out.e_tag().map(strip_quotes),
+            last_modified: Some(crate::clock::now_millis()),
+            content_type: options.content_type,
+            cache_control: options.cache_control,
+            metadata: metadata.into_iter().collect(),
+        })
+    }
+
+    async fn head(&self, key: &str) -> StoreResult<Option<ObjectMeta>> {
+        let result = self
+            .client
+            .head_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await;
+        let out = match result {
+            Ok(out) => out,
+            Err(SdkError::ServiceError(e)) if e.raw().status().as_u16() == 404 => return Ok(None),
+            Err(e) => return Err(self.map_err(key, e)),
+        };
+        Ok(Some(ObjectMeta {
+            key: key.to_string(),
+            size: out
+                .content_length()
+                .and_then(|n| u64::try_from(n).ok())
+                .unwrap_or(0),
+            etag: out.e_tag().map(strip_quotes),
+            last_modified: to_millis(out.last_modified()),
+            content_type: out.content_type().map(str::to_string),
+            cache_control: out.cache_control().map(str::to_string),
+            metadata: out
+                .metadata()
+                .map(|m| {
+                    m.iter()
+                        .map(|(k, v)| (k.to_ascii_lowercase(), v.clone()))
+                        .collect()
+                })
+                .unwrap_or_default(),
+        }))
+    }
+
+    async fn list(&self, request: ListRequest) -> StoreResult<ListPage> {
+        let out = self
+            .client
+            .list_objects_v2()
+            .bucket(&self.bucket)
+            .prefix(&request.prefix)
+            .set_start_after(request.start_after.clone())
+            .set_continuation_token(request.continuation.clone())
+            .set_delimiter(request.delimiter.map(String::from))
+            .max_keys(i32::try_from(request.limit).unwrap_or(1000))
+            .send()
+            .await
+            .map_err(|e| self.map_err(&request.prefix, e))?;
+        let objects = out
+            .contents()
+            .iter()
+            .filter_map(|o| {
+                Some(ObjectMeta {
+                    key: o.key()?.to_string(),
+                    size: o.size().and_then(|n| u64::try_from(n).ok()).unwrap_or(0),
+                    etag: o.e_tag().map(strip_quotes),
+                    last_modified: to_millis(o.last_modified()),
+                    content_type: None,
+                    cache_control: None,
+                    metadata: Default::default(),
+                })
+            })
+            .collect();
+        let common_prefixes = out
+            .common_prefixes()
+            .iter()
+            .filter_map(|p| p.prefix().map(str::to_string))
+            .collect();
+        let next_continuation = if out.is_truncated().unwrap_or(false) {
+            out.next_continuation_token().map(str::to_string)
+        } else {
+            None
+        };
+        Ok(ListPage {
+            objects,
+            common_prefixes,
+            next_continuation,
+        })
+    }
+
+    async fn delete(&self, key: &str) -> StoreResult<()> {
+        self.client
+            .delete_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+            .map_err(|e| self.map_err(key, e))?;
+        Ok(())
+    }
+}

@@ -1,0 +1,22 @@
+fn main() {
+    // App commands sit under the ACL: each gets an `allow-<name>` permission,
+    // and capabilities/default.json grants exactly these to the main window.
+    tauri_build::try_build(tauri_build::Attributes::new().app_manifest(
+        tauri_build::AppManifest::new().commands(&[
+            "app_info",
+            "profiles_list",
+            "profile_save",
+            "profile_delete",
+            "profile_use",
+            "profile_test",
+            "profile_test_draft",
+            "profile_status",
+            "jobs_list",
+            "jobs_watch",
+            "job_cancel",
+            "demo_reset",
+            "store_list",
+        ]),
+    ))
+    .expect("tauri-build failed");
+}

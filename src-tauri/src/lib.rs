@@ -1,0 +1,74 @@
+//! The desktop shell: resolves paths, opens the active profile, and exposes
+//! thin commands over the core crates. Only this crate knows Tauri.
+
+mod commands;
+mod error;
+mod progress;
+mod state;
+mod views;
+
+use std::sync::Arc;
+
+use stratus_core::home::AppHome;
+use tauri::Manager;
+
+pub use error::AppError;
+use state::AppState;
+
+pub fn run() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("STRATUS_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+
+    let result = tauri::Builder::default()
+        .setup(|app| {
+            // Resolved once, here: `--data-dir` (the end-to-end suite gives each
+            // journey a fresh one), `STRATUS_DATA_DIR`, or the platform's app data dir.
+            let home = match data_dir_arg() {
+                Some(dir) => AppHome::new(dir),
+                None => AppHome::from_env_or(app.path().app_data_dir().ok())
+                    .ok_or("no app data directory: set STRATUS_DATA_DIR")?,
+            };
+            tracing::info!("data directory: {}", home.root().display());
+            let state = tauri::async_runtime::block_on(AppState::open(home))?;
+            app.manage(Arc::new(state));
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::app::app_info,
+            commands::profiles::profiles_list,
+            commands::profiles::profile_save,
+            commands::profiles::profile_delete,
+            commands::profiles::profile_use,
+            commands::profiles::profile_test,
+            commands::profiles::profile_test_draft,
+            commands::profiles::profile_status,
+            commands::jobs::jobs_list,
+            commands::jobs::jobs_watch,
+            commands::jobs::job_cancel,
+            commands::demo::demo_reset,
+            commands::store::store_list,
+        ])
+        .run(tauri::generate_context!());
+    if let Err(e) = result {
+        eprintln!("Stratus could not start: {e}");
+        std::process::exit(1);
+    }
+}
+
+/// `--data-dir DIR` or `--data-dir=DIR` on the command line.
+fn data_dir_arg() -> Option<std::path::PathBuf> {
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        if arg == "--data-dir" {
+            return args.next().map(Into::into);
+        }
+        if let Some(dir) = arg.strip_prefix("--data-dir=") {
+            return Some(dir.into());
+        }
+    }
+    None
+}

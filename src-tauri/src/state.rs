@@ -1,0 +1,100 @@
+//! What the shell holds: the app home, the job registry, and the opened
+//! active profile, which can be switched while the app runs.
+
+use std::sync::Arc;
+
+use stratus_core::demo;
+use stratus_core::home::AppHome;
+use stratus_core::jobs::{JobContext, JobRegistry, Progress};
+use stratus_core::profile::{Profile, ProfileBook};
+use stratus_core::stack::Stack;
+use stratus_core::{Error, Result};
+use tokio::sync::{Mutex, RwLock};
+
+pub struct AppState {
+    pub home: AppHome,
+    pub jobs: JobRegistry,
+    stack: RwLock<Arc<Stack>>,
+    /// Serialises changes to the profiles file.
+    book_lock: Mutex<()>,
+}
+
+impl AppState {
+    /// Opens the active profile. The demo profile is seeded on first start;
+    /// a profile that cannot be opened falls back to demo so the app starts.
+    pub async fn open(home: AppHome) -> Result<AppState> {
+        let jobs = JobRegistry::new();
+        let active = ProfileBook::load(&home)
+            .map(|b| b.active())
+            .unwrap_or_else(|e| {
+                tracing::warn!("profiles unreadable, starting in demo mode: {e}");
+                Profile::demo()
+            });
+        let stack = match open_stack(&home, active).await {
+            Ok(stack) => stack,
+            Err(e) => {
+                tracing::warn!("active profile could not be opened, starting in demo mode: {e}");
+                open_stack(&home, Profile::demo()).await?
+            }
+        };
+        jobs.mark_interrupted(&stack.db).await?;
+        Ok(AppState {
+            home,
+            jobs,
+            stack: RwLock::new(Arc::new(stack)),
+            book_lock: Mutex::new(()),
+        })
+    }
+
+    pub async fn stack(&self) -> Arc<Stack> {
+        Arc::clone(&*self.stack.read().await)
+    }
+
+    pub fn book(&self) -> Result<ProfileBook> {
+        ProfileBook::load(&self.home)
+    }
+
+    /// Changes the profiles file under a lock; `change` gets the fresh book.
+    pub async fn edit_book<T>(
+        &self,
+        change: impl FnOnce(&mut ProfileBook) -> Result<T>,
+    ) -> Result<T> {
+        let _guard = self.book_lock.lock().await;
+        let mut book = self.book()?;
+        change(&mut book)
+    }
+
+    /// Opens `profile` and makes it the one the app works on.
+    pub async fn switch_to(&self, profile: Profile) -> Result<Arc<Stack>> {
+        let stack = Arc::new(open_stack(&self.home, profile).await?);
+        self.jobs.mark_interrupted(&stack.db).await?;
+        *self.stack.write().await = Arc::clone(&stack);
+        Ok(stack)
+    }
+
+    /// Deletes and reseeds demo data; if demo is active, the app moves to the new data.
+    pub async fn reset_demo(&self, ctx: JobContext) -> Result<String> {
+        ctx.report(Progress::new(0, None, "deleting demo data"));
+        demo::wipe(&self.home).await?;
+        if ctx.cancel_token().is_cancelled() {
+            return Err(Error::Cancelled);
+        }
+        let fresh = Stack::open(&self.home, Profile::demo()).await?;
+        let report = demo::seed(&fresh, ctx.reporter(), ctx.cancel_token()).await?;
+        if self.stack().await.profile.is_demo() {
+            *self.stack.write().await = Arc::new(fresh);
+        }
+        Ok(format!(
+            "demo data reset ({} seed steps)",
+            report.applied.len()
+        ))
+    }
+}
+
+async fn open_stack(home: &AppHome, profile: Profile) -> Result<Stack> {
+    if profile.is_demo() {
+        demo::open_seeded(home).await
+    } else {
+        Stack::open(home, profile).await
+    }
+}

@@ -1,0 +1,312 @@
+//! The shapes the UI sees. Generated into TypeScript by ts-rs (`cargo test`
+//! writes `ui/src/lib/backend/bindings/`); the core's types stay free of
+//! serialization for the UI.
+
+use serde::{Deserialize, Serialize};
+use stratus_core::cloud::{self, ConnectionReport as CoreReport};
+use stratus_core::jobs::{JobSnapshot, JobState as CoreJobState};
+use stratus_core::profile::{CloudSettings, Profile, ProfileKind as CoreKind};
+use stratus_core::stack::BucketRole as CoreBucketRole;
+use stratus_core::store::{ListPage, ObjectMeta};
+use ts_rs::TS;
+
+#[derive(Debug, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct AppInfo {
+    pub version: String,
+    pub data_dir: String,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+#[ts(export)]
+pub enum ProfileKind {
+    Demo,
+    Cloud,
+}
+
+#[derive(Debug, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ProfileView {
+    pub name: String,
+    pub kind: ProfileKind,
+    pub active: bool,
+    pub aws_profile: Option<String>,
+    pub region: Option<String>,
+    pub endpoint_url: Option<String>,
+    pub force_path_style: bool,
+    pub media_bucket: String,
+    pub events_bucket: String,
+    pub topic_arn: Option<String>,
+}
+
+impl ProfileView {
+    pub fn new(p: &Profile, active: bool) -> Self {
+        let (kind, cloud) = match &p.kind {
+            CoreKind::Demo => (ProfileKind::Demo, None),
+            CoreKind::Cloud(c) => (ProfileKind::Cloud, Some(c)),
+        };
+        ProfileView {
+            name: p.name.clone(),
+            kind,
+            active,
+            aws_profile: cloud.and_then(|c| c.aws_profile.clone()),
+            region: cloud.map(|c| c.region.clone()),
+            endpoint_url: cloud.and_then(|c| c.endpoint_url.clone()),
+            force_path_style: cloud.is_some_and(|c| c.force_path_style),
+            media_bucket: p.media_bucket().to_string(),
+            events_bucket: p.events_bucket().to_string(),
+            topic_arn: cloud.and_then(|c| c.topic_arn.clone()),
+        }
+    }
+}
+
+/// A cloud profile as the Settings form sends it.
+#[derive(Debug, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ProfileInput {
+    pub name: String,
+    pub aws_profile: Option<String>,
+    pub region: String,
+    pub endpoint_url: Option<String>,
+    pub force_path_style: bool,
+    pub media_bucket: String,
+    pub events_bucket: String,
+    pub topic_arn: Option<String>,
+}
+
+impl From<ProfileInput> for Profile {
+    fn from(i: ProfileInput) -> Self {
+        Profile::cloud(
+            i.name.trim(),
+            CloudSettings {
+                aws_profile: i.aws_profile,
+                region: i.region,
+                endpoint_url: i.endpoint_url,
+                force_path_style: i.force_path_style,
+                media_bucket: i.media_bucket,
+                events_bucket: i.events_bucket,
+                topic_arn: i.topic_arn,
+            },
+        )
+    }
+}
+
+#[derive(Debug, Clone, Copy, Serialize, TS)]
+#[serde(rename_all = "lowercase")]
+#[ts(export)]
+pub enum CheckOutcome {
+    Ok,
+    Failed,
+    Skipped,
+}
+
+#[derive(Debug, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ConnectionCheck {
+    pub target: String,
+    pub outcome: CheckOutcome,
+    pub code: Option<String>,
+    pub message: String,
+}
+
+#[derive(Debug, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ConnectionReport {
+    pub profile: String,
+    pub ok: bool,
+    pub checks: Vec<ConnectionCheck>,
+}
+
+impl From<CoreReport> for ConnectionReport {
+    fn from(r: CoreReport) -> Self {
+        ConnectionReport {
+            ok: r.ok(),
+            profile: r.profile,
+            checks: r
+                .checks
+                .into_iter()
+                .map(|c| ConnectionCheck {
+                    target: c.target,
+                    outcome: match c.outcome {
+                        cloud::CheckOutcome::Ok => CheckOutcome::Ok,
+                        cloud::CheckOutcome::Failed => CheckOutcome::Failed,
+                        cloud::CheckOutcome::Skipped => CheckOutcome::Skipped,
+                    },
+                    code: c.code,
+                    message: c.message,
+                })
+                .collect(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Serialize, TS)]
+#[serde(rename_all = "lowercase")]
+#[ts(export)]
+pub enum Reachability {
+    Offline,
+    Reachable,
+    Unreachable,
+}
+
+/// What the status bar shows.
+#[derive(Debug, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ProfileStatus {
+    pub name: String,
+    pub kind: ProfileKind,
+    pub reachability: Reachability,
+    pub message: String,
+}
+
+impl ProfileStatus {
+    pub fn demo(name: &str) -> Self {
+        ProfileStatus {
+            name: name.to_string(),
+            kind: ProfileKind::Demo,
+            reachability: Reachability::Offline,
+            message: "Offline demo: local folders and a local outbox".to_string(),
+        }
+    }
+
+    pub fn from_report(report: &CoreReport) -> Self {
+        let (reachability, message) = match report.first_failure() {
+            None => (Reachability::Reachable, "Cloud reachable".to_string()),
+            Some(f) => (Reachability::Unreachable, f.message.clone()),
+        };
+        ProfileStatus {
+            name: report.profile.clone(),
+            kind: ProfileKind::Cloud,
+            reachability,
+            message,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Serialize, TS)]
+#[serde(rename_all = "lowercase")]
+#[ts(export)]
+pub enum JobState {
+    Queued,
+    Running,
+    Succeeded,
+    Failed,
+    Cancelled,
+    Interrupted,
+}
+
+#[derive(Debug, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct JobView {
+    pub id: String,
+    pub kind: String,
+    pub title: String,
+    pub state: JobState,
+    #[ts(type = "number")]
+    pub done: u64,
+    #[ts(type = "number | null")]
+    pub total: Option<u64>,
+    pub message: String,
+    pub error: Option<String>,
+    #[ts(type = "number")]
+    pub started_at: i64,
+    #[ts(type = "number | null")]
+    pub finished_at: Option<i64>,
+}
+
+impl From<JobSnapshot> for JobView {
+    fn from(s: JobSnapshot) -> Self {
+        JobView {
+            id: s.id,
+            kind: s.kind,
+            title: s.title,
+            state: match s.state {
+                CoreJobState::Queued => JobState::Queued,
+                CoreJobState::Running => JobState::Running,
+                CoreJobState::Succeeded => JobState::Succeeded,
+                CoreJobState::Failed => JobState::Failed,
+                CoreJobState::Cancelled => JobState::Cancelled,
+                CoreJobState::Interrupted => JobState::Interrupted,
+            },
+            done: s.progress.done,
+            total: s.progress.total,
+            message: s.progress.message,
+            error: s.error,
+            started_at: s.started_at,
+            finished_at: s.finished_at,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+#[ts(export)]
+pub enum BucketRole {
+    Media,
+    Events,
+}
+
+impl From<BucketRole> for CoreBucketRole {
+    fn from(b: BucketRole) -> Self {
+        match b {
+            BucketRole::Media => CoreBucketRole::Media,
+            BucketRole::Events => CoreBucketRole::Events,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ObjectView {
+    pub key: String,
+    #[ts(type = "number")]
+    pub size: u64,
+    #[ts(type = "number | null")]
+    pub last_modified: Option<i64>,
+    pub etag: Option<String>,
+    pub content_type: Option<String>,
+}
+
+#[derive(Debug, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ObjectListing {
+    pub bucket: String,
+    pub prefix: String,
+    pub folders: Vec<String>,
+    pub objects: Vec<ObjectView>,
+    pub next_after: Option<String>,
+}
+
+impl ObjectListing {
+    pub fn new(bucket: &str, prefix: String, page: ListPage) -> Self {
+        ObjectListing {
+            bucket: bucket.to_string(),
+            prefix,
+            folders: page.common_prefixes,
+            objects: page.objects.into_iter().map(ObjectView::from).collect(),
+            next_after: page.next_continuation,
+        }
+    }
+}
+
+impl From<ObjectMeta> for ObjectView {
+    fn from(o: ObjectMeta) -> Self {
+        ObjectView {
+            key: o.key,
+            size: o.size,
+            last_modified: o.last_modified,
+            etag: o.etag,
+            content_type: o.content_type,
+        }
+    }
+}

@@ -1,0 +1,73 @@
+import { render, screen } from '@testing-library/svelte';
+import userEvent from '@testing-library/user-event';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+
+vi.mock('$lib/backend', async (importOriginal) =>
+  (await import('./test/backend')).mockBackend(await importOriginal()),
+);
+
+import * as backend from '$lib/backend';
+import { errorBanner } from '$lib/stores/errorBanner.svelte';
+import { jobs } from '$lib/stores/jobs.svelte';
+import App from './App.svelte';
+import { demoProfile, job, listing, object, status } from './test/fixtures';
+
+beforeEach(() => {
+  vi.clearAllMocks();
+  jobs.jobs = [];
+  jobs.panelOpen = false;
+  errorBanner.dismiss();
+  vi.mocked(backend.profileStatus).mockResolvedValue(status());
+  vi.mocked(backend.watchJobs).mockResolvedValue(undefined);
+  vi.mocked(backend.listJobs).mockResolvedValue([job({ id: 'j1', state: 'running' })]);
+  vi.mocked(backend.listObjects).mockImplementation(async (bucket) =>
+    listing({ bucket: `demo-${bucket}`, objects: [object(`${bucket}.txt`)] }),
+  );
+  vi.mocked(backend.listProfiles).mockResolvedValue([demoProfile()]);
+  vi.mocked(backend.appInfo).mockResolvedValue({ version: '0.1.0', dataDir: '/tmp/stratus' });
+});
+
+describe('App', () => {
+  it('starts on Images with the status bar filled in', async () => {
+    render(App);
+    expect(screen.getByTestId('section-images')).toBeInTheDocument();
+    expect(await screen.findByTestId('object-row')).toHaveTextContent('media.txt');
+    expect(backend.listObjects).toHaveBeenCalledWith('media', '', null);
+    expect(await screen.findByText('Offline demo')).toBeInTheDocument();
+    expect(screen.getByTestId('status-profile')).toHaveTextContent('demo');
+    await vi.waitFor(() => expect(screen.getByTestId('jobs-toggle')).toHaveTextContent('1'));
+  });
+
+  it('navigates between the sections', async () => {
+    const user = userEvent.setup();
+    render(App);
+
+    await user.click(screen.getByTestId('nav-events'));
+    expect(screen.getByTestId('section-events')).toBeInTheDocument();
+    expect(screen.queryByTestId('section-images')).not.toBeInTheDocument();
+    expect(await screen.findByTestId('object-row')).toHaveTextContent('events.txt');
+
+    await user.click(screen.getByTestId('nav-campaigns'));
+    expect(screen.getByTestId('section-campaigns')).toHaveTextContent('campaign runner');
+
+    await user.click(screen.getByTestId('nav-settings'));
+    expect(await screen.findByTestId('profile-row-demo')).toBeInTheDocument();
+    expect(screen.getByTestId('nav-settings')).toHaveAttribute('aria-current', 'page');
+  });
+
+  it('opens the jobs panel from the status bar', async () => {
+    const user = userEvent.setup();
+    render(App);
+    expect(screen.queryByTestId('jobs-panel')).not.toBeInTheDocument();
+    await user.click(screen.getByTestId('jobs-toggle'));
+    expect(await screen.findByTestId('job-row')).toHaveAttribute('data-job-id', 'j1');
+  });
+
+  it('shows the error banner when jobs cannot be followed', async () => {
+    vi.mocked(backend.watchJobs).mockRejectedValue({ code: 'internal', message: 'channel closed' });
+    render(App);
+    const banner = await screen.findByTestId('error-banner');
+    expect(banner).toHaveTextContent('Could not follow jobs');
+    expect(banner).toHaveTextContent('channel closed');
+  });
+});

@@ -1,0 +1,102 @@
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+
+const { invoke, channels } = vi.hoisted(() => ({
+  invoke: vi.fn(),
+  channels: [] as { onmessage: ((m: unknown) => void) | null }[],
+}));
+
+vi.mock('@tauri-apps/api/core', () => ({
+  invoke,
+  Channel: class {
+    onmessage: ((m: unknown) => void) | null = null;
+    constructor() {
+      channels.push(this);
+    }
+  },
+}));
+
+import * as backend from './index';
+import { job } from '../../test/fixtures';
+
+beforeEach(() => {
+  invoke.mockReset();
+  channels.length = 0;
+});
+
+describe('commands', () => {
+  it('sends the command names and argument keys the shell expects', async () => {
+    invoke.mockResolvedValue(null);
+    const input = {
+      name: 'prod',
+      awsProfile: null,
+      region: 'eu-west-1',
+      endpointUrl: null,
+      forcePathStyle: false,
+      mediaBucket: 'm-bucket',
+      eventsBucket: 'e-bucket',
+      topicArn: null,
+    };
+
+    await backend.appInfo();
+    await backend.listProfiles();
+    await backend.saveProfile(input, null);
+    await backend.saveProfile(input, 'old');
+    await backend.deleteProfile('prod');
+    await backend.useProfile('prod');
+    await backend.testProfile('prod');
+    await backend.testProfileDraft(input);
+    await backend.profileStatus();
+    await backend.listJobs();
+    await backend.cancelJob('j1');
+    await backend.resetDemo();
+    await backend.listObjects('media', 'a/', 'a/b.jpg');
+
+    expect(invoke.mock.calls).toEqual([
+      ['app_info', undefined],
+      ['profiles_list', undefined],
+      ['profile_save', { input, originalName: null }],
+      ['profile_save', { input, originalName: 'old' }],
+      ['profile_delete', { name: 'prod' }],
+      ['profile_use', { name: 'prod' }],
+      ['profile_test', { name: 'prod' }],
+      ['profile_test_draft', { input }],
+      ['profile_status', undefined],
+      ['jobs_list', undefined],
+      ['job_cancel', { id: 'j1' }],
+      ['demo_reset', undefined],
+      ['store_list', { bucket: 'media', prefix: 'a/', startAfter: 'a/b.jpg' }],
+    ]);
+  });
+
+  it('streams job updates through a channel', async () => {
+    invoke.mockResolvedValue(null);
+    const seen: string[] = [];
+    await backend.watchJobs((j) => seen.push(`${j.id}:${j.state}`));
+
+    expect(invoke).toHaveBeenCalledWith('jobs_watch', { onEvent: channels[0] });
+    channels[0]?.onmessage?.(job({ id: 'a', state: 'running' }));
+    channels[0]?.onmessage?.(job({ id: 'a', state: 'succeeded' }));
+    expect(seen).toEqual(['a:running', 'a:succeeded']);
+  });
+});
+
+describe('errors', () => {
+  it('passes AppErrors through', async () => {
+    invoke.mockRejectedValue({ code: 'profile_exists', message: 'profile `prod` exists' });
+    await expect(backend.deleteProfile('prod')).rejects.toEqual({
+      code: 'profile_exists',
+      message: 'profile `prod` exists',
+    });
+  });
+
+  it('normalises anything else into an internal error', async () => {
+    invoke.mockRejectedValue('command not found');
+    await expect(backend.appInfo()).rejects.toEqual({ code: 'internal', message: 'command not found' });
+
+    invoke.mockRejectedValue(new Error('boom'));
+    await expect(backend.appInfo()).rejects.toEqual({ code: 'internal', message: 'Error: boom' });
+
+    invoke.mockRejectedValue({ code: 42 });
+    await expect(backend.appInfo()).rejects.toEqual({ code: 'internal', message: '[object Object]' });
+  });
+});

@@ -1,0 +1,107 @@
+/**
+ * The one door to the Rust backend. Nothing else in the UI imports `@tauri-apps/*`;
+ * components call these typed functions and tests mock this module.
+ */
+import { Channel, invoke } from '@tauri-apps/api/core';
+import type { AppInfo } from './bindings/AppInfo';
+import type { BucketRole } from './bindings/BucketRole';
+import type { ConnectionReport } from './bindings/ConnectionReport';
+import type { JobView } from './bindings/JobView';
+import type { ObjectListing } from './bindings/ObjectListing';
+import type { ProfileInput } from './bindings/ProfileInput';
+import type { ProfileStatus } from './bindings/ProfileStatus';
+import type { ProfileView } from './bindings/ProfileView';
+import { toAppError } from './errors';
+
+export type { AppError } from './bindings/AppError';
+export type { AppInfo } from './bindings/AppInfo';
+export type { BucketRole } from './bindings/BucketRole';
+export type { CheckOutcome } from './bindings/CheckOutcome';
+export type { ConnectionCheck } from './bindings/ConnectionCheck';
+export type { ConnectionReport } from './bindings/ConnectionReport';
+export type { JobState } from './bindings/JobState';
+export type { JobView } from './bindings/JobView';
+export type { ObjectListing } from './bindings/ObjectListing';
+export type { ObjectView } from './bindings/ObjectView';
+export type { ProfileInput } from './bindings/ProfileInput';
+export type { ProfileKind } from './bindings/ProfileKind';
+export type { ProfileStatus } from './bindings/ProfileStatus';
+export type { ProfileView } from './bindings/ProfileView';
+export type { Reachability } from './bindings/Reachability';
+
+export { isAppError, toAppError } from './errors';
+
+/** Invokes a command; every rejection becomes an `AppError`. */
+async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(command, args);
+  } catch (e) {
+    throw toAppError(e);
+  }
+}
+
+export function appInfo(): Promise<AppInfo> {
+  return call<AppInfo>('app_info');
+}
+
+export function listProfiles(): Promise<ProfileView[]> {
+  return call<ProfileView[]>('profiles_list');
+}
+
+/** Adds a profile when `originalName` is null, else edits (or renames) that profile. */
+export function saveProfile(input: ProfileInput, originalName: string | null): Promise<ProfileView> {
+  return call<ProfileView>('profile_save', { input, originalName });
+}
+
+export function deleteProfile(name: string): Promise<void> {
+  return call<void>('profile_delete', { name });
+}
+
+/** Switches the active profile. */
+export function useProfile(name: string): Promise<ProfileStatus> {
+  return call<ProfileStatus>('profile_use', { name });
+}
+
+export function testProfile(name: string): Promise<ConnectionReport> {
+  return call<ConnectionReport>('profile_test', { name });
+}
+
+/** Tests the form's values before they are saved. */
+export function testProfileDraft(input: ProfileInput): Promise<ConnectionReport> {
+  return call<ConnectionReport>('profile_test_draft', { input });
+}
+
+export function profileStatus(): Promise<ProfileStatus> {
+  return call<ProfileStatus>('profile_status');
+}
+
+export function listJobs(): Promise<JobView[]> {
+  return call<JobView[]>('jobs_list');
+}
+
+/**
+ * Subscribes to job updates; each message is the latest state of one job.
+ * Resolves once the subscription is registered.
+ */
+export function watchJobs(onJob: (job: JobView) => void): Promise<void> {
+  const onEvent = new Channel<JobView>();
+  onEvent.onmessage = onJob;
+  return call<void>('jobs_watch', { onEvent });
+}
+
+export function cancelJob(id: string): Promise<void> {
+  return call<void>('job_cancel', { id });
+}
+
+/** Starts a job that wipes and reseeds the demo profile's data. */
+export function resetDemo(): Promise<JobView> {
+  return call<JobView>('demo_reset');
+}
+
+export function listObjects(
+  bucket: BucketRole,
+  prefix: string,
+  startAfter: string | null,
+): Promise<ObjectListing> {
+  return call<ObjectListing>('store_list', { bucket, prefix, startAfter });
+}

@@ -1,0 +1,33 @@
+import { profileStatus, toAppError, type AppError, type ProfileStatus } from '$lib/backend';
+
+export const STATUS_REFRESH_MS = 30_000;
+
+/** The active profile and whether its cloud is reachable, for the status bar. */
+export class ProfileStatusStore {
+  current = $state<ProfileStatus | null>(null);
+  error = $state<AppError | null>(null);
+
+  async refresh(): Promise<void> {
+    try {
+      this.current = await profileStatus();
+      this.error = null;
+    } catch (e) {
+      this.error = toAppError(e);
+    }
+  }
+
+  /** Takes a status the backend already returned (e.g. from `profile_use`). */
+  set(status: ProfileStatus): void {
+    this.current = status;
+    this.error = null;
+  }
+
+  /** Loads now and every `intervalMs`; returns the function that stops polling. */
+  start(intervalMs: number = STATUS_REFRESH_MS): () => void {
+    void this.refresh();
+    const timer = setInterval(() => void this.refresh(), intervalMs);
+    return () => clearInterval(timer);
+  }
+}
+
+export const profile = new ProfileStatusStore();

@@ -1,0 +1,27 @@
+/**
+ * Test double for `$lib/backend`: every command becomes a `vi.fn()`, error helpers stay real.
+ * Use from a test file as:
+ *   vi.mock('$lib/backend', async (importOriginal) =>
+ *     (await import('../../test/backend')).mockBackend(await importOriginal()));
+ */
+import { vi } from 'vitest';
+import type * as Backend from '$lib/backend';
+
+export function mockBackend(actual: typeof Backend): typeof Backend {
+  return {
+    ...actual,
+    appInfo: vi.fn(),
+    listProfiles: vi.fn(),
+    saveProfile: vi.fn(),
+    deleteProfile: vi.fn(),
+    useProfile: vi.fn(),
+    testProfile: vi.fn(),
+    testProfileDraft: vi.fn(),
+    profileStatus: vi.fn(),
+    listJobs: vi.fn(),
+    watchJobs: vi.fn(),
+    cancelJob: vi.fn(),
+    resetDemo: vi.fn(),
+    listObjects: vi.fn(),
+  };
+}
