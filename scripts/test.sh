@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Every check and test of the project, with the services they need: the
+# S3/SNS-compatible server (moto) on a free loopback port, and the real
+# desktop app under Xvfb driven through tauri-driver. Stops them at the end,
+# also when a step fails.
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+cd "$ROOT"
+
+# Tests that need a service fail (instead of skipping) when it is missing.
+export STRATUS_REQUIRE_SERVICES=1
+# Test credentials for moto (it checks no signatures); keep this machine's own
+# AWS configuration and the EC2 metadata service out of the tests.
+export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-east-1
+export AWS_EC2_METADATA_DISABLED=true
+export AWS_CONFIG_FILE=/nonexistent/aws-config AWS_SHARED_CREDENTIALS_FILE=/nonexistent/aws-credentials
+
+work=$(mktemp -d)
+groups=()
+cleanup() {
+  for g in "${groups[@]}"; do kill -- "-$g" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# Starts a command in its own process group so the whole group can be stopped
+# (tauri-driver leaves WebKitWebDriver behind otherwise).
+start_group() {
+  local log=$1; shift
+  setsid "$@" >"$log" 2>&1 &
+  groups+=("$!")
+}
+
+step "Formatting (cargo fmt --check)"
+cargo fmt --all -- --check
+
+step "Front end build (the app embeds ui/dist)"
+(cd ui && npm run build)
+
+step "Clippy, warnings denied"
+cargo clippy --workspace --all-targets -- -D warnings
+
+step "Core crates do not depend on tauri"
+for manifest in crates/*/Cargo.toml; do
+  crate=$(basename "$(dirname "$manifest")")
+  if cargo tree -p "$crate" -e normal,build --prefix none | grep -qE '^tauri(-[a-z-]+)? v'; then
+    die "$crate depends on tauri: only src-tauri may"
+  fi
+  echo "ok: $crate has no tauri in its dependency tree"
+done
+
+step "UI type check (svelte-check, tsc)"
+(cd ui && npm run check)
+
+step "Starting the S3/SNS-compatible server (moto)"
+moto_port=$(free_port)
+start_group "$work/moto.log" "$VENV/bin/moto_server" -H 127.0.0.1 -p "$moto_port"
+export STRATUS_TEST_AWS_ENDPOINT="http://127.0.0.1:$moto_port"
+wait_for_url "$STRATUS_TEST_AWS_ENDPOINT/moto-api/" || { cat "$work/moto.log"; die "moto did not start"; }
+echo "moto at $STRATUS_TEST_AWS_ENDPOINT"
+
+step "Rust tests (core, CLI, shell; contract tests against moto)"
+cargo test --workspace --exclude stratus-e2e
+
+step "Generated TypeScript bindings are up to date"
+if [[ -n $(git status --porcelain -- ui/src/lib/backend/bindings) ]]; then
+  git status --porcelain -- ui/src/lib/backend/bindings
+  git --no-pager diff -- ui/src/lib/backend/bindings
+  die "the bindings drifted from the Rust types: commit the regenerated files"
+fi
+echo "ok: bindings match the Rust types"
+
+step "UI component tests (Vitest)"
+(cd ui && npm test)
+
+step "End-to-end: the real app under Xvfb via tauri-driver"
+cargo build -p stratus-desktop
+start_group "$work/xvfb.log" Xvfb -displayfd 3 -screen 0 1400x900x24 -nolisten tcp 3>"$work/display"
+for _ in $(seq 100); do [[ -s $work/display ]] && break; sleep 0.1; done
+[[ -s $work/display ]] || die "Xvfb did not start: $(cat "$work/xvfb.log")"
+export DISPLAY=":$(head -n1 "$work/display")"
+driver_port=$(free_port)
+native_port=$(free_port)
+start_group "$work/tauri-driver.log" tauri-driver --port "$driver_port" --native-port "$native_port"
+wait_for_url "http://127.0.0.1:$driver_port/status" || { cat "$work/tauri-driver.log"; die "tauri-driver did not start"; }
+export STRATUS_E2E_APP="$CARGO_TARGET_DIR/debug/stratus-desktop"
+export STRATUS_E2E_DRIVER="http://127.0.0.1:$driver_port"
+export STRATUS_E2E_SCREENSHOTS="$CARGO_TARGET_DIR/e2e-screenshots"
+mkdir -p "$STRATUS_E2E_SCREENSHOTS"
+if ! cargo test -p stratus-e2e -- --test-threads=1; then
+  echo "--- tauri-driver log ---"; tail -n 50 "$work/tauri-driver.log"
+  echo "screenshots: $STRATUS_E2E_SCREENSHOTS"
+  exit 1
+fi
+echo "screenshots of each section: $STRATUS_E2E_SCREENSHOTS"
