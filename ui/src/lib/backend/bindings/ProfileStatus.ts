@@ -2,4 +2,7 @@
 import type { ProfileKind } from "./ProfileKind";
 import type { Reachability } from "./Reachability";
 
+/**
+ * What the status bar shows.
+ */
 export type ProfileStatus = { name: string, kind: ProfileKind, reachability: Reachability, message: string, };
