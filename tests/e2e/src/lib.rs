@@ -115,7 +115,7 @@ impl App {
         let mut last = String::new();
         while start.elapsed() < WAIT {
             if let Ok(el) = self.client.find(Self::css(test_id)).await {
-                last = el.text().await.unwrap_or_default();
+                last = text_of(&el).await;
                 if last.contains(needle) {
                     return Ok(last);
                 }
@@ -131,7 +131,7 @@ impl App {
         let start = Instant::now();
         while start.elapsed() < WAIT {
             for el in self.find_all(test_id).await.unwrap_or_default() {
-                if el.text().await.unwrap_or_default().contains(needle) {
+                if text_of(&el).await.contains(needle) {
                     return Ok(el);
                 }
             }
@@ -162,6 +162,13 @@ impl App {
         self.client.close().await?;
         Ok(())
     }
+}
+
+/// The element's text content. WebKitWebDriver's "visible text" comes back
+/// empty for some clipped flex items that are plainly visible on screen, so
+/// the journeys read `textContent` and keep screenshots as the visual check.
+pub async fn text_of(el: &Element) -> String {
+    el.prop("textContent").await.ok().flatten().unwrap_or_default()
 }
 
 /// The S3-compatible server's URL, which `make test` provides.

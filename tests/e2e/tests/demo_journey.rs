@@ -5,7 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 use anyhow::Result;
-use stratus_e2e::{create_bucket, s3_endpoint, App};
+use stratus_e2e::{create_bucket, s3_endpoint, text_of, App};
 
 #[tokio::test]
 async fn demo_journey() -> Result<()> {
@@ -76,7 +76,7 @@ async fn journey(app: &App) -> Result<()> {
     app.wait_for_text("connection-report", "listed at").await?;
     for check in app.find_all("connection-check").await? {
         let outcome = check.attr("data-outcome").await?.unwrap_or_default();
-        assert_ne!(outcome, "failed", "{}", check.text().await?);
+        assert_ne!(outcome, "failed", "{}", text_of(&check).await);
     }
     app.click("profile-form-save").await?;
     app.find("profile-row-staging").await?;
@@ -85,7 +85,7 @@ async fn journey(app: &App) -> Result<()> {
     app.click("profile-use-staging").await?;
     app.wait_for_text("status-profile", "staging").await?;
     app.wait_for_text("status-reachability", "eachable").await?;
-    let reach = app.find("status-reachability").await?.text().await?;
+    let reach = text_of(&app.find("status-reachability").await?).await;
     assert!(
         !reach.to_lowercase().contains("unreachable"),
         "staging should be reachable: {reach}"
@@ -105,7 +105,10 @@ async fn journey(app: &App) -> Result<()> {
     app.click("nav-settings").await?;
     app.click("demo-reset").await?;
     app.click("demo-reset-confirm").await?;
-    app.click("jobs-toggle").await?;
+    // Starting a job opens the jobs panel; the toggle opens it otherwise.
+    if app.find_all("jobs-panel").await?.is_empty() {
+        app.click("jobs-toggle").await?;
+    }
     app.find("jobs-panel").await?;
     app.wait_for_any_text("job-row", "Reset demo data").await?;
     app.wait_for_any_text("job-state", "succeeded").await?;
