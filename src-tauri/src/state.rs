@@ -80,7 +80,7 @@ impl AppState {
             return Err(Error::Cancelled);
         }
         let fresh = Stack::open(&self.home, Profile::demo()).await?;
-        let report = demo::seed(&fresh, ctx.reporter(), ctx.cancel_token()).await?;
+        let report = demo::seed(&fresh, &demo_steps(), ctx.reporter(), ctx.cancel_token()).await?;
         if self.stack().await.profile.is_demo() {
             *self.stack.write().await = Arc::new(fresh);
         }
@@ -93,8 +93,13 @@ impl AppState {
 
 async fn open_stack(home: &AppHome, profile: Profile) -> Result<Stack> {
     if profile.is_demo() {
-        demo::open_seeded(home).await
+        demo::open_seeded(home, &demo_steps()).await
     } else {
         Stack::open(home, profile).await
     }
+}
+
+/// Every capability's demo seed steps, core first.
+fn demo_steps() -> Vec<demo::SeedStep> {
+    demo::core_steps()
 }

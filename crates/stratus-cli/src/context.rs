@@ -43,9 +43,14 @@ impl Context {
     pub async fn stack(&self) -> Result<Stack> {
         let profile = self.profile()?;
         if profile.is_demo() {
-            Ok(stratus_core::demo::open_seeded(&self.home).await?)
+            Ok(stratus_core::demo::open_seeded(&self.home, &demo_steps()).await?)
         } else {
             Ok(Stack::open(&self.home, profile).await?)
         }
     }
+}
+
+/// Every capability's demo seed steps, core first.
+pub fn demo_steps() -> Vec<stratus_core::demo::SeedStep> {
+    stratus_core::demo::core_steps()
 }

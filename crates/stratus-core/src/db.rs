@@ -12,7 +12,11 @@ use crate::{Error, Result};
 
 /// Schema migrations, oldest first. Append only: a released migration is never edited.
 fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(include_str!("../migrations/0001_core.sql"))])
+    Migrations::new(vec![
+        M::up(include_str!("../migrations/0001_core.sql")),
+        M::up(include_str!("../migrations/0002_events.sql")),
+        M::up(include_str!("../migrations/0003_campaigns.sql")),
+    ])
 }
 
 /// A handle to one profile's database. Cheap to clone.

@@ -2,8 +2,9 @@
 //! screen has something real to show without an AWS account.
 //!
 //! Seeding is a list of named steps; each runs once per demo database (the
-//! `demo_seed` table remembers it), so seeding is idempotent and each
-//! capability adds its own steps.
+//! `demo_seed` table remembers it), so seeding is idempotent. Each capability
+//! crate offers its own steps (`demo_steps()`); the edges (app, CLI) put the
+//! list together, since the core knows no capability.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -27,8 +28,8 @@ pub struct SeedStep {
     pub run: for<'a> fn(&'a Stack) -> StepFuture<'a>,
 }
 
-/// The steps in the order they run. Capabilities append theirs.
-pub fn steps() -> Vec<SeedStep> {
+/// The core's own steps; they run first.
+pub fn core_steps() -> Vec<SeedStep> {
     vec![SeedStep {
         name: "core.welcome.v1",
         run: |stack| Box::pin(seed_welcome(stack)),
@@ -45,6 +46,7 @@ pub struct SeedReport {
 /// Runs every step not yet applied to this demo stack.
 pub async fn seed(
     stack: &Stack,
+    steps: &[SeedStep],
     progress: impl Fn(Progress),
     cancel: &CancellationToken,
 ) -> Result<SeedReport> {
@@ -54,7 +56,6 @@ pub async fn seed(
             stack.profile.name
         )));
     }
-    let steps = steps();
     let total = steps.len() as u64;
     let mut report = SeedReport {
         applied: Vec::new(),
@@ -101,10 +102,10 @@ pub async fn seed(
     Ok(report)
 }
 
-/// Opens the demo profile, seeding it if this is the first start.
-pub async fn open_seeded(home: &AppHome) -> Result<Stack> {
+/// Opens the demo profile, seeding what is missing (all of it on the first start).
+pub async fn open_seeded(home: &AppHome, steps: &[SeedStep]) -> Result<Stack> {
     let stack = Stack::open(home, Profile::demo()).await?;
-    seed(&stack, |_| {}, &CancellationToken::new()).await?;
+    seed(&stack, steps, |_| {}, &CancellationToken::new()).await?;
     Ok(stack)
 }
 
@@ -169,11 +170,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let home = AppHome::new(dir.path());
         let stack = Stack::open(&home, Profile::demo()).await.unwrap();
-        let first = seed(&stack, |_| {}, &CancellationToken::new())
+        let first = seed(&stack, &core_steps(), |_| {}, &CancellationToken::new())
             .await
             .unwrap();
         assert_eq!(first.applied, vec!["core.welcome.v1"]);
-        let second = seed(&stack, |_| {}, &CancellationToken::new())
+        let second = seed(&stack, &core_steps(), |_| {}, &CancellationToken::new())
             .await
             .unwrap();
         assert!(second.applied.is_empty());
@@ -191,7 +192,7 @@ mod tests {
             .await
             .unwrap();
         wipe(&home).await.unwrap();
-        let fresh = open_seeded(&home).await.unwrap();
+        let fresh = open_seeded(&home, &core_steps()).await.unwrap();
         let keys: Vec<_> = fresh
             .media
             .list(ListRequest::prefix(""))
@@ -223,7 +224,7 @@ mod tests {
             events_bucket: "e-bucket".into(),
             topic_arn: None,
         });
-        let err = seed(&stack, |_| {}, &CancellationToken::new())
+        let err = seed(&stack, &core_steps(), |_| {}, &CancellationToken::new())
             .await
             .unwrap_err();
         assert_eq!(err.code(), "invalid_profile");

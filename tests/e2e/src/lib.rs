@@ -168,7 +168,11 @@ impl App {
 /// empty for some clipped flex items that are plainly visible on screen, so
 /// the journeys read `textContent` and keep screenshots as the visual check.
 pub async fn text_of(el: &Element) -> String {
-    el.prop("textContent").await.ok().flatten().unwrap_or_default()
+    el.prop("textContent")
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_default()
 }
 
 /// The S3-compatible server's URL, which `make test` provides.

@@ -8,7 +8,7 @@ use stratus_core::profile::Profile;
 use stratus_core::stack::Stack;
 
 use super::progress::TerminalProgress;
-use crate::context::Context;
+use crate::context::{demo_steps, Context};
 
 #[derive(Subcommand)]
 pub enum DemoCommand {
@@ -25,7 +25,13 @@ pub async fn run(ctx: &Context, cmd: DemoCommand) -> Result<ExitCode> {
     }
     let stack = Stack::open(&ctx.home, Profile::demo()).await?;
     let bar = TerminalProgress::new();
-    let report = demo::seed(&stack, |p| bar.update(p), &CancellationToken::new()).await?;
+    let report = demo::seed(
+        &stack,
+        &demo_steps(),
+        |p| bar.update(p),
+        &CancellationToken::new(),
+    )
+    .await?;
     bar.finish();
     println!(
         "demo seeded at {}: {} step(s) applied, {} already present",

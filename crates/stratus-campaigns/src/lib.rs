@@ -1,0 +1,1 @@
+//! Campaigns: push and SMS at scale. See `../shared/design/campaigns.md`.

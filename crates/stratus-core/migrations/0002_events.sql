@@ -1,0 +1,1 @@
+-- Events cache: reserved for stratus-events (issue 5).

@@ -1,0 +1,1 @@
+-- Campaigns: reserved for stratus-campaigns (issue 4).

@@ -1,0 +1,1 @@
+//! Events: collect, sync, browse. See `../shared/design/events.md`.
