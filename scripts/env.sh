@@ -8,6 +8,10 @@ STRATUS_CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/stratus"
 VENV="$STRATUS_CACHE/venv"
 export PATH="$HOME/.cargo/bin:$PATH"
 
+# Never ask the EC2 instance metadata service for credentials from these
+# scripts: on a workstation it only adds timeouts.
+export AWS_EC2_METADATA_DISABLED=true
+
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 

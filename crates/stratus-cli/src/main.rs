@@ -49,7 +49,7 @@ async fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("STRATUS_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,aws_config=error")),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -71,9 +71,12 @@ async fn main() -> ExitCode {
 
 /// Prints an error as `error[code]: message` and fails.
 fn report(e: &anyhow::Error) -> ExitCode {
-    match e.downcast_ref::<stratus_core::Error>() {
-        Some(core) => eprintln!("error[{}]: {core}", core.code()),
-        None => eprintln!("error: {e:#}"),
+    if let Some(core) = e.downcast_ref::<stratus_core::Error>() {
+        eprintln!("error[{}]: {core}", core.code());
+    } else if let Some(store) = e.downcast_ref::<stratus_core::store::StoreError>() {
+        eprintln!("error[{}]: {store}", store.code());
+    } else {
+        eprintln!("error: {e:#}");
     }
     ExitCode::FAILURE
 }

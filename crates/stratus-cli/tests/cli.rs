@@ -1,0 +1,278 @@
+//! The `stratus` binary as an admin uses it: exit codes, output, errors.
+
+#![allow(clippy::unwrap_used)]
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn stratus(data_dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_stratus"))
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(args)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .output()
+        .unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn demo_seed_is_idempotent_and_reset_removes_user_objects() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = stratus(dir.path(), &["demo", "seed"]);
+    assert!(first.status.success(), "{}", stderr(&first));
+    assert!(
+        stdout(&first).contains("1 step(s) applied"),
+        "{}",
+        stdout(&first)
+    );
+    let again = stratus(dir.path(), &["demo", "seed"]);
+    assert!(
+        stdout(&again).contains("0 step(s) applied, 1 already present"),
+        "{}",
+        stdout(&again)
+    );
+
+    let file = dir.path().join("note.txt");
+    std::fs::write(&file, "mine").unwrap();
+    assert!(stratus(
+        dir.path(),
+        &["store", "put", file.to_str().unwrap(), "notes/mine.txt"]
+    )
+    .status
+    .success());
+    assert!(stdout(&stratus(dir.path(), &["store", "ls", "-r"])).contains("notes/mine.txt"));
+
+    let reset = stratus(dir.path(), &["demo", "reset"]);
+    assert!(reset.status.success(), "{}", stderr(&reset));
+    let listing = stdout(&stratus(dir.path(), &["store", "ls", "-r"]));
+    assert!(!listing.contains("notes/mine.txt"), "{listing}");
+    assert!(listing.contains("README.txt"), "{listing}");
+}
+
+#[test]
+fn store_put_get_ls_rm_round_trip_and_refuse_bad_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("hello.txt");
+    std::fs::write(&file, "hello stratus").unwrap();
+    let put = stratus(
+        dir.path(),
+        &["store", "put", file.to_str().unwrap(), "docs/hello.txt"],
+    );
+    assert!(put.status.success(), "{}", stderr(&put));
+    assert!(stdout(&put).contains("13 bytes"));
+
+    let ls = stdout(&stratus(dir.path(), &["store", "ls"]));
+    assert!(ls.contains("docs/") && ls.contains("folder"), "{ls}");
+    let get = stratus(dir.path(), &["store", "get", "docs/hello.txt"]);
+    assert_eq!(stdout(&get), "hello stratus");
+
+    let again = stratus(
+        dir.path(),
+        &[
+            "store",
+            "put",
+            file.to_str().unwrap(),
+            "docs/hello.txt",
+            "--no-overwrite",
+        ],
+    );
+    assert!(!again.status.success());
+    assert!(
+        stderr(&again).contains("error[already_exists]"),
+        "{}",
+        stderr(&again)
+    );
+
+    let escape = stratus(
+        dir.path(),
+        &["store", "put", file.to_str().unwrap(), "../../outside.txt"],
+    );
+    assert!(!escape.status.success());
+    assert!(
+        stderr(&escape).contains("error[invalid_key]"),
+        "{}",
+        stderr(&escape)
+    );
+
+    assert!(stratus(dir.path(), &["store", "rm", "docs/hello.txt"])
+        .status
+        .success());
+    let missing = stratus(dir.path(), &["store", "get", "docs/hello.txt"]);
+    assert!(!missing.status.success());
+    assert!(
+        stderr(&missing).contains("error[not_found]"),
+        "{}",
+        stderr(&missing)
+    );
+}
+
+#[test]
+fn profiles_can_be_added_used_and_bad_ones_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = stratus(
+        dir.path(),
+        &[
+            "profile",
+            "add",
+            "Bad Name",
+            "--region",
+            "eu-west-1",
+            "--media-bucket",
+            "m-b",
+            "--events-bucket",
+            "e-b",
+        ],
+    );
+    assert!(!bad.status.success());
+    assert!(
+        stderr(&bad).contains("error[invalid_profile]"),
+        "{}",
+        stderr(&bad)
+    );
+
+    let add = stratus(
+        dir.path(),
+        &[
+            "profile",
+            "add",
+            "prod",
+            "--region",
+            "eu-west-1",
+            "--media-bucket",
+            "acme-media",
+            "--events-bucket",
+            "acme-events",
+            "--use",
+        ],
+    );
+    assert!(add.status.success(), "{}", stderr(&add));
+    let list = stdout(&stratus(dir.path(), &["profile", "list"]));
+    assert!(list.contains("* prod"), "{list}");
+    assert!(list.contains("  demo"), "{list}");
+
+    let unknown = stratus(dir.path(), &["profile", "use", "nope"]);
+    assert!(stderr(&unknown).contains("error[profile_not_found]"));
+
+    assert!(stratus(dir.path(), &["profile", "use", "demo"])
+        .status
+        .success());
+    assert!(stdout(&stratus(dir.path(), &["profile", "list"])).contains("* demo"));
+    let profiles = std::fs::read_to_string(dir.path().join("profiles.toml")).unwrap();
+    assert!(
+        !profiles.to_lowercase().contains("secret"),
+        "no credentials are stored"
+    );
+}
+
+#[test]
+fn profile_test_names_what_is_wrong_and_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let add = stratus(
+        dir.path(),
+        &[
+            "profile",
+            "add",
+            "nocreds",
+            "--region",
+            "eu-west-1",
+            "--media-bucket",
+            "acme-media",
+            "--events-bucket",
+            "acme-events",
+            "--aws-profile",
+            "stratus-no-such-profile",
+        ],
+    );
+    assert!(add.status.success());
+    let test = stratus(dir.path(), &["profile", "test", "nocreds"]);
+    assert!(!test.status.success(), "a broken profile exits non-zero");
+    let out = stdout(&test);
+    assert!(out.contains("FAIL credentials [no_credentials]"), "{out}");
+    assert!(out.contains("stratus-no-such-profile"), "{out}");
+    assert!(out.contains("skip media bucket"), "{out}");
+
+    let demo = stratus(dir.path(), &["profile", "test", "demo"]);
+    assert!(demo.status.success(), "{}", stderr(&demo));
+    assert!(stdout(&demo).contains("profile `demo` works"));
+}
+
+#[test]
+fn profile_test_passes_against_the_s3_compatible_server() {
+    let endpoint = match std::env::var("STRATUS_TEST_AWS_ENDPOINT") {
+        Ok(url) if !url.is_empty() => url,
+        _ => {
+            assert_ne!(
+                std::env::var("STRATUS_REQUIRE_SERVICES").as_deref(),
+                Ok("1"),
+                "STRATUS_TEST_AWS_ENDPOINT is required"
+            );
+            eprintln!("skipped: STRATUS_TEST_AWS_ENDPOINT is not set (run `make test`)");
+            return;
+        }
+    };
+    let id = uuid::Uuid::now_v7().simple().to_string();
+    let (media, events) = (
+        format!("cli-m-{}", &id[20..]),
+        format!("cli-e-{}", &id[20..]),
+    );
+    for bucket in [&media, &events] {
+        let status = Command::new("curl")
+            .args(["-sf", "-X", "PUT", &format!("{endpoint}/{bucket}")])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let add = stratus(
+        dir.path(),
+        &[
+            "profile",
+            "add",
+            "moto",
+            "--region",
+            "us-east-1",
+            "--endpoint-url",
+            &endpoint,
+            "--path-style",
+            "--media-bucket",
+            &media,
+            "--events-bucket",
+            &events,
+            "--use",
+        ],
+    );
+    assert!(add.status.success(), "{}", stderr(&add));
+    let test = stratus(dir.path(), &["profile", "test"]);
+    assert!(
+        test.status.success(),
+        "{}\n{}",
+        stdout(&test),
+        stderr(&test)
+    );
+    assert!(
+        stdout(&test).contains(&format!("ok   media bucket `{media}`")),
+        "{}",
+        stdout(&test)
+    );
+
+    // The store commands then work on the cloud profile.
+    let file = dir.path().join("x.txt");
+    std::fs::write(&file, "in the cloud").unwrap();
+    assert!(
+        stratus(dir.path(), &["store", "put", file.to_str().unwrap()])
+            .status
+            .success()
+    );
+    assert_eq!(
+        stdout(&stratus(dir.path(), &["store", "get", "x.txt"])),
+        "in the cloud"
+    );
+}
