@@ -1,0 +1,15 @@
+//! Images on demand: a variant (size, fit, format) of an original is made the
+//! first time it is asked for and stored beside it; every later request is a
+//! plain object-store hit. See `../shared/design/images.md`.
+
+pub mod error;
+pub mod key;
+pub mod output;
+pub mod pipeline;
+pub mod preset;
+pub mod spec;
+
+pub use error::{MediaError, Result};
+pub use output::OutputFormat;
+pub use pipeline::{render, Limits, Rendered};
+pub use spec::{Fit, Format, VariantSpec};

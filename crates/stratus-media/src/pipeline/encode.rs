@@ -1,0 +1,72 @@
+//! Encoding the resized pixels. Nothing of the original's metadata (EXIF,
+//! GPS, ICC comments) is carried over: only pixels go in.
+
+use std::io::Cursor;
+
+use image::codecs::avif::AvifEncoder;
+use image::codecs::png::PngEncoder;
+use image::{DynamicImage, ImageEncoder, Rgb, RgbImage};
+
+use crate::output::OutputFormat;
+
+/// AVIF encoder speed (1 slowest … 10 fastest); 8 keeps on-demand latency sane.
+const AVIF_SPEED: u8 = 8;
+
+/// Encodes an RGB8 or RGBA8 image.
+pub fn encode(image: &DynamicImage, format: OutputFormat, quality: u8) -> Result<Vec<u8>, String> {
+    let (w, h) = (image.width(), image.height());
+    match format {
+        OutputFormat::Jpeg => {
+            let rgb = flatten(image);
+            let mut out = Vec::new();
+            let mut encoder = jpeg_encoder::Encoder::new(&mut out, quality);
+            encoder.set_progressive(true);
+            encoder.set_optimized_huffman_tables(true);
+            let (w16, h16) = (
+                u16::try_from(w).map_err(|e| e.to_string())?,
+                u16::try_from(h).map_err(|e| e.to_string())?,
+            );
+            encoder
+                .encode(rgb.as_raw(), w16, h16, jpeg_encoder::ColorType::Rgb)
+                .map_err(|e| e.to_string())?;
+            Ok(out)
+        }
+        OutputFormat::Png => {
+            let mut out = Vec::new();
+            PngEncoder::new(&mut out)
+                .write_image(image.as_bytes(), w, h, image.color().into())
+                .map_err(|e| e.to_string())?;
+            Ok(out)
+        }
+        OutputFormat::Webp => {
+            let encoder = match image {
+                DynamicImage::ImageRgba8(rgba) => webp::Encoder::from_rgba(rgba.as_raw(), w, h),
+                other => webp::Encoder::from_rgb(other.as_bytes(), w, h),
+            };
+            let encoded = encoder
+                .encode_simple(false, f32::from(quality))
+                .map_err(|e| format!("WebP encoder: {e:?}"))?;
+            Ok(encoded.to_vec())
+        }
+        OutputFormat::Avif => {
+            let mut out = Cursor::new(Vec::new());
+            AvifEncoder::new_with_speed_quality(&mut out, AVIF_SPEED, quality)
+                .write_image(image.as_bytes(), w, h, image.color().into())
+                .map_err(|e| e.to_string())?;
+            Ok(out.into_inner())
+        }
+    }
+}
+
+/// JPEG has no alpha: composite onto white, as a browser shows it.
+fn flatten(image: &DynamicImage) -> RgbImage {
+    match image {
+        DynamicImage::ImageRgba8(rgba) => RgbImage::from_fn(rgba.width(), rgba.height(), |x, y| {
+            let p = rgba.get_pixel(x, y).0;
+            let a = u16::from(p[3]);
+            let over = |c: u8| ((u16::from(c) * a + 255 * (255 - a) + 127) / 255) as u8;
+            Rgb([over(p[0]), over(p[1]), over(p[2])])
+        }),
+        other => other.to_rgb8(),
+    }
+}
