@@ -13,5 +13,6 @@ pub mod jobs;
 pub mod profile;
 pub mod stack;
 pub mod store;
+pub mod testing;
 
 pub use error::{Error, Result};

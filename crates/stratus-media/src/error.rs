@@ -5,7 +5,7 @@ use stratus_core::store::StoreError;
 
 pub type Result<T, E = MediaError> = std::result::Result<T, E>;
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum MediaError {
     #[error("invalid variant spec `{spec}`: {reason}")]
     InvalidSpec { spec: String, reason: String },

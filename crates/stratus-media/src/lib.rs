@@ -7,9 +7,12 @@ pub mod key;
 pub mod output;
 pub mod pipeline;
 pub mod preset;
+pub mod service;
 pub mod spec;
 
 pub use error::{MediaError, Result};
 pub use output::OutputFormat;
 pub use pipeline::{render, Limits, Rendered};
+pub use preset::PresetCatalog;
+pub use service::{Outcome, Variant, VariantService};
 pub use spec::{Fit, Format, VariantSpec};

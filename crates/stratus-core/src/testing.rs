@@ -1,0 +1,62 @@
+//! For tests of every crate: reaching the S3/SNS-compatible server that
+//! `make test` starts (moto), with the same skip-or-fail rule everywhere.
+
+use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
+
+/// The variable `make test` sets to the server's URL.
+pub const ENDPOINT_ENV: &str = "STRATUS_TEST_AWS_ENDPOINT";
+
+/// The server's URL, or `None` after printing why the caller skips. Under
+/// `make test` (`STRATUS_REQUIRE_SERVICES=1`) a missing server panics: those
+/// runs must exercise the real server.
+pub fn endpoint() -> Option<String> {
+    match std::env::var(ENDPOINT_ENV) {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ => {
+            assert_ne!(
+                std::env::var("STRATUS_REQUIRE_SERVICES").as_deref(),
+                Ok("1"),
+                "{ENDPOINT_ENV} is not set but STRATUS_REQUIRE_SERVICES=1: start the S3-compatible server (make test does)"
+            );
+            eprintln!("skipped: {ENDPOINT_ENV} is not set (run `make test` to start the S3-compatible server)");
+            None
+        }
+    }
+}
+
+/// An S3 client for the test server, with static test credentials.
+pub fn s3_client(endpoint: &str) -> aws_sdk_s3::Client {
+    let config = aws_sdk_s3::config::Builder::new()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .endpoint_url(endpoint)
+        .force_path_style(true)
+        .credentials_provider(Credentials::new(
+            "testing",
+            "testing",
+            None,
+            None,
+            "stratus-tests",
+        ))
+        .build();
+    aws_sdk_s3::Client::from_conf(config)
+}
+
+/// A bucket name no other test uses (the server's state is shared).
+pub fn unique_bucket(label: &str) -> String {
+    let id = uuid::Uuid::now_v7().simple().to_string();
+    format!("t-{label}-{}", &id[id.len() - 12..])
+}
+
+/// A fresh bucket on the test server, as an `S3Store`.
+pub async fn fresh_s3_store(endpoint: &str, label: &str) -> Result<crate::store::S3Store, String> {
+    let client = s3_client(endpoint);
+    let bucket = unique_bucket(label);
+    client
+        .create_bucket()
+        .bucket(&bucket)
+        .send()
+        .await
+        .map_err(|e| format!("cannot create test bucket {bucket}: {e}"))?;
+    Ok(crate::store::S3Store::new(client, bucket, endpoint))
+}

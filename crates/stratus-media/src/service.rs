@@ -1,0 +1,260 @@
+//! `VariantService`: resize on miss over an `ObjectStore`.
+//!
+//! A stored variant is a hit only if it was made from the original's current
+//! ETag with the current spec. On a miss, concurrent requests for the same
+//! variant share one resize (single-flight in this process), and a new
+//! variant is written with a conditional create, so two processes never
+//! overwrite each other's work. Failures are returned, never stored.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use bytes::Bytes;
+use futures::future::{BoxFuture, FutureExt, Shared};
+use stratus_core::store::{ObjectMeta, ObjectStore, PutOptions, StoreError};
+
+use crate::error::{MediaError, Result};
+use crate::key::{validate_original_key, variant_key};
+use crate::output::OutputFormat;
+use crate::pipeline::{render, Limits};
+use crate::preset::PresetCatalog;
+use crate::spec::VariantSpec;
+
+/// Variants never change under their key (a new original or spec means a
+/// remake), so caches may keep them for a year.
+pub const VARIANT_CACHE_CONTROL: &str = "public, max-age=31536000, immutable";
+
+const META_SOURCE_ETAG: &str = "source-etag";
+const META_SPEC: &str = "spec";
+const META_WIDTH: &str = "width";
+const META_HEIGHT: &str = "height";
+
+/// How a request was served.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Served from the stored variant.
+    Hit,
+    /// Made now; how long decode + resize + encode took.
+    Made { millis: u64 },
+}
+
+/// A variant, ready to serve.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Variant {
+    pub key: String,
+    pub bytes: Bytes,
+    pub format: OutputFormat,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    /// The stored variant's own ETag.
+    pub etag: Option<String>,
+    pub outcome: Outcome,
+}
+
+type InFlight = Shared<BoxFuture<'static, std::result::Result<Variant, MediaError>>>;
+
+/// Counters a test or a status page can read.
+#[derive(Debug, Default)]
+pub struct ServiceStats {
+    pub resizes: AtomicU64,
+    pub writes: AtomicU64,
+}
+
+pub struct VariantService {
+    store: Arc<dyn ObjectStore>,
+    limits: Limits,
+    inflight: Mutex<HashMap<String, InFlight>>,
+    stats: Arc<ServiceStats>,
+}
+
+impl VariantService {
+    pub fn new(store: Arc<dyn ObjectStore>, limits: Limits) -> Self {
+        VariantService {
+            store,
+            limits,
+            inflight: Mutex::new(HashMap::new()),
+            stats: Arc::new(ServiceStats::default()),
+        }
+    }
+
+    pub fn stats(&self) -> &ServiceStats {
+        &self.stats
+    }
+
+    /// The variant `name` (a preset, or an allowed canonical spec) of
+    /// `original`, negotiated against the client's `Accept` for `auto`.
+    pub async fn get_variant(
+        &self,
+        catalog: &PresetCatalog,
+        original: &str,
+        name: &str,
+        accept: Option<&str>,
+    ) -> Result<Variant> {
+        validate_original_key(original)?;
+        let spec = catalog.resolve(name)?;
+        let format = OutputFormat::negotiate(spec.format, accept);
+        let key = variant_key(name, original, format.ext())?;
+
+        let source = self
+            .store
+            .head(original)
+            .await?
+            .ok_or_else(|| MediaError::OriginalNotFound(original.to_string()))?;
+        if source.size > self.limits.max_source_bytes {
+            return Err(MediaError::TooLarge {
+                key: original.to_string(),
+                bytes: source.size,
+                limit: self.limits.max_source_bytes,
+            });
+        }
+        let stored = self.store.head(&key).await?;
+        if let Some(meta) = &stored {
+            if is_current(meta, &source, &spec) {
+                return self.read_hit(&key, format, meta).await;
+            }
+        }
+
+        let flight = {
+            let mut inflight = self.inflight.lock().unwrap_or_else(|p| p.into_inner());
+            match inflight.get(&key) {
+                Some(f) => f.clone(),
+                None => {
+                    let job = MakeJob {
+                        store: Arc::clone(&self.store),
+                        stats: Arc::clone(&self.stats),
+                        limits: self.limits,
+                        original: original.to_string(),
+                        key: key.clone(),
+                        spec,
+                        format,
+                        source,
+                        replace: stored.is_some(),
+                    };
+                    let f = job.run().boxed().shared();
+                    inflight.insert(key.clone(), f.clone());
+                    f
+                }
+            }
+        };
+        let result = flight.await;
+        // The first waiter to finish clears the slot; later misses start afresh.
+        self.inflight
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&key);
+        result
+    }
+
+    async fn read_hit(
+        &self,
+        key: &str,
+        format: OutputFormat,
+        meta: &ObjectMeta,
+    ) -> Result<Variant> {
+        let bytes = self.store.get_bytes(key).await?;
+        Ok(Variant {
+            key: key.to_string(),
+            bytes,
+            format,
+            width: meta.metadata.get(META_WIDTH).and_then(|w| w.parse().ok()),
+            height: meta.metadata.get(META_HEIGHT).and_then(|h| h.parse().ok()),
+            etag: meta.etag.clone(),
+            outcome: Outcome::Hit,
+        })
+    }
+}
+
+fn is_current(variant: &ObjectMeta, source: &ObjectMeta, spec: &VariantSpec) -> bool {
+    source.etag.is_some()
+        && variant.metadata.get(META_SOURCE_ETAG) == source.etag.as_ref()
+        && variant.metadata.get(META_SPEC).map(String::as_str) == Some(spec.to_string().as_str())
+}
+
+/// One resize and store, shared by every waiter for the same key.
+struct MakeJob {
+    store: Arc<dyn ObjectStore>,
+    stats: Arc<ServiceStats>,
+    limits: Limits,
+    original: String,
+    key: String,
+    spec: VariantSpec,
+    format: OutputFormat,
+    source: ObjectMeta,
+    /// A stale variant is there: overwrite it instead of a conditional create.
+    replace: bool,
+}
+
+impl MakeJob {
+    async fn run(self) -> std::result::Result<Variant, MediaError> {
+        let bytes = self
+            .store
+            .get_bytes(&self.original)
+            .await
+            .map_err(|e| match e {
+                StoreError::NotFound { .. } => MediaError::OriginalNotFound(self.original.clone()),
+                other => other.into(),
+            })?;
+        let started = Instant::now();
+        self.stats.resizes.fetch_add(1, Ordering::Relaxed);
+        let (original, spec, format, limits) =
+            (self.original.clone(), self.spec, self.format, self.limits);
+        let rendered =
+            tokio::task::spawn_blocking(move || render(&original, &bytes, &spec, format, &limits))
+                .await
+                .map_err(|e| MediaError::Undecodable {
+                    key: self.original.clone(),
+                    reason: format!("resize worker failed: {e}"),
+                })??;
+        let millis = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+
+        let metadata = BTreeMap::from([
+            (
+                META_SOURCE_ETAG.to_string(),
+                self.source.etag.clone().unwrap_or_default(),
+            ),
+            (META_SPEC.to_string(), self.spec.to_string()),
+            (META_WIDTH.to_string(), rendered.width.to_string()),
+            (META_HEIGHT.to_string(), rendered.height.to_string()),
+        ]);
+        let body = Bytes::from(rendered.bytes);
+        let options = PutOptions {
+            content_type: Some(format.content_type().to_string()),
+            cache_control: Some(VARIANT_CACHE_CONTROL.to_string()),
+            metadata,
+            if_none_match: !self.replace,
+        };
+        let written = match self.store.put(&self.key, body.clone(), options).await {
+            Ok(meta) => {
+                self.stats.writes.fetch_add(1, Ordering::Relaxed);
+                meta.etag
+            }
+            // Another process made it first: serve theirs, keep ours unwritten.
+            Err(StoreError::AlreadyExists { .. }) => {
+                let theirs = self.store.get(&self.key, None).await?;
+                let etag = theirs.meta.etag.clone();
+                let bytes = theirs.bytes().await?;
+                return Ok(Variant {
+                    key: self.key,
+                    bytes,
+                    format,
+                    width: Some(rendered.width),
+                    height: Some(rendered.height),
+                    etag,
+                    outcome: Outcome::Hit,
+                });
+            }
+            Err(e) => return Err(e.into()),
+        };
+        Ok(Variant {
+            key: self.key,
+            bytes: body,
+            format,
+            width: Some(rendered.width),
+            height: Some(rendered.height),
+            etag: written,
+            outcome: Outcome::Made { millis },
+        })
+    }
+}

@@ -1,0 +1,270 @@
+//! Resize on miss over the object store: against a local folder and the
+//! S3-compatible server.
+
+#![allow(clippy::unwrap_used)]
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use stratus_core::store::{ListRequest, LocalStore, ObjectStore, PutOptions};
+use stratus_media::{Limits, Outcome, PresetCatalog, VariantService};
+
+fn photo(w: u16, h: u16) -> Bytes {
+    let pixels: Vec<u8> = (0..u32::from(w) * u32::from(h))
+        .flat_map(|i| [(i % 251) as u8, (i / 7 % 251) as u8, 90])
+        .collect();
+    let mut out = Vec::new();
+    jpeg_encoder::Encoder::new(&mut out, 90)
+        .encode(&pixels, w, h, jpeg_encoder::ColorType::Rgb)
+        .unwrap();
+    Bytes::from(out)
+}
+
+async fn variants(store: &dyn ObjectStore) -> Vec<String> {
+    store
+        .list(ListRequest::prefix("variants/"))
+        .await
+        .unwrap()
+        .objects
+        .into_iter()
+        .map(|o| o.key)
+        .collect()
+}
+
+mod cases {
+    use super::*;
+
+    pub async fn miss_then_made_then_hit(store: Arc<dyn ObjectStore>) {
+        store
+            .put("products/shoe.jpg", photo(800, 600), PutOptions::default())
+            .await
+            .unwrap();
+        let service = VariantService::new(Arc::clone(&store), Limits::default());
+        let catalog = PresetCatalog::default();
+
+        let first = service
+            .get_variant(&catalog, "products/shoe.jpg", "card", None)
+            .await
+            .unwrap();
+        assert!(matches!(first.outcome, Outcome::Made { .. }));
+        assert_eq!(first.key, "variants/card/products/shoe.jpg.jpeg");
+        assert_eq!((first.width, first.height), (Some(480), Some(320)));
+
+        let stored = store.head(&first.key).await.unwrap().unwrap();
+        assert_eq!(stored.content_type.as_deref(), Some("image/jpeg"));
+        assert_eq!(
+            stored.cache_control.as_deref(),
+            Some("public, max-age=31536000, immutable")
+        );
+        let source = store.head("products/shoe.jpg").await.unwrap().unwrap();
+        assert_eq!(stored.metadata.get("source-etag"), source.etag.as_ref());
+
+        let second = service
+            .get_variant(&catalog, "products/shoe.jpg", "card", None)
+            .await
+            .unwrap();
+        assert_eq!(second.outcome, Outcome::Hit);
+        assert_eq!(second.bytes, first.bytes);
+        assert_eq!((second.width, second.height), (Some(480), Some(320)));
+        assert_eq!(service.stats().resizes.load(Ordering::Relaxed), 1);
+    }
+
+    pub async fn fifty_concurrent_misses_make_one_resize_and_one_write(
+        store: Arc<dyn ObjectStore>,
+    ) {
+        store
+            .put("crowd.jpg", photo(1200, 900), PutOptions::default())
+            .await
+            .unwrap();
+        let service = Arc::new(VariantService::new(Arc::clone(&store), Limits::default()));
+        let catalog = Arc::new(PresetCatalog::default());
+        let requests: Vec<_> = (0..50)
+            .map(|_| {
+                let (service, catalog) = (Arc::clone(&service), Arc::clone(&catalog));
+                tokio::spawn(async move {
+                    service
+                        .get_variant(&catalog, "crowd.jpg", "thumb", None)
+                        .await
+                })
+            })
+            .collect();
+        let mut bodies = Vec::new();
+        for r in requests {
+            bodies.push(r.await.unwrap().unwrap().bytes);
+        }
+        assert!(
+            bodies.windows(2).all(|w| w[0] == w[1]),
+            "every request gets the same variant"
+        );
+        assert_eq!(
+            service.stats().resizes.load(Ordering::Relaxed),
+            1,
+            "one resize"
+        );
+        assert_eq!(
+            service.stats().writes.load(Ordering::Relaxed),
+            1,
+            "one write"
+        );
+        assert_eq!(variants(&*store).await, ["variants/thumb/crowd.jpg.jpeg"]);
+    }
+
+    pub async fn two_processes_never_overwrite_each_other(store: Arc<dyn ObjectStore>) {
+        store
+            .put("race.jpg", photo(640, 480), PutOptions::default())
+            .await
+            .unwrap();
+        // Two services share no in-process state, like two Lambda instances.
+        let a = VariantService::new(Arc::clone(&store), Limits::default());
+        let b = VariantService::new(Arc::clone(&store), Limits::default());
+        let catalog = PresetCatalog::default();
+        let (ra, rb) = tokio::join!(
+            a.get_variant(&catalog, "race.jpg", "card-webp", None),
+            b.get_variant(&catalog, "race.jpg", "card-webp", None)
+        );
+        let (ra, rb) = (ra.unwrap(), rb.unwrap());
+        let writes =
+            a.stats().writes.load(Ordering::Relaxed) + b.stats().writes.load(Ordering::Relaxed);
+        // Whoever comes second either finds the variant stored (a hit) or
+        // loses the conditional create: either way one write.
+        assert_eq!(writes, 1);
+        let stored = store.get_bytes(&ra.key).await.unwrap();
+        assert_eq!(stored, ra.bytes, "both serve the stored bytes");
+        assert_eq!(stored, rb.bytes);
+        assert_eq!(variants(&*store).await.len(), 1);
+    }
+
+    pub async fn a_replaced_original_is_remade(store: Arc<dyn ObjectStore>) {
+        store
+            .put("swap.jpg", photo(800, 400), PutOptions::default())
+            .await
+            .unwrap();
+        let service = VariantService::new(Arc::clone(&store), Limits::default());
+        let catalog = PresetCatalog::default();
+        let wide = service
+            .get_variant(&catalog, "swap.jpg", "hero", None)
+            .await
+            .unwrap();
+        assert_eq!((wide.width, wide.height), (Some(800), Some(400)));
+
+        store
+            .put("swap.jpg", photo(400, 800), PutOptions::default())
+            .await
+            .unwrap();
+        let tall = service
+            .get_variant(&catalog, "swap.jpg", "hero", None)
+            .await
+            .unwrap();
+        assert!(
+            matches!(tall.outcome, Outcome::Made { .. }),
+            "a new original means a new variant"
+        );
+        assert_eq!((tall.width, tall.height), (Some(400), Some(800)));
+        let again = service
+            .get_variant(&catalog, "swap.jpg", "hero", None)
+            .await
+            .unwrap();
+        assert_eq!(again.outcome, Outcome::Hit);
+        assert_eq!(again.bytes, tall.bytes);
+    }
+
+    pub async fn a_failed_resize_stores_nothing(store: Arc<dyn ObjectStore>) {
+        store
+            .put(
+                "broken.jpg",
+                Bytes::from_static(b"not really a jpeg"),
+                PutOptions::default(),
+            )
+            .await
+            .unwrap();
+        let service = VariantService::new(Arc::clone(&store), Limits::default());
+        let catalog = PresetCatalog::default();
+        for _ in 0..2 {
+            let err = service
+                .get_variant(&catalog, "broken.jpg", "thumb", None)
+                .await
+                .unwrap_err();
+            assert_eq!(err.code(), "undecodable");
+        }
+        assert_eq!(
+            service.stats().resizes.load(Ordering::Relaxed),
+            2,
+            "errors are not cached"
+        );
+        assert!(
+            variants(&*store).await.is_empty(),
+            "nothing stored for a failure"
+        );
+
+        let missing = service
+            .get_variant(&catalog, "nope.jpg", "thumb", None)
+            .await
+            .unwrap_err();
+        assert_eq!(missing.code(), "original_not_found");
+        let not_allowed = service
+            .get_variant(&catalog, "broken.jpg", "999x999-cover-q80.jpeg", None)
+            .await
+            .unwrap_err();
+        assert_eq!(not_allowed.code(), "spec_not_allowed");
+        let escape = service
+            .get_variant(&catalog, "../etc/passwd", "thumb", None)
+            .await
+            .unwrap_err();
+        assert_eq!(escape.code(), "invalid_key");
+    }
+
+    pub async fn auto_negotiates_and_keys_per_format(store: Arc<dyn ObjectStore>) {
+        store
+            .put("auto.jpg", photo(600, 400), PutOptions::default())
+            .await
+            .unwrap();
+        let service = VariantService::new(Arc::clone(&store), Limits::default());
+        let catalog = PresetCatalog::default();
+        let webp = service
+            .get_variant(&catalog, "auto.jpg", "card-auto", Some("image/webp,*/*"))
+            .await
+            .unwrap();
+        let jpeg = service
+            .get_variant(&catalog, "auto.jpg", "card-auto", Some("*/*"))
+            .await
+            .unwrap();
+        assert_eq!(webp.key, "variants/card-auto/auto.jpg.webp");
+        assert_eq!(jpeg.key, "variants/card-auto/auto.jpg.jpeg");
+        assert!(webp.bytes.starts_with(b"RIFF"));
+    }
+}
+
+macro_rules! on_both_stores {
+    ($($case:ident),* $(,)?) => {
+        mod local {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    let dir = tempfile::tempdir().unwrap();
+                    let store = super::LocalStore::open(dir.path().join("media")).unwrap();
+                    super::cases::$case(std::sync::Arc::new(store)).await;
+                }
+            )*
+        }
+        mod s3 {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    let Some(endpoint) = stratus_core::testing::endpoint() else { return };
+                    let store = stratus_core::testing::fresh_s3_store(&endpoint, "media").await.unwrap();
+                    super::cases::$case(std::sync::Arc::new(store)).await;
+                }
+            )*
+        }
+    };
+}
+
+on_both_stores!(
+    miss_then_made_then_hit,
+    fifty_concurrent_misses_make_one_resize_and_one_write,
+    two_processes_never_overwrite_each_other,
+    a_replaced_original_is_remade,
+    a_failed_resize_stores_nothing,
+    auto_negotiates_and_keys_per_format,
+);
