@@ -92,8 +92,21 @@ impl VariantService {
         name: &str,
         accept: Option<&str>,
     ) -> Result<Variant> {
-        validate_original_key(original)?;
         let spec = catalog.resolve(name)?;
+        self.get_with_spec(original, name, spec, accept).await
+    }
+
+    /// Like [`VariantService::get_variant`] for a spec the caller already
+    /// allowed (a signed request may ask for any canonical spec); `name` is
+    /// the key segment: the preset name or the spec's canonical spelling.
+    pub async fn get_with_spec(
+        &self,
+        original: &str,
+        name: &str,
+        spec: VariantSpec,
+        accept: Option<&str>,
+    ) -> Result<Variant> {
+        validate_original_key(original)?;
         let format = OutputFormat::negotiate(spec.format, accept);
         let key = variant_key(name, original, format.ext())?;
 

@@ -1,0 +1,134 @@
+//! `GET /img/<preset-or-spec>/<original key>`: the resize-on-miss function.
+
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use serde::Deserialize;
+use stratus_media::service::VARIANT_CACHE_CONTROL;
+use stratus_media::{Format, MediaError, Outcome, VariantSpec};
+
+use crate::error::ApiError;
+use crate::signature::Verdict;
+use crate::ImageFunction;
+
+pub fn routes(function: Arc<ImageFunction>) -> Router {
+    Router::new()
+        .route("/img/{name}/{*key}", get(get_image))
+        .with_state(function)
+}
+
+#[derive(Debug, Deserialize)]
+struct Signature {
+    exp: Option<String>,
+    sig: Option<String>,
+}
+
+async fn get_image(
+    State(function): State<Arc<ImageFunction>>,
+    Path((name, key)): Path<(String, String)>,
+    Query(signature): Query<Signature>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let verdict = function.signing.verify(
+        uri.path(),
+        signature.exp.as_deref(),
+        signature.sig.as_deref(),
+        now,
+    );
+    let spec = match verdict {
+        Verdict::Invalid => {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "bad_signature",
+                "the signature does not match this URL",
+            ))
+        }
+        Verdict::Expired => {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "signature_expired",
+                "this signed URL has expired",
+            ))
+        }
+        Verdict::Unsigned if function.signing.required => {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "signature_required",
+                "this gateway only serves signed URLs",
+            ))
+        }
+        Verdict::Unsigned => function.catalog.read().await.resolve(&name)?,
+        // A signed URL may ask for any canonical spec, not only presets.
+        Verdict::Valid(_) => match function.catalog.read().await.resolve(&name) {
+            Ok(spec) => spec,
+            Err(MediaError::NotAllowed { .. } | MediaError::UnknownPreset(_)) => {
+                VariantSpec::parse(&name)?
+            }
+            Err(e) => return Err(e.into()),
+        },
+    };
+    let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
+    let variant = function
+        .service
+        .get_with_spec(&key, &name, spec, accept)
+        .await?;
+
+    let etag = variant.etag.as_deref().map(|e| format!("\"{e}\""));
+    let mut response = if etag.is_some() && if_none_match(&headers, etag.as_deref()) {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        let mut ok = (StatusCode::OK, variant.bytes.clone()).into_response();
+        ok.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(variant.format.content_type()),
+        );
+        ok
+    };
+    let h = response.headers_mut();
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(VARIANT_CACHE_CONTROL),
+    );
+    if let Some(value) = etag.and_then(|e| HeaderValue::from_str(&e).ok()) {
+        h.insert(header::ETAG, value);
+    }
+    if spec.format == Format::Auto {
+        // The body depends on Accept: caches must key on it.
+        h.insert(header::VARY, HeaderValue::from_static("Accept"));
+    }
+    let (state, timing) = match variant.outcome {
+        Outcome::Hit => ("hit", None),
+        Outcome::Made { millis } => ("made", Some(millis)),
+    };
+    h.insert("x-stratus-variant", HeaderValue::from_static(state));
+    if let Some(ms) = timing.and_then(|ms| HeaderValue::from_str(&format!("resize;dur={ms}")).ok())
+    {
+        h.insert("server-timing", ms);
+    }
+    Ok(response)
+}
+
+/// Whether `If-None-Match` names the current ETag (or `*`).
+fn if_none_match(headers: &HeaderMap, etag: Option<&str>) -> bool {
+    let (Some(value), Some(etag)) = (
+        headers
+            .get(header::IF_NONE_MATCH)
+            .and_then(|v| v.to_str().ok()),
+        etag,
+    ) else {
+        return false;
+    };
+    value.split(',').map(str::trim).any(|candidate| {
+        candidate == "*" || candidate == etag || candidate.strip_prefix("W/") == Some(etag)
+    })
+}
