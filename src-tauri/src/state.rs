@@ -101,5 +101,8 @@ async fn open_stack(home: &AppHome, profile: Profile) -> Result<Stack> {
 
 /// Every capability's demo seed steps, core first.
 fn demo_steps() -> Vec<demo::SeedStep> {
-    demo::core_steps()
+    let mut steps = demo::core_steps();
+    steps.extend(stratus_media::demo::demo_steps());
+    steps.extend(stratus_events::demo::demo_steps());
+    steps
 }

@@ -52,5 +52,8 @@ impl Context {
 
 /// Every capability's demo seed steps, core first.
 pub fn demo_steps() -> Vec<stratus_core::demo::SeedStep> {
-    stratus_core::demo::core_steps()
+    let mut steps = stratus_core::demo::core_steps();
+    steps.extend(stratus_media::demo::demo_steps());
+    steps.extend(stratus_events::demo::demo_steps());
+    steps
 }

@@ -9,7 +9,10 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use commands::{demo::DemoCommand, profile::ProfileCommand, store::StoreCommand};
+use commands::{
+    demo::DemoCommand, image::ImageCommand, profile::ProfileCommand, serve::ServeArgs,
+    store::StoreCommand,
+};
 use context::Context;
 
 #[derive(Parser)]
@@ -42,6 +45,11 @@ enum Command {
     /// Objects in the profile's buckets.
     #[command(subcommand)]
     Store(StoreCommand),
+    /// Image variants: get, upload originals, warm a preset.
+    #[command(subcommand)]
+    Image(ImageCommand),
+    /// Run the serverless functions locally against the active profile.
+    Serve(ServeArgs),
 }
 
 #[tokio::main]
@@ -62,6 +70,8 @@ async fn main() -> ExitCode {
         Command::Demo(cmd) => commands::demo::run(&ctx, cmd).await,
         Command::Profile(cmd) => commands::profile::run(&ctx, cmd).await,
         Command::Store(cmd) => commands::store::run(&ctx, cmd).await,
+        Command::Image(cmd) => commands::image::run(&ctx, cmd).await,
+        Command::Serve(args) => commands::serve::run(&ctx, args).await,
     };
     match result {
         Ok(code) => code,
@@ -73,6 +83,8 @@ async fn main() -> ExitCode {
 fn report(e: &anyhow::Error) -> ExitCode {
     if let Some(core) = e.downcast_ref::<stratus_core::Error>() {
         eprintln!("error[{}]: {core}", core.code());
+    } else if let Some(media) = e.downcast_ref::<stratus_media::MediaError>() {
+        eprintln!("error[{}]: {media}", media.code());
     } else if let Some(store) = e.downcast_ref::<stratus_core::store::StoreError>() {
         eprintln!("error[{}]: {store}", store.code());
     } else {

@@ -1,1 +1,32 @@
-//! Events: collect, sync, browse. See `../shared/design/events.md`.
+//! Events: collect, sync, browse. See `shared/design/events.md`.
+//!
+//! - [`envelope`], [`validate`], [`enrich`]: the event line and its checks.
+//! - [`collector`] (+ [`sdk_formats`], [`batch_key`]): the batch writer behind the HTTP collector.
+//! - [`sync`] (+ [`tail`], [`batch_reader`], [`ledger`], [`retention`]): S3 batches → SQLite.
+//! - [`query`], [`filter`], [`facets`], [`export`]: the support screen's reads.
+//! - [`on_db`]: runs any of them on the database's blocking pool.
+//! - [`demo`], [`gen`] (+ [`traffic`]): demo data and the load generator.
+
+pub mod batch_key;
+pub mod batch_reader;
+pub mod collector;
+pub mod demo;
+pub mod enrich;
+pub mod envelope;
+pub mod error;
+pub mod export;
+pub mod facets;
+pub mod filter;
+pub mod gen;
+pub mod ledger;
+pub mod on_db;
+pub mod query;
+pub mod retention;
+pub mod sdk_formats;
+pub mod sync;
+pub mod tail;
+pub mod traffic;
+pub mod validate;
+
+pub use error::{EnvelopeError, Error, Result};
+pub use on_db::on_db;

@@ -29,3 +29,14 @@ pub struct ImageFunction {
 pub fn router(images: Arc<ImageFunction>) -> Router {
     Router::new().merge(images::routes(images))
 }
+
+/// Serves `router` on `addr` until `shutdown` completes (`stratus serve`).
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    router: Router,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown)
+        .await
+}

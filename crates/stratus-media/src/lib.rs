@@ -2,13 +2,16 @@
 //! first time it is asked for and stored beside it; every later request is a
 //! plain object-store hit. See `../shared/design/images.md`.
 
+pub mod demo;
 pub mod error;
 pub mod key;
+pub mod originals;
 pub mod output;
 pub mod pipeline;
 pub mod preset;
 pub mod service;
 pub mod spec;
+pub mod warm;
 
 pub use error::{MediaError, Result};
 pub use output::OutputFormat;

@@ -79,6 +79,10 @@ impl VariantService {
         }
     }
 
+    pub fn store(&self) -> &dyn ObjectStore {
+        &*self.store
+    }
+
     pub fn stats(&self) -> &ServiceStats {
         &self.stats
     }

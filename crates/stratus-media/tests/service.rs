@@ -268,3 +268,122 @@ on_both_stores!(
     a_failed_resize_stores_nothing,
     auto_negotiates_and_keys_per_format,
 );
+
+mod library {
+    use super::*;
+    use stratus_core::jobs::CancellationToken;
+    use stratus_media::originals::{list_originals, upload_original};
+    use stratus_media::warm::warm;
+
+    #[tokio::test]
+    async fn uploads_are_checked_and_warming_reports_each_failure() {
+        let dir = tempfile::tempdir().unwrap();
+        let store: Arc<dyn ObjectStore> =
+            Arc::new(LocalStore::open(dir.path().join("media")).unwrap());
+        let limits = Limits::default();
+        upload_original(&*store, "shop/a.jpg", photo(300, 200), &limits)
+            .await
+            .unwrap();
+        upload_original(&*store, "shop/b.jpg", photo(200, 300), &limits)
+            .await
+            .unwrap();
+        let text = upload_original(
+            &*store,
+            "shop/notes.jpg",
+            Bytes::from_static(b"hello"),
+            &limits,
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(
+            text.code(),
+            "undecodable",
+            "a text file is refused at upload"
+        );
+        assert_eq!(
+            upload_original(&*store, "variants/x.jpg", photo(10, 10), &limits)
+                .await
+                .unwrap_err()
+                .code(),
+            "invalid_key"
+        );
+        assert_eq!(
+            store
+                .head("shop/a.jpg")
+                .await
+                .unwrap()
+                .unwrap()
+                .content_type
+                .as_deref(),
+            Some("image/jpeg")
+        );
+        // A broken file that got in some other way.
+        store
+            .put(
+                "shop/c.jpg",
+                photo(100, 100).slice(..300),
+                PutOptions::default(),
+            )
+            .await
+            .unwrap();
+
+        let service = VariantService::new(Arc::clone(&store), limits);
+        let catalog = PresetCatalog::default();
+        let seen = std::sync::Mutex::new(Vec::new());
+        let report = warm(
+            &service,
+            &catalog,
+            "thumb",
+            "shop/",
+            |p| seen.lock().unwrap().push(p.done),
+            &CancellationToken::new(),
+        )
+        .await
+        .unwrap();
+        assert_eq!((report.made, report.already), (2, 0));
+        assert_eq!(report.failed.len(), 1);
+        assert_eq!(report.failed[0].0, "shop/c.jpg");
+        assert_eq!(*seen.lock().unwrap(), vec![0, 1, 2, 3]);
+
+        let again = warm(
+            &service,
+            &catalog,
+            "thumb",
+            "shop/",
+            |_| {},
+            &CancellationToken::new(),
+        )
+        .await
+        .unwrap();
+        assert_eq!((again.made, again.already), (0, 2));
+
+        let page = list_originals(&*store, "", None, 100).await.unwrap();
+        assert_eq!(
+            page.common_prefixes,
+            ["shop/"],
+            "variants/ is hidden from the library"
+        );
+
+        let cancel = CancellationToken::new();
+        cancel.cancel();
+        let stopped = warm(&service, &catalog, "card", "shop/", |_| {}, &cancel)
+            .await
+            .unwrap();
+        assert!(stopped.cancelled);
+        assert_eq!(stopped.made, 0);
+        assert_eq!(
+            warm(
+                &service,
+                &catalog,
+                "nope",
+                "shop/",
+                |_| {},
+                &CancellationToken::new()
+            )
+            .await
+            .unwrap_err()
+            .code(),
+            "unknown_preset"
+        );
+    }
+}

@@ -1,4 +1,6 @@
 pub mod demo;
+pub mod image;
 pub mod profile;
 pub mod progress;
+pub mod serve;
 pub mod store;

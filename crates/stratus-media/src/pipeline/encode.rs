@@ -9,8 +9,9 @@ use image::{DynamicImage, ImageEncoder, Rgb, RgbImage};
 
 use crate::output::OutputFormat;
 
-/// AVIF encoder speed (1 slowest … 10 fastest); 8 keeps on-demand latency sane.
-const AVIF_SPEED: u8 = 8;
+/// AVIF encoder speed (1 slowest … 10 fastest). On demand, latency wins:
+/// 10 is ~3x faster than 8 for ~14 % more bytes (1.6 s vs 5 s, 1600×900, release).
+const AVIF_SPEED: u8 = 10;
 
 /// Encodes an RGB8 or RGBA8 image.
 pub fn encode(image: &DynamicImage, format: OutputFormat, quality: u8) -> Result<Vec<u8>, String> {

@@ -1,0 +1,153 @@
+//! `stratus image`: make a variant, upload originals, warm a preset.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context as _, Result};
+use bytes::Bytes;
+use clap::Subcommand;
+use stratus_core::jobs::CancellationToken;
+use stratus_media::originals::upload_original;
+use stratus_media::warm::warm;
+use stratus_media::{Limits, Outcome, PresetCatalog, VariantService};
+
+use super::progress::TerminalProgress;
+use crate::context::Context;
+
+#[derive(Subcommand)]
+pub enum ImageCommand {
+    /// Get (making it if missing) a variant of an original.
+    Get {
+        preset: String,
+        key: String,
+        /// Write it here (default: print where it is stored).
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+        /// Accept header for `auto` presets, e.g. "image/avif,image/webp".
+        #[arg(long)]
+        accept: Option<String>,
+    },
+    /// Upload image files as originals.
+    Upload {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Folder to put them in, e.g. `products/`.
+        #[arg(long, default_value = "")]
+        prefix: String,
+    },
+    /// Make a preset for every original under a prefix.
+    Warm { preset: String, prefix: String },
+    /// List the presets and the allow-list of the profile.
+    Presets,
+}
+
+pub async fn run(ctx: &Context, cmd: ImageCommand) -> Result<ExitCode> {
+    let stack = ctx.stack().await?;
+    let catalog = PresetCatalog::load(&stack.db).await?;
+    let service = VariantService::new(Arc::clone(&stack.media), Limits::default());
+    match cmd {
+        ImageCommand::Get {
+            preset,
+            key,
+            output,
+            accept,
+        } => {
+            let variant = service
+                .get_variant(&catalog, &key, &preset, accept.as_deref())
+                .await?;
+            let how = match variant.outcome {
+                Outcome::Hit => "hit".to_string(),
+                Outcome::Made { millis } => format!("made in {millis} ms"),
+            };
+            let size = match (variant.width, variant.height) {
+                (Some(w), Some(h)) => format!("{w}×{h}"),
+                _ => "?".to_string(),
+            };
+            if let Some(path) = output {
+                std::fs::write(&path, &variant.bytes)
+                    .with_context(|| format!("cannot write {}", path.display()))?;
+                println!(
+                    "{} ({size}, {} bytes, {how}) → {}",
+                    variant.key,
+                    variant.bytes.len(),
+                    path.display()
+                );
+            } else {
+                println!(
+                    "{} ({size}, {} bytes, {how})",
+                    variant.key,
+                    variant.bytes.len()
+                );
+            }
+        }
+        ImageCommand::Upload { files, prefix } => {
+            let mut failed = 0;
+            for file in files {
+                let name = file
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .context("a file has no usable name")?;
+                let key = format!("{prefix}{name}");
+                let bytes = std::fs::read(&file)
+                    .with_context(|| format!("cannot read {}", file.display()))?;
+                match upload_original(&*stack.media, &key, Bytes::from(bytes), &Limits::default())
+                    .await
+                {
+                    Ok(meta) => println!("uploaded {} ({} bytes)", meta.key, meta.size),
+                    Err(e) => {
+                        failed += 1;
+                        eprintln!("error[{}]: {}: {e}", e.code(), file.display());
+                    }
+                }
+            }
+            if failed > 0 {
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+        ImageCommand::Warm { preset, prefix } => {
+            let bar = TerminalProgress::new();
+            let cancel = CancellationToken::new();
+            let on_ctrl_c = cancel.clone();
+            tokio::spawn(async move {
+                if tokio::signal::ctrl_c().await.is_ok() {
+                    on_ctrl_c.cancel();
+                }
+            });
+            let report = warm(
+                &service,
+                &catalog,
+                &preset,
+                &prefix,
+                |p| bar.update(p),
+                &cancel,
+            )
+            .await?;
+            bar.finish();
+            println!(
+                "{preset}: {} made, {} already there, {} failed",
+                report.made,
+                report.already,
+                report.failed.len()
+            );
+            for (key, error) in &report.failed {
+                eprintln!("  failed {key}: {error}");
+            }
+            if report.cancelled {
+                eprintln!("cancelled before the end");
+            }
+            if !report.failed.is_empty() || report.cancelled {
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+        ImageCommand::Presets => {
+            for (name, spec) in catalog.presets() {
+                println!("{name:<12} {spec}");
+            }
+            for spec in catalog.extra_specs() {
+                println!("{:<12} {spec}", "(allowed)");
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

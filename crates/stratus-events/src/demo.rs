@@ -1,0 +1,44 @@
+//! Demo seed: ~30 days of shop traffic for a few hundred demo customers,
+//! written as real gzipped batches into the demo events bucket, so the first
+//! sync in the app is a real one.
+
+use stratus_core::clock::now_millis;
+use stratus_core::demo::SeedStep;
+use stratus_core::stack::Stack;
+
+use crate::gen::{generate, GenSpec};
+
+/// The spec of the demo traffic ending at `end_ms`: 300 customers spread
+/// over `cust-00001`…`cust-09868` (the ids the campaigns demo uses too).
+pub fn demo_spec(end_ms: i64) -> GenSpec {
+    GenSpec {
+        events: 30_000,
+        customers: 300,
+        first_customer: 1,
+        customer_stride: 33,
+        batch_events: 500,
+        seed: 20_261_126,
+        ..GenSpec::new(0, 300, 30, end_ms)
+    }
+}
+
+/// The events capability's seed steps.
+pub fn demo_steps() -> Vec<SeedStep> {
+    vec![SeedStep {
+        name: "events.traffic.v1",
+        run: |stack| Box::pin(seed_traffic(stack)),
+    }]
+}
+
+async fn seed_traffic(stack: &Stack) -> stratus_core::Result<()> {
+    // Ends at the last full hour, so the demo looks recent whenever it is seeded.
+    let end = now_millis() / 3_600_000 * 3_600_000;
+    generate(stack.events.clone(), &demo_spec(end))
+        .await
+        .map_err(|e| match e {
+            crate::error::Error::Core(core) => core,
+            crate::error::Error::Store(store) => stratus_core::Error::Store(store),
+            other => stratus_core::Error::Internal(format!("demo events: {other}")),
+        })?;
+    Ok(())
+}

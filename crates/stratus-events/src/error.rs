@@ -1,0 +1,135 @@
+//! Errors of the events capability. Two kinds: [`EnvelopeError`] rejects one
+//! event (the rest of a request goes on); [`Error`] stops an operation.
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Why one event was rejected. Each says which field and what to fix; the
+/// collector writes them to `bad/` and returns them per event.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EnvelopeError {
+    #[error("an event must be a JSON object, got {0}")]
+    NotAnObject(&'static str),
+
+    #[error("required field `{0}` is missing or empty")]
+    MissingField(&'static str),
+
+    #[error("field `{field}` is invalid: {reason}")]
+    InvalidField { field: &'static str, reason: String },
+
+    #[error(
+        "`event_id` `{0}` is not a UUID; send a UUIDv7 made once per event and reused on retries"
+    )]
+    InvalidEventId(String),
+
+    #[error("`{field}` `{value}` is not an RFC 3339 timestamp (e.g. 2026-11-26T15:04:05.123Z)")]
+    InvalidTimestamp { field: &'static str, value: String },
+
+    #[error("`{field}` is {actual} bytes, above the {limit}-byte limit")]
+    TooLarge {
+        field: &'static str,
+        actual: usize,
+        limit: usize,
+    },
+
+    #[error("`properties` must be flat: `{0}` holds an object or array; send scalars only")]
+    NotFlat(String),
+
+    #[error("unknown event type `{0}`: use `track`, `identify` or `page`")]
+    UnknownType(String),
+}
+
+impl EnvelopeError {
+    /// Stable machine-readable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            EnvelopeError::NotAnObject(_) => "not_an_object",
+            EnvelopeError::MissingField(_) => "missing_field",
+            EnvelopeError::InvalidField { .. } => "invalid_field",
+            EnvelopeError::InvalidEventId(_) => "invalid_event_id",
+            EnvelopeError::InvalidTimestamp { .. } => "invalid_timestamp",
+            EnvelopeError::TooLarge { .. } => "too_large",
+            EnvelopeError::NotFlat(_) => "properties_not_flat",
+            EnvelopeError::UnknownType(_) => "unknown_type",
+        }
+    }
+}
+
+/// What stops a collect, sync, query or export.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Core(#[from] stratus_core::Error),
+
+    #[error(transparent)]
+    Store(#[from] stratus_core::store::StoreError),
+
+    #[error("database error: {0}")]
+    Db(#[from] rusqlite::Error),
+
+    #[error("the request body is not a batch: {0}")]
+    InvalidBatch(String),
+
+    #[error("the batch holds {actual} events, above the limit of {limit}; split it into smaller batches")]
+    BatchTooLarge { actual: usize, limit: usize },
+
+    #[error(
+        "the request body is {actual} bytes, above the limit of {limit}; send smaller batches"
+    )]
+    RequestTooLarge { actual: usize, limit: usize },
+
+    #[error("invalid filter: {0}")]
+    InvalidFilter(String),
+
+    #[error("invalid page cursor `{0}`; start again from the first page")]
+    InvalidCursor(String),
+
+    #[error(
+        "the query took longer than {0} ms and was stopped; narrow the filters or the time range"
+    )]
+    QueryTimeout(u64),
+
+    #[error("export failed: {0}")]
+    Export(String),
+
+    #[error("I/O error: {0}")]
+    Io(#[from] std::io::Error),
+
+    #[error("cancelled")]
+    Cancelled,
+
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl Error {
+    /// Stable machine-readable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Core(e) => e.code(),
+            Error::Store(e) => e.code(),
+            Error::Db(_) => "database",
+            Error::InvalidBatch(_) => "invalid_batch",
+            Error::BatchTooLarge { .. } => "batch_too_large",
+            Error::RequestTooLarge { .. } => "request_too_large",
+            Error::InvalidFilter(_) => "invalid_filter",
+            Error::InvalidCursor(_) => "invalid_cursor",
+            Error::QueryTimeout(_) => "query_timeout",
+            Error::Export(_) => "export_failed",
+            Error::Io(_) => "io",
+            Error::Cancelled => "cancelled",
+            Error::Internal(_) => "internal",
+        }
+    }
+}
+
+impl From<csv::Error> for Error {
+    fn from(e: csv::Error) -> Self {
+        Error::Export(e.to_string())
+    }
+}
+
+impl From<serde_json::Error> for Error {
+    fn from(e: serde_json::Error) -> Self {
+        Error::Export(e.to_string())
+    }
+}
