@@ -39,6 +39,7 @@ step "Front end build (the app embeds ui/dist)"
 
 step "Clippy, warnings denied"
 cargo clippy --workspace --all-targets -- -D warnings
+cargo clippy -p stratus-gateway --features lambda --all-targets -- -D warnings
 
 step "Core crates do not depend on tauri"
 for manifest in crates/*/Cargo.toml; do
@@ -59,8 +60,12 @@ export STRATUS_TEST_AWS_ENDPOINT="http://127.0.0.1:$moto_port"
 wait_for_url "$STRATUS_TEST_AWS_ENDPOINT/moto-api/" || { cat "$work/moto.log"; die "moto did not start"; }
 echo "moto at $STRATUS_TEST_AWS_ENDPOINT"
 
-step "Rust tests (core, CLI, shell; contract tests against moto)"
+step "Rust tests (core, capabilities, CLI, shell; contract tests against moto)"
 cargo test --workspace --exclude stratus-e2e
+
+step "The image function on Lambda (feature lambda): API Gateway event test and binary"
+cargo test -p stratus-gateway --features lambda
+cargo build -p stratus-gateway --features lambda --bin stratus-lambda
 
 step "Generated TypeScript bindings are up to date"
 if [[ -n $(git status --porcelain -- ui/src/lib/backend/bindings) ]]; then
