@@ -1,0 +1,83 @@
+//! Errors of the campaigns crate: one enum, each variant a situation a person can act on.
+
+use crate::campaign::CampaignState;
+use crate::import::BadRow;
+use crate::segment::SegmentError;
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in campaigns. `code()` is the stable
+/// identifier the edges branch on; `Display` says what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Core(#[from] stratus_core::Error),
+
+    #[error("database error: {0}")]
+    Db(#[from] rusqlite::Error),
+
+    #[error("the segment is invalid: {0}")]
+    Segment(#[from] SegmentError),
+
+    #[error("the template is invalid: {0}")]
+    Template(String),
+
+    #[error("{} of the rows are invalid (first: line {}: {}); nothing was imported", .0.len(), .0.first().map_or(0, |r| r.line), .0.first().map_or("", |r| r.reason.as_str()))]
+    ImportRejected(Vec<BadRow>),
+
+    #[error("the file cannot be read: {0}")]
+    ImportFile(String),
+
+    #[error("campaign `{0}` does not exist")]
+    CampaignNotFound(String),
+
+    #[error("customer `{0}` does not exist")]
+    CustomerNotFound(String),
+
+    #[error("a campaign that is {from} cannot become {to}")]
+    IllegalTransition {
+        from: CampaignState,
+        to: CampaignState,
+    },
+
+    #[error("invalid campaign settings: {0}")]
+    InvalidCampaign(String),
+
+    #[error("cancelled")]
+    Cancelled,
+
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl Error {
+    /// Stable machine-readable code for this error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Core(e) => e.code(),
+            Error::Db(_) => "database",
+            Error::Segment(_) => "invalid_segment",
+            Error::Template(_) => "invalid_template",
+            Error::ImportRejected(_) => "import_rejected",
+            Error::ImportFile(_) => "import_file",
+            Error::CampaignNotFound(_) => "campaign_not_found",
+            Error::CustomerNotFound(_) => "customer_not_found",
+            Error::IllegalTransition { .. } => "illegal_transition",
+            Error::InvalidCampaign(_) => "invalid_campaign",
+            Error::Cancelled => "cancelled",
+            Error::Internal(_) => "internal",
+        }
+    }
+}
+
+impl From<Error> for stratus_core::Error {
+    /// For seams that speak the core's error (demo seed steps, jobs).
+    fn from(e: Error) -> Self {
+        match e {
+            Error::Core(core) => core,
+            Error::Db(db) => stratus_core::Error::Db(db),
+            Error::Cancelled => stratus_core::Error::Cancelled,
+            other => stratus_core::Error::Internal(format!("{}: {other}", other.code())),
+        }
+    }
+}

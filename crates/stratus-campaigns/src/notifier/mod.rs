@@ -1,0 +1,90 @@
+//! The Notifier port: hands one personal message to a provider. SNS for
+//! cloud profiles ([`SnsNotifier`]), a local outbox for demo mode
+//! ([`OutboxNotifier`]).
+
+mod outbox;
+mod sns;
+
+pub use outbox::{OutboxConfig, OutboxNotifier};
+pub use sns::{classify_code, SnsNotifier};
+
+use crate::campaign::{Channel, SmsType};
+
+/// The provider's id for an accepted message.
+pub type MessageId = String;
+
+/// One personal message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboundMessage {
+    pub campaign_id: String,
+    pub customer_id: String,
+    pub channel: Channel,
+    /// E.164 phone number (SMS) or platform endpoint ARN (push).
+    pub address: String,
+    pub body: String,
+    pub sms_type: SmsType,
+    pub sender_id: Option<String>,
+}
+
+/// Why a publish did not go through, classified by what the runner does next.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NotifyError {
+    /// The provider asked us to slow down: retry later, slower; never a failure.
+    #[error("throttled: {0}")]
+    Throttled(String),
+    /// 5xx, timeouts, connection trouble: retry with backoff.
+    #[error("transient error {code}: {message}")]
+    Transient { code: String, message: String },
+    /// The provider refused the message for good.
+    #[error("{code}: {message}")]
+    Permanent { code: String, message: String },
+    #[error("the phone number has opted out")]
+    OptedOut,
+    #[error("invalid phone number: {0}")]
+    InvalidNumber(String),
+    #[error("the push endpoint is disabled")]
+    EndpointDisabled,
+}
+
+impl NotifyError {
+    /// Whether trying again later may succeed.
+    pub fn is_retryable(&self) -> bool {
+        matches!(
+            self,
+            NotifyError::Throttled(_) | NotifyError::Transient { .. }
+        )
+    }
+
+    /// The code stored on the recipient row.
+    pub fn code(&self) -> String {
+        match self {
+            NotifyError::Throttled(_) => "Throttled".into(),
+            NotifyError::Transient { code, .. } | NotifyError::Permanent { code, .. } => {
+                code.clone()
+            }
+            NotifyError::OptedOut => "opted_out".into(),
+            NotifyError::InvalidNumber(_) => "invalid_number".into(),
+            NotifyError::EndpointDisabled => "endpoint_disabled".into(),
+        }
+    }
+
+    /// For errors that mean "never send to this recipient": the skip reason.
+    pub fn skip_reason(&self) -> Option<&'static str> {
+        match self {
+            NotifyError::OptedOut => Some("opted_out"),
+            NotifyError::InvalidNumber(_) => Some("invalid_number"),
+            NotifyError::EndpointDisabled => Some("endpoint_disabled"),
+            _ => None,
+        }
+    }
+}
+
+/// Hands messages to a provider.
+#[async_trait::async_trait]
+pub trait Notifier: Send + Sync {
+    /// Publishes one message; the id is the provider's.
+    async fn publish(&self, message: &OutboundMessage) -> Result<MessageId, NotifyError>;
+
+    /// Whether an SMS number has opted out of messages from this account.
+    async fn is_opted_out(&self, phone: &str) -> Result<bool, NotifyError>;
+}

@@ -1,0 +1,184 @@
+//! SNS: one `Publish` per recipient (PublishBatch only reaches topics).
+
+use aws_config::retry::RetryConfig;
+use aws_config::SdkConfig;
+use aws_sdk_sns::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_sns::types::MessageAttributeValue;
+
+use super::{MessageId, Notifier, NotifyError, OutboundMessage};
+use crate::campaign::Channel;
+
+/// Publishes SMS (to a phone number) and push (to a platform endpoint) via SNS.
+#[derive(Debug, Clone)]
+pub struct SnsNotifier {
+    client: aws_sdk_sns::Client,
+}
+
+impl SnsNotifier {
+    /// A client without the SDK's own retries: the runner owns retrying, so
+    /// that throttling slows the whole campaign instead of one call.
+    pub fn new(sdk: &SdkConfig) -> Self {
+        let config = aws_sdk_sns::config::Builder::from(sdk)
+            .retry_config(RetryConfig::disabled())
+            .build();
+        SnsNotifier {
+            client: aws_sdk_sns::Client::from_conf(config),
+        }
+    }
+
+    pub fn from_client(client: aws_sdk_sns::Client) -> Self {
+        SnsNotifier { client }
+    }
+}
+
+fn string_attribute(value: &str) -> Result<MessageAttributeValue, NotifyError> {
+    MessageAttributeValue::builder()
+        .data_type("String")
+        .string_value(value)
+        .build()
+        .map_err(|e| NotifyError::Permanent {
+            code: "InvalidAttribute".into(),
+            message: e.to_string(),
+        })
+}
+
+#[async_trait::async_trait]
+impl Notifier for SnsNotifier {
+    async fn publish(&self, message: &OutboundMessage) -> Result<MessageId, NotifyError> {
+        let request = self.client.publish().message(&message.body);
+        let request = match message.channel {
+            Channel::Sms => {
+                let mut r = request.phone_number(&message.address).message_attributes(
+                    "AWS.SNS.SMS.SMSType",
+                    string_attribute(message.sms_type.sns_value())?,
+                );
+                if let Some(sender) = &message.sender_id {
+                    r = r.message_attributes("AWS.SNS.SMS.SenderID", string_attribute(sender)?);
+                }
+                r
+            }
+            Channel::Push => request.target_arn(&message.address),
+        };
+        match request.send().await {
+            Ok(out) => Ok(out.message_id().unwrap_or_default().to_string()),
+            Err(e) => Err(classify(e)),
+        }
+    }
+
+    async fn is_opted_out(&self, phone: &str) -> Result<bool, NotifyError> {
+        match self
+            .client
+            .check_if_phone_number_is_opted_out()
+            .phone_number(phone)
+            .send()
+            .await
+        {
+            Ok(out) => Ok(out.is_opted_out()),
+            Err(e) => Err(classify(e)),
+        }
+    }
+}
+
+fn classify<E: ProvideErrorMetadata + std::fmt::Debug>(
+    err: SdkError<E, aws_sdk_sns::config::http::HttpResponse>,
+) -> NotifyError {
+    match &err {
+        SdkError::ServiceError(service) => {
+            let status = service.raw().status().as_u16();
+            classify_code(
+                service.err().code().unwrap_or("Unknown"),
+                service.err().message().unwrap_or(""),
+                status,
+            )
+        }
+        SdkError::TimeoutError(_) => NotifyError::Transient {
+            code: "timeout".into(),
+            message: "SNS did not answer in time".into(),
+        },
+        SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => NotifyError::Transient {
+            code: "unreachable".into(),
+            message: format!("{err:?}"),
+        },
+        _ => NotifyError::Permanent {
+            code: "request".into(),
+            message: format!("{err:?}"),
+        },
+    }
+}
+
+/// Maps an SNS error code, message and HTTP status to what the runner does.
+pub fn classify_code(code: &str, message: &str, status: u16) -> NotifyError {
+    let lower = message.to_ascii_lowercase();
+    match code {
+        "Throttling"
+        | "ThrottlingException"
+        | "Throttled"
+        | "TooManyRequestsException"
+        | "KMSThrottling" => NotifyError::Throttled(message.to_string()),
+        _ if status == 429 => NotifyError::Throttled(message.to_string()),
+        "EndpointDisabled" => NotifyError::EndpointDisabled,
+        "OptedOut" => NotifyError::OptedOut,
+        _ if lower.contains("opted out") => NotifyError::OptedOut,
+        "InvalidParameter" | "InvalidParameterValue" if lower.contains("phone") => {
+            NotifyError::InvalidNumber(message.to_string())
+        }
+        "InternalError" | "InternalFailure" | "ServiceUnavailable" | "RequestTimeout" => {
+            NotifyError::Transient {
+                code: code.to_string(),
+                message: message.to_string(),
+            }
+        }
+        _ if status >= 500 => NotifyError::Transient {
+            code: code.to_string(),
+            message: message.to_string(),
+        },
+        _ => NotifyError::Permanent {
+            code: code.to_string(),
+            message: message.to_string(),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sns_errors_are_classified_by_what_to_do_next() {
+        assert!(matches!(
+            classify_code("Throttling", "Rate exceeded", 400),
+            NotifyError::Throttled(_)
+        ));
+        assert!(matches!(
+            classify_code("Whatever", "slow down", 429),
+            NotifyError::Throttled(_)
+        ));
+        assert!(matches!(
+            classify_code("InternalError", "boom", 500),
+            NotifyError::Transient { .. }
+        ));
+        assert!(matches!(
+            classify_code("Odd", "bad gateway", 502),
+            NotifyError::Transient { .. }
+        ));
+        assert_eq!(
+            classify_code("EndpointDisabled", "Endpoint is disabled", 400),
+            NotifyError::EndpointDisabled
+        );
+        assert!(matches!(
+            classify_code(
+                "InvalidParameter",
+                "Invalid parameter: PhoneNumber Reason: +1 is not valid",
+                400
+            ),
+            NotifyError::InvalidNumber(_)
+        ));
+        assert_eq!(
+            classify_code("AuthorizationError", "not allowed", 403),
+            NotifyError::Permanent {
+                code: "AuthorizationError".into(),
+                message: "not allowed".into()
+            }
+        );
+    }
+}

@@ -1,0 +1,332 @@
+//! The campaign runner: streams pending recipients from SQLite page by page,
+//! sends at the configured rate and concurrency (both changeable while
+//! running), and leaves every recipient in a definite state.
+//!
+//! Crash safety: `in_flight` is committed before each publish; on start,
+//! rows still `in_flight` become `unknown` and are not resent.
+
+mod control;
+mod rate;
+mod recipient;
+mod send;
+mod summary;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use stratus_core::clock::now_millis;
+use stratus_core::db::Db;
+use stratus_core::jobs::{CancellationToken, Progress};
+use tokio::task::JoinSet;
+
+pub use control::RunControl;
+pub use rate::TokenBucket;
+pub use recipient::{PendingRecipient, RecipientStatus};
+pub use send::in_quiet_hours;
+pub use summary::{
+    counts_blocking, progress_summary, summary_blocking, ProgressSummary, StatusCounts,
+};
+
+use crate::campaign::{self, CampaignState};
+use crate::notifier::Notifier;
+use crate::template::MessageTemplate;
+use crate::{Error, Result};
+use send::SendContext;
+
+/// Tuning that is not part of the campaign.
+#[derive(Debug, Clone)]
+pub struct RunSettings {
+    /// Pending recipients read per query.
+    pub page_size: usize,
+    /// Publish attempts before a transient error becomes `failed` (throttles do not count).
+    pub max_attempts: u32,
+    pub backoff_base: Duration,
+    pub backoff_max: Duration,
+    /// How often progress is read from the rows and reported.
+    pub progress_every: Duration,
+    /// Wall clock for quiet hours and schedules (tests pin it).
+    pub clock: fn() -> i64,
+}
+
+impl Default for RunSettings {
+    fn default() -> Self {
+        RunSettings {
+            page_size: 200,
+            max_attempts: 5,
+            backoff_base: Duration::from_millis(200),
+            backoff_max: Duration::from_secs(30),
+            progress_every: Duration::from_millis(250),
+            clock: now_millis,
+        }
+    }
+}
+/// How a run ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunOutcome {
+    pub state: CampaignState,
+    pub counts: StatusCounts,
+    /// Rows found `in_flight` at start (a previous run died) and made `unknown`.
+    pub recovered_unknown: u64,
+}
+
+/// Runs a scheduled (or interrupted running/paused) campaign to its end.
+pub async fn run(
+    db: &Db,
+    campaign_id: &str,
+    notifier: Arc<dyn Notifier>,
+    control: &RunControl,
+    settings: RunSettings,
+    progress: impl Fn(Progress) + Send + Sync + 'static,
+    cancel: &CancellationToken,
+) -> Result<RunOutcome> {
+    let id = campaign_id.to_string();
+    let (campaign, recovered_unknown) = {
+        let id = id.clone();
+        db.call(move |c| {
+            Ok((|| -> Result<_> {
+                let campaign = campaign::get_blocking(c, &id)?;
+                let recovered = recipient::recover_in_flight(c, &id)?;
+                Ok((campaign, recovered))
+            })())
+        })
+        .await??
+    };
+    match campaign.state {
+        CampaignState::Scheduled => {
+            if let Some(at) = campaign.spec.scheduled_at {
+                let wait = u64::try_from(at - (settings.clock)()).unwrap_or(0);
+                tokio::select! {
+                    _ = tokio::time::sleep(Duration::from_millis(wait)) => {}
+                    _ = cancel.cancelled() => {}
+                }
+            }
+            if cancel.is_cancelled() {
+                return finish_cancelled(db, &id, recovered_unknown).await;
+            }
+            set_state(db, &id, CampaignState::Running, None).await?;
+        }
+        CampaignState::Running => {}
+        CampaignState::Paused => {
+            // Interrupted while paused: stay paused until someone resumes.
+            control.pause();
+            set_state(db, &id, CampaignState::Running, None).await?;
+        }
+        other => {
+            return Err(Error::IllegalTransition {
+                from: other,
+                to: CampaignState::Running,
+            })
+        }
+    }
+    let template = match MessageTemplate::compile(&campaign.spec.template) {
+        Ok(t) => t,
+        Err(e) => {
+            set_state(db, &id, CampaignState::Failed, Some(e.to_string())).await?;
+            return Err(e);
+        }
+    };
+    let with_rank = template.uses("rank");
+    let progress = Arc::new(progress);
+    let reporter_stop = CancellationToken::new();
+    let reporter = tokio::spawn(report_progress(
+        db.clone(),
+        id.clone(),
+        Arc::clone(&progress),
+        settings.progress_every,
+        reporter_stop.clone(),
+    ));
+    let ctx = Arc::new(SendContext {
+        db: db.clone(),
+        campaign,
+        template,
+        notifier,
+        control: control.clone(),
+        settings: settings.clone(),
+        cancel: cancel.clone(),
+    });
+    let result = dispatch(&ctx, with_rank).await;
+    reporter_stop.cancel();
+    let _ = reporter.await;
+    let counts = {
+        let id = id.clone();
+        db.call(move |c| Ok(counts_blocking(c, &id))).await??
+    };
+    progress(counts.to_progress());
+    if let Err(e) = result {
+        let _ = set_state(db, &id, CampaignState::Failed, Some(e.to_string())).await;
+        return Err(e);
+    }
+    if cancel.is_cancelled() {
+        return finish_cancelled(db, &id, recovered_unknown).await;
+    }
+    set_state(db, &id, CampaignState::Completed, None).await?;
+    Ok(RunOutcome {
+        state: CampaignState::Completed,
+        counts,
+        recovered_unknown,
+    })
+}
+
+/// Pages through pending rows until none are left (or cancel / an error).
+async fn dispatch(ctx: &Arc<SendContext>, with_rank: bool) -> Result<()> {
+    let mut tasks: JoinSet<Result<()>> = JoinSet::new();
+    let mut first_error: Option<Error> = None;
+    'passes: loop {
+        let mut cursor = String::new();
+        let mut dispatched = 0u64;
+        loop {
+            let page = {
+                let (id, after, size) = (
+                    ctx.campaign.id.clone(),
+                    cursor.clone(),
+                    ctx.settings.page_size,
+                );
+                ctx.db
+                    .call(move |c| Ok(recipient::pending_page(c, &id, &after, size, with_rank)))
+                    .await??
+            };
+            let Some(last) = page.last() else { break };
+            cursor = last.customer_id.clone();
+            for rec in page {
+                // Pause, concurrency, rate — re-checking pause after each wait,
+                // so a pause during a long wait still stops this send.
+                loop {
+                    if ctx.control.is_paused() {
+                        pause_until_resumed(ctx).await?;
+                    }
+                    if ctx.cancel.is_cancelled() || first_error.is_some() {
+                        break 'passes;
+                    }
+                    while tasks.len() >= ctx.control.concurrency() as usize {
+                        if let Some(Err(e) | Ok(Err(e))) = tasks
+                            .join_next()
+                            .await
+                            .map(|r| r.map_err(|e| Error::Internal(e.to_string())))
+                        {
+                            first_error.get_or_insert(e);
+                        }
+                    }
+                    tokio::select! {
+                        _ = ctx.control.bucket().acquire() => {}
+                        _ = ctx.cancel.cancelled() => break 'passes,
+                    }
+                    if !ctx.control.is_paused() {
+                        break;
+                    }
+                }
+                tasks.spawn(send::send_one(Arc::clone(ctx), rec));
+                dispatched += 1;
+            }
+        }
+        // Wait for this pass's sends, then look again: rows re-queued
+        // meanwhile (retry failed while running) get another pass.
+        while let Some(r) = tasks.join_next().await {
+            if let Some(e) = r
+                .map_err(|e| Error::Internal(e.to_string()))
+                .and_then(|r| r)
+                .err()
+            {
+                first_error.get_or_insert(e);
+            }
+        }
+        if dispatched == 0 || first_error.is_some() {
+            break;
+        }
+    }
+    while let Some(r) = tasks.join_next().await {
+        if let Some(e) = r
+            .map_err(|e| Error::Internal(e.to_string()))
+            .and_then(|r| r)
+            .err()
+        {
+            first_error.get_or_insert(e);
+        }
+    }
+    first_error.map_or(Ok(()), Err)
+}
+
+/// Records `paused`, waits for resume (or cancel), records `running` again.
+/// A cancel while paused goes straight from paused to cancelled.
+async fn pause_until_resumed(ctx: &SendContext) -> Result<()> {
+    let id = &ctx.campaign.id;
+    set_state(&ctx.db, id, CampaignState::Paused, None).await?;
+    if ctx.control.wait_unpaused(&ctx.cancel).await {
+        set_state(&ctx.db, id, CampaignState::Running, None).await?;
+    }
+    Ok(())
+}
+
+async fn set_state(db: &Db, id: &str, to: CampaignState, error: Option<String>) -> Result<()> {
+    let id = id.to_string();
+    db.call(move |c| Ok(campaign::transition_blocking(c, &id, to, error.as_deref()).map(|_| ())))
+        .await?
+}
+
+async fn finish_cancelled(db: &Db, id: &str, recovered_unknown: u64) -> Result<RunOutcome> {
+    let counts = {
+        let id = id.to_string();
+        db.call(move |c| {
+            Ok((|| -> Result<_> {
+                recipient::settle_cancelled(c, &id)?;
+                counts_blocking(c, &id)
+            })())
+        })
+        .await??
+    };
+    set_state(db, id, CampaignState::Cancelled, None).await?;
+    Ok(RunOutcome {
+        state: CampaignState::Cancelled,
+        counts,
+        recovered_unknown,
+    })
+}
+
+async fn report_progress(
+    db: Db,
+    id: String,
+    progress: Arc<impl Fn(Progress) + Send + Sync + 'static>,
+    every: Duration,
+    stop: CancellationToken,
+) {
+    let mut tick = tokio::time::interval(every);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = stop.cancelled() => return,
+        }
+        let id = id.clone();
+        match db.call(move |c| Ok(counts_blocking(c, &id))).await {
+            Ok(Ok(counts)) => progress(counts.to_progress()),
+            Ok(Err(e)) => tracing::warn!("cannot read campaign progress: {e}"),
+            Err(e) => tracing::warn!("cannot read campaign progress: {e}"),
+        }
+    }
+}
+
+/// Re-queues failed (and, if chosen, unknown) recipients. A finished
+/// campaign goes back to `scheduled`; a running or paused one picks them up.
+pub async fn retry_failed(db: &Db, campaign_id: &str, include_unknown: bool) -> Result<u64> {
+    let id = campaign_id.to_string();
+    db.call(move |c| {
+        Ok((|| -> Result<_> {
+            let tx = c.transaction()?;
+            let state = campaign::get_blocking(&tx, &id)?.state;
+            match state {
+                CampaignState::Completed | CampaignState::Cancelled | CampaignState::Failed => {
+                    campaign::transition_blocking(&tx, &id, CampaignState::Scheduled, None)?;
+                }
+                CampaignState::Running | CampaignState::Paused | CampaignState::Scheduled => {}
+                CampaignState::Draft => {
+                    return Err(Error::IllegalTransition {
+                        from: state,
+                        to: CampaignState::Scheduled,
+                    })
+                }
+            }
+            let n = recipient::requeue(&tx, &id, include_unknown)?;
+            tx.commit()?;
+            Ok(n)
+        })())
+    })
+    .await?
+}

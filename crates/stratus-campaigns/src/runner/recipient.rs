@@ -1,0 +1,203 @@
+//! Recipient rows: the durable record of who got what. Every status change
+//! is its own committed write, so a crash loses nothing but the moment.
+
+use rusqlite::{params, Connection};
+use serde::Serialize;
+use stratus_core::clock::now_millis;
+
+use crate::customer::{self, Customer};
+use crate::Result;
+
+/// Where one recipient stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum RecipientStatus {
+    Pending,
+    /// Committed before the publish call: the message may be on its way.
+    InFlight,
+    Sent,
+    Failed,
+    Skipped,
+    /// Was in flight when the process stopped: maybe sent, not resent by default.
+    Unknown,
+}
+
+impl RecipientStatus {
+    pub const ALL: [RecipientStatus; 6] = [
+        RecipientStatus::Pending,
+        RecipientStatus::InFlight,
+        RecipientStatus::Sent,
+        RecipientStatus::Failed,
+        RecipientStatus::Skipped,
+        RecipientStatus::Unknown,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RecipientStatus::Pending => "pending",
+            RecipientStatus::InFlight => "in_flight",
+            RecipientStatus::Sent => "sent",
+            RecipientStatus::Failed => "failed",
+            RecipientStatus::Skipped => "skipped",
+            RecipientStatus::Unknown => "unknown",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|st| st.as_str() == s)
+    }
+
+    /// A final answer for this run (everything but pending and in flight).
+    pub fn is_definite(self) -> bool {
+        !matches!(self, RecipientStatus::Pending | RecipientStatus::InFlight)
+    }
+}
+
+/// One pending recipient with what rendering needs.
+#[derive(Debug, Clone)]
+pub struct PendingRecipient {
+    pub customer_id: String,
+    pub address: Option<String>,
+    pub attempts: i64,
+    /// `None` when the customer was deleted after launch.
+    pub customer: Option<Customer>,
+    pub rank: i64,
+}
+
+/// The next page of pending recipients after `after` (keyset paging on the
+/// primary key keeps memory flat and never revisits a row in one run).
+pub fn pending_page(
+    conn: &Connection,
+    campaign: &str,
+    after: &str,
+    limit: usize,
+    with_rank: bool,
+) -> Result<Vec<PendingRecipient>> {
+    let customer_columns = customer::COLUMNS
+        .split(',')
+        .map(|c| format!("c.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let rank = if with_rank {
+        "(SELECT count(*) FROM customers x WHERE x.points > c.points) + 1"
+    } else {
+        "0"
+    };
+    let sql = format!(
+        "SELECT r.customer_id, r.address, r.attempts, {rank}, {customer_columns}
+         FROM recipients r LEFT JOIN customers c ON c.id = r.customer_id
+         WHERE r.campaign_id = ?1 AND r.status = 'pending' AND r.customer_id > ?2
+         ORDER BY r.customer_id LIMIT ?3"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let rows = stmt.query_map(params![campaign, after, limit], |r| {
+        let exists: Option<String> = r.get(4)?;
+        Ok(PendingRecipient {
+            customer_id: r.get(0)?,
+            address: r.get(1)?,
+            attempts: r.get(2)?,
+            rank: r.get(3)?,
+            customer: match exists {
+                Some(_) => Some(customer::from_row(r, 4)?),
+                None => None,
+            },
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// `pending → in_flight`, with the text about to be sent and one more attempt.
+/// Returns false if the row was no longer pending (someone else owns it).
+pub fn mark_in_flight(
+    conn: &Connection,
+    campaign: &str,
+    customer: &str,
+    rendered: &str,
+) -> Result<bool> {
+    let n = conn
+        .prepare_cached(
+            "UPDATE recipients SET status = 'in_flight', rendered = ?3, attempts = attempts + 1, updated_at = ?4
+             WHERE campaign_id = ?1 AND customer_id = ?2 AND status = 'pending'",
+        )?
+        .execute(params![campaign, customer, rendered, now_millis()])?;
+    Ok(n == 1)
+}
+
+/// `in_flight → sent` with the provider's message id.
+pub fn mark_sent(
+    conn: &Connection,
+    campaign: &str,
+    customer: &str,
+    message_id: &str,
+) -> Result<()> {
+    conn.prepare_cached(
+        "UPDATE recipients SET status = 'sent', message_id = ?3, reason = NULL, error_code = NULL,
+             error_message = NULL, updated_at = ?4
+         WHERE campaign_id = ?1 AND customer_id = ?2",
+    )?
+    .execute(params![campaign, customer, message_id, now_millis()])?;
+    Ok(())
+}
+
+/// Sets a final or waiting status with its reason / error.
+pub fn mark(
+    conn: &Connection,
+    campaign: &str,
+    customer: &str,
+    status: RecipientStatus,
+    reason: Option<&str>,
+    error: Option<(&str, &str)>,
+) -> Result<()> {
+    conn.prepare_cached(
+        "UPDATE recipients SET status = ?3, reason = ?4, error_code = ?5, error_message = ?6, updated_at = ?7
+         WHERE campaign_id = ?1 AND customer_id = ?2",
+    )?
+    .execute(params![
+        campaign,
+        customer,
+        status.as_str(),
+        reason,
+        error.map(|e| e.0),
+        error.map(|e| e.1),
+        now_millis()
+    ])?;
+    Ok(())
+}
+
+/// After a crash: rows left `in_flight` may or may not have been sent.
+pub fn recover_in_flight(conn: &Connection, campaign: &str) -> Result<u64> {
+    let n = conn.execute(
+        "UPDATE recipients SET status = 'unknown', reason = 'interrupted', updated_at = ?2
+         WHERE campaign_id = ?1 AND status = 'in_flight'",
+        params![campaign, now_millis()],
+    )?;
+    Ok(n as u64)
+}
+
+/// After a cancel: nothing pending stays pending, nothing stays in flight.
+pub fn settle_cancelled(conn: &mut Connection, campaign: &str) -> Result<()> {
+    let tx = conn.transaction()?;
+    let now = now_millis();
+    tx.execute(
+        "UPDATE recipients SET status = 'skipped', reason = 'cancelled', updated_at = ?2
+         WHERE campaign_id = ?1 AND status = 'pending'",
+        params![campaign, now],
+    )?;
+    tx.execute(
+        "UPDATE recipients SET status = 'unknown', reason = 'cancelled_in_flight', updated_at = ?2
+         WHERE campaign_id = ?1 AND status = 'in_flight'",
+        params![campaign, now],
+    )?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// Puts failed (and optionally unknown) rows back to pending.
+pub fn requeue(conn: &Connection, campaign: &str, include_unknown: bool) -> Result<u64> {
+    let n = conn.execute(
+        "UPDATE recipients SET status = 'pending', reason = NULL, error_code = NULL, error_message = NULL, updated_at = ?3
+         WHERE campaign_id = ?1 AND (status = 'failed' OR (?2 AND status = 'unknown'))",
+        params![campaign, include_unknown, now_millis()],
+    )?;
+    Ok(n as u64)
+}

@@ -1,0 +1,77 @@
+//! Segments: a small filter language over customer fields, e.g.
+//! `level = gold and points >= 500 and last_active within 7d`,
+//! parsed into an AST and compiled to a parameterised SQL condition.
+
+mod fields;
+mod lexer;
+mod parser;
+mod sql;
+
+use rusqlite::{params_from_iter, Connection};
+use stratus_core::clock::now_millis;
+use stratus_core::db::Db;
+
+pub use fields::{FieldKind, SegmentField};
+pub use lexer::CmpOp;
+pub use parser::{Expr, Literal};
+pub use sql::SqlFilter;
+
+use crate::Result;
+
+/// Why a segment does not parse: where, what was expected, what was found.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("at character {}: expected {expected}, found {found}", .position + 1)]
+pub struct SegmentError {
+    /// 0-based character offset into the segment text.
+    pub position: usize,
+    pub expected: String,
+    pub found: String,
+}
+
+impl SegmentError {
+    pub(crate) fn new(position: usize, expected: &str, found: &str) -> Self {
+        SegmentError {
+            position,
+            expected: expected.to_string(),
+            found: found.to_string(),
+        }
+    }
+}
+
+/// A parsed segment. An empty text selects every customer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Segment {
+    pub text: String,
+    pub expr: Option<Expr>,
+}
+
+impl Segment {
+    pub fn parse(text: &str) -> std::result::Result<Segment, SegmentError> {
+        let tokens = lexer::tokenize(text)?;
+        let expr = parser::Parser::new(tokens).parse()?;
+        Ok(Segment {
+            text: text.to_string(),
+            expr,
+        })
+    }
+
+    /// The SQL condition over `customers`, with `within` measured from `now_millis`.
+    pub fn to_sql(&self, now_millis: i64) -> SqlFilter {
+        sql::compile(self.expr.as_ref(), now_millis)
+    }
+}
+
+/// How many customers the segment selects now (blocking; inside `Db::call`).
+pub fn count_blocking(conn: &Connection, segment: &Segment, now: i64) -> Result<u64> {
+    let filter = segment.to_sql(now);
+    let sql = format!("SELECT count(*) FROM customers WHERE {}", filter.condition);
+    let n: i64 = conn.query_row(&sql, params_from_iter(filter.params.iter()), |r| r.get(0))?;
+    Ok(u64::try_from(n).unwrap_or(0))
+}
+
+/// Counts the customers a segment text selects (live, while editing).
+pub async fn count(db: &Db, segment: &str) -> Result<u64> {
+    let segment = Segment::parse(segment)?;
+    db.call(move |conn| Ok(count_blocking(conn, &segment, now_millis())))
+        .await?
+}

@@ -1,0 +1,325 @@
+//! Recursive-descent parser: tokens to a typed [`Expr`], checked against the
+//! allow-listed customer fields.
+//!
+//! ```text
+//! expr    := and ("or" and)*
+//! and     := unary ("and" unary)*
+//! unary   := "not" unary | "(" expr ")" | test
+//! test    := FIELD op value | FIELD ["not"] "in" "[" value ("," value)* "]"
+//!          | FIELD "contains" value | FIELD "within" NUMBER UNIT
+//! ```
+
+use super::fields::{FieldKind, SegmentField};
+use super::lexer::{CmpOp, Token, TokenKind};
+use super::SegmentError;
+
+/// A literal on the right-hand side of a test.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Literal {
+    Text(String),
+    Int(i64),
+    Bool(bool),
+}
+
+/// The parsed segment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Expr {
+    And(Box<Expr>, Box<Expr>),
+    Or(Box<Expr>, Box<Expr>),
+    Not(Box<Expr>),
+    Compare {
+        field: &'static SegmentField,
+        op: CmpOp,
+        value: Literal,
+    },
+    In {
+        field: &'static SegmentField,
+        values: Vec<Literal>,
+    },
+    Contains {
+        field: &'static SegmentField,
+        value: String,
+    },
+    /// The timestamp field is no older than `millis` before now.
+    Within {
+        field: &'static SegmentField,
+        millis: i64,
+    },
+}
+
+pub struct Parser {
+    tokens: Vec<Token>,
+    at: usize,
+}
+
+impl Parser {
+    pub fn new(tokens: Vec<Token>) -> Self {
+        Parser { tokens, at: 0 }
+    }
+
+    /// Parses the whole input; `None` for an empty segment (everyone).
+    pub fn parse(mut self) -> Result<Option<Expr>, SegmentError> {
+        if self.peek().kind == TokenKind::End {
+            return Ok(None);
+        }
+        let expr = self.or()?;
+        match &self.peek().kind {
+            TokenKind::End => Ok(Some(expr)),
+            TokenKind::RParen => {
+                Err(self.unexpected("`and`, `or` or the end (this `)` has no `(`)"))
+            }
+            _ => Err(self.unexpected("`and`, `or` or the end of the segment")),
+        }
+    }
+
+    fn peek(&self) -> &Token {
+        // `tokenize` always ends with `End`, and `bump` never passes it.
+        &self.tokens[self.at.min(self.tokens.len() - 1)]
+    }
+
+    fn bump(&mut self) -> Token {
+        let token = self.peek().clone();
+        if token.kind != TokenKind::End {
+            self.at += 1;
+        }
+        token
+    }
+
+    fn is_keyword(&self, keyword: &str) -> bool {
+        matches!(&self.peek().kind, TokenKind::Word(w) if w.eq_ignore_ascii_case(keyword))
+    }
+
+    fn unexpected(&self, expected: &str) -> SegmentError {
+        let token = self.peek();
+        SegmentError::new(token.position, expected, &token.kind.describe())
+    }
+
+    fn or(&mut self) -> Result<Expr, SegmentError> {
+        let mut left = self.and()?;
+        while self.is_keyword("or") {
+            self.bump();
+            left = Expr::Or(Box::new(left), Box::new(self.and()?));
+        }
+        Ok(left)
+    }
+
+    fn and(&mut self) -> Result<Expr, SegmentError> {
+        let mut left = self.unary()?;
+        while self.is_keyword("and") {
+            self.bump();
+            left = Expr::And(Box::new(left), Box::new(self.unary()?));
+        }
+        Ok(left)
+    }
+
+    fn unary(&mut self) -> Result<Expr, SegmentError> {
+        if self.is_keyword("not") {
+            self.bump();
+            return Ok(Expr::Not(Box::new(self.unary()?)));
+        }
+        if self.peek().kind == TokenKind::LParen {
+            self.bump();
+            let inner = self.or()?;
+            if self.peek().kind != TokenKind::RParen {
+                return Err(self.unexpected("`)`"));
+            }
+            self.bump();
+            return Ok(inner);
+        }
+        self.test()
+    }
+
+    fn test(&mut self) -> Result<Expr, SegmentError> {
+        let token = self.peek().clone();
+        let TokenKind::Word(name) = &token.kind else {
+            return Err(self.unexpected("a field name, `not` or `(`"));
+        };
+        let field = SegmentField::find(name).ok_or_else(|| {
+            SegmentError::new(
+                token.position,
+                &format!("a field name ({})", SegmentField::names()),
+                &format!("unknown field `{name}`"),
+            )
+        })?;
+        self.bump();
+        let op_token = self.peek().clone();
+        match &op_token.kind {
+            TokenKind::Op(op) => {
+                let op = *op;
+                self.bump();
+                if !field.kind.allows_order() && !matches!(op, CmpOp::Eq | CmpOp::Ne) {
+                    return Err(SegmentError::new(
+                        op_token.position,
+                        &format!("`=` or `!=` (`{}` {})", field.name, field.kind.operators()),
+                        &op_token.kind.describe(),
+                    ));
+                }
+                if !field.kind.allows_compare() {
+                    return Err(SegmentError::new(
+                        op_token.position,
+                        &format!("`{}` {}", field.name, field.kind.operators()),
+                        &op_token.kind.describe(),
+                    ));
+                }
+                let value = self.literal(field)?;
+                Ok(Expr::Compare { field, op, value })
+            }
+            TokenKind::Word(w) if w.eq_ignore_ascii_case("in") => {
+                self.bump();
+                self.in_list(field, op_token.position)
+            }
+            TokenKind::Word(w) if w.eq_ignore_ascii_case("not") => {
+                self.bump();
+                if !self.is_keyword("in") {
+                    return Err(self.unexpected("`in` after `not`"));
+                }
+                self.bump();
+                Ok(Expr::Not(Box::new(self.in_list(field, op_token.position)?)))
+            }
+            TokenKind::Word(w) if w.eq_ignore_ascii_case("contains") => {
+                if field.kind != FieldKind::List {
+                    return Err(SegmentError::new(
+                        op_token.position,
+                        &format!("`{}` {}", field.name, field.kind.operators()),
+                        "`contains`",
+                    ));
+                }
+                self.bump();
+                match self.literal(field)? {
+                    Literal::Text(value) => Ok(Expr::Contains { field, value }),
+                    _ => Err(self.unexpected("a badge name")),
+                }
+            }
+            TokenKind::Word(w) if w.eq_ignore_ascii_case("within") => {
+                if field.kind != FieldKind::Time {
+                    return Err(SegmentError::new(
+                        op_token.position,
+                        &format!("`{}` {}", field.name, field.kind.operators()),
+                        "`within`",
+                    ));
+                }
+                self.bump();
+                let millis = self.duration()?;
+                Ok(Expr::Within { field, millis })
+            }
+            _ => Err(self.unexpected(&format!(
+                "an operator after `{}` ({})",
+                field.name,
+                field.kind.operators()
+            ))),
+        }
+    }
+
+    fn in_list(&mut self, field: &'static SegmentField, at: usize) -> Result<Expr, SegmentError> {
+        if !field.kind.allows_compare() {
+            return Err(SegmentError::new(
+                at,
+                &format!("`{}` {}", field.name, field.kind.operators()),
+                "`in`",
+            ));
+        }
+        if self.peek().kind != TokenKind::LBracket {
+            return Err(self.unexpected("`[` to start the list"));
+        }
+        self.bump();
+        let mut values = vec![self.literal(field)?];
+        while self.peek().kind == TokenKind::Comma {
+            self.bump();
+            values.push(self.literal(field)?);
+        }
+        if self.peek().kind != TokenKind::RBracket {
+            return Err(self.unexpected("`,` or `]`"));
+        }
+        self.bump();
+        Ok(Expr::In { field, values })
+    }
+
+    /// A value of the field's type; bare words are text (`level = gold`).
+    fn literal(&mut self, field: &SegmentField) -> Result<Literal, SegmentError> {
+        let token = self.peek().clone();
+        let value = match (&token.kind, field.kind) {
+            (TokenKind::Str(s), FieldKind::Text | FieldKind::List) => Literal::Text(s.clone()),
+            (TokenKind::Word(w), FieldKind::Text | FieldKind::List) if !is_reserved(w) => {
+                Literal::Text(w.clone())
+            }
+            (TokenKind::Number { value, unit: None }, FieldKind::Int) => Literal::Int(*value),
+            (TokenKind::Number { value, unit: None }, FieldKind::Text | FieldKind::List) => {
+                Literal::Text(value.to_string())
+            }
+            (TokenKind::Word(w), FieldKind::Bool)
+                if w.eq_ignore_ascii_case("true") || w.eq_ignore_ascii_case("yes") =>
+            {
+                Literal::Bool(true)
+            }
+            (TokenKind::Word(w), FieldKind::Bool)
+                if w.eq_ignore_ascii_case("false") || w.eq_ignore_ascii_case("no") =>
+            {
+                Literal::Bool(false)
+            }
+            _ => {
+                return Err(self.unexpected(&format!(
+                    "{} for `{}`",
+                    field.kind.value_name(),
+                    field.name
+                )))
+            }
+        };
+        self.bump();
+        Ok(value)
+    }
+
+    /// `7d`, `7 d`, `7 days`, `12h`, `30 minutes`, `2w`.
+    fn duration(&mut self) -> Result<i64, SegmentError> {
+        let token = self.peek().clone();
+        let TokenKind::Number { value, unit } = token.kind else {
+            return Err(self.unexpected("a duration such as `7d` or `12h`"));
+        };
+        self.bump();
+        let unit = match unit {
+            Some(u) => u,
+            None => match self.bump().kind {
+                TokenKind::Word(w) => w,
+                other => {
+                    return Err(SegmentError::new(
+                        token.position,
+                        "a unit after the number (d, h, m, w)",
+                        &other.describe(),
+                    ))
+                }
+            },
+        };
+        let per_unit: i64 = match unit.to_ascii_lowercase().as_str() {
+            "m" | "min" | "mins" | "minute" | "minutes" => 60_000,
+            "h" | "hour" | "hours" => 3_600_000,
+            "d" | "day" | "days" => 86_400_000,
+            "w" | "week" | "weeks" => 7 * 86_400_000,
+            _ => {
+                return Err(SegmentError::new(
+                    token.position,
+                    "a unit: d, h, m or w",
+                    &format!("`{unit}`"),
+                ))
+            }
+        };
+        if value < 0 {
+            return Err(SegmentError::new(
+                token.position,
+                "a positive duration",
+                &format!("`{value}`"),
+            ));
+        }
+        value.checked_mul(per_unit).ok_or_else(|| {
+            SegmentError::new(
+                token.position,
+                "a shorter duration",
+                &format!("`{value}{unit}`"),
+            )
+        })
+    }
+}
+
+fn is_reserved(word: &str) -> bool {
+    ["and", "or", "not", "in", "contains", "within"]
+        .iter()
+        .any(|k| word.eq_ignore_ascii_case(k))
+}
