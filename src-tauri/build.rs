@@ -16,6 +16,12 @@ fn main() {
             "job_cancel",
             "demo_reset",
             "store_list",
+            "image_originals",
+            "image_catalog",
+            "image_catalog_save",
+            "image_variant",
+            "image_warm",
+            "image_upload",
         ]),
     ))
     .expect("tauri-build failed");

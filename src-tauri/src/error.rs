@@ -32,4 +32,10 @@ impl From<stratus_core::store::StoreError> for AppError {
     }
 }
 
+impl From<stratus_media::MediaError> for AppError {
+    fn from(e: stratus_media::MediaError) -> Self {
+        AppError::new(e.code(), e.to_string())
+    }
+}
+
 pub type CommandResult<T> = Result<T, AppError>;

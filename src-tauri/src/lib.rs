@@ -4,6 +4,7 @@
 mod commands;
 mod error;
 mod progress;
+mod protocol;
 mod state;
 mod views;
 
@@ -24,6 +25,7 @@ pub fn run() {
         .init();
 
     let result = tauri::Builder::default()
+        .register_asynchronous_uri_scheme_protocol(protocol::SCHEME, protocol::handle)
         .setup(|app| {
             // Resolved once, here: `--data-dir` (the end-to-end suite gives each
             // journey a fresh one), `STRATUS_DATA_DIR`, or the platform's app data dir.
@@ -51,6 +53,12 @@ pub fn run() {
             commands::jobs::job_cancel,
             commands::demo::demo_reset,
             commands::store::store_list,
+            commands::images::image_originals,
+            commands::images::image_catalog,
+            commands::images::image_catalog_save,
+            commands::images::image_variant,
+            commands::images::image_warm,
+            commands::images::image_upload,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

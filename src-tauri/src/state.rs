@@ -8,13 +8,18 @@ use stratus_core::home::AppHome;
 use stratus_core::jobs::{JobContext, JobRegistry, Progress};
 use stratus_core::profile::{Profile, ProfileBook};
 use stratus_core::stack::Stack;
+use stratus_core::store::ObjectStore;
 use stratus_core::{Error, Result};
+use stratus_media::{Limits, VariantService};
 use tokio::sync::{Mutex, RwLock};
 
 pub struct AppState {
     pub home: AppHome,
     pub jobs: JobRegistry,
     stack: RwLock<Arc<Stack>>,
+    /// The variant service of the open stack, kept so concurrent requests
+    /// share its single-flight (replaced when the stack changes).
+    images: Mutex<Option<(Arc<dyn ObjectStore>, Arc<VariantService>)>>,
     /// Serialises changes to the profiles file.
     book_lock: Mutex<()>,
 }
@@ -42,12 +47,27 @@ impl AppState {
             home,
             jobs,
             stack: RwLock::new(Arc::new(stack)),
+            images: Mutex::new(None),
             book_lock: Mutex::new(()),
         })
     }
 
     pub async fn stack(&self) -> Arc<Stack> {
         Arc::clone(&*self.stack.read().await)
+    }
+
+    /// The image service over the open stack's media bucket.
+    pub async fn images(&self) -> Arc<VariantService> {
+        let media = Arc::clone(&self.stack().await.media);
+        let mut slot = self.images.lock().await;
+        if let Some((store, service)) = &*slot {
+            if Arc::ptr_eq(store, &media) {
+                return Arc::clone(service);
+            }
+        }
+        let service = Arc::new(VariantService::new(Arc::clone(&media), Limits::default()));
+        *slot = Some((media, Arc::clone(&service)));
+        service
     }
 
     pub fn book(&self) -> Result<ProfileBook> {
@@ -104,5 +124,6 @@ fn demo_steps() -> Vec<demo::SeedStep> {
     let mut steps = demo::core_steps();
     steps.extend(stratus_media::demo::demo_steps());
     steps.extend(stratus_events::demo::demo_steps());
+    steps.extend(stratus_campaigns::demo::demo_steps());
     steps
 }

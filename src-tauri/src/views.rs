@@ -8,6 +8,7 @@ use stratus_core::jobs::{JobSnapshot, JobState as CoreJobState};
 use stratus_core::profile::{CloudSettings, Profile, ProfileKind as CoreKind};
 use stratus_core::stack::BucketRole as CoreBucketRole;
 use stratus_core::store::{ListPage, ObjectMeta};
+use stratus_media::{Fit, Format, MediaError, Outcome, PresetCatalog, Variant, VariantSpec};
 use ts_rs::TS;
 
 #[derive(Debug, Serialize, TS)]
@@ -307,6 +308,134 @@ impl From<ObjectMeta> for ObjectView {
             last_modified: o.last_modified,
             etag: o.etag,
             content_type: o.content_type,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct PresetView {
+    pub name: String,
+    /// The canonical spelling, e.g. `480x320-cover-q80.jpeg`.
+    pub spec: String,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    pub fit: String,
+    pub format: String,
+    pub quality: Option<u8>,
+}
+
+#[derive(Debug, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct PresetInput {
+    pub name: String,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    pub fit: String,
+    pub format: String,
+    pub quality: Option<u8>,
+}
+
+#[derive(Debug, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ImageCatalog {
+    pub presets: Vec<PresetView>,
+    pub allowed_specs: Vec<String>,
+}
+
+impl From<&PresetCatalog> for ImageCatalog {
+    fn from(c: &PresetCatalog) -> Self {
+        ImageCatalog {
+            presets: c
+                .presets()
+                .iter()
+                .map(|(name, spec)| PresetView {
+                    name: name.clone(),
+                    spec: spec.to_string(),
+                    width: spec.width,
+                    height: spec.height,
+                    fit: spec.fit.as_str().to_string(),
+                    format: spec.format.as_str().to_string(),
+                    quality: spec.quality,
+                })
+                .collect(),
+            allowed_specs: c.extra_specs().iter().cloned().collect(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct CatalogInput {
+    pub presets: Vec<PresetInput>,
+    pub allowed_specs: Vec<String>,
+}
+
+impl CatalogInput {
+    /// Checks every preset (named in the error) and builds the catalog.
+    pub fn into_catalog(self) -> Result<PresetCatalog, MediaError> {
+        let mut presets = Vec::new();
+        for p in self.presets {
+            let bad = |reason: &str| MediaError::InvalidSpec {
+                spec: p.name.clone(),
+                reason: reason.to_string(),
+            };
+            let fit = Fit::parse(&p.fit)
+                .ok_or_else(|| bad("fit must be cover, contain, fill or inside"))?;
+            let format = Format::parse(&p.format)
+                .ok_or_else(|| bad("format must be jpeg, png, webp, avif or auto"))?;
+            let spec = VariantSpec::new(p.width, p.height, fit, format, p.quality).map_err(
+                |e| match e {
+                    MediaError::InvalidSpec { reason, .. } => bad(&reason),
+                    other => other,
+                },
+            )?;
+            presets.push((p.name, spec));
+        }
+        PresetCatalog::from_parts(presets, self.allowed_specs)
+    }
+}
+
+/// A made (or found) variant, for the editor's side-by-side view.
+#[derive(Debug, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct VariantView {
+    pub preset: String,
+    pub key: String,
+    /// Where the webview loads it from (the app's `stratus-img` protocol).
+    pub url: String,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    #[ts(type = "number")]
+    pub bytes: u64,
+    pub format: String,
+    /// `hit` or `made`.
+    pub outcome: String,
+    #[ts(type = "number | null")]
+    pub millis: Option<u64>,
+}
+
+impl VariantView {
+    pub fn new(preset: &str, original: &str, v: Variant) -> Self {
+        let (outcome, millis) = match v.outcome {
+            Outcome::Hit => ("hit", None),
+            Outcome::Made { millis } => ("made", Some(millis)),
+        };
+        VariantView {
+            preset: preset.to_string(),
+            url: crate::protocol::variant_url(preset, original),
+            key: v.key,
+            width: v.width,
+            height: v.height,
+            bytes: v.bytes.len() as u64,
+            format: v.format.ext().to_string(),
+            outcome: outcome.to_string(),
+            millis,
         }
     }
 }

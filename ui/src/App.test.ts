@@ -10,7 +10,7 @@ import * as backend from '$lib/backend';
 import { errorBanner } from '$lib/stores/errorBanner.svelte';
 import { jobs } from '$lib/stores/jobs.svelte';
 import App from './App.svelte';
-import { demoProfile, job, listing, object, status } from './test/fixtures';
+import { catalog, demoProfile, job, listing, object, status } from './test/fixtures';
 
 beforeEach(() => {
   vi.clearAllMocks();
@@ -23,6 +23,8 @@ beforeEach(() => {
   vi.mocked(backend.listObjects).mockImplementation(async (bucket) =>
     listing({ bucket: `demo-${bucket}`, objects: [object(`${bucket}.txt`)] }),
   );
+  vi.mocked(backend.listOriginals).mockResolvedValue(listing({ objects: [object('products/shoe.jpg')] }));
+  vi.mocked(backend.imageCatalog).mockResolvedValue(catalog());
   vi.mocked(backend.listProfiles).mockResolvedValue([demoProfile()]);
   vi.mocked(backend.appInfo).mockResolvedValue({ version: '0.1.0', dataDir: '/tmp/stratus' });
 });
@@ -31,8 +33,9 @@ describe('App', () => {
   it('starts on Images with the status bar filled in', async () => {
     render(App);
     expect(screen.getByTestId('section-images')).toBeInTheDocument();
-    expect(await screen.findByTestId('object-row')).toHaveTextContent('media.txt');
-    expect(backend.listObjects).toHaveBeenCalledWith('media', '', null);
+    expect(await screen.findByTestId('image-tile')).toHaveAttribute('data-key', 'products/shoe.jpg');
+    expect(backend.listOriginals).toHaveBeenCalledWith('', null);
+    expect(await screen.findByTestId('warm-preset')).toHaveValue('thumb');
     expect(await screen.findByText('Offline demo')).toBeInTheDocument();
     expect(screen.getByTestId('status-profile')).toHaveTextContent('demo');
     await vi.waitFor(() => expect(screen.getByTestId('jobs-toggle')).toHaveTextContent('1'));

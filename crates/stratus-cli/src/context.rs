@@ -55,5 +55,6 @@ pub fn demo_steps() -> Vec<stratus_core::demo::SeedStep> {
     let mut steps = stratus_core::demo::core_steps();
     steps.extend(stratus_media::demo::demo_steps());
     steps.extend(stratus_events::demo::demo_steps());
+    steps.extend(stratus_campaigns::demo::demo_steps());
     steps
 }

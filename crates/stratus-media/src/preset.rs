@@ -101,6 +101,29 @@ impl PresetCatalog {
         self.extra_specs.remove(spec);
     }
 
+    /// A whole catalog from edited parts (the editor's Save): every preset
+    /// name and spec is checked, and allowed specs must be canonical.
+    pub fn from_parts(
+        presets: Vec<(String, VariantSpec)>,
+        allowed_specs: Vec<String>,
+    ) -> Result<Self, MediaError> {
+        let mut catalog = PresetCatalog::empty();
+        for (name, spec) in presets {
+            if catalog.presets.contains_key(&name) {
+                return Err(MediaError::InvalidSpec {
+                    spec: name,
+                    reason: "two presets have this name".to_string(),
+                });
+            }
+            catalog.set_preset(&name, spec)?;
+        }
+        for text in allowed_specs {
+            let spec = VariantSpec::parse(text.trim())?;
+            catalog.allow_spec(&spec);
+        }
+        Ok(catalog)
+    }
+
     /// What a request's `<preset-or-spec>` segment means, if it may be made.
     pub fn resolve(&self, name: &str) -> Result<VariantSpec, MediaError> {
         if let Some(spec) = self.presets.get(name) {

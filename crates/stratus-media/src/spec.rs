@@ -40,7 +40,8 @@ impl Fit {
         }
     }
 
-    fn parse(s: &str) -> Option<Fit> {
+    /// `cover`, `contain`, `fill` or `inside`.
+    pub fn parse(s: &str) -> Option<Fit> {
         Some(match s {
             "cover" => Fit::Cover,
             "contain" => Fit::Contain,
@@ -73,7 +74,8 @@ impl Format {
         }
     }
 
-    fn parse(s: &str) -> Option<Format> {
+    /// `jpeg`, `png`, `webp`, `avif` or `auto`.
+    pub fn parse(s: &str) -> Option<Format> {
         Some(match s {
             "jpeg" => Format::Jpeg,
             "png" => Format::Png,

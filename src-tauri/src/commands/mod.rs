@@ -2,6 +2,7 @@
 
 pub mod app;
 pub mod demo;
+pub mod images;
 pub mod jobs;
 pub mod profiles;
 pub mod store;

@@ -35,7 +35,7 @@ async fn journey(app: &App) -> Result<()> {
         app.click(nav).await?;
         app.find(section).await?;
         if section == "section-images" {
-            app.wait_for_any_text("object-row", "README.txt").await?;
+            app.find("image-folder").await?;
         }
         app.screenshot(section.trim_start_matches("section-"))
             .await?;
@@ -91,7 +91,7 @@ async fn journey(app: &App) -> Result<()> {
         "staging should be reachable: {reach}"
     );
     app.click("nav-images").await?;
-    app.find("object-browser-empty").await?;
+    app.find("image-library-empty").await?;
     app.screenshot("staging-images").await?;
 
     // And back to demo, where the seeded data is still there.
@@ -99,7 +99,7 @@ async fn journey(app: &App) -> Result<()> {
     app.click("profile-use-demo").await?;
     app.wait_for_text("status-profile", "demo").await?;
     app.click("nav-images").await?;
-    app.wait_for_any_text("object-row", "README.txt").await?;
+    app.find("image-folder").await?;
 
     // A job with progress: reset the demo data and watch it finish.
     app.click("nav-settings").await?;

@@ -23,5 +23,11 @@ export function mockBackend(actual: typeof Backend): typeof Backend {
     cancelJob: vi.fn(),
     resetDemo: vi.fn(),
     listObjects: vi.fn(),
+    listOriginals: vi.fn(),
+    uploadOriginal: vi.fn(),
+    imageCatalog: vi.fn(),
+    saveImageCatalog: vi.fn(),
+    getVariant: vi.fn(),
+    warmPreset: vi.fn(),
   };
 }

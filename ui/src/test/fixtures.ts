@@ -1,4 +1,14 @@
-import type { ConnectionReport, JobView, ObjectListing, ObjectView, ProfileStatus, ProfileView } from '$lib/backend';
+import type {
+  ConnectionReport,
+  ImageCatalog,
+  JobView,
+  ObjectListing,
+  ObjectView,
+  PresetView,
+  ProfileStatus,
+  ProfileView,
+  VariantView,
+} from '$lib/backend';
 
 export function job(overrides: Partial<JobView> = {}): JobView {
   return {
@@ -65,6 +75,29 @@ export function report(overrides: Partial<ConnectionReport> = {}): ConnectionRep
       { target: 'media bucket', outcome: 'failed', code: 'access_denied', message: 'Access denied to acme-media' },
       { target: 'topic', outcome: 'skipped', code: null, message: 'No topic configured' },
     ],
+    ...overrides,
+  };
+}
+
+export function preset(name: string, overrides: Partial<PresetView> = {}): PresetView {
+  return { name, spec: `${name}-spec`, width: 200, height: 200, fit: 'cover', format: 'webp', quality: 80, ...overrides };
+}
+
+export function catalog(overrides: Partial<ImageCatalog> = {}): ImageCatalog {
+  return { presets: [preset('thumb'), preset('card', { width: 600, height: 400 })], allowedSpecs: [], ...overrides };
+}
+
+export function variant(overrides: Partial<VariantView> = {}): VariantView {
+  return {
+    preset: 'thumb',
+    key: 'variants/thumb/a.jpg.webp',
+    url: 'stratus-img://localhost/v/thumb/a.jpg',
+    width: 200,
+    height: 150,
+    bytes: 10_240,
+    format: 'webp',
+    outcome: 'hit',
+    millis: null,
     ...overrides,
   };
 }

@@ -68,6 +68,45 @@ describe('commands', () => {
     ]);
   });
 
+  it('sends the image commands with the argument keys the shell expects', async () => {
+    invoke.mockResolvedValue(null);
+    const catalog = { presets: [{ name: 'thumb', width: 200, height: 200, fit: 'cover', format: 'webp', quality: 80 }], allowedSpecs: ['w300'] };
+
+    await backend.listOriginals('products/', null);
+    await backend.imageCatalog();
+    await backend.saveImageCatalog(catalog);
+    await backend.getVariant('products/shoe.jpg', 'thumb');
+    await backend.warmPreset('card', 'products/');
+
+    expect(invoke.mock.calls).toEqual([
+      ['image_originals', { prefix: 'products/', startAfter: null }],
+      ['image_catalog', undefined],
+      ['image_catalog_save', { catalog }],
+      ['image_variant', { original: 'products/shoe.jpg', preset: 'thumb' }],
+      ['image_warm', { preset: 'card', prefix: 'products/' }],
+    ]);
+  });
+
+  it('uploads raw bytes with the key, URL-encoded, in a header', async () => {
+    invoke.mockResolvedValue({ key: 'a b/é.jpg', size: 3, lastModified: null, etag: null, contentType: null });
+    const bytes = new Uint8Array([1, 2, 3]);
+    await backend.uploadOriginal('a b/é.jpg', bytes);
+    expect(invoke).toHaveBeenCalledWith('image_upload', bytes, {
+      headers: { 'x-stratus-key': 'a%20b%2F%C3%A9.jpg' },
+    });
+
+    invoke.mockRejectedValue({ code: 'invalid_key', message: 'bad key' });
+    await expect(backend.uploadOriginal('..', bytes)).rejects.toEqual({ code: 'invalid_key', message: 'bad key' });
+  });
+
+  it('builds image URLs for the stratus-img protocol, one encoded segment at a time', () => {
+    expect(backend.variantUrl('thumb', 'products/red shoe#1.jpg')).toBe(
+      'stratus-img://localhost/v/thumb/products/red%20shoe%231.jpg',
+    );
+    expect(backend.variantUrl('w/300', 'a.jpg')).toBe('stratus-img://localhost/v/w%2F300/a.jpg');
+    expect(backend.originalUrl('é/b?.png')).toBe('stratus-img://localhost/o/%C3%A9/b%3F.png');
+  });
+
   it('streams job updates through a channel', async () => {
     invoke.mockResolvedValue(null);
     const seen: string[] = [];

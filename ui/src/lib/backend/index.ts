@@ -5,29 +5,38 @@
 import { Channel, invoke } from '@tauri-apps/api/core';
 import type { AppInfo } from './bindings/AppInfo';
 import type { BucketRole } from './bindings/BucketRole';
+import type { CatalogInput } from './bindings/CatalogInput';
 import type { ConnectionReport } from './bindings/ConnectionReport';
+import type { ImageCatalog } from './bindings/ImageCatalog';
 import type { JobView } from './bindings/JobView';
 import type { ObjectListing } from './bindings/ObjectListing';
+import type { ObjectView } from './bindings/ObjectView';
 import type { ProfileInput } from './bindings/ProfileInput';
 import type { ProfileStatus } from './bindings/ProfileStatus';
 import type { ProfileView } from './bindings/ProfileView';
+import type { VariantView } from './bindings/VariantView';
 import { toAppError } from './errors';
 
 export type { AppError } from './bindings/AppError';
 export type { AppInfo } from './bindings/AppInfo';
 export type { BucketRole } from './bindings/BucketRole';
+export type { CatalogInput } from './bindings/CatalogInput';
 export type { CheckOutcome } from './bindings/CheckOutcome';
 export type { ConnectionCheck } from './bindings/ConnectionCheck';
 export type { ConnectionReport } from './bindings/ConnectionReport';
+export type { ImageCatalog } from './bindings/ImageCatalog';
 export type { JobState } from './bindings/JobState';
 export type { JobView } from './bindings/JobView';
 export type { ObjectListing } from './bindings/ObjectListing';
 export type { ObjectView } from './bindings/ObjectView';
+export type { PresetInput } from './bindings/PresetInput';
+export type { PresetView } from './bindings/PresetView';
 export type { ProfileInput } from './bindings/ProfileInput';
 export type { ProfileKind } from './bindings/ProfileKind';
 export type { ProfileStatus } from './bindings/ProfileStatus';
 export type { ProfileView } from './bindings/ProfileView';
 export type { Reachability } from './bindings/Reachability';
+export type { VariantView } from './bindings/VariantView';
 
 export { isAppError, toAppError } from './errors';
 
@@ -104,4 +113,57 @@ export function listObjects(
   startAfter: string | null,
 ): Promise<ObjectListing> {
   return call<ObjectListing>('store_list', { bucket, prefix, startAfter });
+}
+
+/** One "/"-delimited level of the originals in the media bucket (`variants/` hidden). */
+export function listOriginals(prefix: string, startAfter: string | null): Promise<ObjectListing> {
+  return call<ObjectListing>('image_originals', { prefix, startAfter });
+}
+
+/** Uploads one original; the bytes travel raw, the key in a header. */
+export async function uploadOriginal(key: string, bytes: Uint8Array): Promise<ObjectView> {
+  try {
+    return await invoke<ObjectView>('image_upload', bytes, {
+      headers: { 'x-stratus-key': encodeURIComponent(key) },
+    });
+  } catch (e) {
+    throw toAppError(e);
+  }
+}
+
+/** The active profile's presets and extra allowed specs. */
+export function imageCatalog(): Promise<ImageCatalog> {
+  return call<ImageCatalog>('image_catalog');
+}
+
+/** Replaces the presets and allow-list; the backend validates and returns the saved catalog. */
+export function saveImageCatalog(catalog: CatalogInput): Promise<ImageCatalog> {
+  return call<ImageCatalog>('image_catalog_save', { catalog });
+}
+
+/** Gets (making it on a miss) the variant of `original` for one preset. */
+export function getVariant(original: string, preset: string): Promise<VariantView> {
+  return call<VariantView>('image_variant', { original, preset });
+}
+
+/** Starts a job that makes one preset for every original under `prefix`. */
+export function warmPreset(preset: string, prefix: string): Promise<JobView> {
+  return call<JobView>('image_warm', { preset, prefix });
+}
+
+const IMAGE_ORIGIN = 'stratus-img://localhost';
+
+/** A key as URL path segments: each segment encoded, the slashes kept. */
+function keyPath(key: string): string {
+  return key.split('/').map(encodeURIComponent).join('/');
+}
+
+/** URL of a preset's variant of `key`, served by the app's `stratus-img` protocol (made on demand). */
+export function variantUrl(preset: string, key: string): string {
+  return `${IMAGE_ORIGIN}/v/${encodeURIComponent(preset)}/${keyPath(key)}`;
+}
+
+/** URL of an original, served by the app's `stratus-img` protocol. */
+export function originalUrl(key: string): string {
+  return `${IMAGE_ORIGIN}/o/${keyPath(key)}`;
 }

@@ -1,0 +1,148 @@
+use bytes::Bytes;
+use stratus_media::originals::{list_originals, upload_original};
+use stratus_media::warm::warm;
+use stratus_media::{Limits, PresetCatalog};
+use tauri::ipc::{InvokeBody, Request};
+
+use super::AppHandleState;
+use crate::error::{AppError, CommandResult};
+use crate::views::{CatalogInput, ImageCatalog, JobView, ObjectListing, ObjectView, VariantView};
+
+/// Originals per page in the library.
+const PAGE: usize = 200;
+
+#[tauri::command]
+pub async fn image_originals(
+    state: AppHandleState<'_>,
+    prefix: String,
+    start_after: Option<String>,
+) -> CommandResult<ObjectListing> {
+    let stack = state.stack().await;
+    let page = list_originals(&*stack.media, &prefix, start_after, PAGE).await?;
+    Ok(ObjectListing::new(
+        stack.profile.media_bucket(),
+        prefix,
+        page,
+    ))
+}
+
+#[tauri::command]
+pub async fn image_catalog(state: AppHandleState<'_>) -> CommandResult<ImageCatalog> {
+    let stack = state.stack().await;
+    Ok(ImageCatalog::from(&PresetCatalog::load(&stack.db).await?))
+}
+
+#[tauri::command]
+pub async fn image_catalog_save(
+    state: AppHandleState<'_>,
+    catalog: CatalogInput,
+) -> CommandResult<ImageCatalog> {
+    let catalog = catalog.into_catalog()?;
+    let stack = state.stack().await;
+    catalog.save(&stack.db).await?;
+    Ok(ImageCatalog::from(&catalog))
+}
+
+#[tauri::command]
+pub async fn image_variant(
+    state: AppHandleState<'_>,
+    original: String,
+    preset: String,
+) -> CommandResult<VariantView> {
+    let stack = state.stack().await;
+    let catalog = PresetCatalog::load(&stack.db).await?;
+    let service = state.images().await;
+    let variant = service
+        .get_variant(
+            &catalog,
+            &original,
+            &preset,
+            Some(crate::protocol::WEBVIEW_ACCEPT),
+        )
+        .await?;
+    Ok(VariantView::new(&preset, &original, variant))
+}
+
+/// Starts a job that makes `preset` for every original under `prefix`.
+#[tauri::command]
+pub async fn image_warm(
+    state: AppHandleState<'_>,
+    preset: String,
+    prefix: String,
+) -> CommandResult<JobView> {
+    let stack = state.stack().await;
+    let catalog = PresetCatalog::load(&stack.db).await?;
+    catalog.resolve(&preset)?;
+    let service = state.images().await;
+    let title = format!(
+        "Warm {preset} for {}",
+        if prefix.is_empty() {
+            "all originals"
+        } else {
+            &prefix
+        }
+    );
+    let job = state
+        .jobs
+        .start(&stack.db, "image.warm", title, move |ctx| async move {
+            let report = warm(
+                &service,
+                &catalog,
+                &preset,
+                &prefix,
+                ctx.reporter(),
+                ctx.cancel_token(),
+            )
+            .await?;
+            if report.cancelled {
+                return Err(stratus_core::Error::Cancelled);
+            }
+            let summary = format!("{} made, {} already there", report.made, report.already);
+            if report.failed.is_empty() {
+                Ok(summary)
+            } else {
+                let failures: Vec<String> = report
+                    .failed
+                    .iter()
+                    .map(|(key, e)| format!("{key}: {e}"))
+                    .collect();
+                Err(stratus_core::Error::Internal(format!(
+                    "{summary}, {} failed — {}",
+                    report.failed.len(),
+                    failures.join("; ")
+                )))
+            }
+        })
+        .await?;
+    Ok(job.into())
+}
+
+/// Uploads one original: the body is the file's raw bytes, the key comes in
+/// the `x-stratus-key` header (URI-encoded), so no JSON array of bytes.
+#[tauri::command]
+pub async fn image_upload(
+    state: AppHandleState<'_>,
+    request: Request<'_>,
+) -> CommandResult<ObjectView> {
+    let key = request
+        .headers()
+        .get("x-stratus-key")
+        .and_then(|v| v.to_str().ok())
+        .map(crate::protocol::decode_segment)
+        .ok_or_else(|| AppError::new("invalid_key", "the upload has no key"))?;
+    let InvokeBody::Raw(bytes) = request.body() else {
+        return Err(AppError::new(
+            "invalid_upload",
+            "the upload must be sent as raw bytes",
+        ));
+    };
+    let stack = state.stack().await;
+    let meta = upload_original(
+        &*stack.media,
+        &key,
+        Bytes::copy_from_slice(bytes),
+        &Limits::default(),
+    )
+    .await?;
+    Ok(meta.into())
+}

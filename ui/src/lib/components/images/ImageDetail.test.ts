@@ -1,0 +1,112 @@
+import { render, screen, within } from '@testing-library/svelte';
+import userEvent from '@testing-library/user-event';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+
+vi.mock('$lib/backend', async (importOriginal) =>
+  (await import('../../../test/backend')).mockBackend(await importOriginal()),
+);
+
+import { getVariant, type VariantView } from '$lib/backend';
+import { preset, variant } from '../../../test/fixtures';
+import ImageDetail from './ImageDetail.svelte';
+
+const get = vi.mocked(getVariant);
+const presets = [
+  preset('thumb', { spec: 'w200-h200-cover-webp-q80' }),
+  preset('card', { spec: 'w600-h400-cover-jpeg-q82' }),
+  preset('hero', { spec: 'w1600-inside-avif-q60' }),
+];
+
+beforeEach(() => {
+  get.mockReset();
+});
+
+afterEach(() => {
+  vi.unstubAllGlobals();
+});
+
+function card(name: string): HTMLElement {
+  const found = screen.getAllByTestId('variant-card').find((c) => c.getAttribute('data-preset') === name);
+  if (!found) throw new Error(`no card for ${name}`);
+  return found;
+}
+
+describe('ImageDetail', () => {
+  it('asks for every preset at once and shows each card on its own', async () => {
+    const pending: Record<string, { resolve: (v: VariantView) => void; reject: (e: unknown) => void }> = {};
+    get.mockImplementation(
+      (_original, name) => new Promise((resolve, reject) => (pending[name] = { resolve, reject })),
+    );
+    render(ImageDetail, { original: 'products/shoe.jpg', presets });
+
+    expect(screen.getByTestId('original-preview').querySelector('img')).toHaveAttribute(
+      'src',
+      'stratus-img://localhost/o/products/shoe.jpg',
+    );
+    expect(screen.getAllByTestId('variant-card').map((c) => c.getAttribute('data-preset'))).toEqual([
+      'thumb',
+      'card',
+      'hero',
+    ]);
+    // All three in flight before any answer: parallel, not one after another.
+    expect(get.mock.calls).toEqual([
+      ['products/shoe.jpg', 'thumb'],
+      ['products/shoe.jpg', 'card'],
+      ['products/shoe.jpg', 'hero'],
+    ]);
+    expect(within(card('thumb')).getByRole('status')).toBeInTheDocument();
+
+    pending.card!.resolve(
+      variant({ preset: 'card', width: 600, height: 400, bytes: 48_128, format: 'jpeg', outcome: 'made', millis: 37 }),
+    );
+    await vi.waitFor(() => expect(card('card')).toHaveAttribute('data-outcome', 'made'));
+    expect(within(card('card')).getByTestId('variant-dims')).toHaveTextContent('600 × 400');
+    expect(within(card('card')).getByTestId('variant-bytes')).toHaveTextContent('47 KB');
+    expect(card('card')).toHaveTextContent('made in 37 ms');
+    expect(card('card')).toHaveTextContent('w600-h400-cover-jpeg-q82');
+    expect(card('card')).toHaveTextContent('jpeg');
+    expect(within(card('thumb')).getByRole('status')).toBeInTheDocument();
+
+    pending.hero!.reject({ code: 'source_too_large', message: 'original is 432 MP, above the 50 MP limit' });
+    pending.thumb!.resolve(variant({ preset: 'thumb', outcome: 'hit' }));
+    const error = await within(card('hero')).findByTestId('variant-error');
+    expect(error).toHaveAttribute('data-code', 'source_too_large');
+    expect(error).toHaveTextContent('above the 50 MP limit');
+    await vi.waitFor(() => expect(card('thumb')).toHaveAttribute('data-outcome', 'hit'));
+    expect(card('thumb')).toHaveTextContent('hit');
+    expect(within(card('thumb')).queryByTestId('variant-error')).not.toBeInTheDocument();
+    expect(within(card('card')).queryByTestId('variant-error')).not.toBeInTheDocument();
+  });
+
+  it('copies the variant key and tolerates a refused clipboard', async () => {
+    const user = userEvent.setup();
+    const writeText = vi.fn().mockResolvedValueOnce(undefined).mockRejectedValueOnce(new Error('denied'));
+    get.mockResolvedValue(variant({ key: 'variants/thumb/products/shoe.jpg.webp' }));
+    render(ImageDetail, { original: 'products/shoe.jpg', presets: presets.slice(0, 1) });
+    Object.defineProperty(navigator, 'clipboard', { value: { writeText }, configurable: true });
+
+    const copy = await screen.findByTestId('variant-copy');
+    await user.click(copy);
+    expect(writeText).toHaveBeenCalledWith('variants/thumb/products/shoe.jpg.webp');
+    expect(copy).toHaveTextContent('Copied');
+
+    await user.click(copy);
+    await vi.waitFor(() => expect(copy).toHaveTextContent('Copy failed'));
+  });
+
+  it('compares a variant with the original side by side', async () => {
+    const user = userEvent.setup();
+    get.mockImplementation(async (_o, name) => variant({ preset: name, url: `stratus-img://localhost/v/${name}/a.jpg` }));
+    render(ImageDetail, { original: 'a.jpg', presets });
+    await vi.waitFor(() => expect(card('card')).toHaveAttribute('data-outcome', 'hit'));
+
+    await user.click(within(card('card')).getByRole('button', { name: 'Compare' }));
+    const compare = screen.getByTestId('compare-preview');
+    expect(compare).toHaveAttribute('data-preset', 'card');
+    expect(compare.querySelector('img')).toHaveAttribute('src', 'stratus-img://localhost/v/card/a.jpg');
+    expect(screen.getByTestId('original-preview')).toBeInTheDocument();
+
+    await user.click(screen.getByRole('button', { name: 'Stop comparing' }));
+    expect(screen.queryByTestId('compare-preview')).not.toBeInTheDocument();
+  });
+});
