@@ -13,13 +13,19 @@ use stratus_core::{Error, Result};
 use stratus_media::{Limits, VariantService};
 use tokio::sync::{Mutex, RwLock};
 
+/// A variant service and the store it was made for.
+struct ImageService {
+    store: Arc<dyn ObjectStore>,
+    service: Arc<VariantService>,
+}
+
 pub struct AppState {
     pub home: AppHome,
     pub jobs: JobRegistry,
     stack: RwLock<Arc<Stack>>,
     /// The variant service of the open stack, kept so concurrent requests
     /// share its single-flight (replaced when the stack changes).
-    images: Mutex<Option<(Arc<dyn ObjectStore>, Arc<VariantService>)>>,
+    images: Mutex<Option<ImageService>>,
     /// Serialises changes to the profiles file.
     book_lock: Mutex<()>,
 }
@@ -60,13 +66,16 @@ impl AppState {
     pub async fn images(&self) -> Arc<VariantService> {
         let media = Arc::clone(&self.stack().await.media);
         let mut slot = self.images.lock().await;
-        if let Some((store, service)) = &*slot {
-            if Arc::ptr_eq(store, &media) {
-                return Arc::clone(service);
+        if let Some(current) = &*slot {
+            if Arc::ptr_eq(&current.store, &media) {
+                return Arc::clone(&current.service);
             }
         }
         let service = Arc::new(VariantService::new(Arc::clone(&media), Limits::default()));
-        *slot = Some((media, Arc::clone(&service)));
+        *slot = Some(ImageService {
+            store: media,
+            service: Arc::clone(&service),
+        });
         service
     }
 
