@@ -59,6 +59,18 @@ pub fn sign(key: &SigningKey, path: &str, expires: u64) -> String {
 }
 
 impl SigningPolicy {
+    /// Keys from `id:secret,id:secret` (a flag or an environment variable);
+    /// entries without a `:` are ignored.
+    pub fn parse_keys(list: &str) -> Vec<SigningKey> {
+        list.split(',')
+            .filter_map(|pair| pair.split_once(':'))
+            .map(|(id, secret)| SigningKey {
+                id: id.trim().to_string(),
+                secret: secret.as_bytes().to_vec(),
+            })
+            .collect()
+    }
+
     /// Checks `sig` against every key in constant time per key.
     pub fn verify(
         &self,

@@ -13,23 +13,8 @@ use stratus_campaigns::customer::{self, Customer};
 use stratus_campaigns::notifier::{MessageId, Notifier, NotifyError, OutboundMessage};
 use stratus_core::db::Db;
 
-/// The variable `make test` sets to the moto server's URL.
-pub const ENDPOINT_ENV: &str = "STRATUS_TEST_AWS_ENDPOINT";
-
-/// The moto endpoint, or `None` after printing why these tests are skipped.
-/// Under `STRATUS_REQUIRE_SERVICES=1` a missing server fails the test instead.
-pub fn endpoint() -> Option<String> {
-    match std::env::var(ENDPOINT_ENV) {
-        Ok(url) if !url.is_empty() => Some(url),
-        _ => {
-            if std::env::var("STRATUS_REQUIRE_SERVICES").as_deref() == Ok("1") {
-                panic!("{ENDPOINT_ENV} is not set but STRATUS_REQUIRE_SERVICES=1: start the SNS-compatible server (make test does)");
-            }
-            eprintln!("skipped: {ENDPOINT_ENV} is not set (run `make test` to start the SNS-compatible server)");
-            None
-        }
-    }
-}
+#[allow(unused_imports)]
+pub use stratus_core::testing::{endpoint, ENDPOINT_ENV};
 
 pub async fn sdk_config(endpoint: &str) -> SdkConfig {
     aws_config::defaults(BehaviorVersion::latest())

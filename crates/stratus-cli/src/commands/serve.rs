@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use anyhow::{Context as _, Result};
 use clap::Args;
-use stratus_gateway::{router, ImageFunction, SigningKey, SigningPolicy};
+use stratus_gateway::{router, ImageFunction, SigningPolicy};
 use stratus_media::{Limits, PresetCatalog, VariantService};
 
 use crate::context::Context;
@@ -28,16 +28,7 @@ pub struct ServeArgs {
 pub async fn run(ctx: &Context, args: ServeArgs) -> Result<ExitCode> {
     let stack = ctx.stack().await?;
     let catalog = PresetCatalog::load(&stack.db).await?;
-    let keys = args
-        .signing_keys
-        .unwrap_or_default()
-        .split(',')
-        .filter_map(|pair| pair.split_once(':'))
-        .map(|(id, secret)| SigningKey {
-            id: id.to_string(),
-            secret: secret.as_bytes().to_vec(),
-        })
-        .collect();
+    let keys = SigningPolicy::parse_keys(&args.signing_keys.unwrap_or_default());
     let function = ImageFunction {
         service: VariantService::new(Arc::clone(&stack.media), Limits::default()),
         catalog: tokio::sync::RwLock::new(catalog),

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use stratus_core::cloud::{self, Patience};
 use stratus_core::profile::CloudSettings;
 use stratus_core::store::{ObjectStore, S3Store};
-use stratus_gateway::{router, ImageFunction, SigningKey, SigningPolicy};
+use stratus_gateway::{router, ImageFunction, SigningPolicy};
 use stratus_media::{Limits, PresetCatalog, VariantService};
 
 #[tokio::main]
@@ -30,15 +30,8 @@ async fn main() -> Result<(), lambda_http::Error> {
         bucket,
         "S3",
     ));
-    let keys = std::env::var("STRATUS_SIGNING_KEYS")
-        .unwrap_or_default()
-        .split(',')
-        .filter_map(|pair| pair.split_once(':'))
-        .map(|(id, secret)| SigningKey {
-            id: id.to_string(),
-            secret: secret.as_bytes().to_vec(),
-        })
-        .collect();
+    let keys =
+        SigningPolicy::parse_keys(&std::env::var("STRATUS_SIGNING_KEYS").unwrap_or_default());
     let function = ImageFunction {
         service: VariantService::new(store, Limits::default()),
         catalog: tokio::sync::RwLock::new(PresetCatalog::default()),
