@@ -50,6 +50,11 @@ for manifest in crates/*/Cargo.toml; do
   echo "ok: $crate has no tauri in its dependency tree"
 done
 
+step "Only ui/src/lib/backend imports @tauri-apps"
+outside=$(grep -rlE "from ['\"]@tauri-apps/" ui/src | grep -v '^ui/src/lib/backend/' || true)
+[[ -z $outside ]] || die "these files import @tauri-apps outside ui/src/lib/backend: $outside"
+echo "ok: the backend module is the only IPC door"
+
 step "UI type check (svelte-check, tsc)"
 (cd ui && npm run check)
 
