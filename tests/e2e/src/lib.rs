@@ -25,8 +25,10 @@ pub struct App {
     journey: String,
 }
 
-/// How long to wait for the UI before failing a step.
-const WAIT: Duration = Duration::from_secs(30);
+/// How long to wait for the UI before failing a step. Generous: the first
+/// start seeds the demo (paints images, writes 30 days of events) before the
+/// window shows, and CI machines are loaded.
+const WAIT: Duration = Duration::from_secs(90);
 
 impl App {
     /// Starts the app for a journey, or `None` (with the reason printed) when

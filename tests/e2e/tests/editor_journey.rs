@@ -57,15 +57,21 @@ async fn journey(app: &App) -> Result<()> {
         .await?
         .click()
         .await?;
+    // The folder's listing loads after the click: wait for it, then count.
+    app.wait_for_any_text("image-tile", "alpine-dawn").await?;
     let tiles = app.find_all("image-tile").await?;
     assert!(tiles.len() >= 4, "the demo landscapes are listed");
     app.fill("image-search", "fjord").await?;
     let tile = app.wait_for_any_text("image-tile", "fjord-dusk").await?;
-    assert_eq!(
-        app.find_all("image-tile").await?.len(),
-        1,
-        "search narrows to one"
-    );
+    let mut shown = usize::MAX;
+    for _ in 0..100 {
+        shown = app.find_all("image-tile").await?.len();
+        if shown == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(shown, 1, "search narrows to one");
     app.screenshot("library").await?;
     tile.click().await?;
 
