@@ -148,9 +148,8 @@ async fn journey(app: &App) -> Result<()> {
         .await?;
     app.fill("warm-prefix", "demo/").await?;
     app.click("warm-start").await?;
-    if app.find_all("jobs-panel").await?.is_empty() {
-        app.click("jobs-toggle").await?;
-    }
+    // Starting a job opens the jobs panel by itself.
+    app.find("jobs-panel").await?;
     app.wait_for_any_text("job-row", "Warm card-webp").await?;
     app.find("job-progress").await?;
     app.wait_for_any_text("job-state", "succeeded").await?;
