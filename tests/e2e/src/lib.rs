@@ -166,6 +166,21 @@ impl App {
     }
 }
 
+/// Runs one journey in a fresh app (skipped when the end-to-end environment
+/// is not there and not required); a failure leaves a `failure` screenshot,
+/// and the session is always closed.
+pub async fn run_journey(name: &str, journey: impl AsyncFnOnce(&App) -> Result<()>) -> Result<()> {
+    let Some(app) = App::launch(name).await? else {
+        return Ok(());
+    };
+    let result = journey(&app).await;
+    if result.is_err() {
+        app.screenshot("failure").await.ok();
+    }
+    app.close().await?;
+    result
+}
+
 /// The element's text content. WebKitWebDriver's "visible text" comes back
 /// empty for some clipped flex items that are plainly visible on screen, so
 /// the journeys read `textContent` and keep screenshots as the visual check.

@@ -5,19 +5,11 @@
 #![allow(clippy::unwrap_used)]
 
 use anyhow::Result;
-use stratus_e2e::{create_bucket, s3_endpoint, text_of, App};
+use stratus_e2e::{create_bucket, run_journey, s3_endpoint, text_of, App};
 
 #[tokio::test]
 async fn demo_journey() -> Result<()> {
-    let Some(app) = App::launch("demo").await? else {
-        return Ok(());
-    };
-    let result = journey(&app).await;
-    if result.is_err() {
-        app.screenshot("failure").await.ok();
-    }
-    app.close().await?;
-    result
+    run_journey("demo", journey).await
 }
 
 async fn journey(app: &App) -> Result<()> {

@@ -7,19 +7,11 @@
 use std::time::Duration;
 
 use anyhow::{bail, Result};
-use stratus_e2e::{text_of, App};
+use stratus_e2e::{run_journey, text_of, App};
 
 #[tokio::test]
 async fn editor_journey() -> Result<()> {
-    let Some(app) = App::launch("editor").await? else {
-        return Ok(());
-    };
-    let result = journey(&app).await;
-    if result.is_err() {
-        app.screenshot("failure").await.ok();
-    }
-    app.close().await?;
-    result
+    run_journey("editor", journey).await
 }
 
 /// Waits until every variant card has an outcome (`made` or `hit`); fails on
