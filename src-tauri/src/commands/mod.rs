@@ -1,7 +1,9 @@
 //! Thin adapters: unpack, call one core function, map the result.
 
 pub mod app;
+pub mod campaigns;
 pub mod demo;
+pub mod events;
 pub mod images;
 pub mod jobs;
 pub mod profiles;

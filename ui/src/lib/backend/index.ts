@@ -2,7 +2,7 @@
  * The one door to the Rust backend. Nothing else in the UI imports `@tauri-apps/*`;
  * components call these typed functions and tests mock this module.
  */
-import { Channel, invoke } from '@tauri-apps/api/core';
+import { Channel } from '@tauri-apps/api/core';
 import type { AppInfo } from './bindings/AppInfo';
 import type { BucketRole } from './bindings/BucketRole';
 import type { CatalogInput } from './bindings/CatalogInput';
@@ -15,7 +15,7 @@ import type { ProfileInput } from './bindings/ProfileInput';
 import type { ProfileStatus } from './bindings/ProfileStatus';
 import type { ProfileView } from './bindings/ProfileView';
 import type { VariantView } from './bindings/VariantView';
-import { toAppError } from './errors';
+import { call } from './call';
 
 export type { AppError } from './bindings/AppError';
 export type { AppInfo } from './bindings/AppInfo';
@@ -40,14 +40,6 @@ export type { VariantView } from './bindings/VariantView';
 
 export { isAppError, toAppError } from './errors';
 
-/** Invokes a command; every rejection becomes an `AppError`. */
-async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
-  try {
-    return await invoke<T>(command, args);
-  } catch (e) {
-    throw toAppError(e);
-  }
-}
 
 export function appInfo(): Promise<AppInfo> {
   return call<AppInfo>('app_info');
@@ -121,14 +113,10 @@ export function listOriginals(prefix: string, startAfter: string | null): Promis
 }
 
 /** Uploads one original; the bytes travel raw, the key in a header. */
-export async function uploadOriginal(key: string, bytes: Uint8Array): Promise<ObjectView> {
-  try {
-    return await invoke<ObjectView>('image_upload', bytes, {
-      headers: { 'x-stratus-key': encodeURIComponent(key) },
-    });
-  } catch (e) {
-    throw toAppError(e);
-  }
+export function uploadOriginal(key: string, bytes: Uint8Array): Promise<ObjectView> {
+  return call<ObjectView>('image_upload', bytes, {
+    headers: { 'x-stratus-key': encodeURIComponent(key) },
+  });
 }
 
 /** The active profile's presets and extra allowed specs. */
@@ -167,3 +155,6 @@ export function variantUrl(preset: string, key: string): string {
 export function originalUrl(key: string): string {
   return `${IMAGE_ORIGIN}/o/${keyPath(key)}`;
 }
+
+export * from './campaigns';
+export * from './events';

@@ -11,6 +11,9 @@ use stratus_core::store::{ListPage, ObjectMeta};
 use stratus_media::{Fit, Format, MediaError, Outcome, PresetCatalog, Variant, VariantSpec};
 use ts_rs::TS;
 
+pub mod campaigns;
+pub mod events;
+
 #[derive(Debug, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]

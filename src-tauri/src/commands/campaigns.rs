@@ -1,0 +1,1 @@
+//! Campaign commands: customers, segments, templates, launches and runs.

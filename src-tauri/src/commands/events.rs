@@ -1,0 +1,1 @@
+//! Event commands: sync, search, timeline, facets and export.

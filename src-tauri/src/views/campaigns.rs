@@ -1,0 +1,1 @@
+//! Boundary types of the Campaigns section.

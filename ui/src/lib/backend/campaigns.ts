@@ -1,0 +1,2 @@
+/** Typed calls for the Campaigns section (marketers). */
+export {};

@@ -1,0 +1,2 @@
+/** Typed calls for the Events section (support staff). */
+export {};
