@@ -84,30 +84,6 @@ step "UI component tests (Vitest)"
 (cd ui && npm test)
 
 step "End-to-end: the real app under Xvfb via tauri-driver"
-cargo build -p stratus-desktop
-start_group "$work/xvfb.log" Xvfb -displayfd 3 -screen 0 1400x900x24 -nolisten tcp 3>"$work/display"
-for _ in $(seq 100); do [[ -s $work/display ]] && break; sleep 0.1; done
-[[ -s $work/display ]] || die "Xvfb did not start: $(cat "$work/xvfb.log")"
-export DISPLAY=":$(head -n1 "$work/display")"
-driver_port=$(free_port)
-native_port=$(free_port)
-start_group "$work/tauri-driver.log" tauri-driver --port "$driver_port" --native-port "$native_port"
-wait_for_url "http://127.0.0.1:$driver_port/status" || { cat "$work/tauri-driver.log"; die "tauri-driver did not start"; }
-export STRATUS_E2E_APP="$CARGO_TARGET_DIR/debug/stratus-desktop"
-export STRATUS_E2E_DRIVER="http://127.0.0.1:$driver_port"
-export STRATUS_E2E_SCREENSHOTS="$CARGO_TARGET_DIR/e2e-screenshots"
-mkdir -p "$STRATUS_E2E_SCREENSHOTS"
 # One retry: a journey that fails twice fails the run. A retry is reported
 # loudly, so a flaky journey gets noticed and fixed rather than hidden.
-if ! cargo test -p stratus-e2e --no-fail-fast -- --test-threads=1; then
-  echo "--- tauri-driver log ---"; tail -n 50 "$work/tauri-driver.log"
-  mkdir -p "$STRATUS_E2E_SCREENSHOTS/first-attempt"
-  mv "$STRATUS_E2E_SCREENSHOTS"/*.png "$STRATUS_E2E_SCREENSHOTS/first-attempt/" 2>/dev/null || true
-  echo "WARNING: the end-to-end suite failed once; retrying it (first attempt's screenshots in first-attempt/)"
-  if ! cargo test -p stratus-e2e --no-fail-fast -- --test-threads=1; then
-    echo "--- tauri-driver log ---"; tail -n 50 "$work/tauri-driver.log"
-    echo "screenshots: $STRATUS_E2E_SCREENSHOTS"
-    exit 1
-  fi
-fi
-echo "screenshots of each section: $STRATUS_E2E_SCREENSHOTS"
+STRATUS_E2E_RETRY=1 "$ROOT/scripts/e2e.sh"
