@@ -1,6 +1,7 @@
 //! The desktop shell: resolves paths, opens the active profile, and exposes
 //! thin commands over the core crates. Only this crate knows Tauri.
 
+mod campaign_runs;
 mod commands;
 mod error;
 mod progress;
@@ -59,6 +60,23 @@ pub fn run() {
             commands::images::image_variant,
             commands::images::image_warm,
             commands::images::image_upload,
+            commands::campaigns::campaigns_list,
+            commands::campaigns::campaign_get,
+            commands::campaigns::campaign_create,
+            commands::campaigns::campaign_update,
+            commands::campaigns::segment_count,
+            commands::campaigns::template_preview,
+            commands::campaigns::customers_search,
+            commands::campaigns::campaign_launch,
+            commands::campaigns::campaign_resume,
+            commands::campaigns::campaign_pause,
+            commands::campaigns::campaign_cancel,
+            commands::campaigns::campaign_retry_failed,
+            commands::campaigns::campaign_set_rate,
+            commands::campaigns::campaign_progress,
+            commands::campaigns::campaign_watch,
+            commands::campaigns::campaign_unwatch,
+            commands::campaigns::phone_messages,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

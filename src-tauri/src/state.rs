@@ -13,6 +13,8 @@ use stratus_core::{Error, Result};
 use stratus_media::{Limits, VariantService};
 use tokio::sync::{Mutex, RwLock};
 
+use crate::campaign_runs::CampaignRuns;
+
 /// A variant service and the store it was made for.
 struct ImageService {
     store: Arc<dyn ObjectStore>,
@@ -22,6 +24,8 @@ struct ImageService {
 pub struct AppState {
     pub home: AppHome,
     pub jobs: JobRegistry,
+    /// Campaign runs this app drives, with their live controls.
+    pub campaign_runs: CampaignRuns,
     stack: RwLock<Arc<Stack>>,
     /// The variant service of the open stack, kept so concurrent requests
     /// share its single-flight (replaced when the stack changes).
@@ -52,6 +56,7 @@ impl AppState {
         Ok(AppState {
             home,
             jobs,
+            campaign_runs: CampaignRuns::default(),
             stack: RwLock::new(Arc::new(stack)),
             images: Mutex::new(None),
             book_lock: Mutex::new(()),

@@ -6,11 +6,14 @@
 
 pub mod campaign;
 pub mod customer;
+pub mod customer_search;
 pub mod demo;
 pub mod error;
 pub mod gamify;
 pub mod import;
+pub mod inbox;
 pub mod notifier;
+pub mod overview;
 pub mod phone;
 pub mod runner;
 pub mod segment;

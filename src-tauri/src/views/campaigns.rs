@@ -1,1 +1,441 @@
 //! Boundary types of the Campaigns section.
+
+use serde::{Deserialize, Serialize};
+use stratus_campaigns::campaign::{
+    Campaign, CampaignSpec, CampaignState as CoreState, Channel as CoreChannel, QuietHours,
+    SmsType as CoreSmsType,
+};
+use stratus_campaigns::customer::Customer;
+use stratus_campaigns::inbox::ReceivedMessage;
+use stratus_campaigns::runner::{ProgressSummary, StatusCounts};
+use stratus_campaigns::segment::SegmentError;
+use stratus_campaigns::sms::{SmsEncoding, SmsLength};
+use stratus_campaigns::template::Preview;
+use ts_rs::TS;
+
+use crate::error::AppError;
+
+impl From<stratus_campaigns::Error> for AppError {
+    fn from(e: stratus_campaigns::Error) -> Self {
+        AppError::new(e.code(), e.to_string())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+#[ts(export)]
+#[ts(rename = "CampaignChannel")]
+pub enum Channel {
+    Sms,
+    Push,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+#[ts(export)]
+pub enum SmsType {
+    Transactional,
+    Promotional,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "lowercase")]
+#[ts(export)]
+pub enum CampaignState {
+    Draft,
+    Scheduled,
+    Running,
+    Paused,
+    Completed,
+    Cancelled,
+    Failed,
+}
+
+impl From<CoreState> for CampaignState {
+    fn from(s: CoreState) -> Self {
+        match s {
+            CoreState::Draft => CampaignState::Draft,
+            CoreState::Scheduled => CampaignState::Scheduled,
+            CoreState::Running => CampaignState::Running,
+            CoreState::Paused => CampaignState::Paused,
+            CoreState::Completed => CampaignState::Completed,
+            CoreState::Cancelled => CampaignState::Cancelled,
+            CoreState::Failed => CampaignState::Failed,
+        }
+    }
+}
+
+/// What the editor sends and shows: a campaign's settings.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct CampaignInput {
+    pub name: String,
+    pub channel: Channel,
+    pub segment: String,
+    pub template: String,
+    pub rate_per_sec: f64,
+    pub concurrency: u32,
+    /// Unix ms; `null` = as soon as launched.
+    #[ts(type = "number | null")]
+    pub scheduled_at: Option<i64>,
+    /// Quiet hours as minutes of the recipient's local day; both or neither.
+    pub quiet_start_minute: Option<u16>,
+    pub quiet_end_minute: Option<u16>,
+    pub sms_type: SmsType,
+    pub sender_id: Option<String>,
+}
+
+impl From<CampaignInput> for CampaignSpec {
+    fn from(i: CampaignInput) -> Self {
+        CampaignSpec {
+            name: i.name.trim().to_string(),
+            channel: match i.channel {
+                Channel::Sms => CoreChannel::Sms,
+                Channel::Push => CoreChannel::Push,
+            },
+            segment: i.segment,
+            template: i.template,
+            rate_per_sec: i.rate_per_sec,
+            concurrency: i.concurrency,
+            scheduled_at: i.scheduled_at,
+            quiet_hours: match (i.quiet_start_minute, i.quiet_end_minute) {
+                (Some(start_minute), Some(end_minute)) => Some(QuietHours {
+                    start_minute,
+                    end_minute,
+                }),
+                _ => None,
+            },
+            sms_type: match i.sms_type {
+                SmsType::Transactional => CoreSmsType::Transactional,
+                SmsType::Promotional => CoreSmsType::Promotional,
+            },
+            sender_id: i.sender_id.filter(|s| !s.trim().is_empty()),
+        }
+    }
+}
+
+impl From<&CampaignSpec> for CampaignInput {
+    fn from(s: &CampaignSpec) -> Self {
+        CampaignInput {
+            name: s.name.clone(),
+            channel: match s.channel {
+                CoreChannel::Sms => Channel::Sms,
+                CoreChannel::Push => Channel::Push,
+            },
+            segment: s.segment.clone(),
+            template: s.template.clone(),
+            rate_per_sec: s.rate_per_sec,
+            concurrency: s.concurrency,
+            scheduled_at: s.scheduled_at,
+            quiet_start_minute: s.quiet_hours.map(|q| q.start_minute),
+            quiet_end_minute: s.quiet_hours.map(|q| q.end_minute),
+            sms_type: match s.sms_type {
+                CoreSmsType::Transactional => SmsType::Transactional,
+                CoreSmsType::Promotional => SmsType::Promotional,
+            },
+            sender_id: s.sender_id.clone(),
+        }
+    }
+}
+
+/// Recipients per status.
+#[derive(Debug, Clone, Default, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct RecipientCounts {
+    #[ts(type = "number")]
+    pub pending: u64,
+    #[ts(type = "number")]
+    pub in_flight: u64,
+    #[ts(type = "number")]
+    pub sent: u64,
+    #[ts(type = "number")]
+    pub failed: u64,
+    #[ts(type = "number")]
+    pub skipped: u64,
+    #[ts(type = "number")]
+    pub unknown: u64,
+    /// Everyone in the audience snapshot.
+    #[ts(type = "number")]
+    pub total: u64,
+    /// Recipients with a definite answer (sent, failed, skipped, unknown).
+    #[ts(type = "number")]
+    pub done: u64,
+}
+
+impl From<&StatusCounts> for RecipientCounts {
+    fn from(c: &StatusCounts) -> Self {
+        RecipientCounts {
+            pending: c.pending,
+            in_flight: c.in_flight,
+            sent: c.sent,
+            failed: c.failed,
+            skipped: c.skipped,
+            unknown: c.unknown,
+            total: c.total(),
+            done: c.done(),
+        }
+    }
+}
+
+/// A campaign, with whether this app is running it right now.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct CampaignView {
+    pub id: String,
+    pub settings: CampaignInput,
+    pub state: CampaignState,
+    /// Running or paused in the database but no runner in this app: the
+    /// app was closed mid-run. "Resume" continues it.
+    pub interrupted: bool,
+    pub error: Option<String>,
+    pub counts: RecipientCounts,
+    #[ts(type = "number")]
+    pub created_at: i64,
+    #[ts(type = "number")]
+    pub updated_at: i64,
+    #[ts(type = "number | null")]
+    pub launched_at: Option<i64>,
+    #[ts(type = "number | null")]
+    pub finished_at: Option<i64>,
+}
+
+impl CampaignView {
+    pub fn new(c: &Campaign, counts: &StatusCounts, live: bool) -> Self {
+        CampaignView {
+            id: c.id.clone(),
+            settings: CampaignInput::from(&c.spec),
+            state: c.state.into(),
+            interrupted: is_interrupted(c.state, live),
+            error: c.error.clone(),
+            counts: counts.into(),
+            created_at: c.created_at,
+            updated_at: c.updated_at,
+            launched_at: c.launched_at,
+            finished_at: c.finished_at,
+        }
+    }
+}
+
+/// A run the database calls active but nobody in this process drives.
+pub fn is_interrupted(state: CoreState, live: bool) -> bool {
+    !live && matches!(state, CoreState::Running | CoreState::Paused)
+}
+
+/// Where a segment text fails to parse (0-based character offset).
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct SegmentProblem {
+    #[ts(type = "number")]
+    pub position: usize,
+    pub expected: String,
+    pub found: String,
+    pub message: String,
+}
+
+impl From<&SegmentError> for SegmentProblem {
+    fn from(e: &SegmentError) -> Self {
+        SegmentProblem {
+            position: e.position,
+            expected: e.expected.clone(),
+            found: e.found.clone(),
+            message: e.to_string(),
+        }
+    }
+}
+
+/// The live count while the segment is edited: a count or where it is wrong.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct SegmentCount {
+    #[ts(type = "number | null")]
+    pub count: Option<u64>,
+    pub problem: Option<SegmentProblem>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, TS)]
+#[serde(rename_all = "lowercase")]
+#[ts(export)]
+pub enum SmsEncodingView {
+    Gsm7,
+    Ucs2,
+}
+
+/// How an SMS travels and what it costs in parts.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct SmsLengthView {
+    pub encoding: SmsEncodingView,
+    #[ts(type = "number")]
+    pub units: usize,
+    #[ts(type = "number")]
+    pub parts: usize,
+    #[ts(type = "number")]
+    pub per_part: usize,
+}
+
+impl From<SmsLength> for SmsLengthView {
+    fn from(s: SmsLength) -> Self {
+        SmsLengthView {
+            encoding: match s.encoding {
+                SmsEncoding::Gsm7 => SmsEncodingView::Gsm7,
+                SmsEncoding::Ucs2 => SmsEncodingView::Ucs2,
+            },
+            units: s.units,
+            parts: s.parts,
+            per_part: s.per_part,
+        }
+    }
+}
+
+/// The message one customer would get.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct TemplatePreview {
+    pub customer_id: String,
+    pub text: String,
+    pub sms: SmsLengthView,
+}
+
+impl From<Preview> for TemplatePreview {
+    fn from(p: Preview) -> Self {
+        TemplatePreview {
+            customer_id: p.customer_id,
+            text: p.text,
+            sms: p.sms.into(),
+        }
+    }
+}
+
+/// A customer in the picker.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct CustomerPick {
+    pub id: String,
+    pub name: String,
+    pub phone: Option<String>,
+    pub level: String,
+    #[ts(type = "number")]
+    pub points: i64,
+    pub sms_opt_in: bool,
+    pub push_opt_in: bool,
+}
+
+impl From<Customer> for CustomerPick {
+    fn from(c: Customer) -> Self {
+        CustomerPick {
+            id: c.id,
+            name: c.name,
+            phone: c.phone,
+            level: c.level,
+            points: c.points,
+            sms_opt_in: c.sms_opt_in,
+            push_opt_in: c.push_opt_in,
+        }
+    }
+}
+
+/// A count under a code or reason.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct CodeCount {
+    pub code: String,
+    #[ts(type = "number")]
+    pub count: u64,
+}
+
+/// A run's progress, derived from the recipient rows: the same numbers
+/// while it runs and after the app was reopened.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct CampaignProgress {
+    pub campaign_id: String,
+    pub state: CampaignState,
+    pub interrupted: bool,
+    /// Whether a runner in this app is sending right now.
+    pub live: bool,
+    pub counts: RecipientCounts,
+    /// Failed recipients per provider error code.
+    pub errors_by_code: Vec<CodeCount>,
+    /// Skipped and unknown recipients per reason.
+    pub reasons: Vec<CodeCount>,
+    /// Messages sent per second over the last minute.
+    pub rate_last_minute: f64,
+    /// The rate the runner enforces now (lower than configured after throttling).
+    pub enforced_rate: Option<f64>,
+    pub configured_rate: f64,
+    #[ts(type = "number | null")]
+    pub eta_seconds: Option<u64>,
+    pub error: Option<String>,
+}
+
+impl CampaignProgress {
+    pub fn new(
+        campaign: &Campaign,
+        summary: &ProgressSummary,
+        rates: Option<(f64, f64)>,
+    ) -> CampaignProgress {
+        let live = rates.is_some();
+        let group = |map: &std::collections::BTreeMap<String, u64>| {
+            let mut list: Vec<CodeCount> = map
+                .iter()
+                .map(|(code, count)| CodeCount {
+                    code: code.clone(),
+                    count: *count,
+                })
+                .collect();
+            list.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.code.cmp(&b.code)));
+            list
+        };
+        CampaignProgress {
+            campaign_id: campaign.id.clone(),
+            state: campaign.state.into(),
+            interrupted: is_interrupted(campaign.state, live),
+            live,
+            counts: (&summary.counts).into(),
+            errors_by_code: group(&summary.errors_by_code),
+            reasons: group(&summary.reasons),
+            rate_last_minute: summary.rate_last_minute,
+            enforced_rate: rates.map(|r| r.0),
+            configured_rate: rates.map_or(campaign.spec.rate_per_sec, |r| r.1),
+            eta_seconds: summary.eta_seconds,
+            error: campaign.error.clone(),
+        }
+    }
+}
+
+/// A message the demo outbox delivered to one phone.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct PhoneMessage {
+    pub message_id: String,
+    pub campaign_id: Option<String>,
+    pub campaign_name: Option<String>,
+    pub sender_id: Option<String>,
+    pub body: String,
+    #[ts(type = "number")]
+    pub sent_at: i64,
+}
+
+impl From<ReceivedMessage> for PhoneMessage {
+    fn from(m: ReceivedMessage) -> Self {
+        PhoneMessage {
+            message_id: m.message_id,
+            campaign_id: m.campaign_id,
+            campaign_name: m.campaign_name,
+            sender_id: m.sender_id,
+            body: m.body,
+            sent_at: m.sent_at,
+        }
+    }
+}

@@ -43,6 +43,11 @@ impl StatusCounts {
         }
     }
 
+    /// Adds `n` recipients of `status` (for counts gathered elsewhere).
+    pub fn add(&mut self, status: RecipientStatus, n: u64) {
+        *self.slot(status) += n;
+    }
+
     fn slot(&mut self, status: RecipientStatus) -> &mut u64 {
         match status {
             RecipientStatus::Pending => &mut self.pending,

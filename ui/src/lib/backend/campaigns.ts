@@ -1,2 +1,111 @@
 /** Typed calls for the Campaigns section (marketers). */
-export {};
+import { Channel } from '@tauri-apps/api/core';
+import type { CampaignInput } from './bindings/CampaignInput';
+import type { CampaignProgress } from './bindings/CampaignProgress';
+import type { CampaignView } from './bindings/CampaignView';
+import type { CustomerPick } from './bindings/CustomerPick';
+import type { JobView } from './bindings/JobView';
+import type { PhoneMessage } from './bindings/PhoneMessage';
+import type { SegmentCount } from './bindings/SegmentCount';
+import type { TemplatePreview } from './bindings/TemplatePreview';
+import { call } from './call';
+
+export type { CampaignChannel } from './bindings/CampaignChannel';
+export type { CampaignInput } from './bindings/CampaignInput';
+export type { CampaignProgress } from './bindings/CampaignProgress';
+export type { CampaignState } from './bindings/CampaignState';
+export type { CampaignView } from './bindings/CampaignView';
+export type { CodeCount } from './bindings/CodeCount';
+export type { CustomerPick } from './bindings/CustomerPick';
+export type { PhoneMessage } from './bindings/PhoneMessage';
+export type { RecipientCounts } from './bindings/RecipientCounts';
+export type { SegmentCount } from './bindings/SegmentCount';
+export type { SegmentProblem } from './bindings/SegmentProblem';
+export type { SmsEncodingView } from './bindings/SmsEncodingView';
+export type { SmsLengthView } from './bindings/SmsLengthView';
+export type { SmsType } from './bindings/SmsType';
+export type { TemplatePreview } from './bindings/TemplatePreview';
+
+/** Every campaign, most recently changed first, with its counts by status. */
+export function listCampaigns(): Promise<CampaignView[]> {
+  return call<CampaignView[]>('campaigns_list');
+}
+
+export function getCampaign(id: string): Promise<CampaignView> {
+  return call<CampaignView>('campaign_get', { id });
+}
+
+export function createCampaign(settings: CampaignInput): Promise<CampaignView> {
+  return call<CampaignView>('campaign_create', { settings });
+}
+
+/** Replaces a draft's settings (only drafts can be edited). */
+export function updateCampaign(id: string, settings: CampaignInput): Promise<CampaignView> {
+  return call<CampaignView>('campaign_update', { id, settings });
+}
+
+/** How many customers a segment selects now, or where its text is wrong. */
+export function countSegment(segment: string): Promise<SegmentCount> {
+  return call<SegmentCount>('segment_count', { segment });
+}
+
+/** The template rendered for one customer, with its SMS encoding and parts. */
+export function previewTemplate(template: string, customerId: string): Promise<TemplatePreview> {
+  return call<TemplatePreview>('template_preview', { template, customerId });
+}
+
+/** Customers whose id, name, phone or email contains `text`. */
+export function searchCustomers(text: string): Promise<CustomerPick[]> {
+  return call<CustomerPick[]>('customers_search', { text });
+}
+
+/** Snapshots the audience and starts sending as a job. */
+export function launchCampaign(id: string): Promise<JobView> {
+  return call<JobView>('campaign_launch', { id });
+}
+
+/** Resumes a paused run, or continues one interrupted by closing the app. */
+export function resumeCampaign(id: string): Promise<void> {
+  return call<void>('campaign_resume', { id });
+}
+
+export function pauseCampaign(id: string): Promise<void> {
+  return call<void>('campaign_pause', { id });
+}
+
+export function cancelCampaign(id: string): Promise<void> {
+  return call<void>('campaign_cancel', { id });
+}
+
+/** Re-queues failed (and, if asked, unknown) recipients and sends them; resolves to how many. */
+export function retryFailed(id: string, includeUnknown: boolean): Promise<number> {
+  return call<number>('campaign_retry_failed', { id, includeUnknown });
+}
+
+/** Changes the send rate of a live run. */
+export function setCampaignRate(id: string, ratePerSec: number): Promise<void> {
+  return call<void>('campaign_set_rate', { id, ratePerSec });
+}
+
+export function campaignProgress(id: string): Promise<CampaignProgress> {
+  return call<CampaignProgress>('campaign_progress', { id });
+}
+
+/**
+ * Streams one campaign's progress (several times a second while it runs);
+ * replaces any earlier stream. Resolves once the stream is registered.
+ */
+export function watchCampaign(id: string, onProgress: (p: CampaignProgress) => void): Promise<void> {
+  const onEvent = new Channel<CampaignProgress>();
+  onEvent.onmessage = onProgress;
+  return call<void>('campaign_watch', { id, onEvent });
+}
+
+export function unwatchCampaign(): Promise<void> {
+  return call<void>('campaign_unwatch');
+}
+
+/** Demo mode: the messages the local outbox delivered to one number. */
+export function phoneMessages(address: string): Promise<PhoneMessage[]> {
+  return call<PhoneMessage[]>('phone_messages', { address });
+}
