@@ -1,0 +1,102 @@
+import { render, screen } from '@testing-library/svelte';
+import userEvent from '@testing-library/user-event';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+
+vi.mock('$lib/backend', async (importOriginal) =>
+  (await import('../../../test/campaignsBackend')).mockCampaignsBackend(await importOriginal()),
+);
+
+import * as backend from '$lib/backend';
+import { campaignView, customer, preview } from '../../../test/campaignFixtures';
+import { job } from '../../../test/fixtures';
+import CampaignEditor from './CampaignEditor.svelte';
+
+beforeEach(() => {
+  vi.clearAllMocks();
+  vi.mocked(backend.countSegment).mockResolvedValue({ count: 1234, problem: null });
+  vi.mocked(backend.searchCustomers).mockResolvedValue([customer()]);
+  vi.mocked(backend.previewTemplate).mockResolvedValue(preview());
+});
+
+describe('CampaignEditor', () => {
+  it('counts the segment live and points at the error position', async () => {
+    const user = userEvent.setup();
+    render(CampaignEditor, { onlaunched: vi.fn(), onclose: vi.fn() });
+    expect(await screen.findByText('1,234')).toBeInTheDocument();
+
+    vi.mocked(backend.countSegment).mockImplementation(async (text) =>
+      text === 'points >'
+        ? {
+            count: null,
+            problem: { position: 8, expected: 'a value', found: 'the end', message: 'at character 9: expected a value, found the end' },
+          }
+        : { count: 10, problem: null },
+    );
+    const input = screen.getByTestId('campaign-segment');
+    await user.clear(input);
+    await user.type(input, 'points >');
+    const problem = await screen.findByTestId('segment-problem');
+    expect(problem).toHaveAttribute('data-position', '8');
+    expect(problem).toHaveTextContent('expected a value');
+    expect(input).toHaveAttribute('aria-invalid', 'true');
+    expect(backend.countSegment).toHaveBeenLastCalledWith('points >');
+    expect(screen.queryByTestId('segment-count')).not.toBeInTheDocument();
+  });
+
+  it('previews the template for the picked customer with its SMS parts', async () => {
+    render(CampaignEditor, { onlaunched: vi.fn(), onclose: vi.fn() });
+    expect(await screen.findByTestId('template-preview')).toHaveTextContent('Hi Ada! You have 1200 points.');
+    expect(screen.getByTestId('template-sms')).toHaveAttribute('data-parts', '1');
+    expect(backend.previewTemplate).toHaveBeenCalledWith(expect.stringContaining('{{ first_name }}'), 'cust-00001');
+
+    vi.mocked(backend.previewTemplate).mockRejectedValue({
+      code: 'invalid_template',
+      message: 'the template is invalid: unknown field `pionts`',
+    });
+    const user = userEvent.setup();
+    await user.type(screen.getByTestId('campaign-template'), ' {{{{ pionts }}');
+    const error = await screen.findByTestId('template-error');
+    expect(error).toHaveAttribute('data-code', 'invalid_template');
+    expect(error).toHaveTextContent('pionts');
+  });
+
+  it('saves the form as a draft with quiet hours in minutes, then launches it', async () => {
+    const user = userEvent.setup();
+    const onlaunched = vi.fn();
+    vi.mocked(backend.createCampaign).mockImplementation(async (settings) =>
+      campaignView({ id: 'k-9', settings }),
+    );
+    vi.mocked(backend.launchCampaign).mockResolvedValue(job({ kind: 'campaign.run' }));
+    render(CampaignEditor, { onlaunched, onclose: vi.fn() });
+
+    await user.type(screen.getByTestId('campaign-name'), 'Weekend');
+    await user.clear(screen.getByTestId('campaign-rate'));
+    await user.type(screen.getByTestId('campaign-rate'), '50');
+    await user.click(screen.getByTestId('campaign-quiet'));
+    await user.click(screen.getByTestId('campaign-launch'));
+    await user.click(await screen.findByTestId('campaign-launch-confirm'));
+
+    await vi.waitFor(() => expect(onlaunched).toHaveBeenCalledWith('k-9'));
+    const sent = vi.mocked(backend.createCampaign).mock.calls[0]![0];
+    expect(sent).toMatchObject({ name: 'Weekend', ratePerSec: 50, quietStartMinute: 1260, quietEndMinute: 480 });
+    expect(backend.launchCampaign).toHaveBeenCalledWith('k-9');
+  });
+
+  it('shows a refused save with its code and does not launch', async () => {
+    const user = userEvent.setup();
+    const onlaunched = vi.fn();
+    vi.mocked(backend.createCampaign).mockRejectedValue({
+      code: 'invalid_campaign',
+      message: 'invalid campaign settings: the name is empty',
+    });
+    render(CampaignEditor, { onlaunched, onclose: vi.fn() });
+    await user.click(screen.getByTestId('campaign-launch'));
+    await user.click(await screen.findByTestId('campaign-launch-confirm'));
+
+    const error = await screen.findByTestId('campaign-editor-error');
+    expect(error).toHaveAttribute('data-code', 'invalid_campaign');
+    expect(error).toHaveTextContent('the name is empty');
+    expect(backend.launchCampaign).not.toHaveBeenCalled();
+    expect(onlaunched).not.toHaveBeenCalled();
+  });
+});
