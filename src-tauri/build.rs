@@ -39,6 +39,10 @@ fn main() {
             "campaign_watch",
             "campaign_unwatch",
             "phone_messages",
+            "campaign_dry_run",
+            "campaign_test_send",
+            "campaign_recipients",
+            "campaign_export",
         ]),
     ))
     .expect("tauri-build failed");

@@ -1,14 +1,17 @@
-//! The campaign runs this app drives: each a job in the JobRegistry with the
-//! live controls (pause, rate) the run view needs, plus the one progress
-//! stream the run view watches. The sending itself is the campaigns crate's.
+//! The campaign runs this app drives: each one `live::run_to_end` inside a
+//! job of the JobRegistry (so it shows in the Jobs panel), plus the one
+//! progress stream the run view watches. Sending and steering are the
+//! campaigns crate's; steering goes through the database, so the app and
+//! the CLI can pause, resume or cancel each other's runs.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use stratus_campaigns::campaign::{self, CampaignState};
+use stratus_campaigns::live;
 use stratus_campaigns::notifier::{Notifier, OutboxConfig, OutboxNotifier, SnsNotifier};
-use stratus_campaigns::runner::{self, RunControl, RunSettings};
+use stratus_campaigns::runner::{self, RunSettings};
 use stratus_core::jobs::{CancellationToken, JobRegistry, JobSnapshot};
 use stratus_core::stack::Stack;
 use tauri::ipc::Channel;
@@ -16,18 +19,20 @@ use tauri::ipc::Channel;
 use crate::error::{AppError, CommandResult};
 use crate::views::campaigns::CampaignProgress;
 
-/// How often the run view gets fresh numbers while a run is live.
+/// How often the run view gets fresh numbers while a run is attached.
 const WATCH_LIVE_EVERY: Duration = Duration::from_millis(250);
-/// …and while nothing runs (another process may still be sending).
+/// …and while nothing sends.
 const WATCH_IDLE_EVERY: Duration = Duration::from_secs(1);
 
+#[derive(Default)]
 struct LiveRun {
-    control: RunControl,
     /// Set once the job is registered.
     job_id: Option<String>,
+    /// (enforced, configured) messages per second, from the runner's last report.
+    rates: Option<(f64, f64)>,
 }
 
-/// Live runs by campaign id, and the current progress watcher.
+/// Runs of this app by campaign id, and the current progress watcher.
 #[derive(Clone, Default)]
 pub struct CampaignRuns {
     live: Arc<Mutex<HashMap<String, LiveRun>>>,
@@ -39,40 +44,34 @@ impl CampaignRuns {
         self.live.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// The live controls of a campaign this app is running.
-    pub fn control(&self, campaign_id: &str) -> Option<RunControl> {
-        self.lock().get(campaign_id).map(|r| r.control.clone())
+    /// Whether this app is sending the campaign right now.
+    pub fn is_running_here(&self, campaign_id: &str) -> bool {
+        self.lock().contains_key(campaign_id)
     }
 
-    fn job_id(&self, campaign_id: &str) -> Option<String> {
-        self.lock().get(campaign_id).and_then(|r| r.job_id.clone())
+    fn rates(&self, campaign_id: &str) -> Option<(f64, f64)> {
+        self.lock().get(campaign_id).and_then(|r| r.rates)
     }
 
-    /// Starts (or continues, after the app was closed mid-run) sending a
-    /// scheduled, running or paused campaign as a job.
+    /// Sends a scheduled campaign, or continues a running, paused or
+    /// interrupted one (a paused one is resumed), as a job. Cancelling the
+    /// job cancels the campaign.
     pub async fn start(
         &self,
         jobs: &JobRegistry,
         stack: Arc<Stack>,
         campaign_id: &str,
     ) -> CommandResult<JobSnapshot> {
-        let campaign = campaign::get(&stack.db, campaign_id).await?;
-        let control = RunControl::for_campaign(&campaign);
+        let name = campaign::get(&stack.db, campaign_id).await?.spec.name;
         {
             let mut live = self.lock();
             if live.contains_key(campaign_id) {
                 return Err(AppError::new(
                     "already_running",
-                    format!("“{}” is already being sent", campaign.spec.name),
+                    format!("“{name}” is already being sent by this app"),
                 ));
             }
-            live.insert(
-                campaign_id.to_string(),
-                LiveRun {
-                    control: control.clone(),
-                    job_id: None,
-                },
-            );
+            live.insert(campaign_id.to_string(), LiveRun::default());
         }
         let notifier = notifier_for(&stack);
         let (runs, id, db) = (self.clone(), campaign_id.to_string(), stack.db.clone());
@@ -80,28 +79,46 @@ impl CampaignRuns {
             .start(
                 &stack.db,
                 "campaign.run",
-                format!("Send “{}”", campaign.spec.name),
+                format!("Send “{name}”"),
                 move |ctx| async move {
-                    let outcome = runner::run(
+                    // The Jobs panel's cancel means "cancel the campaign".
+                    let on_cancel = {
+                        let (db, id, token) = (db.clone(), id.clone(), ctx.cancel_token().clone());
+                        tokio::spawn(async move {
+                            token.cancelled().await;
+                            if let Err(e) = live::cancel(&db, &id).await {
+                                tracing::warn!("cannot cancel campaign {id}: {e}");
+                            }
+                        })
+                    };
+                    let report = {
+                        let (runs, id, reporter) = (runs.clone(), id.clone(), ctx.reporter());
+                        move |p: &live::RunProgress| {
+                            reporter(p.to_progress());
+                            if let Some(run) = runs.lock().get_mut(&id) {
+                                run.rates = Some((p.rate_enforced, p.rate_configured));
+                            }
+                        }
+                    };
+                    let outcome = live::resume_and_run(
                         &db,
                         &id,
                         notifier,
-                        &control,
                         RunSettings::default(),
-                        ctx.reporter(),
-                        ctx.cancel_token(),
+                        report,
+                        &CancellationToken::new(),
                     )
                     .await;
+                    on_cancel.abort();
                     runs.lock().remove(&id);
                     let outcome = outcome?;
                     let c = &outcome.counts;
-                    let line = format!(
-                        "{} sent, {} failed, {} skipped, {} unknown",
-                        c.sent, c.failed, c.skipped, c.unknown
-                    );
                     match outcome.state {
                         CampaignState::Cancelled => Err(stratus_core::Error::Cancelled),
-                        _ => Ok(line),
+                        _ => Ok(format!(
+                            "{} sent, {} failed, {} skipped, {} unknown",
+                            c.sent, c.failed, c.skipped, c.unknown
+                        )),
                     }
                 },
             )
@@ -117,18 +134,6 @@ impl CampaignRuns {
                 self.lock().remove(campaign_id);
                 Err(e.into())
             }
-        }
-    }
-
-    /// Trips the run's cancellation: pending recipients become skipped
-    /// (`cancelled`), in-flight ones unknown.
-    pub fn cancel(&self, jobs: &JobRegistry, campaign_id: &str) -> CommandResult<bool> {
-        match self.job_id(campaign_id) {
-            Some(job) => {
-                jobs.cancel(&job)?;
-                Ok(true)
-            }
-            None => Ok(false),
         }
     }
 
@@ -152,13 +157,12 @@ impl CampaignRuns {
         let runs = self.clone();
         tauri::async_runtime::spawn(async move {
             loop {
-                let rates = runs.control(&campaign_id).map(|c| c.rates());
-                let every = if rates.is_some() {
-                    WATCH_LIVE_EVERY
-                } else {
-                    WATCH_IDLE_EVERY
+                let progress = runs.progress(&stack, &campaign_id).await;
+                let every = match &progress {
+                    Ok(p) if p.live => WATCH_LIVE_EVERY,
+                    _ => WATCH_IDLE_EVERY,
                 };
-                match progress(&stack, &campaign_id, rates).await {
+                match progress {
                     Ok(p) => {
                         if channel.send(p).is_err() {
                             return;
@@ -189,27 +193,170 @@ impl CampaignRuns {
             token.cancel();
         }
     }
-}
 
-/// The campaign and its summary now, with the live rates if this app runs it.
-pub async fn progress(
-    stack: &Stack,
-    campaign_id: &str,
-    rates: Option<(f64, f64)>,
-) -> CommandResult<CampaignProgress> {
-    let campaign = campaign::get(&stack.db, campaign_id).await?;
-    let summary = runner::progress_summary(&stack.db, campaign_id).await?;
-    Ok(CampaignProgress::new(&campaign, &summary, rates))
+    /// The campaign's progress now. `live` when a runner holds it, in this
+    /// app or in another process (e.g. `stratus campaign run`).
+    pub async fn progress(
+        &self,
+        stack: &Stack,
+        campaign_id: &str,
+    ) -> CommandResult<CampaignProgress> {
+        let campaign = campaign::get(&stack.db, campaign_id).await?;
+        let summary = runner::progress_summary(&stack.db, campaign_id).await?;
+        let attached = self.is_attached(stack, campaign_id)?;
+        Ok(CampaignProgress::new(
+            &campaign,
+            &summary,
+            attached,
+            self.rates(campaign_id),
+        ))
+    }
+
+    /// Whether any process runs the campaign now.
+    pub fn is_attached(&self, stack: &Stack, campaign_id: &str) -> CommandResult<bool> {
+        Ok(self.is_running_here(campaign_id) || live::is_attached(&stack.db, campaign_id)?)
+    }
 }
 
 /// Demo mode sends to the local outbox (the phone preview reads it); a
 /// cloud profile publishes through SNS.
-fn notifier_for(stack: &Stack) -> Arc<dyn Notifier> {
+pub fn notifier_for(stack: &Stack) -> Arc<dyn Notifier> {
     match &stack.sdk {
         Some(sdk) => Arc::new(SnsNotifier::new(sdk)),
         None => Arc::new(OutboxNotifier::new(
             stack.db.clone(),
             OutboxConfig::default(),
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use stratus_campaigns::campaign::{CampaignSpec, Channel};
+    use stratus_campaigns::customer::{self, Customer};
+    use stratus_core::home::AppHome;
+    use stratus_core::profile::Profile;
+
+    use super::*;
+
+    /// A demo stack with `n` SMS customers and a launched campaign to all of them.
+    async fn launched(n: usize) -> (tempfile::TempDir, Arc<Stack>, String) {
+        let dir = tempfile::tempdir().unwrap();
+        let stack = Stack::open(&AppHome::new(dir.path()), Profile::demo())
+            .await
+            .unwrap();
+        stack
+            .db
+            .call_blocking(|c| {
+                for i in 0..n {
+                    let mut cust = Customer::new(format!("c-{i:03}"), format!("Person {i}"));
+                    cust.phone = Some(format!("+1202555{:04}", 100 + i));
+                    cust.sms_opt_in = true;
+                    customer::upsert(c, &cust, 1)
+                        .map_err(|e| stratus_core::Error::Internal(e.to_string()))?;
+                }
+                Ok(())
+            })
+            .unwrap();
+        let mut spec = CampaignSpec::new("Reopen", Channel::Sms, "", "Hi {{ first_name }}");
+        spec.rate_per_sec = 1000.0;
+        let draft = campaign::create_draft(&stack.db, spec).await.unwrap();
+        campaign::launch(&stack.db, &draft.id).await.unwrap();
+        (dir, Arc::new(stack), draft.id)
+    }
+
+    async fn outbox_count(stack: &Stack) -> i64 {
+        stack
+            .db
+            .call(|c| Ok(c.query_row("SELECT count(*) FROM outbox", [], |r| r.get(0))?))
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_run_left_running_by_a_closed_app_shows_interrupted_and_resumes_without_resending() {
+        let (_dir, stack, id) = launched(12).await;
+        // What a closed app leaves: the campaign running, two rows in flight
+        // (maybe sent), three already sent.
+        stack
+            .db
+            .call({
+                let id = id.clone();
+                move |c| {
+                    c.execute("UPDATE campaigns SET state = 'running' WHERE id = ?1", [&id])?;
+                    c.execute(
+                        "UPDATE recipients SET status = 'in_flight' WHERE campaign_id = ?1 AND customer_id IN ('c-000', 'c-001')",
+                        [&id],
+                    )?;
+                    c.execute(
+                        "UPDATE recipients SET status = 'sent', message_id = 'm' WHERE campaign_id = ?1 AND customer_id IN ('c-002', 'c-003', 'c-004')",
+                        [&id],
+                    )?;
+                    Ok(())
+                }
+            })
+            .await
+            .unwrap();
+
+        // The reopened app: no runner, so the run is shown as interrupted,
+        // with the numbers the rows hold.
+        let runs = CampaignRuns::default();
+        let before = runs.progress(&stack, &id).await.unwrap();
+        assert!(before.interrupted && !before.live);
+        assert_eq!((before.counts.sent, before.counts.in_flight), (3, 2));
+
+        // Resume: the job continues it to the end.
+        let jobs = JobRegistry::new();
+        runs.start(&jobs, Arc::clone(&stack), &id).await.unwrap();
+        let mut state = CampaignState::Running;
+        for _ in 0..400 {
+            state = campaign::get(&stack.db, &id).await.unwrap().state;
+            if state == CampaignState::Completed && !runs.is_running_here(&id) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        assert_eq!(state, CampaignState::Completed);
+        let after = runs.progress(&stack, &id).await.unwrap();
+        assert!(!after.interrupted && !after.live);
+        assert_eq!(after.counts.unknown, 2, "in-flight rows become unknown");
+        assert_eq!(after.counts.pending + after.counts.in_flight, 0);
+        assert_eq!(after.counts.done, 12);
+        // Only the seven pending ones went out (minus simulated refusals);
+        // the unknown and already-sent ones were not sent again.
+        let sent_now = outbox_count(&stack).await;
+        assert_eq!(sent_now as u64, after.counts.sent - 3, "nothing sent twice");
+        assert!(sent_now <= 7);
+    }
+
+    #[tokio::test]
+    async fn a_second_start_of_the_same_campaign_is_refused() {
+        let (_dir, stack, id) = launched(3).await;
+        let runs = CampaignRuns::default();
+        let jobs = JobRegistry::new();
+        // Scheduled an hour ahead: the first run waits, so the second start meets it.
+        stack
+            .db
+            .call({
+                let id = id.clone();
+                move |c| {
+                    c.execute(
+                        "UPDATE campaigns SET scheduled_at = ?2 WHERE id = ?1",
+                        (id.as_str(), stratus_core::clock::now_millis() + 3_600_000),
+                    )?;
+                    Ok(())
+                }
+            })
+            .await
+            .unwrap();
+        runs.start(&jobs, Arc::clone(&stack), &id).await.unwrap();
+        let again = runs
+            .start(&jobs, Arc::clone(&stack), &id)
+            .await
+            .unwrap_err();
+        assert_eq!(again.code, "already_running");
+        live::cancel(&stack.db, &id).await.unwrap();
     }
 }

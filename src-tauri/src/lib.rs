@@ -77,6 +77,10 @@ pub fn run() {
             commands::campaigns::campaign_watch,
             commands::campaigns::campaign_unwatch,
             commands::campaigns::phone_messages,
+            commands::campaigns::campaign_dry_run,
+            commands::campaigns::campaign_test_send,
+            commands::campaigns::campaign_recipients,
+            commands::campaigns::campaign_export,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -46,6 +46,21 @@ pub enum Error {
     #[error("cancelled")]
     Cancelled,
 
+    #[error("cannot send to `{address}`: {reason}")]
+    InvalidAddress { address: String, reason: String },
+
+    #[error("the provider refused the message ({code}): {message}")]
+    SendFailed { code: String, message: String },
+
+    #[error("campaign `{0}` is being sent by another process; pause, resume or cancel it from there or with `stratus campaign pause|resume|cancel`")]
+    RunnerBusy(String),
+
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        source: std::io::Error,
+    },
+
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -65,6 +80,10 @@ impl Error {
             Error::IllegalTransition { .. } => "illegal_transition",
             Error::InvalidCampaign(_) => "invalid_campaign",
             Error::Cancelled => "cancelled",
+            Error::InvalidAddress { .. } => "invalid_address",
+            Error::SendFailed { .. } => "send_failed",
+            Error::RunnerBusy(_) => "campaign_busy",
+            Error::Io { .. } => "io",
             Error::Internal(_) => "internal",
         }
     }

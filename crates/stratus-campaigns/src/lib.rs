@@ -3,21 +3,39 @@
 //! Customers are imported ([`import`]), selected by a [`segment`], addressed
 //! by a [`template`], snapshotted into recipient rows at [`campaign`] launch
 //! and sent by the crash-safe [`runner`] through a [`notifier`].
+//!
+//! What the CLI and the desktop app call:
+//! - edit: [`campaign::create_draft`], [`campaign::update_draft`],
+//!   [`campaign::list`], [`campaign::get`], [`segment::count`],
+//!   [`template::preview`];
+//! - before launch: [`dry_run::dry_run`] / [`dry_run::dry_run_spec`] and
+//!   [`test_send::test_send`] / [`test_send::test_send_campaign`];
+//! - run and steer, from any process: [`live::run_to_end`],
+//!   [`live::pause`], [`live::resume`], [`live::cancel`],
+//!   [`live::set_pace`], [`live::status`], [`live::is_attached`],
+//!   [`runner::retry_failed`];
+//! - afterwards: [`recipients::page`], [`recipients::export_csv`],
+//!   [`recipients::error_groups`].
 
 pub mod campaign;
 pub mod customer;
 pub mod customer_search;
 pub mod demo;
+pub mod dry_run;
 pub mod error;
 pub mod gamify;
 pub mod import;
 pub mod inbox;
+pub mod live;
 pub mod notifier;
 pub mod overview;
 pub mod phone;
+mod reader;
+pub mod recipients;
 pub mod runner;
 pub mod segment;
 pub mod sms;
 pub mod template;
+pub mod test_send;
 
 pub use error::{Error, Result};

@@ -1,16 +1,22 @@
 //! Campaign commands: customers, segments, templates, launches and runs.
 
-use stratus_campaigns::campaign::{self, CampaignState};
-use stratus_campaigns::runner::{self, StatusCounts};
-use stratus_campaigns::{customer_search, inbox, overview, segment, template, Error};
+use std::path::PathBuf;
+
+use stratus_campaigns::campaign::{self, CampaignSpec};
+use stratus_campaigns::dry_run::{self, DryRunOptions};
+use stratus_campaigns::recipients::{self, RecipientFilter};
+use stratus_campaigns::runner::{self, RecipientStatus, StatusCounts};
+use stratus_campaigns::test_send::{self, TestContent, TestSend};
+use stratus_campaigns::{customer_search, inbox, live, overview, segment, template, Error};
 use tauri::ipc::Channel;
 
 use super::AppHandleState;
 use crate::campaign_runs;
 use crate::error::{AppError, CommandResult};
 use crate::views::campaigns::{
-    CampaignInput, CampaignProgress, CampaignView, CustomerPick, PhoneMessage, SegmentCount,
-    SegmentProblem, TemplatePreview,
+    CampaignInput, CampaignProgress, CampaignView, CustomerPick, DryRunView, ExportView,
+    PhoneMessage, RecipientPageView, RecipientStatusView, SegmentCount, SegmentProblem,
+    TemplatePreview, TestSendInput, TestSendView,
 };
 use crate::views::JobView;
 
@@ -18,15 +24,19 @@ use crate::views::JobView;
 const PICKER_LIMIT: usize = 20;
 /// Messages shown in the phone preview.
 const PHONE_LIMIT: usize = 50;
+/// Rows per page of the recipient table.
+const RECIPIENT_PAGE: usize = 100;
 
 #[tauri::command]
 pub async fn campaigns_list(state: AppHandleState<'_>) -> CommandResult<Vec<CampaignView>> {
     let stack = state.stack().await;
     let list = overview::list_with_counts(&stack.db).await?;
-    Ok(list
-        .iter()
-        .map(|(c, n)| CampaignView::new(c, n, state.campaign_runs.control(&c.id).is_some()))
-        .collect())
+    list.iter()
+        .map(|(c, n)| {
+            let attached = state.campaign_runs.is_attached(&stack, &c.id)?;
+            Ok(CampaignView::new(c, n, attached))
+        })
+        .collect()
 }
 
 #[tauri::command]
@@ -34,8 +44,8 @@ pub async fn campaign_get(state: AppHandleState<'_>, id: String) -> CommandResul
     let stack = state.stack().await;
     let c = campaign::get(&stack.db, &id).await?;
     let summary = runner::progress_summary(&stack.db, &id).await?;
-    let live = state.campaign_runs.control(&id).is_some();
-    Ok(CampaignView::new(&c, &summary.counts, live))
+    let attached = state.campaign_runs.is_attached(&stack, &id)?;
+    Ok(CampaignView::new(&c, &summary.counts, attached))
 }
 
 #[tauri::command]
@@ -101,6 +111,48 @@ pub async fn customers_search(
     Ok(found.into_iter().map(CustomerPick::from).collect())
 }
 
+/// What a launch of the editor's settings would do; nothing is sent.
+#[tauri::command]
+pub async fn campaign_dry_run(
+    state: AppHandleState<'_>,
+    settings: CampaignInput,
+) -> CommandResult<DryRunView> {
+    let stack = state.stack().await;
+    let notifier = campaign_runs::notifier_for(&stack);
+    let report = dry_run::dry_run_spec(
+        &stack.db,
+        settings.into(),
+        Some(&*notifier),
+        DryRunOptions::default(),
+    )
+    .await?;
+    Ok(report.into())
+}
+
+/// Sends the editor's template, rendered for one customer, to one number.
+#[tauri::command]
+pub async fn campaign_test_send(
+    state: AppHandleState<'_>,
+    input: TestSendInput,
+) -> CommandResult<TestSendView> {
+    let stack = state.stack().await;
+    let notifier = campaign_runs::notifier_for(&stack);
+    let spec: CampaignSpec = input.settings.into();
+    let request = TestSend {
+        channel: spec.channel,
+        to: input.to,
+        content: TestContent::Template {
+            source: spec.template,
+            customer_id: input.customer_id,
+        },
+        sms_type: spec.sms_type,
+        sender_id: spec.sender_id,
+    };
+    Ok(test_send::test_send(&stack.db, &*notifier, request)
+        .await?
+        .into())
+}
+
 /// Snapshots the audience and starts sending, as a job.
 #[tauri::command]
 pub async fn campaign_launch(state: AppHandleState<'_>, id: String) -> CommandResult<JobView> {
@@ -110,42 +162,34 @@ pub async fn campaign_launch(state: AppHandleState<'_>, id: String) -> CommandRe
     Ok(job.into())
 }
 
-/// Resumes a paused run, or continues one the app was closed in the middle
-/// of (rows left in flight become `unknown` and are not resent).
+/// Resumes a paused run (wherever it runs), or continues one the app was
+/// closed in the middle of: rows left in flight become `unknown` and are
+/// not resent.
 #[tauri::command]
 pub async fn campaign_resume(state: AppHandleState<'_>, id: String) -> CommandResult<()> {
-    if let Some(control) = state.campaign_runs.control(&id) {
-        control.resume();
-        return Ok(());
-    }
     let stack = state.stack().await;
-    state.campaign_runs.start(&state.jobs, stack, &id).await?;
+    if state.campaign_runs.is_attached(&stack, &id)? {
+        live::resume(&stack.db, &id).await?;
+    } else {
+        state.campaign_runs.start(&state.jobs, stack, &id).await?;
+    }
     Ok(())
 }
 
+/// New sends stop within a quarter of a second, in whichever process runs it.
 #[tauri::command]
 pub async fn campaign_pause(state: AppHandleState<'_>, id: String) -> CommandResult<()> {
-    let control = state
-        .campaign_runs
-        .control(&id)
-        .ok_or_else(|| not_live(&id))?;
-    control.pause();
+    let stack = state.stack().await;
+    live::pause(&stack.db, &id).await?;
     Ok(())
 }
 
-/// Cancels a live run through its job; an interrupted one is settled here.
+/// Pending recipients become skipped (`cancelled`), in-flight ones unknown.
 #[tauri::command]
 pub async fn campaign_cancel(state: AppHandleState<'_>, id: String) -> CommandResult<()> {
-    if state.campaign_runs.cancel(&state.jobs, &id)? {
-        return Ok(());
-    }
     let stack = state.stack().await;
-    let c = campaign::get(&stack.db, &id).await?;
-    if c.state == CampaignState::Scheduled {
-        campaign::transition(&stack.db, &id, CampaignState::Cancelled).await?;
-        return Ok(());
-    }
-    Err(not_live(&id))
+    live::cancel(&stack.db, &id).await?;
+    Ok(())
 }
 
 /// Re-queues failed (and optionally unknown) recipients and sends them.
@@ -158,29 +202,21 @@ pub async fn campaign_retry_failed(
     let stack = state.stack().await;
     let requeued = runner::retry_failed(&stack.db, &id, include_unknown).await?;
     // A live run picks the rows up in its next pass; otherwise start one.
-    if state.campaign_runs.control(&id).is_none() {
+    if !state.campaign_runs.is_attached(&stack, &id)? {
         state.campaign_runs.start(&state.jobs, stack, &id).await?;
     }
     Ok(requeued)
 }
 
+/// Changes the send rate while it runs (within a quarter of a second).
 #[tauri::command]
 pub async fn campaign_set_rate(
     state: AppHandleState<'_>,
     id: String,
     rate_per_sec: f64,
 ) -> CommandResult<()> {
-    if !(rate_per_sec.is_finite() && rate_per_sec > 0.0) {
-        return Err(AppError::new(
-            "invalid_campaign",
-            "the rate must be above 0 messages per second",
-        ));
-    }
-    let control = state
-        .campaign_runs
-        .control(&id)
-        .ok_or_else(|| not_live(&id))?;
-    control.set_rate(rate_per_sec);
+    let stack = state.stack().await;
+    live::set_pace(&stack.db, &id, Some(rate_per_sec), None).await?;
     Ok(())
 }
 
@@ -190,8 +226,7 @@ pub async fn campaign_progress(
     id: String,
 ) -> CommandResult<CampaignProgress> {
     let stack = state.stack().await;
-    let rates = state.campaign_runs.control(&id).map(|c| c.rates());
-    campaign_runs::progress(&stack, &id, rates).await
+    state.campaign_runs.progress(&stack, &id).await
 }
 
 /// Streams one campaign's progress; replaces any earlier stream.
@@ -212,6 +247,58 @@ pub async fn campaign_unwatch(state: AppHandleState<'_>) -> CommandResult<()> {
     Ok(())
 }
 
+/// One page of the recipient table, optionally only one status.
+#[tauri::command]
+pub async fn campaign_recipients(
+    state: AppHandleState<'_>,
+    id: String,
+    status: Option<RecipientStatusView>,
+    after: Option<String>,
+) -> CommandResult<RecipientPageView> {
+    let stack = state.stack().await;
+    let filter = RecipientFilter {
+        status: status.map(Into::into),
+        error_code: None,
+    };
+    let page = recipients::page(&stack.db, &id, filter, after, RECIPIENT_PAGE).await?;
+    Ok(page.into())
+}
+
+/// Writes the recipients (optionally one status) as CSV to `path`, or to
+/// the profile's `exports/` folder when no path is given.
+#[tauri::command]
+pub async fn campaign_export(
+    state: AppHandleState<'_>,
+    id: String,
+    status: Option<RecipientStatusView>,
+    path: Option<String>,
+) -> CommandResult<ExportView> {
+    let stack = state.stack().await;
+    let path = match path.filter(|p| !p.trim().is_empty()) {
+        Some(p) => PathBuf::from(p.trim()),
+        None => {
+            let dir = stack
+                .home()
+                .profile_dir(&stack.profile.name)
+                .join("exports");
+            std::fs::create_dir_all(&dir).map_err(|e| {
+                AppError::new("io", format!("cannot create {}: {e}", dir.display()))
+            })?;
+            let suffix = status.map_or("all", |s| RecipientStatus::from(s).as_str());
+            dir.join(format!("campaign-{id}-{suffix}.csv"))
+        }
+    };
+    let filter = RecipientFilter {
+        status: status.map(Into::into),
+        error_code: None,
+    };
+    let rows = recipients::export_csv(&stack.db, &id, filter, &path).await?;
+    Ok(ExportView {
+        path: path.display().to_string(),
+        rows,
+    })
+}
+
 /// Demo mode's phone preview: what one number received from the outbox.
 #[tauri::command]
 pub async fn phone_messages(
@@ -221,11 +308,4 @@ pub async fn phone_messages(
     let stack = state.stack().await;
     let messages = inbox::received(&stack.db, &address, PHONE_LIMIT).await?;
     Ok(messages.into_iter().map(PhoneMessage::from).collect())
-}
-
-fn not_live(id: &str) -> AppError {
-    AppError::new(
-        "not_running",
-        format!("campaign `{id}` is not being sent by this app; resume it first"),
-    )
 }

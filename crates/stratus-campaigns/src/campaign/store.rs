@@ -183,7 +183,9 @@ pub struct LaunchReport {
 /// Draft → scheduled: snapshots the segment into `pending` recipient rows,
 /// in the same transaction as the state change (blocking).
 pub fn launch_blocking(conn: &mut Connection, id: &str, now: i64) -> Result<LaunchReport> {
-    let tx = conn.transaction()?;
+    // Immediate: a read-then-write transaction must not lose the race for the
+    // write lock to another process (SQLITE_BUSY_SNAPSHOT is not retried).
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let report = launch_in(&tx, id, now)?;
     tx.commit()?;
     Ok(report)

@@ -248,7 +248,9 @@ fn store(conn: &mut Connection, parsed: &Parsed) -> Result<(u64, u64)> {
          ON CONFLICT (id) DO UPDATE SET {set_clause}"
     );
     let now = now_millis();
-    let tx = conn.transaction()?;
+    // Immediate: a read-then-write transaction must not lose the race for the
+    // write lock to another process (SQLITE_BUSY_SNAPSHOT is not retried).
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let (mut inserted, mut updated) = (0, 0);
     {
         let mut exists = tx.prepare("SELECT EXISTS(SELECT 1 FROM customers WHERE id = ?1)")?;

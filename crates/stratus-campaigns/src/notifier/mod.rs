@@ -87,4 +87,31 @@ pub trait Notifier: Send + Sync {
 
     /// Whether an SMS number has opted out of messages from this account.
     async fn is_opted_out(&self, phone: &str) -> Result<bool, NotifyError>;
+
+    /// Every opted-out number at once, for estimates over a whole audience
+    /// (the dry run) where one check per number would be too slow. `None`
+    /// when the provider cannot list them; the runner still checks each
+    /// number with [`Notifier::is_opted_out`] before sending.
+    async fn opt_out_filter(&self) -> Result<Option<OptOutFilter>, NotifyError> {
+        Ok(None)
+    }
+}
+
+/// Answers "has this number opted out?" without asking the provider again.
+pub struct OptOutFilter(Box<dyn Fn(&str) -> bool + Send + Sync>);
+
+impl OptOutFilter {
+    pub fn new(is_opted_out: impl Fn(&str) -> bool + Send + Sync + 'static) -> Self {
+        OptOutFilter(Box::new(is_opted_out))
+    }
+
+    pub fn is_opted_out(&self, phone: &str) -> bool {
+        (self.0)(phone)
+    }
+}
+
+impl std::fmt::Debug for OptOutFilter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("OptOutFilter")
+    }
 }

@@ -10,7 +10,7 @@ use rusqlite::params;
 use stratus_core::clock::now_millis;
 use stratus_core::db::Db;
 
-use super::{MessageId, Notifier, NotifyError, OutboundMessage};
+use super::{MessageId, Notifier, NotifyError, OptOutFilter, OutboundMessage};
 
 /// How the simulated provider behaves.
 #[derive(Debug, Clone)]
@@ -123,6 +123,13 @@ impl Notifier for OutboxNotifier {
             .opted_out_suffix
             .as_deref()
             .is_some_and(|s| phone.ends_with(s)))
+    }
+
+    async fn opt_out_filter(&self) -> Result<Option<OptOutFilter>, NotifyError> {
+        let suffix = self.config.opted_out_suffix.clone();
+        Ok(Some(OptOutFilter::new(move |phone| {
+            suffix.as_deref().is_some_and(|s| phone.ends_with(s))
+        })))
     }
 }
 

@@ -1,11 +1,13 @@
 //! SNS: one `Publish` per recipient (PublishBatch only reaches topics).
 
+use std::collections::HashSet;
+
 use aws_config::retry::RetryConfig;
 use aws_config::SdkConfig;
 use aws_sdk_sns::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_sns::types::MessageAttributeValue;
 
-use super::{MessageId, Notifier, NotifyError, OutboundMessage};
+use super::{MessageId, Notifier, NotifyError, OptOutFilter, OutboundMessage};
 use crate::campaign::Channel;
 
 /// Publishes SMS (to a phone number) and push (to a platform endpoint) via SNS.
@@ -76,6 +78,29 @@ impl Notifier for SnsNotifier {
             Ok(out) => Ok(out.is_opted_out()),
             Err(e) => Err(classify(e)),
         }
+    }
+
+    /// `ListPhoneNumbersOptedOut`, every page (100 numbers each).
+    async fn opt_out_filter(&self) -> Result<Option<OptOutFilter>, NotifyError> {
+        let mut numbers = HashSet::new();
+        let mut next: Option<String> = None;
+        loop {
+            let out = self
+                .client
+                .list_phone_numbers_opted_out()
+                .set_next_token(next.take())
+                .send()
+                .await
+                .map_err(classify)?;
+            numbers.extend(out.phone_numbers().iter().cloned());
+            match out.next_token() {
+                Some(token) if !token.is_empty() => next = Some(token.to_string()),
+                _ => break,
+            }
+        }
+        Ok(Some(OptOutFilter::new(move |phone| {
+            numbers.contains(phone)
+        })))
     }
 }
 

@@ -70,6 +70,7 @@ pub struct RunOutcome {
 }
 
 /// Runs a scheduled (or interrupted running/paused) campaign to its end.
+/// `cancel` cancels the campaign: every recipient left is settled.
 pub async fn run(
     db: &Db,
     campaign_id: &str,
@@ -79,6 +80,54 @@ pub async fn run(
     progress: impl Fn(Progress) + Send + Sync + 'static,
     cancel: &CancellationToken,
 ) -> Result<RunOutcome> {
+    let stops = Stops {
+        cancel: cancel.clone(),
+        detach: CancellationToken::new(),
+    };
+    run_inner(
+        db,
+        campaign_id,
+        notifier,
+        control,
+        settings,
+        Some(progress),
+        stops,
+    )
+    .await
+}
+
+/// Why a run may stop before the end.
+pub(crate) struct Stops {
+    /// Cancel the campaign: settle every recipient left.
+    pub cancel: CancellationToken,
+    /// Stop this process's sending only (Ctrl-C, app quit): sends under way
+    /// finish, the rest stay pending and the state stays as it is, so a
+    /// later run continues where this one stopped.
+    pub detach: CancellationToken,
+}
+
+pub(crate) async fn run_inner(
+    db: &Db,
+    campaign_id: &str,
+    notifier: Arc<dyn Notifier>,
+    control: &RunControl,
+    settings: RunSettings,
+    progress: Option<impl Fn(Progress) + Send + Sync + 'static>,
+    stops: Stops,
+) -> Result<RunOutcome> {
+    // Every wait and loop watches `halt`; what happens after depends on which stop fired.
+    let halt = stops.cancel.child_token();
+    let _detach_watch = {
+        let (halt, detach) = (halt.clone(), stops.detach.clone());
+        AbortOnDrop(
+            tokio::spawn(async move {
+                detach.cancelled().await;
+                halt.cancel();
+            })
+            .abort_handle(),
+        )
+    };
+    let cancel = &halt;
     let id = campaign_id.to_string();
     let (campaign, recovered_unknown) = {
         let id = id.clone();
@@ -100,16 +149,19 @@ pub async fn run(
                     _ = cancel.cancelled() => {}
                 }
             }
-            if cancel.is_cancelled() {
+            if stops.cancel.is_cancelled() {
                 return finish_cancelled(db, &id, recovered_unknown).await;
+            }
+            if stops.detach.is_cancelled() {
+                return detached(db, &id, recovered_unknown).await;
             }
             set_state(db, &id, CampaignState::Running, None).await?;
         }
         CampaignState::Running => {}
         CampaignState::Paused => {
-            // Interrupted while paused: stay paused until someone resumes.
+            // Interrupted while paused: stay paused (also in the database,
+            // which other processes read) until someone resumes.
             control.pause();
-            set_state(db, &id, CampaignState::Running, None).await?;
         }
         other => {
             return Err(Error::IllegalTransition {
@@ -126,15 +178,17 @@ pub async fn run(
         }
     };
     let with_rank = template.uses("rank");
-    let progress = Arc::new(progress);
+    let progress = progress.map(Arc::new);
     let reporter_stop = CancellationToken::new();
-    let reporter = tokio::spawn(report_progress(
-        db.clone(),
-        id.clone(),
-        Arc::clone(&progress),
-        settings.progress_every,
-        reporter_stop.clone(),
-    ));
+    let reporter = progress.as_ref().map(|progress| {
+        tokio::spawn(report_progress(
+            db.clone(),
+            id.clone(),
+            Arc::clone(progress),
+            settings.progress_every,
+            reporter_stop.clone(),
+        ))
+    });
     let ctx = Arc::new(SendContext {
         db: db.clone(),
         campaign,
@@ -146,18 +200,25 @@ pub async fn run(
     });
     let result = dispatch(&ctx, with_rank).await;
     reporter_stop.cancel();
-    let _ = reporter.await;
+    if let Some(reporter) = reporter {
+        let _ = reporter.await;
+    }
     let counts = {
         let id = id.clone();
         db.call(move |c| Ok(counts_blocking(c, &id))).await??
     };
-    progress(counts.to_progress());
+    if let Some(progress) = &progress {
+        progress(counts.to_progress());
+    }
     if let Err(e) = result {
         let _ = set_state(db, &id, CampaignState::Failed, Some(e.to_string())).await;
         return Err(e);
     }
-    if cancel.is_cancelled() {
+    if stops.cancel.is_cancelled() {
         return finish_cancelled(db, &id, recovered_unknown).await;
+    }
+    if stops.detach.is_cancelled() {
+        return detached(db, &id, recovered_unknown).await;
     }
     set_state(db, &id, CampaignState::Completed, None).await?;
     Ok(RunOutcome {
@@ -256,10 +317,19 @@ async fn pause_until_resumed(ctx: &SendContext) -> Result<()> {
     Ok(())
 }
 
+/// Records `to`; already being there is fine, because another process
+/// steering the campaign through the database may have written it first.
 async fn set_state(db: &Db, id: &str, to: CampaignState, error: Option<String>) -> Result<()> {
     let id = id.to_string();
-    db.call(move |c| Ok(campaign::transition_blocking(c, &id, to, error.as_deref()).map(|_| ())))
-        .await?
+    db.call(move |c| {
+        Ok((|| -> Result<()> {
+            if campaign::get_blocking(c, &id)?.state == to {
+                return Ok(());
+            }
+            campaign::transition_blocking(c, &id, to, error.as_deref()).map(|_| ())
+        })())
+    })
+    .await?
 }
 
 async fn finish_cancelled(db: &Db, id: &str, recovered_unknown: u64) -> Result<RunOutcome> {
@@ -279,6 +349,35 @@ async fn finish_cancelled(db: &Db, id: &str, recovered_unknown: u64) -> Result<R
         counts,
         recovered_unknown,
     })
+}
+
+/// Stopped by a detach: nothing settled, the state left as it is.
+async fn detached(db: &Db, id: &str, recovered_unknown: u64) -> Result<RunOutcome> {
+    let id = id.to_string();
+    let (state, counts) = db
+        .call(move |c| {
+            Ok((|| -> Result<_> {
+                Ok((
+                    campaign::get_blocking(c, &id)?.state,
+                    counts_blocking(c, &id)?,
+                ))
+            })())
+        })
+        .await??;
+    Ok(RunOutcome {
+        state,
+        counts,
+        recovered_unknown,
+    })
+}
+
+/// Aborts a helper task when the run ends, however it ends.
+struct AbortOnDrop(tokio::task::AbortHandle);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 async fn report_progress(
@@ -309,7 +408,8 @@ pub async fn retry_failed(db: &Db, campaign_id: &str, include_unknown: bool) -> 
     let id = campaign_id.to_string();
     db.call(move |c| {
         Ok((|| -> Result<_> {
-            let tx = c.transaction()?;
+            // Immediate: read-then-write must not lose the write lock to another process.
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             let state = campaign::get_blocking(&tx, &id)?.state;
             match state {
                 CampaignState::Completed | CampaignState::Cancelled | CampaignState::Failed => {

@@ -176,7 +176,9 @@ pub fn recover_in_flight(conn: &Connection, campaign: &str) -> Result<u64> {
 
 /// After a cancel: nothing pending stays pending, nothing stays in flight.
 pub fn settle_cancelled(conn: &mut Connection, campaign: &str) -> Result<()> {
-    let tx = conn.transaction()?;
+    // Immediate: a read-then-write transaction must not lose the race for the
+    // write lock to another process (SQLITE_BUSY_SNAPSHOT is not retried).
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let now = now_millis();
     tx.execute(
         "UPDATE recipients SET status = 'skipped', reason = 'cancelled', updated_at = ?2

@@ -9,7 +9,7 @@ import type { RecipientCounts } from "./RecipientCounts";
  */
 export type CampaignProgress = { campaignId: string, state: CampaignState, interrupted: boolean, 
 /**
- * Whether a runner in this app is sending right now.
+ * Whether a runner (in this app or another process) is sending right now.
  */
 live: boolean, counts: RecipientCounts, 
 /**
@@ -25,6 +25,7 @@ reasons: Array<CodeCount>,
  */
 rateLastMinute: number, 
 /**
- * The rate the runner enforces now (lower than configured after throttling).
+ * The rate this app's runner enforces now (lower than configured after
+ * throttling); `null` when this app is not the one sending.
  */
 enforcedRate: number | null, configuredRate: number, etaSeconds: number | null, error: string | null, };

@@ -15,6 +15,12 @@ use ts_rs::TS;
 
 use crate::error::AppError;
 
+mod launch_checks;
+mod recipients;
+
+pub use launch_checks::{DryRunView, TestSendInput, TestSendView};
+pub use recipients::{ExportView, RecipientPageView, RecipientStatusView};
+
 impl From<stratus_campaigns::Error> for AppError {
     fn from(e: stratus_campaigns::Error) -> Self {
         AppError::new(e.code(), e.to_string())
@@ -361,7 +367,7 @@ pub struct CampaignProgress {
     pub campaign_id: String,
     pub state: CampaignState,
     pub interrupted: bool,
-    /// Whether a runner in this app is sending right now.
+    /// Whether a runner (in this app or another process) is sending right now.
     pub live: bool,
     pub counts: RecipientCounts,
     /// Failed recipients per provider error code.
@@ -370,7 +376,8 @@ pub struct CampaignProgress {
     pub reasons: Vec<CodeCount>,
     /// Messages sent per second over the last minute.
     pub rate_last_minute: f64,
-    /// The rate the runner enforces now (lower than configured after throttling).
+    /// The rate this app's runner enforces now (lower than configured after
+    /// throttling); `null` when this app is not the one sending.
     pub enforced_rate: Option<f64>,
     pub configured_rate: f64,
     #[ts(type = "number | null")]
@@ -379,12 +386,15 @@ pub struct CampaignProgress {
 }
 
 impl CampaignProgress {
+    /// `attached`: a runner (here or in another process) holds the campaign;
+    /// `rates`: (enforced, configured) from this app's runner, if it is the one.
     pub fn new(
         campaign: &Campaign,
         summary: &ProgressSummary,
+        attached: bool,
         rates: Option<(f64, f64)>,
     ) -> CampaignProgress {
-        let live = rates.is_some();
+        let live = attached;
         let group = |map: &std::collections::BTreeMap<String, u64>| {
             let mut list: Vec<CodeCount> = map
                 .iter()

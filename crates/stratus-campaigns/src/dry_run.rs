@@ -1,0 +1,246 @@
+//! The dry run: what launching a campaign would do — who gets a message,
+//! who is skipped and why, what a few messages look like, how many SMS
+//! parts, what it costs and how long it takes — without sending or writing
+//! anything.
+//!
+//! Cost: SNS bills SMS per part, at a price that depends on the destination
+//! country and the SMS type. The estimate uses one flat
+//! [`DryRunOptions::price_per_part`]. The default, [`DEFAULT_PRICE_PER_PART`]
+//! USD, is an assumption of the order of one US SMS part with carrier fees,
+//! not a quote: set the price of your destinations (SNS pricing page). Push
+//! messages are estimated at the same price per message.
+
+use std::collections::BTreeMap;
+
+use rusqlite::{params_from_iter, Connection};
+use serde::Serialize;
+use stratus_core::clock::now_millis;
+use stratus_core::db::Db;
+
+use crate::campaign::{self, CampaignSpec, Channel};
+use crate::customer;
+use crate::notifier::{Notifier, OptOutFilter};
+use crate::phone;
+use crate::reader::read;
+use crate::runner::in_quiet_hours;
+use crate::segment::Segment;
+use crate::sms::{self, SmsLength};
+use crate::template::{MessageTemplate, TemplateContext};
+use crate::Result;
+
+/// USD per SMS part assumed when none is given.
+pub const DEFAULT_PRICE_PER_PART: f64 = 0.00883;
+
+#[derive(Debug, Clone)]
+pub struct DryRunOptions {
+    /// How many rendered messages to show.
+    pub samples: usize,
+    /// Price of one SMS part (or one push message), in `currency`.
+    pub price_per_part: f64,
+    pub currency: String,
+    /// "Launched now" for segments (`within`) and quiet hours, Unix ms.
+    pub now: i64,
+}
+
+impl Default for DryRunOptions {
+    fn default() -> Self {
+        DryRunOptions {
+            samples: 3,
+            price_per_part: DEFAULT_PRICE_PER_PART,
+            currency: "USD".into(),
+            now: now_millis(),
+        }
+    }
+}
+
+/// One rendered message as a recipient would get it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SampleMessage {
+    pub customer_id: String,
+    pub name: String,
+    /// Phone number or endpoint ARN.
+    pub address: String,
+    pub text: String,
+    pub sms: SmsLength,
+}
+
+/// A customer whose message cannot be rendered (it would fail at send time).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RenderFailure {
+    pub customer_id: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DryRunReport {
+    pub channel: Channel,
+    /// Customers the segment matches.
+    pub audience: u64,
+    /// Of those, customers who would be sent a message.
+    pub eligible: u64,
+    /// Customers left out, by reason: `not_opted_in`, `no_address`,
+    /// `invalid_number`, `opted_out`, `quiet_hours`.
+    pub skipped: BTreeMap<String, u64>,
+    /// Whether the provider's opt-out list was consulted (`opted_out` is
+    /// otherwise only found at send time).
+    pub opt_outs_checked: bool,
+    /// Eligible customers whose message does not render.
+    pub render_errors: u64,
+    pub first_render_error: Option<RenderFailure>,
+    pub samples: Vec<SampleMessage>,
+    /// SMS parts over all eligible customers (push: one per message).
+    pub total_parts: u64,
+    pub price_per_part: f64,
+    pub currency: String,
+    pub estimated_cost: f64,
+    pub rate_per_sec: f64,
+    /// At the configured rate; every recipient row takes one send slot,
+    /// including those skipped at send time.
+    pub estimated_seconds: u64,
+}
+
+/// Dry run of a stored campaign (any state; drafts are the usual case).
+pub async fn dry_run(
+    db: &Db,
+    campaign_id: &str,
+    notifier: Option<&dyn Notifier>,
+    options: DryRunOptions,
+) -> Result<DryRunReport> {
+    let spec = campaign::get(db, campaign_id).await?.spec;
+    dry_run_spec(db, spec, notifier, options).await
+}
+
+/// Dry run of unsaved settings (the editor's "what if").
+pub async fn dry_run_spec(
+    db: &Db,
+    spec: CampaignSpec,
+    notifier: Option<&dyn Notifier>,
+    options: DryRunOptions,
+) -> Result<DryRunReport> {
+    spec.validate()?;
+    let opt_outs = match (spec.channel, notifier) {
+        (Channel::Sms, Some(n)) => match n.opt_out_filter().await {
+            Ok(filter) => filter,
+            Err(e) => {
+                tracing::warn!("the opt-out list cannot be read, skipping that check: {e}");
+                None
+            }
+        },
+        _ => None,
+    };
+    read(db, move |c| {
+        dry_run_blocking(c, &spec, opt_outs.as_ref(), &options)
+    })
+    .await
+}
+
+/// Streams the segment's customers once; memory stays flat.
+pub fn dry_run_blocking(
+    conn: &Connection,
+    spec: &CampaignSpec,
+    opt_outs: Option<&OptOutFilter>,
+    options: &DryRunOptions,
+) -> Result<DryRunReport> {
+    let template = MessageTemplate::compile(&spec.template)?;
+    let filter = Segment::parse(&spec.segment)?.to_sql(options.now);
+    let rank = if template.uses("rank") {
+        "(SELECT count(*) FROM customers x WHERE x.points > customers.points) + 1"
+    } else {
+        "0"
+    };
+    let sql = format!(
+        "SELECT {}, {rank} FROM customers WHERE {} ORDER BY id",
+        customer::COLUMNS,
+        filter.condition
+    );
+    let mut stmt = conn.prepare(&sql)?;
+    let mut rows = stmt.query(params_from_iter(filter.params.iter()))?;
+    let mut report = DryRunReport {
+        channel: spec.channel,
+        audience: 0,
+        eligible: 0,
+        skipped: BTreeMap::new(),
+        opt_outs_checked: opt_outs.is_some(),
+        render_errors: 0,
+        first_render_error: None,
+        samples: Vec::new(),
+        total_parts: 0,
+        price_per_part: options.price_per_part,
+        currency: options.currency.clone(),
+        estimated_cost: 0.0,
+        rate_per_sec: spec.rate_per_sec,
+        estimated_seconds: 0,
+    };
+    let mut send_slots = 0u64;
+    while let Some(row) = rows.next()? {
+        let customer = customer::from_row(row, 0)?;
+        let rank: i64 = row.get(15)?;
+        report.audience += 1;
+        let (consent, address) = match spec.channel {
+            Channel::Sms => (customer.sms_opt_in, customer.phone.clone()),
+            Channel::Push => (customer.push_opt_in, customer.push_endpoint_arn.clone()),
+        };
+        // The same order of rules as launch (consent, address) and send.
+        let address = match (consent, address) {
+            (false, _) => {
+                skip(&mut report, "not_opted_in");
+                continue;
+            }
+            (true, None) => {
+                skip(&mut report, "no_address");
+                continue;
+            }
+            (true, Some(address)) => address,
+        };
+        send_slots += 1;
+        if spec.channel == Channel::Sms {
+            if phone::normalize(&address, None).is_err() {
+                skip(&mut report, "invalid_number");
+                continue;
+            }
+            if opt_outs.is_some_and(|o| o.is_opted_out(&address)) {
+                skip(&mut report, "opted_out");
+                continue;
+            }
+        }
+        if let Some(quiet) = spec.quiet_hours {
+            if in_quiet_hours(quiet, &customer.time_zone, options.now) {
+                skip(&mut report, "quiet_hours");
+                continue;
+            }
+        }
+        let text = match template.render(&TemplateContext::new(&customer, rank)) {
+            Ok(text) => text,
+            Err(e) => {
+                report.render_errors += 1;
+                report.first_render_error.get_or_insert(RenderFailure {
+                    customer_id: customer.id.clone(),
+                    message: e.to_string(),
+                });
+                continue;
+            }
+        };
+        let length = sms::measure(&text);
+        report.eligible += 1;
+        report.total_parts += match spec.channel {
+            Channel::Sms => length.parts as u64,
+            Channel::Push => 1,
+        };
+        if report.samples.len() < options.samples {
+            report.samples.push(SampleMessage {
+                customer_id: customer.id,
+                name: customer.name,
+                address,
+                text,
+                sms: length,
+            });
+        }
+    }
+    report.estimated_cost = report.total_parts as f64 * options.price_per_part;
+    report.estimated_seconds = (send_slots as f64 / spec.rate_per_sec).ceil() as u64;
+    Ok(report)
+}
+
+fn skip(report: &mut DryRunReport, reason: &str) {
+    *report.skipped.entry(reason.to_string()).or_default() += 1;
+}

@@ -1,0 +1,395 @@
+//! Running a campaign and steering it from any process: the one entry point
+//! the CLI and the desktop app share.
+//!
+//! # Running
+//! [`run_to_end`] takes a campaign from wherever it is to its end:
+//! - a **draft** is launched first (the audience snapshot, see
+//!   [`crate::campaign::launch`]); a **scheduled** one waits for its time;
+//! - a **running** one whose process died is picked up: rows left
+//!   `in_flight` become `unknown` (not resent; see
+//!   [`crate::runner::retry_failed`]) and the pending rest is sent;
+//! - a **paused** one stays paused until [`resume`] (or use
+//!   [`resume_and_run`], which is what "launch it again" means in the CLI);
+//! - a finished one is refused ([`Error::IllegalTransition`]; retry first).
+//!
+//! Only one process runs a campaign at a time (an OS file lock beside the
+//! database): a second [`run_to_end`] fails with [`Error::RunnerBusy`]
+//! (code `campaign_busy`). [`is_attached`] says whether a runner is live.
+//!
+//! `on_progress` receives a [`RunProgress`] (state, counters by status,
+//! errors by code, rate over the last minute, ETA, enforced and configured
+//! rate) every [`RunSettings::progress_every`] and once at the end. The
+//! numbers come from the recipient rows, read on a separate connection, so
+//! they are the same after a restart.
+//!
+//! `stop` stops **this process's** sending without touching the campaign
+//! (Ctrl-C, the app quitting): sends under way finish, the rest stay
+//! pending, and the next [`run_to_end`] continues. It does not cancel.
+//!
+//! # Steering (from any process)
+//! [`pause`], [`resume`], [`cancel`] and [`set_pace`] write to the campaign
+//! row. The process running the campaign reads that row every
+//! [`POLL_EVERY`], so a pause stops new sends within about a quarter of a
+//! second, wherever the request came from. [`cancel`] also settles the
+//! recipients itself (pending → `skipped`/`cancelled`, in flight →
+//! `unknown`), so it works when no runner is attached; a live runner
+//! settles again when it stops, and a send that was under way still records
+//! `sent` when the provider accepts it.
+
+mod lock;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use rusqlite::{params, Connection};
+use serde::Serialize;
+use stratus_core::clock::now_millis;
+use stratus_core::db::Db;
+use stratus_core::jobs::{CancellationToken, Progress};
+
+pub use lock::is_held as is_attached;
+
+use crate::campaign::{self, Campaign, CampaignState};
+use crate::notifier::Notifier;
+use crate::reader::read;
+use crate::runner::{
+    self, summary_blocking, ProgressSummary, RunControl, RunOutcome, RunSettings, Stops,
+};
+use crate::{Error, Result};
+
+/// How often a runner reads the campaign row for requests from elsewhere.
+pub const POLL_EVERY: Duration = Duration::from_millis(250);
+
+/// What a live run reports.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RunProgress {
+    pub campaign_id: String,
+    pub state: CampaignState,
+    pub summary: ProgressSummary,
+    /// Messages per second the limiter enforces now (lower after throttling).
+    pub rate_enforced: f64,
+    /// Messages per second the campaign asks for.
+    pub rate_configured: f64,
+}
+
+impl RunProgress {
+    /// As the job system's progress line.
+    pub fn to_progress(&self) -> Progress {
+        self.summary.counts.to_progress()
+    }
+}
+
+/// Launches (if a draft), recovers and runs the campaign to its end, obeying
+/// pause / resume / cancel / pace requests from any process. See the module docs.
+pub async fn run_to_end(
+    db: &Db,
+    campaign_id: &str,
+    notifier: Arc<dyn Notifier>,
+    settings: RunSettings,
+    on_progress: impl Fn(&RunProgress) + Send + Sync + 'static,
+    stop: &CancellationToken,
+) -> Result<RunOutcome> {
+    let _lock = lock::acquire(db, campaign_id)?;
+    let campaign = prepare(db, campaign_id).await?;
+    let control = RunControl::for_campaign(&campaign);
+    if campaign.state == CampaignState::Paused {
+        control.pause();
+    }
+    let cancel = CancellationToken::new();
+    let watch_stop = CancellationToken::new();
+    let on_progress = Arc::new(on_progress);
+    let watcher = tokio::spawn(watch(
+        db.clone(),
+        campaign.id.clone(),
+        control.clone(),
+        cancel.clone(),
+        settings.progress_every,
+        Arc::clone(&on_progress),
+        watch_stop.clone(),
+    ));
+    let stops = Stops {
+        cancel: cancel.clone(),
+        detach: stop.clone(),
+    };
+    let result = runner::run_inner(
+        db,
+        &campaign.id,
+        notifier,
+        &control,
+        settings,
+        None::<fn(Progress)>,
+        stops,
+    )
+    .await;
+    watch_stop.cancel();
+    let _ = watcher.await;
+    let outcome = settle_if_cancelled(db, &campaign.id, result).await;
+    if let Ok(progress) = read_progress(db, &campaign.id, &control).await {
+        on_progress(&progress);
+    }
+    outcome
+}
+
+/// [`run_to_end`], resuming the campaign first if it is paused.
+pub async fn resume_and_run(
+    db: &Db,
+    campaign_id: &str,
+    notifier: Arc<dyn Notifier>,
+    settings: RunSettings,
+    on_progress: impl Fn(&RunProgress) + Send + Sync + 'static,
+    stop: &CancellationToken,
+) -> Result<RunOutcome> {
+    if campaign::get(db, campaign_id).await?.state == CampaignState::Paused {
+        resume(db, campaign_id).await?;
+    }
+    run_to_end(db, campaign_id, notifier, settings, on_progress, stop).await
+}
+
+/// Drafts are launched; finished campaigns are refused.
+async fn prepare(db: &Db, id: &str) -> Result<Campaign> {
+    let id = id.to_string();
+    db.call(move |c| {
+        Ok((|| -> Result<Campaign> {
+            let current = campaign::get_blocking(c, &id)?;
+            match current.state {
+                CampaignState::Draft => {
+                    campaign::launch_blocking(c, &id, now_millis())?;
+                }
+                CampaignState::Scheduled | CampaignState::Running | CampaignState::Paused => {}
+                from @ (CampaignState::Completed
+                | CampaignState::Cancelled
+                | CampaignState::Failed) => {
+                    return Err(Error::IllegalTransition {
+                        from,
+                        to: CampaignState::Running,
+                    })
+                }
+            }
+            campaign::get_blocking(c, &id)
+        })())
+    })
+    .await?
+}
+
+/// A cancel that landed while the runner was finishing (its last state
+/// write refused) still ends as a cancelled run with every row settled.
+async fn settle_if_cancelled(db: &Db, id: &str, result: Result<RunOutcome>) -> Result<RunOutcome> {
+    let recovered_unknown = result.as_ref().map_or(0, |o| o.recovered_unknown);
+    let id_owned = id.to_string();
+    let (state, counts) = db
+        .call(move |c| {
+            Ok((|| -> Result<_> {
+                let state = campaign::get_blocking(c, &id_owned)?.state;
+                if state == CampaignState::Cancelled {
+                    settle_cancelled_rows(c, &id_owned)?;
+                }
+                Ok((state, runner::counts_blocking(c, &id_owned)?))
+            })())
+        })
+        .await??;
+    match result {
+        _ if state == CampaignState::Cancelled => Ok(RunOutcome {
+            state,
+            counts,
+            recovered_unknown,
+        }),
+        other => other,
+    }
+}
+
+/// The runner side of steering: applies the campaign row's state, rate and
+/// concurrency to this run, and reports progress.
+async fn watch(
+    db: Db,
+    id: String,
+    control: RunControl,
+    cancel: CancellationToken,
+    progress_every: Duration,
+    on_progress: Arc<impl Fn(&RunProgress) + Send + Sync + 'static>,
+    stop: CancellationToken,
+) {
+    let mut tick = tokio::time::interval(POLL_EVERY.min(progress_every));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut last_report: Option<tokio::time::Instant> = None;
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = stop.cancelled() => return,
+        }
+        match read_row(&db, &id).await {
+            Ok(row) => apply(&row, &control, &cancel),
+            Err(e) => tracing::warn!("cannot read campaign {id}: {e}"),
+        }
+        if last_report.is_none_or(|at| at.elapsed() >= progress_every) {
+            last_report = Some(tokio::time::Instant::now());
+            match read_progress(&db, &id, &control).await {
+                Ok(progress) => on_progress(&progress),
+                Err(e) => tracing::warn!("cannot read campaign progress: {e}"),
+            }
+        }
+    }
+}
+
+/// The steerable part of the campaign row.
+struct SteeringRow {
+    state: CampaignState,
+    rate_per_sec: f64,
+    concurrency: u32,
+}
+
+fn apply(row: &SteeringRow, control: &RunControl, cancel: &CancellationToken) {
+    match row.state {
+        CampaignState::Cancelled => cancel.cancel(),
+        CampaignState::Paused if !control.is_paused() => control.pause(),
+        CampaignState::Running if control.is_paused() => control.resume(),
+        _ => {}
+    }
+    if (control.rates().1 - row.rate_per_sec).abs() > f64::EPSILON {
+        control.set_rate(row.rate_per_sec);
+    }
+    if control.concurrency() != row.concurrency {
+        control.set_concurrency(row.concurrency);
+    }
+}
+
+async fn read_row(db: &Db, id: &str) -> Result<SteeringRow> {
+    let id = id.to_string();
+    read(db, move |c| {
+        let current = campaign::get_blocking(c, &id)?;
+        Ok(SteeringRow {
+            state: current.state,
+            rate_per_sec: current.spec.rate_per_sec,
+            concurrency: current.spec.concurrency,
+        })
+    })
+    .await
+}
+
+async fn read_progress(db: &Db, id: &str, control: &RunControl) -> Result<RunProgress> {
+    let (rate_enforced, rate_configured) = control.rates();
+    let id = id.to_string();
+    read(db, move |c| {
+        Ok(RunProgress {
+            state: campaign::get_blocking(c, &id)?.state,
+            summary: summary_blocking(c, &id, now_millis())?,
+            campaign_id: id,
+            rate_enforced,
+            rate_configured,
+        })
+    })
+    .await
+}
+
+/// Progress as of now, for a campaign that may or may not be running here
+/// (status screens; the CLI's `status`). Rates are the configured ones.
+pub async fn status(db: &Db, campaign_id: &str) -> Result<RunProgress> {
+    let id = campaign_id.to_string();
+    read(db, move |c| {
+        let current = campaign::get_blocking(c, &id)?;
+        Ok(RunProgress {
+            state: current.state,
+            summary: summary_blocking(c, &id, now_millis())?,
+            campaign_id: id,
+            rate_enforced: current.spec.rate_per_sec,
+            rate_configured: current.spec.rate_per_sec,
+        })
+    })
+    .await
+}
+
+/// Asks the campaign to pause (running → paused). New sends stop within
+/// [`POLL_EVERY`] in whichever process runs it.
+pub async fn pause(db: &Db, campaign_id: &str) -> Result<CampaignState> {
+    campaign::transition(db, campaign_id, CampaignState::Paused).await?;
+    Ok(CampaignState::Paused)
+}
+
+/// Asks a paused campaign to go on (paused → running). If no process runs
+/// it ([`is_attached`] is false), nothing sends until [`run_to_end`].
+pub async fn resume(db: &Db, campaign_id: &str) -> Result<CampaignState> {
+    campaign::transition(db, campaign_id, CampaignState::Running).await?;
+    Ok(CampaignState::Running)
+}
+
+/// Cancels a scheduled, running or paused campaign and settles its
+/// recipients in the same transaction; a live runner stops within [`POLL_EVERY`].
+pub async fn cancel(db: &Db, campaign_id: &str) -> Result<runner::StatusCounts> {
+    let id = campaign_id.to_string();
+    db.call(move |c| {
+        Ok((|| -> Result<_> {
+            // Immediate: read-then-write must not lose the write lock to another process.
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            campaign::transition_blocking(&tx, &id, CampaignState::Cancelled, None)?;
+            settle_cancelled_rows(&tx, &id)?;
+            let counts = runner::counts_blocking(&tx, &id)?;
+            tx.commit()?;
+            Ok(counts)
+        })())
+    })
+    .await?
+}
+
+/// Nothing pending stays pending, nothing stays in flight (as the runner
+/// settles after its own cancel).
+fn settle_cancelled_rows(conn: &Connection, id: &str) -> Result<()> {
+    let now = now_millis();
+    conn.execute(
+        "UPDATE recipients SET status = 'skipped', reason = 'cancelled', updated_at = ?2
+         WHERE campaign_id = ?1 AND status = 'pending'",
+        params![id, now],
+    )?;
+    conn.execute(
+        "UPDATE recipients SET status = 'unknown', reason = 'cancelled_in_flight', updated_at = ?2
+         WHERE campaign_id = ?1 AND status = 'in_flight'",
+        params![id, now],
+    )?;
+    Ok(())
+}
+
+/// Changes the send rate and/or concurrency of a campaign that has not
+/// finished; a live runner applies it within [`POLL_EVERY`].
+pub async fn set_pace(
+    db: &Db,
+    campaign_id: &str,
+    rate_per_sec: Option<f64>,
+    concurrency: Option<u32>,
+) -> Result<Campaign> {
+    if let Some(rate) = rate_per_sec {
+        if !(rate.is_finite() && rate > 0.0) {
+            return Err(Error::InvalidCampaign(
+                "the rate must be above 0 messages per second".into(),
+            ));
+        }
+    }
+    if concurrency == Some(0) {
+        return Err(Error::InvalidCampaign(
+            "the concurrency must be at least 1".into(),
+        ));
+    }
+    let id = campaign_id.to_string();
+    db.call(move |c| {
+        Ok((|| -> Result<_> {
+            let current = campaign::get_blocking(c, &id)?;
+            if matches!(
+                current.state,
+                CampaignState::Completed | CampaignState::Cancelled | CampaignState::Failed
+            ) {
+                return Err(Error::InvalidCampaign(format!(
+                    "the campaign is {}; its pace can no longer change",
+                    current.state
+                )));
+            }
+            c.execute(
+                "UPDATE campaigns SET rate_per_sec = ?2, concurrency = ?3, updated_at = ?4 WHERE id = ?1",
+                params![
+                    id,
+                    rate_per_sec.unwrap_or(current.spec.rate_per_sec),
+                    concurrency.unwrap_or(current.spec.concurrency),
+                    now_millis()
+                ],
+            )?;
+            campaign::get_blocking(c, &id)
+        })())
+    })
+    .await?
+}
