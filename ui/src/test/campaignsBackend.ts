@@ -27,5 +27,9 @@ export function mockCampaignsBackend(actual: typeof Backend): typeof Backend {
     watchCampaign: vi.fn(),
     unwatchCampaign: vi.fn(),
     phoneMessages: vi.fn(),
+    dryRun: vi.fn(),
+    testSend: vi.fn(),
+    listRecipients: vi.fn(),
+    exportRecipients: vi.fn(),
   };
 }

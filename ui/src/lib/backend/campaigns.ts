@@ -4,10 +4,16 @@ import type { CampaignInput } from './bindings/CampaignInput';
 import type { CampaignProgress } from './bindings/CampaignProgress';
 import type { CampaignView } from './bindings/CampaignView';
 import type { CustomerPick } from './bindings/CustomerPick';
+import type { DryRunView } from './bindings/DryRunView';
+import type { ExportView } from './bindings/ExportView';
 import type { JobView } from './bindings/JobView';
 import type { PhoneMessage } from './bindings/PhoneMessage';
+import type { RecipientPageView } from './bindings/RecipientPageView';
+import type { RecipientStatusView } from './bindings/RecipientStatusView';
 import type { SegmentCount } from './bindings/SegmentCount';
 import type { TemplatePreview } from './bindings/TemplatePreview';
+import type { TestSendInput } from './bindings/TestSendInput';
+import type { TestSendView } from './bindings/TestSendView';
 import { call } from './call';
 
 export type { CampaignChannel } from './bindings/CampaignChannel';
@@ -17,14 +23,22 @@ export type { CampaignState } from './bindings/CampaignState';
 export type { CampaignView } from './bindings/CampaignView';
 export type { CodeCount } from './bindings/CodeCount';
 export type { CustomerPick } from './bindings/CustomerPick';
+export type { DryRunView } from './bindings/DryRunView';
+export type { ExportView } from './bindings/ExportView';
 export type { PhoneMessage } from './bindings/PhoneMessage';
 export type { RecipientCounts } from './bindings/RecipientCounts';
+export type { RecipientPageView } from './bindings/RecipientPageView';
+export type { RecipientRowView } from './bindings/RecipientRowView';
+export type { RecipientStatusView } from './bindings/RecipientStatusView';
+export type { SampleMessageView } from './bindings/SampleMessageView';
 export type { SegmentCount } from './bindings/SegmentCount';
 export type { SegmentProblem } from './bindings/SegmentProblem';
 export type { SmsEncodingView } from './bindings/SmsEncodingView';
 export type { SmsLengthView } from './bindings/SmsLengthView';
 export type { SmsType } from './bindings/SmsType';
 export type { TemplatePreview } from './bindings/TemplatePreview';
+export type { TestSendInput } from './bindings/TestSendInput';
+export type { TestSendView } from './bindings/TestSendView';
 
 /** Every campaign, most recently changed first, with its counts by status. */
 export function listCampaigns(): Promise<CampaignView[]> {
@@ -57,6 +71,34 @@ export function previewTemplate(template: string, customerId: string): Promise<T
 /** Customers whose id, name, phone or email contains `text`. */
 export function searchCustomers(text: string): Promise<CustomerPick[]> {
   return call<CustomerPick[]>('customers_search', { text });
+}
+
+/** What launching these settings would do (audience, skips, samples, parts, cost, duration); sends nothing. */
+export function dryRun(settings: CampaignInput): Promise<DryRunView> {
+  return call<DryRunView>('campaign_dry_run', { settings });
+}
+
+/** Sends the template, rendered for one customer, to one number (or push endpoint). */
+export function testSend(input: TestSendInput): Promise<TestSendView> {
+  return call<TestSendView>('campaign_test_send', { input });
+}
+
+/** One keyset page of a campaign's recipients; pass the last page's `nextAfter` as `after`. */
+export function listRecipients(
+  id: string,
+  status: RecipientStatusView | null,
+  after: string | null,
+): Promise<RecipientPageView> {
+  return call<RecipientPageView>('campaign_recipients', { id, status, after });
+}
+
+/** Writes the recipients as CSV to `path` (or the profile's exports folder when null). */
+export function exportRecipients(
+  id: string,
+  status: RecipientStatusView | null,
+  path: string | null,
+): Promise<ExportView> {
+  return call<ExportView>('campaign_export', { id, status, path });
 }
 
 /** Snapshots the audience and starts sending as a job. */

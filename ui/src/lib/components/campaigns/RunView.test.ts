@@ -21,6 +21,7 @@ beforeEach(() => {
     push = onProgress;
   });
   vi.mocked(backend.unwatchCampaign).mockResolvedValue();
+  vi.mocked(backend.listRecipients).mockResolvedValue({ rows: [], nextAfter: null });
 });
 
 describe('RunView', () => {
