@@ -203,7 +203,7 @@ impl CampaignRuns {
     ) -> CommandResult<CampaignProgress> {
         let campaign = campaign::get(&stack.db, campaign_id).await?;
         let summary = runner::progress_summary(&stack.db, campaign_id).await?;
-        let attached = self.is_attached(stack, campaign_id)?;
+        let attached = self.is_attached(stack, campaign_id, campaign.state)?;
         Ok(CampaignProgress::new(
             &campaign,
             &summary,
@@ -212,9 +212,23 @@ impl CampaignRuns {
         ))
     }
 
-    /// Whether any process runs the campaign now.
-    pub fn is_attached(&self, stack: &Stack, campaign_id: &str) -> CommandResult<bool> {
-        Ok(self.is_running_here(campaign_id) || live::is_attached(&stack.db, campaign_id)?)
+    /// Whether any process runs the campaign now. Only an unfinished
+    /// campaign can have a runner, so only those probe the run lock (each
+    /// probe briefly takes it).
+    pub fn is_attached(
+        &self,
+        stack: &Stack,
+        campaign_id: &str,
+        state: CampaignState,
+    ) -> CommandResult<bool> {
+        if self.is_running_here(campaign_id) {
+            return Ok(true);
+        }
+        let unfinished = matches!(
+            state,
+            CampaignState::Scheduled | CampaignState::Running | CampaignState::Paused
+        );
+        Ok(unfinished && live::is_attached(&stack.db, campaign_id)?)
     }
 }
 

@@ -33,7 +33,7 @@ pub async fn campaigns_list(state: AppHandleState<'_>) -> CommandResult<Vec<Camp
     let list = overview::list_with_counts(&stack.db).await?;
     list.iter()
         .map(|(c, n)| {
-            let attached = state.campaign_runs.is_attached(&stack, &c.id)?;
+            let attached = state.campaign_runs.is_attached(&stack, &c.id, c.state)?;
             Ok(CampaignView::new(c, n, attached))
         })
         .collect()
@@ -44,7 +44,7 @@ pub async fn campaign_get(state: AppHandleState<'_>, id: String) -> CommandResul
     let stack = state.stack().await;
     let c = campaign::get(&stack.db, &id).await?;
     let summary = runner::progress_summary(&stack.db, &id).await?;
-    let attached = state.campaign_runs.is_attached(&stack, &id)?;
+    let attached = state.campaign_runs.is_attached(&stack, &id, c.state)?;
     Ok(CampaignView::new(&c, &summary.counts, attached))
 }
 
@@ -168,7 +168,8 @@ pub async fn campaign_launch(state: AppHandleState<'_>, id: String) -> CommandRe
 #[tauri::command]
 pub async fn campaign_resume(state: AppHandleState<'_>, id: String) -> CommandResult<()> {
     let stack = state.stack().await;
-    if state.campaign_runs.is_attached(&stack, &id)? {
+    let current = campaign::get(&stack.db, &id).await?.state;
+    if state.campaign_runs.is_attached(&stack, &id, current)? {
         live::resume(&stack.db, &id).await?;
     } else {
         state.campaign_runs.start(&state.jobs, stack, &id).await?;
@@ -202,7 +203,8 @@ pub async fn campaign_retry_failed(
     let stack = state.stack().await;
     let requeued = runner::retry_failed(&stack.db, &id, include_unknown).await?;
     // A live run picks the rows up in its next pass; otherwise start one.
-    if !state.campaign_runs.is_attached(&stack, &id)? {
+    let current = campaign::get(&stack.db, &id).await?.state;
+    if !state.campaign_runs.is_attached(&stack, &id, current)? {
         state.campaign_runs.start(&state.jobs, stack, &id).await?;
     }
     Ok(requeued)

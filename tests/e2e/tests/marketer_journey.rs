@@ -18,6 +18,26 @@ async fn marketer_journey() -> Result<()> {
     run_journey("marketer", journey).await
 }
 
+/// Clicks after scrolling the element to the middle of the view: at the
+/// bottom edge the status bar would take the click.
+async fn click_centered(app: &App, test_id: &str) -> Result<()> {
+    scroll_to(app, test_id).await?;
+    app.click(test_id).await
+}
+
+async fn scroll_to(app: &App, test_id: &str) -> Result<()> {
+    app.find(test_id).await?;
+    app.client
+        .execute(
+            &format!(
+                "document.querySelector('[data-testid=\"{test_id}\"]').scrollIntoView({{block: 'center'}});"
+            ),
+            vec![],
+        )
+        .await?;
+    Ok(())
+}
+
 /// The `data-count` of one counter of the run view.
 async fn count(app: &App, name: &str) -> Result<u64> {
     let el = app.find(&format!("campaign-count-{name}")).await?;
@@ -54,8 +74,30 @@ async fn journey(app: &App) -> Result<()> {
     app.fill("campaign-concurrency", "8").await?;
     app.screenshot("editor").await?;
 
-    app.click("campaign-launch").await?;
-    app.click("campaign-launch-confirm").await?;
+    // Dry run: the audience and a sample message, nothing sent.
+    click_centered(app, "dry-run-start").await?;
+    let report = app.find("dry-run-report").await?;
+    let mut eligible = None;
+    for _ in 0..300 {
+        eligible = report.attr("data-eligible").await?;
+        if eligible.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let eligible: u64 = eligible.unwrap_or_default().parse()?;
+    assert!(eligible > 0 && eligible <= AUDIENCE, "{eligible} eligible");
+    app.wait_for_any_text("dry-run-sample", "flash sale today!")
+        .await?;
+    // A test send to one number.
+    scroll_to(app, "test-send-to").await?;
+    app.fill("test-send-to", "+14155550100").await?;
+    click_centered(app, "test-send-start").await?;
+    app.wait_for_text("test-send-done", "+14155550100").await?;
+    app.screenshot("checks").await?;
+
+    click_centered(app, "campaign-launch").await?;
+    click_centered(app, "campaign-launch-confirm").await?;
     let run = app.find("campaign-run").await?;
 
     // The bar reaches 100 % and the run completes.
@@ -92,11 +134,32 @@ async fn journey(app: &App) -> Result<()> {
     );
     assert_eq!(count(app, "pending").await?, 0);
     // The demo phone preview (first customer of the segment) shows what arrived.
-    app.click("phone-refresh").await?;
+    click_centered(app, "phone-refresh").await?;
     app.screenshot("run").await?;
 
+    // Who got what: the recipient table filtered to the skipped, and the export.
+    app.find("recipient-table").await?;
+    scroll_to(app, "recipient-status").await?;
+    app.find("recipient-status")
+        .await?
+        .select_by_value("sent")
+        .await?;
+    app.wait_for_any_text("recipient-row", "sent").await?;
+    let rows = app.find_all("recipient-row").await?;
+    for row in &rows {
+        assert_eq!(row.attr("data-status").await?.as_deref(), Some("sent"));
+    }
+    app.find("recipient-status")
+        .await?
+        .select_by_value("")
+        .await?;
+    click_centered(app, "recipient-export").await?;
+    app.wait_for_text("recipient-exported", &format!("{AUDIENCE} recipients"))
+        .await?;
+    app.screenshot("recipients").await?;
+
     // Back in the list, the campaign shows as completed.
-    app.click("campaign-run-close").await?;
+    click_centered(app, "campaign-run-close").await?;
     app.wait_for_any_text("campaign-row", "E2E flash sale")
         .await?;
     let row = app
