@@ -86,7 +86,7 @@ pub fn status(p: &RunProgress, attached: bool) {
         if attached { " (being sent now)" } else { "" }
     );
     println!(
-        "  sent {}  failed {}  skipped {}  unknown {}  in flight {}  pending {}",
+        "  sent {}  failed {}  skipped {}  unknown {}  in_flight {}  pending {}",
         c.sent, c.failed, c.skipped, c.unknown, c.in_flight, c.pending
     );
     println!(
