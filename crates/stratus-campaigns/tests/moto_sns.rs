@@ -111,6 +111,75 @@ async fn sms_campaign_sends_exactly_one_message_per_eligible_customer() {
     assert_eq!(reason("m-no-consent").as_deref(), Some("not_opted_in"));
 }
 
+/// moto keeps number and text only; the SMS type and sender id are read
+/// from the requests themselves, through a recording proxy.
+#[tokio::test]
+async fn every_sms_carries_the_campaigns_type_and_sender_id() {
+    let Some(endpoint) = support::endpoint() else {
+        return;
+    };
+    let proxy = support::proxy::RecordingProxy::start(&endpoint);
+    let block = support::unique_number_block();
+    let db = Db::open_in_memory().unwrap();
+    support::insert(&db, &audience(&block, 12));
+    let id = support::launched(&db, campaign_spec(200.0)).await;
+    let notifier = Arc::new(SnsNotifier::new(
+        &support::sdk_config(&proxy.endpoint).await,
+    ));
+    let outcome = runner::run(
+        &db,
+        &id,
+        notifier,
+        &RunControl::new(200.0, 4),
+        RunSettings::default(),
+        |_| {},
+        &CancellationToken::new(),
+    )
+    .await
+    .unwrap();
+    assert_eq!((outcome.counts.sent, outcome.counts.skipped), (12, 2));
+
+    let mut by_number: HashMap<String, Vec<HashMap<String, String>>> = HashMap::new();
+    for fields in proxy.publishes() {
+        let fields: HashMap<String, String> = fields.into_iter().collect();
+        by_number
+            .entry(fields["PhoneNumber"].clone())
+            .or_default()
+            .push(fields);
+    }
+    assert_eq!(by_number.len(), 12, "one Publish per eligible number");
+    for i in 0..12 {
+        let requests = &by_number[&format!("{block}{i:02}")];
+        assert_eq!(requests.len(), 1);
+        let r = &requests[0];
+        assert_eq!(r["Message"], format!("Hi Moto{i}, you have {i} points"));
+        // Attributes are `MessageAttributes.entry.N.{Name,Value.*}` in any order.
+        let attribute = |name: &str| {
+            let n = r
+                .iter()
+                .find(|(k, v)| k.ends_with(".Name") && *v == name)
+                .map(|(k, _)| k.trim_end_matches(".Name").to_string())
+                .unwrap_or_else(|| panic!("no {name} in {r:?}"));
+            (
+                r[&format!("{n}.Value.DataType")].clone(),
+                r[&format!("{n}.Value.StringValue")].clone(),
+            )
+        };
+        assert_eq!(
+            attribute("AWS.SNS.SMS.SMSType"),
+            ("String".to_string(), "Promotional".to_string())
+        );
+        assert_eq!(
+            attribute("AWS.SNS.SMS.SenderID"),
+            ("String".to_string(), "Stratus".to_string())
+        );
+    }
+    assert!(!by_number.contains_key(&format!("{block}99")), "opted out");
+    assert!(!by_number.contains_key(&format!("{block}98")), "no consent");
+    let received = sms_by_number(&endpoint, &block);
+    assert_eq!(received.len(), 12, "moto got them all through the proxy");
+}
+
 /// The child half of the crash test: runs the campaign until killed. Does
 /// nothing when run on its own.
 #[tokio::test]

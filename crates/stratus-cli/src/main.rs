@@ -10,8 +10,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use commands::{
-    demo::DemoCommand, image::ImageCommand, profile::ProfileCommand, serve::ServeArgs,
-    store::StoreCommand,
+    campaign::CampaignCommand, customers::CustomersCommand, demo::DemoCommand, image::ImageCommand,
+    profile::ProfileCommand, serve::ServeArgs, store::StoreCommand,
 };
 use context::Context;
 
@@ -50,6 +50,12 @@ enum Command {
     Image(ImageCommand),
     /// Run the serverless functions locally against the active profile.
     Serve(ServeArgs),
+    /// The audience: import customers, count a segment.
+    #[command(subcommand)]
+    Customers(CustomersCommand),
+    /// SMS and push campaigns: create, dry-run, test, launch, steer, export.
+    #[command(subcommand)]
+    Campaign(CampaignCommand),
 }
 
 #[tokio::main]
@@ -72,6 +78,8 @@ async fn main() -> ExitCode {
         Command::Store(cmd) => commands::store::run(&ctx, cmd).await,
         Command::Image(cmd) => commands::image::run(&ctx, cmd).await,
         Command::Serve(args) => commands::serve::run(&ctx, args).await,
+        Command::Customers(cmd) => commands::customers::run(&ctx, cmd).await,
+        Command::Campaign(cmd) => commands::campaign::run(&ctx, cmd).await,
     };
     match result {
         Ok(code) => code,
@@ -87,6 +95,8 @@ fn report(e: &anyhow::Error) -> ExitCode {
         eprintln!("error[{}]: {media}", media.code());
     } else if let Some(store) = e.downcast_ref::<stratus_core::store::StoreError>() {
         eprintln!("error[{}]: {store}", store.code());
+    } else if let Some(campaigns) = e.downcast_ref::<stratus_campaigns::Error>() {
+        eprintln!("error[{}]: {campaigns}", campaigns.code());
     } else {
         eprintln!("error: {e:#}");
     }

@@ -1,3 +1,5 @@
+pub mod campaign;
+pub mod customers;
 pub mod demo;
 pub mod image;
 pub mod profile;

@@ -1,0 +1,146 @@
+//! How campaigns, dry runs and progress read in a terminal.
+
+use stratus_campaigns::campaign::Campaign;
+use stratus_campaigns::dry_run::DryRunReport;
+use stratus_campaigns::live::RunProgress;
+use stratus_campaigns::sms::{SmsEncoding, SmsLength};
+
+pub fn sms_length(l: &SmsLength) -> String {
+    let encoding = match l.encoding {
+        SmsEncoding::Gsm7 => "GSM-7",
+        SmsEncoding::Ucs2 => "UCS-2",
+    };
+    format!("{encoding}, {} unit(s), {} part(s)", l.units, l.parts)
+}
+
+fn minute(m: u16) -> String {
+    format!("{:02}:{:02}", m / 60, m % 60)
+}
+
+pub fn campaign(c: &Campaign) {
+    let s = &c.spec;
+    println!("{}  {}", c.id, s.name);
+    println!("  state       {}", c.state);
+    if let Some(error) = &c.error {
+        println!("  error       {error}");
+    }
+    println!(
+        "  channel     {} ({})",
+        s.channel.as_str(),
+        s.sms_type.as_str()
+    );
+    println!(
+        "  segment     {}",
+        if s.segment.is_empty() {
+            "(everyone)"
+        } else {
+            &s.segment
+        }
+    );
+    println!(
+        "  template    {}",
+        s.template.replace('\n', "\n              ")
+    );
+    println!(
+        "  pace        {} msg/s, concurrency {}",
+        s.rate_per_sec, s.concurrency
+    );
+    if let Some(sender) = &s.sender_id {
+        println!("  sender id   {sender}");
+    }
+    if let Some(q) = s.quiet_hours {
+        println!(
+            "  quiet hours {}–{} (recipient's time)",
+            minute(q.start_minute),
+            minute(q.end_minute)
+        );
+    }
+}
+
+/// One line: what the progress bar shows next to the bar.
+pub fn progress_line(p: &RunProgress) -> String {
+    let c = &p.summary.counts;
+    let eta = p
+        .summary
+        .eta_seconds
+        .map_or_else(String::new, |s| format!(" · ETA {}", duration(s)));
+    format!(
+        "{} · sent {} · failed {} · skipped {} · unknown {} · pending {} · {:.1}/s{eta}",
+        p.state,
+        c.sent,
+        c.failed,
+        c.skipped,
+        c.unknown,
+        c.pending + c.in_flight,
+        p.summary.rate_last_minute
+    )
+}
+
+pub fn status(p: &RunProgress, attached: bool) {
+    let c = &p.summary.counts;
+    println!(
+        "{}: {} of {} done{}",
+        p.state,
+        c.done(),
+        c.total(),
+        if attached { " (being sent now)" } else { "" }
+    );
+    println!(
+        "  sent {}  failed {}  skipped {}  unknown {}  in_flight {}  pending {}",
+        c.sent, c.failed, c.skipped, c.unknown, c.in_flight, c.pending
+    );
+    println!(
+        "  rate {:.1}/s over the last minute (configured {}/s){}",
+        p.summary.rate_last_minute,
+        p.rate_configured,
+        p.summary
+            .eta_seconds
+            .map_or_else(String::new, |s| format!(", ETA {}", duration(s)))
+    );
+    for (reason, n) in &p.summary.reasons {
+        println!("  {reason}: {n}");
+    }
+}
+
+pub fn dry_run(r: &DryRunReport) {
+    println!("audience    {} customer(s) match the segment", r.audience);
+    println!("eligible    {} would get a message", r.eligible);
+    for (reason, n) in &r.skipped {
+        println!("  skipped {reason}: {n}");
+    }
+    if !r.opt_outs_checked {
+        println!("  (opt-outs not checked here; they are checked before each send)");
+    }
+    if r.render_errors > 0 {
+        println!("render errors: {}", r.render_errors);
+        if let Some(first) = &r.first_render_error {
+            println!("  e.g. customer {}: {}", first.customer_id, first.message);
+        }
+    }
+    for s in &r.samples {
+        println!(
+            "sample to {} ({}, {}): {}",
+            s.name,
+            s.address,
+            sms_length(&s.sms),
+            s.text
+        );
+    }
+    println!(
+        "parts       {} (estimated cost {:.2} {} at {} per part)",
+        r.total_parts, r.estimated_cost, r.currency, r.price_per_part
+    );
+    println!(
+        "duration    about {} at {} msg/s",
+        duration(r.estimated_seconds),
+        r.rate_per_sec
+    );
+}
+
+pub fn duration(seconds: u64) -> String {
+    match seconds {
+        s if s < 60 => format!("{s}s"),
+        s if s < 3600 => format!("{}m{:02}s", s / 60, s % 60),
+        s => format!("{}h{:02}m", s / 3600, s % 3600 / 60),
+    }
+}

@@ -1,0 +1,496 @@
+//! `stratus customers` and `stratus campaign` as a marketer's script uses
+//! them: real processes, temp data dirs, the demo outbox or moto's SNS.
+
+#![allow(clippy::unwrap_used)]
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::Duration;
+
+fn cmd(data_dir: &Path, args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_stratus"));
+    c.arg("--data-dir")
+        .arg(data_dir)
+        .args(args)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("STRATUS_DEMO_OUTBOX", "instant");
+    c
+}
+
+fn stratus(data_dir: &Path, args: &[&str]) -> Output {
+    cmd(data_dir, args).output().unwrap()
+}
+
+fn ok(data_dir: &Path, args: &[&str]) -> String {
+    let out = stratus(data_dir, args);
+    assert!(
+        out.status.success(),
+        "stratus {args:?} failed: {}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    stdout(&out)
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// `sent N` from `stratus campaign status`.
+fn status_counts(data_dir: &Path, id: &str) -> (String, HashMap<String, u64>) {
+    let out = ok(data_dir, &["campaign", "status", id]);
+    let state = out.split(':').next().unwrap().trim().to_string();
+    let counts_line = out.lines().nth(1).unwrap();
+    let words: Vec<&str> = counts_line.split_whitespace().collect();
+    let mut counts = HashMap::new();
+    for pair in words.chunks(2) {
+        if let [name, n] = pair {
+            if let Ok(n) = n.parse() {
+                counts.insert((*name).to_string(), n);
+            }
+        }
+    }
+    (state, counts)
+}
+
+fn wait_until(what: &str, mut check: impl FnMut() -> bool) {
+    for _ in 0..600 {
+        if check() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("gave up waiting for: {what}");
+}
+
+/// 30 customers `t-01`…`t-30`, each with a phone and consent; line 5 and 9
+/// are broken (an invalid phone, a bad time zone).
+fn audience_csv(block: &str) -> String {
+    let mut csv = String::from("id,name,phone,sms_opt_in,points,level,time_zone\n");
+    for i in 1..=32 {
+        let line = i + 1;
+        match line {
+            5 => csv.push_str("t-bad1,Bad Phone,+1 555,yes,1,bronze,UTC\n"),
+            9 => csv.push_str("t-bad2,Bad Zone,+12025550100,yes,1,bronze,Mars/Base\n"),
+            _ => csv.push_str(&format!(
+                "t-{i:02},Person{i} Test,{block}{i:02},yes,{},bronze,UTC\n",
+                i * 10
+            )),
+        }
+    }
+    csv
+}
+
+fn write_audience(dir: &Path, block: &str) -> String {
+    let file = dir.join("audience.csv");
+    std::fs::write(&file, audience_csv(block)).unwrap();
+    file.to_str().unwrap().to_string()
+}
+
+#[test]
+fn import_reports_every_bad_row_and_all_or_nothing_imports_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_audience(dir.path(), "+120255501");
+    let strict = stratus(
+        dir.path(),
+        &["customers", "import", &file, "--all-or-nothing"],
+    );
+    assert!(!strict.status.success());
+    let err = stderr(&strict);
+    assert!(
+        err.contains("line 5: ") && err.contains("line 9: "),
+        "{err}"
+    );
+    assert!(err.contains("error[import_rejected]"), "{err}");
+    assert_eq!(
+        ok(dir.path(), &["customers", "count", "id >= \"t-\""]).trim(),
+        "0"
+    );
+
+    let lenient = stratus(dir.path(), &["customers", "import", &file]);
+    assert_eq!(lenient.status.code(), Some(1), "rows were rejected");
+    assert!(stdout(&lenient).contains("30 inserted, 0 updated, 2 rejected"));
+    let err = stderr(&lenient);
+    assert!(
+        err.contains("line 5: ") && err.contains("(customer `t-bad1`)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("line 9: ") && err.contains("Mars/Base"),
+        "{err}"
+    );
+    assert_eq!(
+        ok(dir.path(), &["customers", "count", "id >= \"t-\""]).trim(),
+        "30"
+    );
+    assert_eq!(
+        ok(
+            dir.path(),
+            &["customers", "count", "id >= \"t-\" and points >= 200"]
+        )
+        .trim(),
+        "13"
+    );
+    let bad = stratus(dir.path(), &["customers", "count", "points >>= 3"]);
+    assert!(
+        stderr(&bad).starts_with("error[invalid_segment]"),
+        "{}",
+        stderr(&bad)
+    );
+}
+
+#[test]
+fn a_campaign_goes_from_draft_to_export_through_the_demo_outbox() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_audience(dir.path(), "+120255501");
+    stratus(dir.path(), &["customers", "import", &file]);
+    let id = ok(
+        dir.path(),
+        &[
+            "campaign",
+            "create",
+            "--name",
+            "Points",
+            "--segment",
+            "id >= \"t-\"",
+            "--template",
+            "Hi {{ first_name }}, {{ points }} points",
+            "--rate",
+            "500",
+        ],
+    )
+    .trim()
+    .to_string();
+    assert!(ok(dir.path(), &["campaign", "list"]).contains(&id));
+    let dry = ok(
+        dir.path(),
+        &["campaign", "dry-run", &id, "--price-per-part", "0.01"],
+    );
+    assert!(dry.contains("audience    30 customer(s)"), "{dry}");
+    // The demo outbox opts out numbers ending in 99: none here.
+    assert!(dry.contains("eligible    30 would get a message"), "{dry}");
+    assert!(
+        dry.contains("sample to Person1 Test (+12025550101, GSM-7"),
+        "{dry}"
+    );
+    assert!(
+        dry.contains("parts       30 (estimated cost 0.30 USD"),
+        "{dry}"
+    );
+
+    let test = ok(
+        dir.path(),
+        &[
+            "campaign",
+            "test-send",
+            &id,
+            "--to",
+            "+1 202 555 0143",
+            "--customer",
+            "t-03",
+        ],
+    );
+    assert!(
+        test.contains("sent to +12025550143") && test.contains("Hi Person3, 30 points"),
+        "{test}"
+    );
+    let refused = stratus(
+        dir.path(),
+        &["campaign", "test-send", &id, "--to", "555-0143"],
+    );
+    assert!(
+        stderr(&refused).starts_with("error[invalid_address]"),
+        "{}",
+        stderr(&refused)
+    );
+
+    let launch = stratus(dir.path(), &["campaign", "launch", &id]);
+    assert!(launch.status.success(), "{}", stderr(&launch));
+    assert!(
+        stdout(&launch).starts_with("completed: 30 sent, 0 failed, 0 skipped"),
+        "{}",
+        stdout(&launch)
+    );
+    let again = stratus(dir.path(), &["campaign", "launch", &id]);
+    assert!(
+        stderr(&again).starts_with("error[illegal_transition]"),
+        "{}",
+        stderr(&again)
+    );
+
+    let csv_path = dir.path().join("out.csv");
+    ok(
+        dir.path(),
+        &["campaign", "export", &id, "-o", csv_path.to_str().unwrap()],
+    );
+    let csv = std::fs::read_to_string(&csv_path).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 31, "a header and every recipient");
+    assert!(lines[0].starts_with("customer_id,name,address,status"));
+    assert!(
+        lines[1].starts_with("t-01,Person1 Test,+12025550101,sent,"),
+        "{}",
+        lines[1]
+    );
+    assert!(
+        lines[1].contains("\"Hi Person1, 10 points\""),
+        "{}",
+        lines[1]
+    );
+    let to_stdout = ok(
+        dir.path(),
+        &["campaign", "export", &id, "--status", "failed"],
+    );
+    assert_eq!(
+        to_stdout.lines().count(),
+        1,
+        "only the header: nobody failed"
+    );
+}
+
+#[test]
+fn pause_resume_and_cancel_reach_a_launch_running_in_another_process() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_audience(dir.path(), "+120255501");
+    stratus(dir.path(), &["customers", "import", &file]);
+    let id = ok(
+        dir.path(),
+        &[
+            "campaign",
+            "create",
+            "--name",
+            "Slow",
+            "--segment",
+            "id >= \"t-\"",
+            "--template",
+            "Hi {{ first_name }}",
+            "--rate",
+            "5",
+            "--concurrency",
+            "1",
+        ],
+    )
+    .trim()
+    .to_string();
+    let mut launch: Child = cmd(dir.path(), &["campaign", "launch", &id])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_until("a few sends", || {
+        status_counts(dir.path(), &id)
+            .1
+            .get("sent")
+            .copied()
+            .unwrap_or(0)
+            >= 3
+    });
+    let busy = stratus(dir.path(), &["campaign", "launch", &id]);
+    assert!(
+        stderr(&busy).starts_with("error[campaign_busy]"),
+        "{}",
+        stderr(&busy)
+    );
+
+    ok(dir.path(), &["campaign", "pause", &id]);
+    // The runner polls every 250 ms; one send may have been under way.
+    std::thread::sleep(Duration::from_millis(700));
+    let (state, at_pause) = status_counts(dir.path(), &id);
+    assert_eq!(state, "paused");
+    std::thread::sleep(Duration::from_millis(1200));
+    let (_, later) = status_counts(dir.path(), &id);
+    assert_eq!(
+        later.get("sent"),
+        at_pause.get("sent"),
+        "nothing sent while paused"
+    );
+    assert!(at_pause["sent"] < 30);
+
+    ok(dir.path(), &["campaign", "resume", &id]);
+    wait_until("sending again", || {
+        status_counts(dir.path(), &id).1["sent"] > at_pause["sent"]
+    });
+    let cancelled = ok(dir.path(), &["campaign", "cancel", &id]);
+    assert!(
+        cancelled.starts_with(&format!("cancelled {id}")),
+        "{cancelled}"
+    );
+    let status = launch.wait().unwrap();
+    let mut out = String::new();
+    launch
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
+    assert_eq!(
+        status.code(),
+        Some(1),
+        "a cancelled run is not a success: {out}"
+    );
+    assert!(out.starts_with("cancelled: "), "{out}");
+    let (state, counts) = status_counts(dir.path(), &id);
+    assert_eq!(state, "cancelled");
+    assert_eq!(counts["pending"], 0);
+    assert_eq!(counts["sent"] + counts["skipped"] + counts["unknown"], 30);
+}
+
+/// `(phone_number, message)` of every SMS moto accepted.
+fn moto_sms(endpoint: &str) -> Vec<(String, String)> {
+    let host = endpoint.trim_start_matches("http://").trim_end_matches('/');
+    let mut stream = std::net::TcpStream::connect(host).unwrap();
+    std::io::Write::write_all(
+        &mut stream,
+        format!("GET /moto-api/data.json HTTP/1.0\r\nHost: {host}\r\n\r\n").as_bytes(),
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let body = response.split_once("\r\n\r\n").unwrap().1;
+    let json: serde_json::Value = serde_json::from_str(body).unwrap();
+    json["sns"]["SMS"]
+        .as_array()
+        .map(|list| {
+            list.iter()
+                .map(|m| {
+                    (
+                        m["phone_number"].as_str().unwrap().to_string(),
+                        m["message"].as_str().unwrap().to_string(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn a_launch_killed_mid_run_finishes_when_run_again_without_double_sends() {
+    let Ok(endpoint) = std::env::var("STRATUS_TEST_AWS_ENDPOINT") else {
+        eprintln!("skipped: STRATUS_TEST_AWS_ENDPOINT is not set");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    ok(
+        dir.path(),
+        &[
+            "profile",
+            "add",
+            "moto",
+            "--region",
+            "us-east-1",
+            "--endpoint-url",
+            &endpoint,
+            "--path-style",
+            "--media-bucket",
+            "unused-media",
+            "--events-bucket",
+            "unused-events",
+            "--use",
+        ],
+    );
+    // A number block of our own: moto's state is shared by every test.
+    let id_bits = uuid::Uuid::now_v7().as_u128();
+    let block = format!(
+        "+1415{:03}{:02}",
+        200 + (id_bits % 800) as u32,
+        (id_bits / 800 % 100) as u32
+    );
+    let mut csv = String::from("id,name,phone,sms_opt_in,points\n");
+    for i in 0..60 {
+        csv.push_str(&format!("k-{i:02},Kill{i} Test,{block}{i:02},yes,{i}\n"));
+    }
+    csv.push_str(&format!("k-no,No Consent,{block}98,no,0\n"));
+    let file = dir.path().join("people.csv");
+    std::fs::write(&file, csv).unwrap();
+    ok(dir.path(), &["customers", "import", file.to_str().unwrap()]);
+    let id = ok(
+        dir.path(),
+        &[
+            "campaign",
+            "create",
+            "--name",
+            "Crash",
+            "--template",
+            "Hi {{ first_name }}, {{ points }} points",
+            "--rate",
+            "25",
+            "--concurrency",
+            "4",
+            "--sms-type",
+            "promotional",
+        ],
+    )
+    .trim()
+    .to_string();
+    let db_path = dir.path().join("profiles/moto/stratus.sqlite");
+    let sent_rows = || sent_count(&db_path, &id);
+
+    let mut first = cmd(dir.path(), &["campaign", "launch", &id])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_until("the first launch to be mid-run", || sent_rows() >= 15);
+    // SIGKILL: no chance to finish anything.
+    first.kill().unwrap();
+    first.wait().unwrap();
+    let (_, at_kill) = status_counts(dir.path(), &id);
+    assert!(at_kill["sent"] < 60, "killed mid-run: {at_kill:?}");
+
+    let second = stratus(dir.path(), &["campaign", "launch", &id]);
+    assert!(second.status.success(), "{}", stderr(&second));
+    let (state, counts) = status_counts(dir.path(), &id);
+    assert_eq!(state, "completed");
+    assert_eq!(counts["pending"], 0);
+    assert!(
+        counts["unknown"] <= 4,
+        "at most the sends under way: {counts:?}"
+    );
+    assert_eq!(counts["sent"] + counts["unknown"], 60);
+    assert_eq!(counts["skipped"], 1, "the customer without consent");
+    eprintln!("killed at {at_kill:?}; after the second launch {counts:?}");
+
+    let csv = ok(dir.path(), &["campaign", "export", &id]);
+    let mut received: HashMap<String, Vec<String>> = HashMap::new();
+    for (number, text) in moto_sms(&endpoint) {
+        if number.starts_with(&block) {
+            received.entry(number).or_default().push(text);
+        }
+    }
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    for row in reader.records() {
+        let row = row.unwrap();
+        let (customer, address, status) = (&row[0], &row[2], &row[3]);
+        let got = received.get(address).map_or(0, Vec::len);
+        match status {
+            "sent" => {
+                assert_eq!(got, 1, "{customer} sent: exactly one SMS");
+                let i: usize = customer.trim_start_matches("k-").parse().unwrap();
+                assert_eq!(received[address][0], format!("Hi Kill{i}, {i} points"));
+            }
+            "unknown" => assert!(got <= 1, "{customer} unknown: at most one SMS"),
+            "skipped" => assert_eq!(got, 0, "{customer} skipped: nothing sent"),
+            other => panic!("{customer} ended {other}"),
+        }
+    }
+}
+
+/// Sent rows, read straight from the profile's database.
+fn sent_count(db_path: &Path, id: &str) -> i64 {
+    let db = stratus_core::db::Db::open(db_path).unwrap();
+    let id = id.to_string();
+    db.call_blocking(move |c| {
+        Ok(c.query_row(
+            "SELECT count(*) FROM recipients WHERE campaign_id = ?1 AND status = 'sent'",
+            [id],
+            |r| r.get(0),
+        )?)
+    })
+    .unwrap()
+}
