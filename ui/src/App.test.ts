@@ -27,6 +27,8 @@ beforeEach(() => {
   vi.mocked(backend.imageCatalog).mockResolvedValue(catalog());
   vi.mocked(backend.listProfiles).mockResolvedValue([demoProfile()]);
   vi.mocked(backend.appInfo).mockResolvedValue({ version: '0.1.0', dataDir: '/tmp/stratus' });
+  vi.mocked(backend.listCampaigns).mockResolvedValue([]);
+  vi.mocked(backend.searchCustomers).mockResolvedValue([]);
 });
 
 describe('App', () => {
@@ -51,7 +53,7 @@ describe('App', () => {
     expect(await screen.findByTestId('object-row')).toHaveTextContent('events.txt');
 
     await user.click(screen.getByTestId('nav-campaigns'));
-    expect(screen.getByTestId('section-campaigns')).toHaveTextContent('campaign runner');
+    expect(await screen.findByTestId('campaigns-empty')).toHaveTextContent('No campaigns yet');
 
     await user.click(screen.getByTestId('nav-settings'));
     expect(await screen.findByTestId('profile-row-demo')).toBeInTheDocument();

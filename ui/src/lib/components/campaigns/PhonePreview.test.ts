@@ -3,7 +3,7 @@ import userEvent from '@testing-library/user-event';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 
 vi.mock('$lib/backend', async (importOriginal) =>
-  (await import('../../../test/campaignsBackend')).mockCampaignsBackend(await importOriginal()),
+  (await import('../../../test/backend')).mockBackend(await importOriginal()),
 );
 
 import * as backend from '$lib/backend';
