@@ -1,0 +1,155 @@
+//! What the editor and the phone preview show: the live segment count, the
+//! template preview with its SMS length, customers to pick, received messages.
+
+use serde::Serialize;
+use stratus_campaigns::customer::Customer;
+use stratus_campaigns::inbox::ReceivedMessage;
+use stratus_campaigns::segment::SegmentError;
+use stratus_campaigns::sms::{SmsEncoding, SmsLength};
+use stratus_campaigns::template::Preview;
+use ts_rs::TS;
+
+/// Where a segment text fails to parse (0-based character offset).
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct SegmentProblem {
+    #[ts(type = "number")]
+    pub position: usize,
+    pub expected: String,
+    pub found: String,
+    pub message: String,
+}
+
+impl From<&SegmentError> for SegmentProblem {
+    fn from(e: &SegmentError) -> Self {
+        SegmentProblem {
+            position: e.position,
+            expected: e.expected.clone(),
+            found: e.found.clone(),
+            message: e.to_string(),
+        }
+    }
+}
+
+/// The live count while the segment is edited: a count or where it is wrong.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct SegmentCount {
+    #[ts(type = "number | null")]
+    pub count: Option<u64>,
+    pub problem: Option<SegmentProblem>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, TS)]
+#[serde(rename_all = "lowercase")]
+#[ts(export)]
+pub enum SmsEncodingView {
+    Gsm7,
+    Ucs2,
+}
+
+/// How an SMS travels and what it costs in parts.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct SmsLengthView {
+    pub encoding: SmsEncodingView,
+    #[ts(type = "number")]
+    pub units: usize,
+    #[ts(type = "number")]
+    pub parts: usize,
+    #[ts(type = "number")]
+    pub per_part: usize,
+}
+
+impl From<SmsLength> for SmsLengthView {
+    fn from(s: SmsLength) -> Self {
+        SmsLengthView {
+            encoding: match s.encoding {
+                SmsEncoding::Gsm7 => SmsEncodingView::Gsm7,
+                SmsEncoding::Ucs2 => SmsEncodingView::Ucs2,
+            },
+            units: s.units,
+            parts: s.parts,
+            per_part: s.per_part,
+        }
+    }
+}
+
+/// The message one customer would get.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct TemplatePreview {
+    pub customer_id: String,
+    pub text: String,
+    pub sms: SmsLengthView,
+}
+
+impl From<Preview> for TemplatePreview {
+    fn from(p: Preview) -> Self {
+        TemplatePreview {
+            customer_id: p.customer_id,
+            text: p.text,
+            sms: p.sms.into(),
+        }
+    }
+}
+
+/// A customer in the picker.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct CustomerPick {
+    pub id: String,
+    pub name: String,
+    pub phone: Option<String>,
+    pub level: String,
+    #[ts(type = "number")]
+    pub points: i64,
+    pub sms_opt_in: bool,
+    pub push_opt_in: bool,
+}
+
+impl From<Customer> for CustomerPick {
+    fn from(c: Customer) -> Self {
+        CustomerPick {
+            id: c.id,
+            name: c.name,
+            phone: c.phone,
+            level: c.level,
+            points: c.points,
+            sms_opt_in: c.sms_opt_in,
+            push_opt_in: c.push_opt_in,
+        }
+    }
+}
+
+/// A message the demo outbox delivered to one phone.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct PhoneMessage {
+    pub message_id: String,
+    pub campaign_id: Option<String>,
+    pub campaign_name: Option<String>,
+    pub sender_id: Option<String>,
+    pub body: String,
+    #[ts(type = "number")]
+    pub sent_at: i64,
+}
+
+impl From<ReceivedMessage> for PhoneMessage {
+    fn from(m: ReceivedMessage) -> Self {
+        PhoneMessage {
+            message_id: m.message_id,
+            campaign_id: m.campaign_id,
+            campaign_name: m.campaign_name,
+            sender_id: m.sender_id,
+            body: m.body,
+            sent_at: m.sent_at,
+        }
+    }
+}
