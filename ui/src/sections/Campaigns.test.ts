@@ -33,6 +33,24 @@ beforeEach(() => {
 });
 
 describe('Campaigns', () => {
+  it('keeps the list current while a campaign is being sent', async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    try {
+      vi.mocked(backend.listCampaigns).mockResolvedValue([
+        campaignView({ id: 'k-3', state: 'running', counts: counts({ sent: 10, pending: 90 }) }),
+      ]);
+      render(Campaigns);
+      expect(await screen.findByTestId('campaign-row')).toHaveTextContent('10 %');
+      vi.mocked(backend.listCampaigns).mockResolvedValue([
+        campaignView({ id: 'k-3', state: 'running', counts: counts({ sent: 60, pending: 40 }) }),
+      ]);
+      await vi.advanceTimersByTimeAsync(2100);
+      await vi.waitFor(() => expect(screen.getByTestId('campaign-row')).toHaveTextContent('60 %'));
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('lists campaigns with status and progress; an interrupted run says so', async () => {
     render(Campaigns);
     const rows = await screen.findAllByTestId('campaign-row');
