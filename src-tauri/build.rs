@@ -22,6 +22,15 @@ fn main() {
             "image_variant",
             "image_warm",
             "image_upload",
+            "events_sync",
+            "events_status",
+            "events_search",
+            "events_customer",
+            "events_page",
+            "events_facets",
+            "events_detail",
+            "events_sessions",
+            "events_export",
         ]),
     ))
     .expect("tauri-build failed");

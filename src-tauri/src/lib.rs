@@ -3,6 +3,7 @@
 
 mod commands;
 mod error;
+mod live_tail;
 mod progress;
 mod protocol;
 mod state;
@@ -35,8 +36,9 @@ pub fn run() {
                     .ok_or("no app data directory: set STRATUS_DATA_DIR")?,
             };
             tracing::info!("data directory: {}", home.root().display());
-            let state = tauri::async_runtime::block_on(AppState::open(home))?;
-            app.manage(Arc::new(state));
+            let state = Arc::new(tauri::async_runtime::block_on(AppState::open(home))?);
+            app.manage(Arc::clone(&state));
+            live_tail::start(state);
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -59,6 +61,15 @@ pub fn run() {
             commands::images::image_variant,
             commands::images::image_warm,
             commands::images::image_upload,
+            commands::events::events_sync,
+            commands::events::events_status,
+            commands::events::events_search,
+            commands::events::events_customer,
+            commands::events::events_page,
+            commands::events::events_facets,
+            commands::events::events_detail,
+            commands::events::events_sessions,
+            commands::events::events_export,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -10,6 +10,7 @@ use stratus_core::profile::{Profile, ProfileBook};
 use stratus_core::stack::Stack;
 use stratus_core::store::ObjectStore;
 use stratus_core::{Error, Result};
+use stratus_events::autosync::SyncGate;
 use stratus_media::{Limits, VariantService};
 use tokio::sync::{Mutex, RwLock};
 
@@ -19,9 +20,14 @@ struct ImageService {
     service: Arc<VariantService>,
 }
 
+/// How often the events cache syncs by itself while the app is open.
+pub const AUTO_SYNC_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+
 pub struct AppState {
     pub home: AppHome,
     pub jobs: JobRegistry,
+    /// Held by whichever events sync runs (manual or timed): one at a time.
+    pub sync_gate: SyncGate,
     stack: RwLock<Arc<Stack>>,
     /// The variant service of the open stack, kept so concurrent requests
     /// share its single-flight (replaced when the stack changes).
@@ -52,6 +58,7 @@ impl AppState {
         Ok(AppState {
             home,
             jobs,
+            sync_gate: SyncGate::new(),
             stack: RwLock::new(Arc::new(stack)),
             images: Mutex::new(None),
             book_lock: Mutex::new(()),

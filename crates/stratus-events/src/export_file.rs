@@ -86,3 +86,40 @@ fn free_name(dir: &Path, stem: &str, ext: &str) -> PathBuf {
         .find(|p| !p.exists())
         .unwrap_or(first)
 }
+
+/// A file name for an export made at `now_ms` from `label` (e.g. the
+/// profile): `events-demo-20261126-150405`. Characters that are not safe in
+/// a file name become `-`.
+pub fn export_stem(label: &str, now_ms: i64) -> String {
+    let safe: String = label
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let at = chrono::DateTime::from_timestamp_millis(now_ms)
+        .map(|t| t.format("%Y%m%d-%H%M%S").to_string())
+        .unwrap_or_default();
+    format!("events-{safe}-{at}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn export_names_are_safe_and_dated() {
+        assert_eq!(
+            export_stem("demo", 1_795_705_200_000),
+            "events-demo-20261126-150000"
+        );
+        assert_eq!(
+            export_stem("../prod eu", 0),
+            "events----prod-eu-19700101-000000"
+        );
+    }
+}
