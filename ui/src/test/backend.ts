@@ -29,5 +29,14 @@ export function mockBackend(actual: typeof Backend): typeof Backend {
     saveImageCatalog: vi.fn(),
     getVariant: vi.fn(),
     warmPreset: vi.fn(),
+    syncEvents: vi.fn(),
+    eventsSyncStatus: vi.fn(),
+    searchCustomers: vi.fn(),
+    getCustomer: vi.fn(),
+    eventsPage: vi.fn(),
+    eventFacets: vi.fn(),
+    eventDetail: vi.fn(),
+    customerSessions: vi.fn(),
+    exportEvents: vi.fn(),
   };
 }
