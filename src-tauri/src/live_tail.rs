@@ -1,14 +1,26 @@
 //! The events cache's timed sync while the app is open: every
-//! `AUTO_SYNC_EVERY`, the profile active at that moment (so it follows
+//! [`auto_sync_every`], the profile active at that moment (so it follows
 //! profile switches), skipped while another sync runs.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use stratus_core::jobs::CancellationToken;
 use stratus_events::autosync::{autosync, Tick};
 use stratus_events::sync::SyncOptions;
 
-use crate::state::{AppState, AUTO_SYNC_EVERY};
+use crate::state::AppState;
+
+/// The interval: 60 s, or `STRATUS_AUTO_SYNC_SECS` (the end-to-end suite
+/// shortens it to see a live tail without waiting a minute).
+pub fn auto_sync_every() -> Duration {
+    let secs = std::env::var("STRATUS_AUTO_SYNC_SECS")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .filter(|&s| s > 0)
+        .unwrap_or(60);
+    Duration::from_secs(secs)
+}
 
 /// Runs for the life of the app.
 pub fn start(state: Arc<AppState>) {
@@ -23,7 +35,7 @@ pub fn start(state: Arc<AppState>) {
         };
         autosync(
             gate,
-            AUTO_SYNC_EVERY,
+            auto_sync_every(),
             current,
             SyncOptions::default(),
             log_tick,

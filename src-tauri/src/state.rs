@@ -20,9 +20,6 @@ struct ImageService {
     service: Arc<VariantService>,
 }
 
-/// How often the events cache syncs by itself while the app is open.
-pub const AUTO_SYNC_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
-
 pub struct AppState {
     pub home: AppHome,
     pub jobs: JobRegistry,

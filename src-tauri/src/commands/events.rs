@@ -15,7 +15,7 @@ use stratus_events::sync::SyncOptions;
 
 use super::AppHandleState;
 use crate::error::{AppError, CommandResult};
-use crate::state::AUTO_SYNC_EVERY;
+use crate::live_tail::auto_sync_every;
 use crate::views::events::{
     CustomerView, EventDetailView, EventFilterInput, EventPageView, ExportFormat, ExportView,
     FacetsView, SessionView, SyncStatusView,
@@ -61,7 +61,7 @@ pub async fn events_status(state: AppHandleState<'_>) -> CommandResult<SyncStatu
     Ok(SyncStatusView::new(
         overview,
         state.sync_gate.is_busy(),
-        AUTO_SYNC_EVERY.as_secs(),
+        auto_sync_every().as_secs(),
     ))
 }
 

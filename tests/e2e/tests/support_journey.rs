@@ -62,6 +62,7 @@ async fn journey(app: &App) -> Result<()> {
     app.wait_for_text("customer-card", "cust-00034").await?;
     app.wait_for_text("events-scope", "Timeline of").await?;
     app.wait_for_text("customer-zone", "/").await?;
+    wait_for_attr(app, "events-main", "data-loaded-for", "cust-00034").await?;
     let first = app.find("event-row").await?;
     first.click().await?;
     let json = app.wait_for_text("event-json", "\"event_id\"").await?;
@@ -127,5 +128,70 @@ async fn journey(app: &App) -> Result<()> {
         "{path}"
     );
     app.screenshot("exported").await?;
+
+    // Live tail: a batch the collector writes now arrives by itself (the
+    // suite shortens the timed sync's interval), and the screen offers it.
+    app.click("filter-clear").await?;
+    drop_batch(
+        app,
+        "cust-00034",
+        &[
+            "Support Ticket Opened",
+            "Support Ticket Opened",
+            "Refund Requested",
+        ],
+    )?;
+    app.wait_for_text("events-new", "3 new events").await?;
+    app.screenshot("live-tail").await?;
+    app.click("events-new-show").await?;
+    app.wait_for_any_text("event-row", "Refund Requested")
+        .await?;
+    app.wait_for_any_text("event-row", "Support Ticket Opened")
+        .await?;
+    Ok(())
+}
+
+/// Writes one gzipped batch of `events` for `customer` into the demo events
+/// bucket, keyed by this hour as the collector would.
+fn drop_batch(app: &App, customer: &str, events: &[&str]) -> Result<()> {
+    let buckets = app.data_dir.path().join("profiles/demo/buckets");
+    let bucket = std::fs::read_dir(&buckets)?
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .find(|p| p.file_name().unwrap().to_string_lossy().contains("events"))
+        .unwrap();
+    let utc = |format: &str| -> Result<String> {
+        let out = std::process::Command::new("date")
+            .args(["-u", format])
+            .output()?;
+        Ok(String::from_utf8(out.stdout)?.trim().to_string())
+    };
+    let now = utc("+%Y-%m-%dT%H:%M:%S.000Z")?;
+    let dir = bucket.join(format!("events/v1/{}", utc("+dt=%Y-%m-%d/hh=%H")?));
+    std::fs::create_dir_all(&dir)?;
+    let lines: Vec<String> = events
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            serde_json::json!({
+                "event_id": format!("0190a000-0000-7000-8000-{:012}", i + 1),
+                "type": "track", "event": name, "distinct_id": customer,
+                "received_at": now, "ts": now,
+                "properties": {"channel": "e2e"}, "context": {"url": "https://shop.example.com/help"},
+            })
+            .to_string()
+        })
+        .collect();
+    // Made beside the bucket and moved in whole, so a sync never reads half a file.
+    let ndjson = app.data_dir.path().join("zzzz-e2e.ndjson");
+    std::fs::write(&ndjson, lines.join("\n") + "\n")?;
+    let status = std::process::Command::new("gzip").arg(&ndjson).status()?;
+    if !status.success() {
+        bail!("gzip failed: {status}");
+    }
+    std::fs::rename(
+        app.data_dir.path().join("zzzz-e2e.ndjson.gz"),
+        dir.join("zzzz-e2e.ndjson.gz"),
+    )?;
     Ok(())
 }

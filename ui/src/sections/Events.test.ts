@@ -104,6 +104,29 @@ describe('Events (support screen)', () => {
     expect(await screen.findByTestId('export-result')).toHaveTextContent('/data/exports/events-demo.csv');
   });
 
+  it('offers the events a background sync brought, without moving the rows under the reader', async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    try {
+      vi.mocked(backend.eventsSyncStatus)
+        .mockResolvedValueOnce(syncStatus({ events: 30_000 }))
+        .mockResolvedValue(syncStatus({ events: 30_003 }));
+      render(Events);
+      await screen.findByTestId('event-row');
+      expect(screen.queryByTestId('events-new')).not.toBeInTheDocument();
+      const pages = vi.mocked(backend.eventsPage).mock.calls.length;
+
+      await vi.advanceTimersByTimeAsync(15_000);
+      expect(await screen.findByTestId('events-new')).toHaveTextContent('3 new events');
+      expect(backend.eventsPage).toHaveBeenCalledTimes(pages);
+
+      screen.getByTestId('events-new-show').click();
+      await vi.waitFor(() => expect(backend.eventsPage).toHaveBeenCalledTimes(pages + 1));
+      await vi.waitFor(() => expect(screen.queryByTestId('events-new')).not.toBeInTheDocument());
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('shows a failed page with its code', async () => {
     vi.mocked(backend.eventsPage).mockRejectedValue({ code: 'invalid_filter', message: 'property name `` must be 1 to 200 characters' });
     render(Events);
