@@ -31,6 +31,8 @@ fn main() {
             "events_detail",
             "events_sessions",
             "events_export",
+            "events_retention",
+            "events_retention_save",
         ]),
     ))
     .expect("tauri-build failed");

@@ -44,4 +44,10 @@ impl From<stratus_events::Error> for AppError {
     }
 }
 
+impl From<stratus_events::retention_setting::RetentionSettingError> for AppError {
+    fn from(e: stratus_events::retention_setting::RetentionSettingError) -> Self {
+        AppError::new(e.code(), e.to_string())
+    }
+}
+
 pub type CommandResult<T> = Result<T, AppError>;

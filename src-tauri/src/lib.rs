@@ -70,6 +70,8 @@ pub fn run() {
             commands::events::events_detail,
             commands::events::events_sessions,
             commands::events::events_export,
+            commands::events::events_retention,
+            commands::events::events_retention_save,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

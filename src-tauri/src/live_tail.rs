@@ -6,7 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use stratus_core::jobs::CancellationToken;
-use stratus_events::autosync::{autosync, Tick};
+use stratus_events::autosync::{autosync, SyncTarget, Tick};
+use stratus_events::retention_setting::load_retention;
 use stratus_events::sync::SyncOptions;
 
 use crate::state::AppState;
@@ -30,7 +31,16 @@ pub fn start(state: Arc<AppState>) {
             let state = Arc::clone(&state);
             async move {
                 let stack = state.stack().await;
-                (stack.db.clone(), Arc::clone(&stack.events))
+                let retention = load_retention(&state.home.profile_dir(&stack.profile.name))
+                    .unwrap_or_else(|e| {
+                        tracing::warn!("events retention unreadable, keeping everything: {e}");
+                        Default::default()
+                    });
+                SyncTarget {
+                    db: stack.db.clone(),
+                    store: Arc::clone(&stack.events),
+                    retention,
+                }
             }
         };
         autosync(

@@ -18,6 +18,8 @@ use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use crate::error::Result;
 use crate::ledger;
+use crate::retention::Retention;
+use crate::retention_setting::apply_retention;
 use crate::sync::{sync, SyncOptions, SyncReport};
 
 /// One per app: whoever holds it is syncing.
@@ -99,9 +101,18 @@ pub async fn tick(
     }
 }
 
-/// Every `every` (first tick one interval after the start), syncs the stack
-/// that `current` returns at that moment, until `cancel` trips. `on_tick`
-/// hears each outcome (for logs).
+/// What a timed sync works on: the active profile's cache, its bucket and
+/// the retention the cache is kept to.
+pub struct SyncTarget {
+    pub db: Db,
+    pub store: Arc<dyn ObjectStore>,
+    pub retention: Retention,
+}
+
+/// Every `every` (first tick one interval after the start), syncs the target
+/// that `current` returns at that moment, until `cancel` trips; a sync that
+/// brought events is followed by a prune to the retention. `on_tick` hears
+/// each outcome (for logs).
 pub async fn autosync<F, Fut>(
     gate: SyncGate,
     every: Duration,
@@ -111,15 +122,22 @@ pub async fn autosync<F, Fut>(
     cancel: CancellationToken,
 ) where
     F: Fn() -> Fut,
-    Fut: Future<Output = (Db, Arc<dyn ObjectStore>)>,
+    Fut: Future<Output = SyncTarget>,
 {
     loop {
         tokio::select! {
             () = cancel.cancelled() => return,
             () = tokio::time::sleep(every) => {}
         }
-        let (db, store) = current().await;
-        let outcome = tick(&gate, &db, store, &options, &cancel).await;
+        let target = current().await;
+        let outcome = tick(&gate, &target.db, target.store, &options, &cancel).await;
+        if let Tick::Synced(Ok(report)) = &outcome {
+            if report.events_inserted > 0 {
+                if let Err(e) = apply_retention(&target.db, target.retention).await {
+                    tracing::warn!("pruning the events cache after a timed sync failed: {e}");
+                }
+            }
+        }
         on_tick(&outcome);
     }
 }

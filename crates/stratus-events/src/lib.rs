@@ -5,7 +5,8 @@
 //! - [`sync`] (+ [`tail`], [`batch_reader`], [`ledger`], [`retention`]): S3 batches → SQLite.
 //! - [`query`], [`filter`], [`facets`], [`export`]: the support screen's reads.
 //! - [`customers`], [`status`], [`export_file`], [`autosync`]: the support screen's
-//!   customer search, sync status panel, export to a file and timed sync.
+//!   customer search, sync status panel, export to a file and timed sync;
+//!   [`retention_setting`]: the cache's retention, kept per profile.
 //! - [`on_db`]: runs any of them on the database's blocking pool.
 //! - [`demo`], [`gen`] (+ [`traffic`]): demo data and the load generator.
 
@@ -27,6 +28,7 @@ pub mod ledger;
 pub mod on_db;
 pub mod query;
 pub mod retention;
+pub mod retention_setting;
 pub mod sdk_formats;
 pub mod status;
 pub mod sync;

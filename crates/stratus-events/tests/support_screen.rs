@@ -356,3 +356,50 @@ async fn an_export_is_a_whole_file_with_every_matching_row() {
     .await
     .is_err());
 }
+
+#[tokio::test]
+async fn the_retention_prunes_the_oldest_events_and_a_resync_does_not_bring_them_back() {
+    use stratus_events::retention::Retention;
+    use stratus_events::retention_setting::apply_retention;
+
+    let s = setup().await;
+    let gate = SyncGate::new();
+    let options = SyncOptions::default();
+    sync_exclusive(
+        &gate,
+        &s.db,
+        Arc::clone(&s.store),
+        &options,
+        |_| {},
+        &CancellationToken::new(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        apply_retention(&s.db, Retention::default()).await.unwrap(),
+        0
+    );
+    let keep_two = Retention {
+        max_age_days: None,
+        max_events: Some(2),
+    };
+    assert_eq!(apply_retention(&s.db, keep_two).await.unwrap(), 2);
+    let Tick::Synced(Ok(again)) = tick(
+        &gate,
+        &s.db,
+        Arc::clone(&s.store),
+        &options,
+        &CancellationToken::new(),
+    )
+    .await
+    else {
+        panic!("the cache was synced before: the tick syncs")
+    };
+    assert_eq!(again.events_inserted, 0);
+    let left = sync_overview(&s.db, s.store.as_ref(), &options)
+        .await
+        .unwrap();
+    assert_eq!(left.status.events, 2);
+    let newest = search(&s, "cust-00001").await;
+    assert_eq!(newest.len(), 1, "the newest events (cust-00001's) are kept");
+}

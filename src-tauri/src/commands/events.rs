@@ -10,6 +10,7 @@ use stratus_events::facets::{facets, FacetOptions};
 use stratus_events::filter::EventFilter;
 use stratus_events::on_db;
 use stratus_events::query::{self, event_detail, sessions};
+use stratus_events::retention_setting::{apply_retention, load_retention, save_retention};
 use stratus_events::status::sync_overview;
 use stratus_events::sync::SyncOptions;
 
@@ -18,7 +19,7 @@ use crate::error::{AppError, CommandResult};
 use crate::live_tail::auto_sync_every;
 use crate::views::events::{
     CustomerView, EventDetailView, EventFilterInput, EventPageView, ExportFormat, ExportView,
-    FacetsView, SessionView, SyncStatusView,
+    FacetsView, RetentionInput, RetentionView, SessionView, SyncStatusView,
 };
 use crate::views::JobView;
 
@@ -27,6 +28,7 @@ use crate::views::JobView;
 #[tauri::command]
 pub async fn events_sync(state: AppHandleState<'_>) -> CommandResult<JobView> {
     let stack = state.stack().await;
+    let retention = load_retention(&state.home.profile_dir(&stack.profile.name))?;
     let db = stack.db.clone();
     let gate = state.sync_gate.clone();
     let job = state
@@ -45,10 +47,17 @@ pub async fn events_sync(state: AppHandleState<'_>) -> CommandResult<JobView> {
             if report.cancelled {
                 return Err(stratus_core::Error::Cancelled);
             }
-            Ok(format!(
+            let pruned = apply_retention(&stack.db, retention)
+                .await
+                .map_err(|e| stratus_core::Error::Internal(e.to_string()))?;
+            let mut summary = format!(
                 "{} new events from {} objects ({} already synced, {} bad lines)",
                 report.events_inserted, report.ingested, report.skipped, report.bad_lines
-            ))
+            );
+            if pruned > 0 {
+                summary.push_str(&format!("; {pruned} older events pruned by the retention"));
+            }
+            Ok(summary)
         })
         .await?;
     Ok(job.into())
@@ -163,6 +172,27 @@ pub async fn events_export(
     let stem = export_stem(&stack.profile.name, now_millis());
     let file = export_to_file(&stack.db, filter.into(), format.into(), &dir, &stem).await?;
     Ok(file.into())
+}
+
+/// The active profile's cache retention.
+#[tauri::command]
+pub async fn events_retention(state: AppHandleState<'_>) -> CommandResult<RetentionView> {
+    let stack = state.stack().await;
+    let retention = load_retention(&state.home.profile_dir(&stack.profile.name))?;
+    Ok(RetentionView::new(retention, 0))
+}
+
+/// Saves the cache retention and prunes to it at once.
+#[tauri::command]
+pub async fn events_retention_save(
+    state: AppHandleState<'_>,
+    input: RetentionInput,
+) -> CommandResult<RetentionView> {
+    let stack = state.stack().await;
+    let retention = input.into();
+    save_retention(&state.home.profile_dir(&stack.profile.name), retention)?;
+    let pruned = apply_retention(&stack.db, retention).await?;
+    Ok(RetentionView::new(retention, pruned))
 }
 
 /// A job's error as the registry keeps it (its code kept where the core has one).

@@ -7,6 +7,7 @@ use stratus_events::export_file::ExportedFile;
 use stratus_events::facets::Facets;
 use stratus_events::filter::EventFilter;
 use stratus_events::query::{EventPage, EventRecord, SessionSummary};
+use stratus_events::retention::Retention;
 use stratus_events::status::SyncOverview;
 use ts_rs::TS;
 
@@ -311,6 +312,47 @@ impl From<SessionSummary> for SessionView {
             last_ts: s.last_ts,
             events: s.events,
             landing_url: s.landing_url,
+        }
+    }
+}
+
+/// How much the local cache keeps; `null` means no limit.
+#[derive(Debug, Clone, Copy, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct RetentionInput {
+    pub max_age_days: Option<u32>,
+    #[ts(type = "number | null")]
+    pub max_events: Option<u64>,
+}
+
+impl From<RetentionInput> for Retention {
+    fn from(r: RetentionInput) -> Self {
+        Retention {
+            max_age_days: r.max_age_days,
+            max_events: r.max_events,
+        }
+    }
+}
+
+/// The cache's retention, and how many events the last save removed.
+#[derive(Debug, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct RetentionView {
+    pub max_age_days: Option<u32>,
+    #[ts(type = "number | null")]
+    pub max_events: Option<u64>,
+    #[ts(type = "number")]
+    pub pruned: u64,
+}
+
+impl RetentionView {
+    pub fn new(r: Retention, pruned: u64) -> Self {
+        RetentionView {
+            max_age_days: r.max_age_days,
+            max_events: r.max_events,
+            pruned,
         }
     }
 }

@@ -38,5 +38,7 @@ export function mockBackend(actual: typeof Backend): typeof Backend {
     eventDetail: vi.fn(),
     customerSessions: vi.fn(),
     exportEvents: vi.fn(),
+    eventsRetention: vi.fn(),
+    saveEventsRetention: vi.fn(),
   };
 }

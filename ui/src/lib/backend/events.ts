@@ -7,6 +7,8 @@ import type { ExportFormat } from './bindings/ExportFormat';
 import type { ExportView } from './bindings/ExportView';
 import type { FacetsView } from './bindings/FacetsView';
 import type { JobView } from './bindings/JobView';
+import type { RetentionInput } from './bindings/RetentionInput';
+import type { RetentionView } from './bindings/RetentionView';
 import type { SessionView } from './bindings/SessionView';
 import type { SyncStatusView } from './bindings/SyncStatusView';
 import { call } from './call';
@@ -21,6 +23,8 @@ export type { ExportView } from './bindings/ExportView';
 export type { FacetCount } from './bindings/FacetCount';
 export type { FacetsView } from './bindings/FacetsView';
 export type { PropertyMatch } from './bindings/PropertyMatch';
+export type { RetentionInput } from './bindings/RetentionInput';
+export type { RetentionView } from './bindings/RetentionView';
 export type { SessionView } from './bindings/SessionView';
 export type { SyncStatusView } from './bindings/SyncStatusView';
 
@@ -67,4 +71,14 @@ export function customerSessions(distinctId: string): Promise<SessionView[]> {
 /** Writes every event of the filter to a new file in the app's exports folder. */
 export function exportEvents(filter: EventFilterInput, format: ExportFormat): Promise<ExportView> {
   return call<ExportView>('events_export', { filter, format });
+}
+
+/** How much the local cache keeps (by age in days, by count); null means no limit. */
+export function eventsRetention(): Promise<RetentionView> {
+  return call<RetentionView>('events_retention');
+}
+
+/** Saves the cache's retention and prunes to it at once; says how many events went. */
+export function saveEventsRetention(input: RetentionInput): Promise<RetentionView> {
+  return call<RetentionView>('events_retention_save', { input });
 }
