@@ -45,6 +45,29 @@ describe('Events (support screen)', () => {
     expect(screen.getByTestId('zone-note')).toHaveTextContent('UTC');
   });
 
+  it('narrows a timeline to one session of the customer', async () => {
+    const user = userEvent.setup();
+    vi.mocked(backend.customerSessions).mockResolvedValue([
+      { sessionId: 'sess-9', firstTs: T - 600_000, lastTs: T, events: 7, landingUrl: 'https://shop.example.com/pricing' },
+    ]);
+    render(Events);
+    await user.type(screen.getByTestId('customer-search'), 'ann{Enter}');
+    await user.click(await screen.findByTestId('customer-result'));
+    await user.click(await screen.findByTestId('sessions-toggle'));
+    expect(backend.customerSessions).toHaveBeenCalledWith('cust-00034');
+    const row = await screen.findByTestId('session-row');
+    expect(row).toHaveTextContent('7 events');
+    await user.click(row);
+    await vi.waitFor(() =>
+      expect(backend.eventsPage).toHaveBeenLastCalledWith(
+        expect.objectContaining({ distinctId: 'cust-00034', sessionId: 'sess-9' }),
+        null,
+        200,
+      ),
+    );
+    expect(screen.getByTestId('events-scope')).toHaveTextContent('one session');
+  });
+
   it('shows the full JSON of the clicked event', async () => {
     const user = userEvent.setup();
     render(Events);
