@@ -148,7 +148,33 @@ async fn journey(app: &App) -> Result<()> {
         .await?;
     app.wait_for_any_text("event-row", "Support Ticket Opened")
         .await?;
+
+    // Retention: keep one week; older events leave the cache at once.
+    let before = cached_events(app).await?;
+    app.click("retention-toggle").await?;
+    app.fill("retention-days", "7").await?;
+    app.click("retention-save").await?;
+    app.wait_for_text("retention-saved", "removed").await?;
+    let mut after = before;
+    for _ in 0..100 {
+        after = cached_events(app).await?;
+        if after < before {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+    assert!(
+        after < before && after > 0,
+        "30 days of demo traffic cut to one week: {before} → {after}"
+    );
+    app.screenshot("retention").await?;
     Ok(())
+}
+
+/// The "Events cached" figure of the sync status panel.
+async fn cached_events(app: &App) -> Result<u64> {
+    let text = text_of(&app.find("sync-events").await?).await;
+    Ok(text.trim().replace(',', "").parse()?)
 }
 
 /// Writes one gzipped batch of `events` for `customer` into the demo events
