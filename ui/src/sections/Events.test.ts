@@ -150,6 +150,28 @@ describe('Events (support screen)', () => {
     }
   });
 
+  it('refreshes the open customer when new events are shown', async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    try {
+      const user = userEvent.setup({ advanceTimers: vi.advanceTimersByTime });
+      vi.mocked(backend.eventsSyncStatus)
+        .mockResolvedValueOnce(syncStatus({ events: 30_000 }))
+        .mockResolvedValue(syncStatus({ events: 30_002 }));
+      vi.mocked(backend.getCustomer).mockResolvedValue(customer({ events: 122 }));
+      render(Events);
+      await user.type(screen.getByTestId('customer-search'), 'ann{Enter}');
+      await user.click(await screen.findByTestId('customer-result'));
+      expect(await screen.findByTestId('customer-card')).toHaveTextContent('120');
+
+      await vi.advanceTimersByTimeAsync(15_000);
+      await user.click(await screen.findByTestId('events-new-show'));
+      await vi.waitFor(() => expect(screen.getByTestId('customer-card')).toHaveTextContent('122'));
+      expect(backend.getCustomer).toHaveBeenCalledWith('cust-00034');
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('shows a failed page with its code', async () => {
     vi.mocked(backend.eventsPage).mockRejectedValue({ code: 'invalid_filter', message: 'property name `` must be 1 to 200 characters' });
     render(Events);
