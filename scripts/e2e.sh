@@ -38,6 +38,9 @@ start_group "$work/xvfb.log" Xvfb -displayfd 3 -screen 0 1400x900x24 -nolisten t
 for _ in $(seq 100); do [[ -s $work/display ]] && break; sleep 0.1; done
 [[ -s $work/display ]] || die "Xvfb did not start: $(cat "$work/xvfb.log")"
 export DISPLAY=":$(head -n1 "$work/display")"
+# The app's timed events sync (60 s by default), shortened so the support
+# journey sees a batch that lands after the first sync arrive by itself.
+export STRATUS_AUTO_SYNC_SECS=${STRATUS_AUTO_SYNC_SECS:-3}
 driver_port=$(free_port)
 native_port=$(free_port)
 start_group "$work/tauri-driver.log" tauri-driver --port "$driver_port" --native-port "$native_port"

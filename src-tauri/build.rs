@@ -43,6 +43,17 @@ fn main() {
             "campaign_test_send",
             "campaign_recipients",
             "campaign_export",
+            "events_sync",
+            "events_status",
+            "events_search",
+            "events_customer",
+            "events_page",
+            "events_facets",
+            "events_detail",
+            "events_sessions",
+            "events_export",
+            "events_retention",
+            "events_retention_save",
         ]),
     ))
     .expect("tauri-build failed");

@@ -38,4 +38,16 @@ impl From<stratus_media::MediaError> for AppError {
     }
 }
 
+impl From<stratus_events::Error> for AppError {
+    fn from(e: stratus_events::Error) -> Self {
+        AppError::new(e.code(), e.to_string())
+    }
+}
+
+impl From<stratus_events::retention_setting::RetentionSettingError> for AppError {
+    fn from(e: stratus_events::retention_setting::RetentionSettingError) -> Self {
+        AppError::new(e.code(), e.to_string())
+    }
+}
+
 pub type CommandResult<T> = Result<T, AppError>;

@@ -4,6 +4,7 @@
 mod campaign_runs;
 mod commands;
 mod error;
+mod live_tail;
 mod progress;
 mod protocol;
 mod state;
@@ -36,8 +37,9 @@ pub fn run() {
                     .ok_or("no app data directory: set STRATUS_DATA_DIR")?,
             };
             tracing::info!("data directory: {}", home.root().display());
-            let state = tauri::async_runtime::block_on(AppState::open(home))?;
-            app.manage(Arc::new(state));
+            let state = Arc::new(tauri::async_runtime::block_on(AppState::open(home))?);
+            app.manage(Arc::clone(&state));
+            live_tail::start(state);
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -81,6 +83,17 @@ pub fn run() {
             commands::campaigns::campaign_test_send,
             commands::campaigns::campaign_recipients,
             commands::campaigns::campaign_export,
+            commands::events::events_sync,
+            commands::events::events_status,
+            commands::events::events_search,
+            commands::events::events_customer,
+            commands::events::events_page,
+            commands::events::events_facets,
+            commands::events::events_detail,
+            commands::events::events_sessions,
+            commands::events::events_export,
+            commands::events::events_retention,
+            commands::events::events_retention_save,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -10,6 +10,7 @@ use stratus_core::profile::{Profile, ProfileBook};
 use stratus_core::stack::Stack;
 use stratus_core::store::ObjectStore;
 use stratus_core::{Error, Result};
+use stratus_events::autosync::SyncGate;
 use stratus_media::{Limits, VariantService};
 use tokio::sync::{Mutex, RwLock};
 
@@ -26,6 +27,8 @@ pub struct AppState {
     pub jobs: JobRegistry,
     /// Campaign runs this app drives, with their live controls.
     pub campaign_runs: CampaignRuns,
+    /// Held by whichever events sync runs (manual or timed): one at a time.
+    pub sync_gate: SyncGate,
     stack: RwLock<Arc<Stack>>,
     /// The variant service of the open stack, kept so concurrent requests
     /// share its single-flight (replaced when the stack changes).
@@ -57,6 +60,7 @@ impl AppState {
             home,
             jobs,
             campaign_runs: CampaignRuns::default(),
+            sync_gate: SyncGate::new(),
             stack: RwLock::new(Arc::new(stack)),
             images: Mutex::new(None),
             book_lock: Mutex::new(()),

@@ -10,6 +10,7 @@ import * as backend from '$lib/backend';
 import { errorBanner } from '$lib/stores/errorBanner.svelte';
 import { jobs } from '$lib/stores/jobs.svelte';
 import App from './App.svelte';
+import { facets, syncStatus } from './test/eventFixtures';
 import { catalog, demoProfile, job, listing, object, status } from './test/fixtures';
 
 beforeEach(() => {
@@ -28,7 +29,10 @@ beforeEach(() => {
   vi.mocked(backend.listProfiles).mockResolvedValue([demoProfile()]);
   vi.mocked(backend.appInfo).mockResolvedValue({ version: '0.1.0', dataDir: '/tmp/stratus' });
   vi.mocked(backend.listCampaigns).mockResolvedValue([]);
-  vi.mocked(backend.searchCustomers).mockResolvedValue([]);
+  vi.mocked(backend.pickCustomers).mockResolvedValue([]);
+  vi.mocked(backend.eventsSyncStatus).mockResolvedValue(syncStatus());
+  vi.mocked(backend.eventsPage).mockResolvedValue({ events: [], next: null });
+  vi.mocked(backend.eventFacets).mockResolvedValue(facets({ byEvent: [], byDay: [] }));
 });
 
 describe('App', () => {
@@ -50,6 +54,9 @@ describe('App', () => {
     await user.click(screen.getByTestId('nav-events'));
     expect(screen.getByTestId('section-events')).toBeInTheDocument();
     expect(screen.queryByTestId('section-images')).not.toBeInTheDocument();
+    // The support workflow first; the raw batches one tab away.
+    expect(await screen.findByTestId('sync-status')).toHaveAttribute('data-events', '30000');
+    await user.click(screen.getByTestId('events-tab-raw'));
     expect(await screen.findByTestId('object-row')).toHaveTextContent('events.txt');
 
     await user.click(screen.getByTestId('nav-campaigns'));

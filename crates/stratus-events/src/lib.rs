@@ -4,17 +4,23 @@
 //! - [`collector`] (+ [`sdk_formats`], [`batch_key`]): the batch writer behind the HTTP collector.
 //! - [`sync`] (+ [`tail`], [`batch_reader`], [`ledger`], [`retention`]): S3 batches → SQLite.
 //! - [`query`], [`filter`], [`facets`], [`export`]: the support screen's reads.
+//! - [`customers`], [`status`], [`export_file`], [`autosync`]: the support screen's
+//!   customer search, sync status panel, export to a file and timed sync;
+//!   [`retention_setting`]: the cache's retention, kept per profile.
 //! - [`on_db`]: runs any of them on the database's blocking pool.
 //! - [`demo`], [`gen`] (+ [`traffic`]): demo data and the load generator.
 
+pub mod autosync;
 pub mod batch_key;
 pub mod batch_reader;
 pub mod collector;
+pub mod customers;
 pub mod demo;
 pub mod enrich;
 pub mod envelope;
 pub mod error;
 pub mod export;
+pub mod export_file;
 pub mod facets;
 pub mod filter;
 pub mod gen;
@@ -22,7 +28,9 @@ pub mod ledger;
 pub mod on_db;
 pub mod query;
 pub mod retention;
+pub mod retention_setting;
 pub mod sdk_formats;
+pub mod status;
 pub mod sync;
 pub mod tail;
 pub mod traffic;

@@ -14,7 +14,7 @@ use super::AppHandleState;
 use crate::campaign_runs;
 use crate::error::{AppError, CommandResult};
 use crate::views::campaigns::{
-    CampaignInput, CampaignProgress, CampaignView, CustomerPick, DryRunView, ExportView,
+    CampaignInput, CampaignProgress, CampaignView, CustomerPick, DryRunView, RecipientExportView,
     PhoneMessage, RecipientPageView, RecipientStatusView, SegmentCount, SegmentProblem,
     TemplatePreview, TestSendInput, TestSendView,
 };
@@ -274,7 +274,7 @@ pub async fn campaign_export(
     id: String,
     status: Option<RecipientStatusView>,
     path: Option<String>,
-) -> CommandResult<ExportView> {
+) -> CommandResult<RecipientExportView> {
     let stack = state.stack().await;
     let path = match path.filter(|p| !p.trim().is_empty()) {
         Some(p) => PathBuf::from(p.trim()),
@@ -295,7 +295,7 @@ pub async fn campaign_export(
         error_code: None,
     };
     let rows = recipients::export_csv(&stack.db, &id, filter, &path).await?;
-    Ok(ExportView {
+    Ok(RecipientExportView {
         path: path.display().to_string(),
         rows,
     })

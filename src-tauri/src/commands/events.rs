@@ -1,1 +1,206 @@
 //! Event commands: sync, search, timeline, facets and export.
+
+use std::sync::Arc;
+
+use stratus_core::clock::now_millis;
+use stratus_events::autosync::sync_exclusive;
+use stratus_events::customers::{customer_summary, search_customers, MAX_MATCHES};
+use stratus_events::export_file::{export_stem, export_to_file};
+use stratus_events::facets::{facets, FacetOptions};
+use stratus_events::filter::EventFilter;
+use stratus_events::on_db;
+use stratus_events::query::{self, event_detail, sessions};
+use stratus_events::retention_setting::{apply_retention, load_retention, save_retention};
+use stratus_events::status::sync_overview;
+use stratus_events::sync::SyncOptions;
+
+use super::AppHandleState;
+use crate::error::{AppError, CommandResult};
+use crate::live_tail::auto_sync_every;
+use crate::views::events::{
+    CustomerView, EventDetailView, EventFilterInput, EventPageView, ExportFormat, ExportView,
+    FacetsView, RetentionInput, RetentionView, SessionView, SyncStatusView,
+};
+use crate::views::JobView;
+
+/// Starts a sync of the events bucket into the cache as a job; it waits for
+/// a timed sync that is running.
+#[tauri::command]
+pub async fn events_sync(state: AppHandleState<'_>) -> CommandResult<JobView> {
+    let stack = state.stack().await;
+    let retention = load_retention(&state.home.profile_dir(&stack.profile.name))?;
+    let db = stack.db.clone();
+    let gate = state.sync_gate.clone();
+    let job = state
+        .jobs
+        .start(&db, "events.sync", "Sync events", move |ctx| async move {
+            let report = sync_exclusive(
+                &gate,
+                &stack.db,
+                Arc::clone(&stack.events),
+                &SyncOptions::default(),
+                ctx.reporter(),
+                ctx.cancel_token(),
+            )
+            .await
+            .map_err(into_core)?;
+            if report.cancelled {
+                return Err(stratus_core::Error::Cancelled);
+            }
+            let pruned = apply_retention(&stack.db, retention)
+                .await
+                .map_err(|e| stratus_core::Error::Internal(e.to_string()))?;
+            let mut summary = format!(
+                "{} new events from {} objects ({} already synced, {} bad lines)",
+                report.events_inserted, report.ingested, report.skipped, report.bad_lines
+            );
+            if pruned > 0 {
+                summary.push_str(&format!("; {pruned} older events pruned by the retention"));
+            }
+            Ok(summary)
+        })
+        .await?;
+    Ok(job.into())
+}
+
+#[tauri::command]
+pub async fn events_status(state: AppHandleState<'_>) -> CommandResult<SyncStatusView> {
+    let stack = state.stack().await;
+    let overview = sync_overview(&stack.db, &*stack.events, &SyncOptions::default()).await?;
+    Ok(SyncStatusView::new(
+        overview,
+        state.sync_gate.is_busy(),
+        auto_sync_every().as_secs(),
+    ))
+}
+
+/// Customers by id prefix, email, name or the text of their events.
+#[tauri::command]
+pub async fn events_search(
+    state: AppHandleState<'_>,
+    query: String,
+) -> CommandResult<Vec<CustomerView>> {
+    let stack = state.stack().await;
+    let found = on_db(&stack.db, move |c| search_customers(c, &query, MAX_MATCHES)).await?;
+    Ok(found.into_iter().map(CustomerView::from).collect())
+}
+
+#[tauri::command]
+pub async fn events_customer(
+    state: AppHandleState<'_>,
+    distinct_id: String,
+) -> CommandResult<Option<CustomerView>> {
+    let stack = state.stack().await;
+    let found = on_db(&stack.db, move |c| customer_summary(c, &distinct_id)).await?;
+    Ok(found.map(CustomerView::from))
+}
+
+/// One keyset page of the filtered events, newest first.
+#[tauri::command]
+pub async fn events_page(
+    state: AppHandleState<'_>,
+    filter: EventFilterInput,
+    cursor: Option<String>,
+    limit: usize,
+) -> CommandResult<EventPageView> {
+    let stack = state.stack().await;
+    let filter = EventFilter::from(filter);
+    let page = on_db(&stack.db, move |c| {
+        query::events_page(c, &filter, cursor.as_deref(), limit)
+    })
+    .await?;
+    Ok(page.into())
+}
+
+/// Counts by event name and by day (days cut at `utc_offset_minutes`).
+#[tauri::command]
+pub async fn events_facets(
+    state: AppHandleState<'_>,
+    filter: EventFilterInput,
+    utc_offset_minutes: i32,
+) -> CommandResult<FacetsView> {
+    let stack = state.stack().await;
+    let filter = EventFilter::from(filter);
+    let options = FacetOptions {
+        utc_offset_minutes,
+        ..FacetOptions::default()
+    };
+    let counts = on_db(&stack.db, move |c| facets(c, &filter, options)).await?;
+    Ok(counts.into())
+}
+
+#[tauri::command]
+pub async fn events_detail(
+    state: AppHandleState<'_>,
+    event_id: String,
+) -> CommandResult<EventDetailView> {
+    let stack = state.stack().await;
+    let id = event_id.clone();
+    let detail = on_db(&stack.db, move |c| event_detail(c, &id)).await?;
+    let value = detail.ok_or_else(|| {
+        AppError::new(
+            "event_not_found",
+            format!("event {event_id} is not in the cache; it may have been pruned"),
+        )
+    })?;
+    let json = serde_json::to_string_pretty(&value)
+        .map_err(|e| AppError::new("internal", e.to_string()))?;
+    Ok(EventDetailView { event_id, json })
+}
+
+/// A customer's sessions, most recent first.
+#[tauri::command]
+pub async fn events_sessions(
+    state: AppHandleState<'_>,
+    distinct_id: String,
+) -> CommandResult<Vec<SessionView>> {
+    let stack = state.stack().await;
+    let found = on_db(&stack.db, move |c| sessions(c, &distinct_id, None, 200)).await?;
+    Ok(found.into_iter().map(SessionView::from).collect())
+}
+
+/// Writes every event of the filter to a new file in the exports folder
+/// (`<data dir>/exports`), streaming, no row cap.
+#[tauri::command]
+pub async fn events_export(
+    state: AppHandleState<'_>,
+    filter: EventFilterInput,
+    format: ExportFormat,
+) -> CommandResult<ExportView> {
+    let stack = state.stack().await;
+    let dir = state.home.root().join("exports");
+    let stem = export_stem(&stack.profile.name, now_millis());
+    let file = export_to_file(&stack.db, filter.into(), format.into(), &dir, &stem).await?;
+    Ok(file.into())
+}
+
+/// The active profile's cache retention.
+#[tauri::command]
+pub async fn events_retention(state: AppHandleState<'_>) -> CommandResult<RetentionView> {
+    let stack = state.stack().await;
+    let retention = load_retention(&state.home.profile_dir(&stack.profile.name))?;
+    Ok(RetentionView::new(retention, 0))
+}
+
+/// Saves the cache retention and prunes to it at once.
+#[tauri::command]
+pub async fn events_retention_save(
+    state: AppHandleState<'_>,
+    input: RetentionInput,
+) -> CommandResult<RetentionView> {
+    let stack = state.stack().await;
+    let retention = input.into();
+    save_retention(&state.home.profile_dir(&stack.profile.name), retention)?;
+    let pruned = apply_retention(&stack.db, retention).await?;
+    Ok(RetentionView::new(retention, pruned))
+}
+
+/// A job's error as the registry keeps it (its code kept where the core has one).
+fn into_core(e: stratus_events::Error) -> stratus_core::Error {
+    match e {
+        stratus_events::Error::Core(core) => core,
+        stratus_events::Error::Store(store) => stratus_core::Error::Store(store),
+        stratus_events::Error::Cancelled => stratus_core::Error::Cancelled,
+        other => stratus_core::Error::Internal(other.to_string()),
+    }
+}

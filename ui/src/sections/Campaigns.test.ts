@@ -23,7 +23,7 @@ beforeEach(() => {
     }),
   ]);
   vi.mocked(backend.countSegment).mockResolvedValue({ count: 10, problem: null });
-  vi.mocked(backend.searchCustomers).mockResolvedValue([customer()]);
+  vi.mocked(backend.pickCustomers).mockResolvedValue([customer()]);
   vi.mocked(backend.previewTemplate).mockResolvedValue(preview());
   vi.mocked(backend.getCampaign).mockResolvedValue(campaignView({ id: 'k-2', state: 'running' }));
   vi.mocked(backend.campaignProgress).mockResolvedValue(progressView({ campaignId: 'k-2', live: false, interrupted: true }));

@@ -19,7 +19,7 @@ pub use editing::{
 };
 
 pub use launch_checks::{DryRunView, TestSendInput, TestSendView};
-pub use recipients::{ExportView, RecipientPageView, RecipientStatusView};
+pub use recipients::{RecipientExportView, RecipientPageView, RecipientStatusView};
 
 impl From<stratus_campaigns::Error> for AppError {
     fn from(e: stratus_campaigns::Error) -> Self {

@@ -103,7 +103,7 @@ impl From<RecipientPage> for RecipientPageView {
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
-pub struct ExportView {
+pub struct RecipientExportView {
     pub path: String,
     #[ts(type = "number")]
     pub rows: u64,

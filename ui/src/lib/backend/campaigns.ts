@@ -5,7 +5,7 @@ import type { CampaignProgress } from './bindings/CampaignProgress';
 import type { CampaignView } from './bindings/CampaignView';
 import type { CustomerPick } from './bindings/CustomerPick';
 import type { DryRunView } from './bindings/DryRunView';
-import type { ExportView } from './bindings/ExportView';
+import type { RecipientExportView } from './bindings/RecipientExportView';
 import type { JobView } from './bindings/JobView';
 import type { PhoneMessage } from './bindings/PhoneMessage';
 import type { RecipientPageView } from './bindings/RecipientPageView';
@@ -24,7 +24,7 @@ export type { CampaignView } from './bindings/CampaignView';
 export type { CodeCount } from './bindings/CodeCount';
 export type { CustomerPick } from './bindings/CustomerPick';
 export type { DryRunView } from './bindings/DryRunView';
-export type { ExportView } from './bindings/ExportView';
+export type { RecipientExportView } from './bindings/RecipientExportView';
 export type { PhoneMessage } from './bindings/PhoneMessage';
 export type { RecipientCounts } from './bindings/RecipientCounts';
 export type { RecipientPageView } from './bindings/RecipientPageView';
@@ -69,7 +69,7 @@ export function previewTemplate(template: string, customerId: string): Promise<T
 }
 
 /** Customers whose id, name, phone or email contains `text`. */
-export function searchCustomers(text: string): Promise<CustomerPick[]> {
+export function pickCustomers(text: string): Promise<CustomerPick[]> {
   return call<CustomerPick[]>('customers_search', { text });
 }
 
@@ -97,8 +97,8 @@ export function exportRecipients(
   id: string,
   status: RecipientStatusView | null,
   path: string | null,
-): Promise<ExportView> {
-  return call<ExportView>('campaign_export', { id, status, path });
+): Promise<RecipientExportView> {
+  return call<RecipientExportView>('campaign_export', { id, status, path });
 }
 
 /** Snapshots the audience and starts sending as a job. */

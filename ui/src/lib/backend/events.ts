@@ -1,2 +1,84 @@
 /** Typed calls for the Events section (support staff). */
-export {};
+import type { CustomerView } from './bindings/CustomerView';
+import type { EventDetailView } from './bindings/EventDetailView';
+import type { EventFilterInput } from './bindings/EventFilterInput';
+import type { EventPageView } from './bindings/EventPageView';
+import type { ExportFormat } from './bindings/ExportFormat';
+import type { ExportView } from './bindings/ExportView';
+import type { FacetsView } from './bindings/FacetsView';
+import type { JobView } from './bindings/JobView';
+import type { RetentionInput } from './bindings/RetentionInput';
+import type { RetentionView } from './bindings/RetentionView';
+import type { SessionView } from './bindings/SessionView';
+import type { SyncStatusView } from './bindings/SyncStatusView';
+import { call } from './call';
+
+export type { CustomerView } from './bindings/CustomerView';
+export type { EventDetailView } from './bindings/EventDetailView';
+export type { EventFilterInput } from './bindings/EventFilterInput';
+export type { EventPageView } from './bindings/EventPageView';
+export type { EventRow } from './bindings/EventRow';
+export type { ExportFormat } from './bindings/ExportFormat';
+export type { ExportView } from './bindings/ExportView';
+export type { FacetCount } from './bindings/FacetCount';
+export type { FacetsView } from './bindings/FacetsView';
+export type { PropertyMatch } from './bindings/PropertyMatch';
+export type { RetentionInput } from './bindings/RetentionInput';
+export type { RetentionView } from './bindings/RetentionView';
+export type { SessionView } from './bindings/SessionView';
+export type { SyncStatusView } from './bindings/SyncStatusView';
+
+/** Starts a job that syncs the events bucket into the local cache. */
+export function syncEvents(): Promise<JobView> {
+  return call<JobView>('events_sync');
+}
+
+/** Last sync, cache size, bad lines and the objects waiting in the bucket. */
+export function eventsSyncStatus(): Promise<SyncStatusView> {
+  return call<SyncStatusView>('events_status');
+}
+
+/** Customers by id prefix, email, name or the text of their events. */
+export function searchCustomers(query: string): Promise<CustomerView[]> {
+  return call<CustomerView[]>('events_search', { query });
+}
+
+/** One customer's summary (time zone, counts), or null when unknown. */
+export function getCustomer(distinctId: string): Promise<CustomerView | null> {
+  return call<CustomerView | null>('events_customer', { distinctId });
+}
+
+/** One keyset page of the filtered events, newest first; pass `next` back for the following page. */
+export function eventsPage(filter: EventFilterInput, cursor: string | null, limit: number): Promise<EventPageView> {
+  return call<EventPageView>('events_page', { filter, cursor, limit });
+}
+
+/** Counts by event name and by day; days are cut at `utcOffsetMinutes`. */
+export function eventFacets(filter: EventFilterInput, utcOffsetMinutes: number): Promise<FacetsView> {
+  return call<FacetsView>('events_facets', { filter, utcOffsetMinutes });
+}
+
+/** The full stored JSON of one event. */
+export function eventDetail(eventId: string): Promise<EventDetailView> {
+  return call<EventDetailView>('events_detail', { eventId });
+}
+
+/** A customer's sessions, most recent first. */
+export function customerSessions(distinctId: string): Promise<SessionView[]> {
+  return call<SessionView[]>('events_sessions', { distinctId });
+}
+
+/** Writes every event of the filter to a new file in the app's exports folder. */
+export function exportEvents(filter: EventFilterInput, format: ExportFormat): Promise<ExportView> {
+  return call<ExportView>('events_export', { filter, format });
+}
+
+/** How much the local cache keeps (by age in days, by count); null means no limit. */
+export function eventsRetention(): Promise<RetentionView> {
+  return call<RetentionView>('events_retention');
+}
+
+/** Saves the cache's retention and prunes to it at once; says how many events went. */
+export function saveEventsRetention(input: RetentionInput): Promise<RetentionView> {
+  return call<RetentionView>('events_retention_save', { input });
+}

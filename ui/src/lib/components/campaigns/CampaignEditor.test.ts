@@ -14,7 +14,7 @@ import CampaignEditor from './CampaignEditor.svelte';
 beforeEach(() => {
   vi.clearAllMocks();
   vi.mocked(backend.countSegment).mockResolvedValue({ count: 1234, problem: null });
-  vi.mocked(backend.searchCustomers).mockResolvedValue([customer()]);
+  vi.mocked(backend.pickCustomers).mockResolvedValue([customer()]);
   vi.mocked(backend.previewTemplate).mockResolvedValue(preview());
 });
 

@@ -15,7 +15,7 @@ const settings = () => ({ ...newCampaignInput(), name: 'Weekend' });
 
 beforeEach(() => {
   vi.clearAllMocks();
-  vi.mocked(backend.searchCustomers).mockResolvedValue([customer()]);
+  vi.mocked(backend.pickCustomers).mockResolvedValue([customer()]);
 });
 
 describe('LaunchChecks', () => {

@@ -12,7 +12,7 @@ import PhonePreview from './PhonePreview.svelte';
 
 beforeEach(() => {
   vi.clearAllMocks();
-  vi.mocked(backend.searchCustomers).mockResolvedValue([
+  vi.mocked(backend.pickCustomers).mockResolvedValue([
     customer(),
     customer({ id: 'cust-00002', name: 'Alan Turing', phone: '+12025550144' }),
   ]);

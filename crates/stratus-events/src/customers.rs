@@ -1,0 +1,249 @@
+//! Finding a customer for the support screen: by id, by email or name in the
+//! customer directory, or by free text over their events. The directory is
+//! the `customers` table of the profile database (shared schema in
+//! stratus-core, filled by campaign imports); events alone are enough when it
+//! is empty.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::facets::with_time_limit;
+use crate::filter::fts_query;
+
+/// Most customers one search returns.
+pub const MAX_MATCHES: usize = 25;
+
+/// How a customer was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MatchedBy {
+    /// The customer id starts with the query.
+    Id,
+    /// The directory's email contains the query.
+    Email,
+    /// The directory's name contains the query.
+    Name,
+    /// One of the customer's events contains every word of the query.
+    Text,
+}
+
+/// One customer as the search results and the timeline header show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CustomerSummary {
+    pub distinct_id: String,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    /// IANA zone: the directory's, else the `context.tz` of the customer's
+    /// latest event that has one; `None` when neither says.
+    pub time_zone: Option<String>,
+    /// Where `time_zone` came from: `directory` or `events`.
+    pub time_zone_source: Option<&'static str>,
+    pub events: u64,
+    pub first_ts: Option<i64>,
+    pub last_ts: Option<i64>,
+    pub matched_by: MatchedBy,
+}
+
+/// How long the free-text part of a search may take over a big cache.
+const TEXT_SEARCH_LIMIT: Duration = Duration::from_millis(1500);
+
+/// Customers matching `query`, best kind of match first (id, email, name,
+/// text), at most `limit` (capped at [`MAX_MATCHES`]). An empty query finds
+/// nobody.
+pub fn search_customers(
+    conn: &Connection,
+    query: &str,
+    limit: usize,
+) -> Result<Vec<CustomerSummary>> {
+    let query = query.trim();
+    let limit = limit.clamp(1, MAX_MATCHES);
+    if query.is_empty() {
+        return Ok(Vec::new());
+    }
+    let directory = has_directory(conn)?;
+    let mut found: Vec<(String, MatchedBy)> = Vec::new();
+    let mut seen = HashSet::new();
+    let mut take = |ids: Vec<String>, by: MatchedBy, found: &mut Vec<(String, MatchedBy)>| {
+        for id in ids {
+            if found.len() < limit && seen.insert(id.clone()) {
+                found.push((id, by));
+            }
+        }
+    };
+
+    take(
+        ids_with_prefix(conn, query, limit, directory)?,
+        MatchedBy::Id,
+        &mut found,
+    );
+    if directory && found.len() < limit {
+        let pattern = format!("%{}%", escape_like(query));
+        for (column, by) in [("email", MatchedBy::Email), ("name", MatchedBy::Name)] {
+            let sql = format!(
+                "SELECT id FROM customers WHERE {column} LIKE ?1 ESCAPE '\\' ORDER BY id LIMIT ?2"
+            );
+            take(column_ids(conn, &sql, &pattern, limit)?, by, &mut found);
+        }
+    }
+    if found.len() < limit {
+        if let Some(fts) = fts_query(query) {
+            match text_matches(conn, &fts, limit) {
+                Ok(ids) => take(ids, MatchedBy::Text, &mut found),
+                // Over a huge cache the text part may run out of time: the
+                // id, email and name matches found so far are still answers.
+                Err(Error::QueryTimeout(_)) if !found.is_empty() => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    found
+        .into_iter()
+        .map(|(id, by)| summary(conn, &id, by, directory))
+        .collect()
+}
+
+/// Customers with an event containing every word of the FTS query.
+fn text_matches(conn: &Connection, fts: &str, limit: usize) -> Result<Vec<String>> {
+    with_time_limit(conn, TEXT_SEARCH_LIMIT, || {
+        let mut stmt = conn.prepare_cached(
+            "SELECT DISTINCT distinct_id FROM events
+             WHERE distinct_id IS NOT NULL
+               AND rowid IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ?1)
+             LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(params![fts, limit as i64], |r| r.get(0))?;
+        rows.collect::<rusqlite::Result<Vec<String>>>()
+    })
+}
+
+/// One customer's summary, or `None` when neither the directory nor the
+/// events know the id.
+pub fn customer_summary(conn: &Connection, distinct_id: &str) -> Result<Option<CustomerSummary>> {
+    let directory = has_directory(conn)?;
+    let found = summary(conn, distinct_id, MatchedBy::Id, directory)?;
+    let known = found.events > 0 || found.name.is_some() || found.email.is_some();
+    Ok(known.then_some(found))
+}
+
+fn summary(
+    conn: &Connection,
+    id: &str,
+    matched_by: MatchedBy,
+    directory: bool,
+) -> Result<CustomerSummary> {
+    let (name, email, directory_tz) = if directory {
+        conn.query_row(
+            "SELECT name, email, time_zone FROM customers WHERE id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?
+        .unwrap_or((None, None, None))
+    } else {
+        (None, None, None)
+    };
+    let (events, first_ts, last_ts) = conn.query_row(
+        "SELECT count(*), min(ts), max(ts) FROM events WHERE distinct_id = ?1",
+        [id],
+        |r| Ok((r.get::<_, i64>(0)? as u64, r.get(1)?, r.get(2)?)),
+    )?;
+    let (time_zone, time_zone_source) = match directory_tz {
+        Some(tz) => (Some(tz), Some("directory")),
+        None => {
+            // Newest first over the customer's index: stops at the first hit.
+            let from_events: Option<String> = conn
+                .query_row(
+                    "SELECT json_extract(raw, '$.context.tz') AS tz FROM events
+                     WHERE distinct_id = ?1 AND tz IS NOT NULL ORDER BY ts DESC LIMIT 1",
+                    [id],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let source = from_events.as_ref().map(|_| "events");
+            (from_events, source)
+        }
+    };
+    Ok(CustomerSummary {
+        distinct_id: id.to_string(),
+        name,
+        email,
+        time_zone,
+        time_zone_source,
+        events,
+        first_ts,
+        last_ts,
+        matched_by,
+    })
+}
+
+/// Ids starting with `prefix`, from the events (by index range, exact case)
+/// and the directory.
+fn ids_with_prefix(
+    conn: &Connection,
+    prefix: &str,
+    limit: usize,
+    directory: bool,
+) -> Result<Vec<String>> {
+    let upper = format!("{prefix}\u{10FFFF}");
+    let mut stmt = conn.prepare_cached(
+        "SELECT distinct_id FROM events WHERE distinct_id >= ?1 AND distinct_id < ?2
+         GROUP BY distinct_id ORDER BY distinct_id LIMIT ?3",
+    )?;
+    let mut ids = stmt
+        .query_map(params![prefix, upper, limit as i64], |r| r.get(0))?
+        .collect::<rusqlite::Result<Vec<String>>>()?;
+    if directory {
+        let more = column_ids(
+            conn,
+            "SELECT id FROM customers WHERE id LIKE ?1 ESCAPE '\\' ORDER BY id LIMIT ?2",
+            &format!("{}%", escape_like(prefix)),
+            limit,
+        )?;
+        ids.extend(more);
+        ids.sort();
+        ids.dedup();
+    }
+    Ok(ids)
+}
+
+fn column_ids(conn: &Connection, sql: &str, pattern: &str, limit: usize) -> Result<Vec<String>> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let rows = stmt.query_map(params![pattern, limit as i64], |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<Vec<String>>>()?)
+}
+
+fn has_directory(conn: &Connection) -> Result<bool> {
+    let n: i64 = conn.query_row(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'customers'",
+        [],
+        |r| r.get(0),
+    )?;
+    Ok(n > 0)
+}
+
+/// `%`, `_` and `\` typed by a user are text, not wildcards.
+fn escape_like(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_wildcards_typed_by_a_user_are_escaped() {
+        assert_eq!(escape_like("50%_a\\b"), "50\\%\\_a\\\\b");
+        assert_eq!(escape_like("ann@example.com"), "ann@example.com");
+    }
+}

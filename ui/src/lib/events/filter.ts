@@ -1,0 +1,54 @@
+/** The event table's filter as the screen edits it, and its backend form. */
+import type { EventFilterInput, PropertyMatch } from '$lib/backend';
+import { wallTimeToMs } from './time';
+
+export interface FilterDraft {
+  /** Any of these event names; empty means all. */
+  events: string[];
+  /** `datetime-local` values, read in the zone shown. */
+  from: string;
+  to: string;
+  /** `key = value`, several joined by ` and `. */
+  property: string;
+  /** Free text over name, properties and url. */
+  search: string;
+}
+
+export function emptyDraft(): FilterDraft {
+  return { events: [], from: '', to: '', property: '', search: '' };
+}
+
+/** `plan = pro and valid = 1` → matches; a part without `=` is an error the user can fix. */
+export function parseProperties(text: string): { matches: PropertyMatch[]; error: string | null } {
+  const matches: PropertyMatch[] = [];
+  for (const part of text.split(/\s+and\s+/i)) {
+    const trimmed = part.trim();
+    if (trimmed === '') continue;
+    const eq = trimmed.indexOf('=');
+    if (eq <= 0) return { matches: [], error: `“${trimmed}” is not key = value` };
+    matches.push({ key: trimmed.slice(0, eq).trim(), value: trimmed.slice(eq + 1).trim().replace(/^"(.*)"$/, '$1') });
+  }
+  return { matches, error: null };
+}
+
+/** The backend's filter for a draft, one customer (or all) and the zone the times are read in. */
+export function toFilterInput(
+  draft: FilterDraft,
+  distinctId: string | null,
+  timeZone: string | undefined,
+): EventFilterInput {
+  return {
+    distinctId,
+    sessionId: null,
+    events: draft.events,
+    fromMs: wallTimeToMs(draft.from, timeZone),
+    toMs: wallTimeToMs(draft.to, timeZone),
+    properties: parseProperties(draft.property).matches,
+    search: draft.search.trim() === '' ? null : draft.search.trim(),
+  };
+}
+
+/** Toggles one event name in the list. */
+export function toggleEvent(events: readonly string[], name: string): string[] {
+  return events.includes(name) ? events.filter((e) => e !== name) : [...events, name];
+}

@@ -1,0 +1,63 @@
+import type { CustomerView, EventRow, FacetsView, SyncStatusView } from '$lib/backend';
+
+/** Event `i`, one minute older than event `i - 1`. */
+export function eventRow(i: number, overrides: Partial<EventRow> = {}): EventRow {
+  return {
+    rowid: 100_000 - i,
+    eventId: `ev-${i}`,
+    ts: Date.UTC(2026, 10, 26, 15, 0, 0) - i * 60_000,
+    event: i % 2 === 0 ? 'Button Clicked' : '$pageview',
+    kind: i % 2 === 0 ? 'track' : 'page',
+    distinctId: 'cust-00034',
+    anonymousId: 'anon-1',
+    sessionId: 'sess-1',
+    url: 'https://shop.example.com/',
+    properties: '{"button":"nav-pricing"}',
+    ...overrides,
+  };
+}
+
+export function syncStatus(overrides: Partial<SyncStatusView> = {}): SyncStatusView {
+  return {
+    lastSyncAt: Date.now() - 60_000,
+    lastError: null,
+    watermark: 'events/v1/dt=2026-11-26/hh=14/x.ndjson.gz',
+    objects: 60,
+    events: 30_000,
+    badLines: 0,
+    objectsBehind: 0,
+    behindError: null,
+    syncing: false,
+    autoSyncSeconds: 60,
+    ...overrides,
+  };
+}
+
+export function customer(overrides: Partial<CustomerView> = {}): CustomerView {
+  return {
+    distinctId: 'cust-00034',
+    name: 'Ann Lee',
+    email: 'ann.lee@example.com',
+    timeZone: 'Asia/Tokyo',
+    timeZoneSource: 'directory',
+    events: 120,
+    firstTs: Date.UTC(2026, 9, 28),
+    lastTs: Date.UTC(2026, 10, 26, 15),
+    matchedBy: 'id',
+    ...overrides,
+  };
+}
+
+export function facets(overrides: Partial<FacetsView> = {}): FacetsView {
+  return {
+    byEvent: [
+      { value: 'Button Clicked', count: 50 },
+      { value: '$pageview', count: 70 },
+    ],
+    byDay: [
+      { value: '2026-11-25', count: 40 },
+      { value: '2026-11-26', count: 80 },
+    ],
+    ...overrides,
+  };
+}
