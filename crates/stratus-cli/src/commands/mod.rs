@@ -1,4 +1,5 @@
 pub mod demo;
+pub mod events;
 pub mod image;
 pub mod profile;
 pub mod progress;
