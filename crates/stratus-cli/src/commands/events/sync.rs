@@ -27,6 +27,10 @@ pub struct SyncArgs {
     /// Hours listed again behind the watermark, for batches that land late.
     #[arg(long, default_value_t = 2)]
     lookback_hours: u32,
+    /// Pause after each object (ms), leaving bandwidth to others; tests use
+    /// it to kill a sync part way.
+    #[arg(long, hide = true)]
+    pace_ms: Option<u64>,
 }
 
 pub async fn run(ctx: &Context, args: SyncArgs) -> Result<ExitCode> {
@@ -35,6 +39,7 @@ pub async fn run(ctx: &Context, args: SyncArgs) -> Result<ExitCode> {
         full: args.full,
         concurrency: usize::from(args.concurrency),
         lookback_hours: args.lookback_hours,
+        pace: args.pace_ms.map(std::time::Duration::from_millis),
         ..SyncOptions::default()
     };
     let cancel = CancellationToken::new();
