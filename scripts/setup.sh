@@ -42,6 +42,12 @@ if [[ $mode == test ]]; then
     python3 -m venv "$VENV"
     "$VENV/bin/pip" install --quiet --disable-pip-version-check 'moto[server]>=5.1,<6'
   fi
+  # A real tracking client for the collector's end-to-end test (stratus-cli tests/events.rs).
+  posthog_version=7.91.1
+  if ! "$VENV/bin/python" -c "import posthog, sys; sys.exit(posthog.VERSION != '$posthog_version')" 2>/dev/null; then
+    step "Installing PostHog's Python SDK $posthog_version into the test venv"
+    "$VENV/bin/pip" install --quiet --disable-pip-version-check "posthog==$posthog_version"
+  fi
   if ! command -v tauri-driver >/dev/null; then
     step "Installing tauri-driver (WebDriver proxy for the desktop app)"
     cargo install tauri-driver --locked --version '^2'

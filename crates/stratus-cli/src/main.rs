@@ -10,8 +10,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use commands::{
-    campaign::CampaignCommand, customers::CustomersCommand, demo::DemoCommand, image::ImageCommand,
-    profile::ProfileCommand, serve::ServeArgs, store::StoreCommand,
+    campaign::CampaignCommand, customers::CustomersCommand, demo::DemoCommand, events::EventsCommand,
+    image::ImageCommand, profile::ProfileCommand, serve::ServeArgs, store::StoreCommand,
 };
 use context::Context;
 
@@ -48,6 +48,9 @@ enum Command {
     /// Image variants: get, upload originals, warm a preset.
     #[command(subcommand)]
     Image(ImageCommand),
+    /// Tracked events: sync the bucket into the local cache, query, export, generate.
+    #[command(subcommand)]
+    Events(EventsCommand),
     /// Run the serverless functions locally against the active profile.
     Serve(ServeArgs),
     /// The audience: import customers, count a segment.
@@ -77,6 +80,7 @@ async fn main() -> ExitCode {
         Command::Profile(cmd) => commands::profile::run(&ctx, cmd).await,
         Command::Store(cmd) => commands::store::run(&ctx, cmd).await,
         Command::Image(cmd) => commands::image::run(&ctx, cmd).await,
+        Command::Events(cmd) => commands::events::run(&ctx, cmd).await,
         Command::Serve(args) => commands::serve::run(&ctx, args).await,
         Command::Customers(cmd) => commands::customers::run(&ctx, cmd).await,
         Command::Campaign(cmd) => commands::campaign::run(&ctx, cmd).await,
@@ -93,6 +97,8 @@ fn report(e: &anyhow::Error) -> ExitCode {
         eprintln!("error[{}]: {core}", core.code());
     } else if let Some(media) = e.downcast_ref::<stratus_media::MediaError>() {
         eprintln!("error[{}]: {media}", media.code());
+    } else if let Some(events) = e.downcast_ref::<stratus_events::Error>() {
+        eprintln!("error[{}]: {events}", events.code());
     } else if let Some(store) = e.downcast_ref::<stratus_core::store::StoreError>() {
         eprintln!("error[{}]: {store}", store.code());
     } else if let Some(campaigns) = e.downcast_ref::<stratus_campaigns::Error>() {

@@ -41,6 +41,21 @@ impl From<MediaError> for ApiError {
     }
 }
 
+impl From<stratus_events::Error> for ApiError {
+    fn from(e: stratus_events::Error) -> Self {
+        use stratus_events::Error as E;
+        let status = match &e {
+            E::InvalidBatch(_) => StatusCode::BAD_REQUEST,
+            E::BatchTooLarge { .. } | E::RequestTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            // The bucket did not take the batch: a retry may succeed, and
+            // retried events collapse on their `event_id`.
+            E::Store(_) | E::Core(_) => StatusCode::SERVICE_UNAVAILABLE,
+            _ => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        ApiError::new(status, e.code(), e.to_string())
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = serde_json::json!({ "code": self.code, "message": self.message });

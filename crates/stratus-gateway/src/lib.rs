@@ -1,19 +1,25 @@
-//! The serverless side of Stratus as one axum `Router`: `stratus serve` runs
-//! it locally against the active profile, and the `lambda` feature runs the
-//! same Router on AWS Lambda.
+//! The serverless side of Stratus as one axum `Router`: the image function
+//! (resize on miss) and the event collector. `stratus serve` runs it locally
+//! against the active profile, and the `lambda` feature runs the same Router
+//! on AWS Lambda.
 
+pub mod collector;
 mod error;
 mod images;
 #[cfg(feature = "lambda")]
 pub mod lambda;
+mod request_body;
 pub mod signature;
+pub mod tracker;
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
 use stratus_media::{PresetCatalog, VariantService};
 use tokio::sync::RwLock;
 
+pub use collector::{AllowedOrigins, CollectorFunction, FlushPolicy};
 pub use error::ApiError;
 pub use signature::{SigningKey, SigningPolicy};
 
@@ -25,18 +31,40 @@ pub struct ImageFunction {
     pub signing: SigningPolicy,
 }
 
-/// The Router with every function this gateway serves.
+/// The Router with the image function only.
 pub fn router(images: Arc<ImageFunction>) -> Router {
     Router::new().merge(images::routes(images))
 }
 
-/// Serves `router` on `addr` until `shutdown` completes (`stratus serve`).
+/// The Router with whichever functions are given: one deployment can serve
+/// images, events, or both.
+pub fn functions_router(
+    images: Option<Arc<ImageFunction>>,
+    events: Option<Arc<CollectorFunction>>,
+) -> Router {
+    let mut router = Router::new();
+    if let Some(images) = images {
+        router = router.merge(images::routes(images));
+    }
+    if let Some(events) = events {
+        router = router
+            .merge(collector::routes(events))
+            .merge(tracker::script_routes());
+    }
+    router
+}
+
+/// Serves `router` on `listener` until `shutdown` completes (`stratus serve`).
+/// Handlers see the peer address (the collector stores it truncated).
 pub async fn serve(
     listener: tokio::net::TcpListener,
     router: Router,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }

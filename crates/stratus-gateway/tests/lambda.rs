@@ -63,3 +63,76 @@ async fn an_api_gateway_event_gets_the_variant() {
     let body = response.into_body().collect().await.unwrap().to_bytes();
     assert!(body.starts_with(b"RIFF"));
 }
+
+/// A browser's batch through an API Gateway HTTP API (payload 2.0).
+const COLLECT_EVENT: &str = r#"{
+  "version": "2.0",
+  "routeKey": "$default",
+  "rawPath": "/v1/batch",
+  "rawQueryString": "",
+  "headers": { "content-type": "application/json", "origin": "https://shop.example.com", "x-forwarded-for": "198.51.100.23", "host": "abc123.execute-api.us-east-1.amazonaws.com" },
+  "requestContext": {
+    "accountId": "123456789012",
+    "apiId": "abc123",
+    "domainName": "abc123.execute-api.us-east-1.amazonaws.com",
+    "domainPrefix": "abc123",
+    "http": { "method": "POST", "path": "/v1/batch", "protocol": "HTTP/1.1", "sourceIp": "198.51.100.23", "userAgent": "Mozilla/5.0" },
+    "requestId": "req-2",
+    "routeKey": "$default",
+    "stage": "$default",
+    "time": "26/Nov/2026:16:00:00 +0000",
+    "timeEpoch": 1795708800000
+  },
+  "body": "{\"batch\":[{\"event_id\":\"0192f3a0-0000-7000-8000-000000000001\",\"type\":\"track\",\"event\":\"Clicked\",\"distinct_id\":\"cust-00001\"},{\"event_id\":\"oops\",\"type\":\"track\",\"event\":\"Clicked\",\"distinct_id\":\"cust-00001\"}]}",
+  "isBase64Encoded": false
+}"#;
+
+#[tokio::test]
+async fn a_collector_event_is_written_before_the_response_returns() {
+    use stratus_core::store::ListRequest;
+    use stratus_events::collector::CollectorConfig;
+    use stratus_gateway::{functions_router, AllowedOrigins, CollectorFunction, FlushPolicy};
+
+    let dir = tempfile::tempdir().unwrap();
+    let store: Arc<dyn ObjectStore> =
+        Arc::new(LocalStore::open(dir.path().join("events")).unwrap());
+    let app = functions_router(
+        None,
+        Some(Arc::new(CollectorFunction::new(
+            Arc::clone(&store),
+            CollectorConfig::default(),
+            FlushPolicy::BeforeResponse,
+            AllowedOrigins::Any,
+        ))),
+    );
+    let request = lambda_http::request::from_str(COLLECT_EVENT).unwrap();
+    let response = app.oneshot(request).await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["access-control-allow-origin"], "*");
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    let answer: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(
+        (answer["accepted"].as_u64(), answer["rejected"].as_u64()),
+        (Some(1), Some(1))
+    );
+
+    // No background work on Lambda: both objects exist once the response is back.
+    for prefix in ["events/v1/", "bad/v1/"] {
+        let page = store.list(ListRequest::prefix(prefix)).await.unwrap();
+        assert_eq!(page.objects.len(), 1, "{prefix}");
+    }
+    let key = &store
+        .list(ListRequest::prefix("events/v1/"))
+        .await
+        .unwrap()
+        .objects[0]
+        .key;
+    let gz = store.get_bytes(key).await.unwrap();
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&gz[..]), &mut text).unwrap();
+    let line: serde_json::Value = serde_json::from_str(text.trim()).unwrap();
+    assert_eq!(
+        line["collector"]["ip"], "198.51.100.0",
+        "client address from X-Forwarded-For, truncated"
+    );
+}

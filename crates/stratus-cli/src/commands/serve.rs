@@ -1,13 +1,20 @@
 //! `stratus serve`: the serverless functions on this machine, against the
-//! active profile's buckets (demo folders or the cloud).
+//! active profile's buckets (demo folders or the cloud): the image function,
+//! the event collector (with its flush timer) and a demo page to make events.
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::{Context as _, Result};
 use clap::Args;
-use stratus_gateway::{router, ImageFunction, SigningPolicy};
+use stratus_events::collector::CollectorConfig;
+use stratus_gateway::collector::spawn_flush_timer;
+use stratus_gateway::tracker::demo_routes;
+use stratus_gateway::{
+    functions_router, AllowedOrigins, CollectorFunction, FlushPolicy, ImageFunction, SigningPolicy,
+};
 use stratus_media::{Limits, PresetCatalog, VariantService};
 
 use crate::context::Context;
@@ -23,20 +30,44 @@ pub struct ServeArgs {
     /// Refuse unsigned image URLs.
     #[arg(long)]
     require_signature: bool,
+    /// Web origins allowed to send events from a browser, comma-separated
+    /// (default: any in the demo profile, none otherwise).
+    #[arg(long, value_name = "ORIGINS")]
+    allowed_origins: Option<String>,
+    /// Write buffered events to the bucket once the oldest is this many seconds old.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    flush_secs: u64,
 }
 
 pub async fn run(ctx: &Context, args: ServeArgs) -> Result<ExitCode> {
     let stack = ctx.stack().await?;
     let catalog = PresetCatalog::load(&stack.db).await?;
     let keys = SigningPolicy::parse_keys(&args.signing_keys.unwrap_or_default());
-    let function = ImageFunction {
+    let images = Arc::new(ImageFunction {
         service: VariantService::new(Arc::clone(&stack.media), Limits::default()),
         catalog: tokio::sync::RwLock::new(catalog),
         signing: SigningPolicy {
             keys,
             required: args.require_signature,
         },
+    });
+    // The demo page posts from its own origin; other pages must be listed
+    // for a cloud profile, so a local collector is not open to any site.
+    let origins = match (&args.allowed_origins, stack.profile.is_demo()) {
+        (Some(list), _) => AllowedOrigins::parse(list),
+        (None, true) => AllowedOrigins::Any,
+        (None, false) => AllowedOrigins::List(Vec::new()),
     };
+    let flush_after = Duration::from_secs(args.flush_secs);
+    let events = Arc::new(CollectorFunction::new(
+        Arc::clone(&stack.events),
+        CollectorConfig {
+            max_age: flush_after,
+            ..CollectorConfig::default()
+        },
+        FlushPolicy::Timer,
+        origins,
+    ));
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await
         .with_context(|| format!("cannot listen on {}", args.addr))?;
@@ -45,9 +76,33 @@ pub async fn run(ctx: &Context, args: ServeArgs) -> Result<ExitCode> {
     println!(
         "  images: http://{addr}/img/<preset>/<original key>   (presets: `stratus image presets`)"
     );
+    println!(
+        "  events: http://{addr}/v1/batch  (also /v1/track, Segment /v1/batch, PostHog /batch/ /capture/ /e/) -> {}",
+        stack.events.location()
+    );
+    println!("  tracker: http://{addr}/t.js");
+    println!(
+        "  demo page: http://{addr}/demo   (then `stratus events sync` and `stratus events query`)"
+    );
+    println!(
+        "  events are written to the bucket {}s after they arrive; Ctrl-C writes the rest and stops",
+        args.flush_secs
+    );
+    let timer = spawn_flush_timer(
+        Arc::clone(&events),
+        (flush_after / 4).max(Duration::from_millis(250)),
+    );
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
     };
-    stratus_gateway::serve(listener, router(Arc::new(function)), shutdown).await?;
+    let app = functions_router(Some(images), Some(Arc::clone(&events))).merge(demo_routes());
+    let served = stratus_gateway::serve(listener, app, shutdown).await;
+    timer.abort();
+    // Nothing accepted is lost on a clean stop.
+    let written = events.collector.flush().await?;
+    if !written.is_empty() {
+        println!("wrote {} batch object(s) on shutdown", written.len());
+    }
+    served?;
     Ok(ExitCode::SUCCESS)
 }

@@ -1,44 +1,72 @@
-//! The image function as an AWS Lambda (API Gateway in front). Configured by
-//! environment: `STRATUS_MEDIA_BUCKET` (required), `AWS_REGION` (set by
-//! Lambda), `STRATUS_SIGNING_KEYS` (`id:secret,id:secret`, optional) and
-//! `STRATUS_REQUIRE_SIGNATURE=1` to refuse unsigned URLs.
+//! The serverless functions as an AWS Lambda (API Gateway in front): one
+//! binary, and each function is on when its bucket is configured, so one
+//! deployment can serve images, events or both. Environment:
+//! `STRATUS_MEDIA_BUCKET` (the image function), `STRATUS_EVENTS_BUCKET` (the
+//! collector; at least one of the two), `AWS_REGION` (set by Lambda),
+//! `STRATUS_SIGNING_KEYS` (`id:secret,id:secret`, optional),
+//! `STRATUS_REQUIRE_SIGNATURE=1` to refuse unsigned URLs, and
+//! `STRATUS_ALLOWED_ORIGINS` (comma-separated origins that may send events
+//! from a browser; default any). Behind a REST API with a named stage, also
+//! set `AWS_LAMBDA_HTTP_IGNORE_STAGE_IN_PATH=true` so paths match without
+//! the stage prefix (an HTTP API's `$default` stage needs nothing).
 
 use std::sync::Arc;
 
 use stratus_core::cloud::{self, Patience};
 use stratus_core::profile::CloudSettings;
 use stratus_core::store::{ObjectStore, S3Store};
-use stratus_gateway::{router, ImageFunction, SigningPolicy};
+use stratus_events::collector::CollectorConfig;
+use stratus_gateway::{
+    functions_router, AllowedOrigins, CollectorFunction, FlushPolicy, ImageFunction, SigningPolicy,
+};
 use stratus_media::{Limits, PresetCatalog, VariantService};
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    let bucket =
-        std::env::var("STRATUS_MEDIA_BUCKET").map_err(|_| "STRATUS_MEDIA_BUCKET is not set")?;
+    let media_bucket = env("STRATUS_MEDIA_BUCKET");
+    let events_bucket = env("STRATUS_EVENTS_BUCKET");
+    let Some(any_bucket) = media_bucket.clone().or(events_bucket.clone()) else {
+        return Err(
+            "set STRATUS_MEDIA_BUCKET (images), STRATUS_EVENTS_BUCKET (events) or both".into(),
+        );
+    };
     let settings = CloudSettings {
         aws_profile: None,
-        region: std::env::var("AWS_REGION").unwrap_or_else(|_| "us-east-1".into()),
+        region: env("AWS_REGION").unwrap_or_else(|| "us-east-1".into()),
         endpoint_url: None,
         force_path_style: false,
-        media_bucket: bucket.clone(),
-        events_bucket: bucket.clone(),
+        media_bucket: media_bucket.clone().unwrap_or_else(|| any_bucket.clone()),
+        events_bucket: events_bucket.clone().unwrap_or(any_bucket),
         topic_arn: None,
     };
     let sdk = cloud::sdk_config(&settings, Patience::Normal).await;
-    let store: Arc<dyn ObjectStore> = Arc::new(S3Store::new(
-        cloud::s3_client(&sdk, &settings),
-        bucket,
-        "S3",
-    ));
-    let keys =
-        SigningPolicy::parse_keys(&std::env::var("STRATUS_SIGNING_KEYS").unwrap_or_default());
-    let function = ImageFunction {
-        service: VariantService::new(store, Limits::default()),
-        catalog: tokio::sync::RwLock::new(PresetCatalog::default()),
-        signing: SigningPolicy {
-            keys,
-            required: std::env::var("STRATUS_REQUIRE_SIGNATURE").as_deref() == Ok("1"),
-        },
-    };
-    stratus_gateway::lambda::run(router(Arc::new(function))).await
+    let s3 = cloud::s3_client(&sdk, &settings);
+    let images = media_bucket.map(|bucket| {
+        let store: Arc<dyn ObjectStore> = Arc::new(S3Store::new(s3.clone(), bucket, "S3"));
+        let keys = SigningPolicy::parse_keys(&env("STRATUS_SIGNING_KEYS").unwrap_or_default());
+        Arc::new(ImageFunction {
+            service: VariantService::new(store, Limits::default()),
+            catalog: tokio::sync::RwLock::new(PresetCatalog::default()),
+            signing: SigningPolicy {
+                keys,
+                required: env("STRATUS_REQUIRE_SIGNATURE").as_deref() == Some("1"),
+            },
+        })
+    });
+    let events = events_bucket.map(|bucket| {
+        let store: Arc<dyn ObjectStore> = Arc::new(S3Store::new(s3.clone(), bucket, "S3"));
+        // No background work after a response on Lambda: each request's
+        // events are written before it is answered.
+        Arc::new(CollectorFunction::new(
+            store,
+            CollectorConfig::default(),
+            FlushPolicy::BeforeResponse,
+            AllowedOrigins::parse(&env("STRATUS_ALLOWED_ORIGINS").unwrap_or_default()),
+        ))
+    });
+    stratus_gateway::lambda::run(functions_router(images, events)).await
 }

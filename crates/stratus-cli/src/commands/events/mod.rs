@@ -1,0 +1,36 @@
+//! `stratus events`: sync the events bucket into the local cache, query and
+//! export it, and generate load.
+
+mod export;
+mod filter_args;
+mod gen;
+mod query;
+mod sync;
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+use clap::Subcommand;
+
+use crate::context::Context;
+
+#[derive(Subcommand)]
+pub enum EventsCommand {
+    /// Copy new batch objects from the events bucket into the local cache.
+    Sync(sync::SyncArgs),
+    /// Browse the cache: a customer's timeline, filters, full-text search.
+    Query(query::QueryArgs),
+    /// Write every matching event to CSV or NDJSON (streamed, no row cap).
+    Export(export::ExportArgs),
+    /// Generate realistic traffic into the events bucket (load tests, demos).
+    Gen(gen::GenArgs),
+}
+
+pub async fn run(ctx: &Context, cmd: EventsCommand) -> Result<ExitCode> {
+    match cmd {
+        EventsCommand::Sync(args) => sync::run(ctx, args).await,
+        EventsCommand::Query(args) => query::run(ctx, args).await,
+        EventsCommand::Export(args) => export::run(ctx, args).await,
+        EventsCommand::Gen(args) => gen::run(ctx, args).await,
+    }
+}
