@@ -103,7 +103,7 @@ pub fn decode(key: &str, bytes: &[u8], limits: &Limits) -> Result<DynamicImage, 
 /// refuse it instead of storing a broken variant for a year. The image ends
 /// with an EOI marker after its last scan (`FF D9` cannot occur inside
 /// entropy-coded data, where `FF` is always followed by `00` or a restart).
-fn check_jpeg_complete(key: &str, bytes: &[u8]) -> Result<(), MediaError> {
+pub(super) fn check_jpeg_complete(key: &str, bytes: &[u8]) -> Result<(), MediaError> {
     let last = |marker: u8| {
         bytes
             .windows(2)

@@ -4,11 +4,14 @@
 mod decode;
 mod encode;
 pub mod geometry;
+pub mod shrink;
 
 use fast_image_resize::{FilterType, ResizeAlg, ResizeOptions, Resizer};
-use image::{DynamicImage, GenericImageView};
+use image::{DynamicImage, GenericImageView, ImageFormat};
 
+use decode::check_jpeg_complete;
 pub use decode::{decode, probe, Limits};
+use geometry::Plan;
 
 use crate::error::MediaError;
 use crate::output::OutputFormat;
@@ -34,16 +37,7 @@ pub fn render(
     format: OutputFormat,
     limits: &Limits,
 ) -> Result<Rendered, MediaError> {
-    let decoded = decode(key, source, limits)?;
-    // Two pixel layouts keep the resizer and encoders simple: RGBA when the
-    // source has alpha, RGB otherwise (greyscale and 16-bit become 8-bit RGB).
-    let source = if decoded.color().has_alpha() {
-        DynamicImage::ImageRgba8(decoded.to_rgba8())
-    } else {
-        DynamicImage::ImageRgb8(decoded.to_rgb8())
-    };
-    let (sw, sh) = source.dimensions();
-    let plan = geometry::plan(sw, sh, spec);
+    let (source, plan) = load(key, source, spec, limits)?;
     let mut resized = DynamicImage::new(plan.resized.0, plan.resized.1, source.color());
     let (left, top, cw, ch) = plan.crop;
     let options = ResizeOptions::new()
@@ -55,6 +49,7 @@ pub fn render(
             key: key.to_string(),
             reason: format!("resize failed: {e}"),
         })?;
+    drop(source);
     let canvas = pad(resized, plan.canvas, format);
     let quality = spec.quality.unwrap_or(100);
     let bytes = encode::encode(&canvas, format, quality).map_err(|reason| MediaError::Encode {
@@ -68,6 +63,45 @@ pub fn render(
         width: canvas.width(),
         height: canvas.height(),
     })
+}
+
+/// Decodes the original upright, as RGB8 or RGBA8, with the resize planned in
+/// its coordinates. A JPEG much larger than the output is decoded at a
+/// fraction of its size (see `shrink`).
+fn load(
+    key: &str,
+    bytes: &[u8],
+    spec: &VariantSpec,
+    limits: &Limits,
+) -> Result<(DynamicImage, Plan), MediaError> {
+    let (format, width, height) = probe(key, bytes, limits)?;
+    if format == ImageFormat::Jpeg {
+        check_jpeg_complete(key, bytes)?;
+        let orientation = shrink::orientation(bytes);
+        let upright = if shrink::swaps_sides(orientation) {
+            (height, width)
+        } else {
+            (width, height)
+        };
+        let full_plan = geometry::plan(upright.0, upright.1, spec);
+        let factor = shrink::shrink_factor(&full_plan);
+        if let Some(mut image) = shrink::decode_scaled(bytes, width, height, factor) {
+            image.apply_orientation(orientation);
+            let decoded = image.dimensions();
+            return Ok((image, shrink::scale_plan(full_plan, upright, decoded)));
+        }
+    }
+    let decoded = decode(key, bytes, limits)?;
+    // Two pixel layouts keep the resizer and encoders simple: RGBA when the
+    // source has alpha, RGB otherwise (greyscale and 16-bit become 8-bit RGB).
+    let image = match decoded {
+        DynamicImage::ImageRgb8(_) | DynamicImage::ImageRgba8(_) => decoded,
+        other if other.color().has_alpha() => DynamicImage::ImageRgba8(other.to_rgba8()),
+        other => DynamicImage::ImageRgb8(other.to_rgb8()),
+    };
+    let (sw, sh) = image.dimensions();
+    let plan = geometry::plan(sw, sh, spec);
+    Ok((image, plan))
 }
 
 /// `contain`: centre the image on a canvas of the box's size, transparent
