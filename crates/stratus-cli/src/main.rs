@@ -10,8 +10,9 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use commands::{
-    campaign::CampaignCommand, customers::CustomersCommand, demo::DemoCommand, events::EventsCommand,
-    image::ImageCommand, profile::ProfileCommand, serve::ServeArgs, store::StoreCommand,
+    campaign::CampaignCommand, customers::CustomersCommand, demo::DemoCommand,
+    events::EventsCommand, image::ImageCommand, profile::ProfileCommand, serve::ServeArgs,
+    store::StoreCommand,
 };
 use context::Context;
 

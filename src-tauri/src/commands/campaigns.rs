@@ -14,8 +14,8 @@ use super::AppHandleState;
 use crate::campaign_runs;
 use crate::error::{AppError, CommandResult};
 use crate::views::campaigns::{
-    CampaignInput, CampaignProgress, CampaignView, CustomerPick, DryRunView, RecipientExportView,
-    PhoneMessage, RecipientPageView, RecipientStatusView, SegmentCount, SegmentProblem,
+    CampaignInput, CampaignProgress, CampaignView, CustomerPick, DryRunView, PhoneMessage,
+    RecipientExportView, RecipientPageView, RecipientStatusView, SegmentCount, SegmentProblem,
     TemplatePreview, TestSendInput, TestSendView,
 };
 use crate::views::JobView;
