@@ -106,12 +106,18 @@ pub fn counts_blocking(conn: &Connection, campaign: &str) -> Result<StatusCounts
 /// The summary as of `now` (Unix ms).
 pub fn summary_blocking(conn: &Connection, campaign: &str, now: i64) -> Result<ProgressSummary> {
     let counts = counts_blocking(conn, campaign)?;
-    let sent_last_minute: i64 = conn
+    let (sent_last_minute, first_at): (i64, Option<i64>) = conn
         .prepare_cached(
-            "SELECT count(*) FROM recipients WHERE campaign_id = ?1 AND status = 'sent' AND updated_at > ?2",
+            "SELECT count(*), min(updated_at) FROM recipients
+             WHERE campaign_id = ?1 AND status = 'sent' AND updated_at > ?2",
         )?
-        .query_row(rusqlite::params![campaign, now - 60_000], |r| r.get(0))?;
-    let rate_last_minute = sent_last_minute as f64 / 60.0;
+        .query_row(rusqlite::params![campaign, now - 60_000], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?;
+    // Over the part of the minute that had sends: a run that started 5 s
+    // ago at 4 msg/s is at 4 msg/s, not 20 / 60 (the ETA would be 12× off).
+    let window_ms = first_at.map_or(60_000, |first| (now - first).clamp(1_000, 60_000));
+    let rate_last_minute = sent_last_minute as f64 * 1000.0 / window_ms as f64;
     let remaining = counts.pending + counts.in_flight;
     let eta_seconds = (rate_last_minute > 0.0 && remaining > 0)
         .then(|| (remaining as f64 / rate_last_minute).ceil() as u64);
@@ -147,4 +153,58 @@ pub async fn progress_summary(db: &Db, campaign: &str) -> Result<ProgressSummary
     let campaign = campaign.to_string();
     db.call(move |c| Ok(summary_blocking(c, &campaign, now_millis())))
         .await?
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    /// A campaign with `sent` rows marked one second apart up to `now`, and `pending` more.
+    fn summary_of(sent: i64, pending: i64, now: i64) -> ProgressSummary {
+        let db = stratus_core::db::Db::open_in_memory().unwrap();
+        db.call_blocking(|c| {
+            c.execute(
+                "INSERT INTO campaigns (id, name, channel, segment, template, rate_per_sec, concurrency, state, created_at, updated_at)
+                 VALUES ('k', 'k', 'sms', '', 'hi', 1, 1, 'running', 0, 0)",
+                [],
+            )?;
+            for i in 0..sent + pending {
+                let (status, at) = if i < sent { ("sent", now - (sent - 1 - i) * 1000) } else { ("pending", 0) };
+                c.execute(
+                    "INSERT INTO recipients (campaign_id, customer_id, status, updated_at) VALUES ('k', ?1, ?2, ?3)",
+                    rusqlite::params![format!("c-{i:03}"), status, at],
+                )?;
+            }
+            summary_blocking(c, "k", now).map_err(|e| stratus_core::Error::Internal(e.to_string()))
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn a_run_younger_than_a_minute_is_measured_over_its_own_time() {
+        let now = 1_700_000_000_000;
+        // 11 sends over the last 10 s, 22 to go: about 1.1 msg/s, 20 s left.
+        let s = summary_of(11, 22, now);
+        assert!(
+            (s.rate_last_minute - 1.1).abs() < 1e-9,
+            "{}",
+            s.rate_last_minute
+        );
+        assert_eq!(s.eta_seconds, Some(20));
+    }
+
+    #[test]
+    fn a_steady_run_is_measured_over_the_whole_minute() {
+        let now = 1_700_000_000_000;
+        // One send a second for 90 s: the minute holds 60 of them.
+        let s = summary_of(90, 30, now);
+        assert!(
+            (s.rate_last_minute - 1.0).abs() < 0.02,
+            "{}",
+            s.rate_last_minute
+        );
+        assert_eq!(s.eta_seconds, Some(30));
+    }
 }
