@@ -40,9 +40,15 @@ describe('Events (support screen)', () => {
     expect(await screen.findByTestId('event-time')).toHaveTextContent('2026-11-27 00:04:05.123');
     expect(screen.getByTestId('customer-zone')).toHaveTextContent('Asia/Tokyo');
 
+    await vi.waitFor(() => expect(backend.eventFacets).toHaveBeenLastCalledWith(expect.anything(), 540));
+    const pages = vi.mocked(backend.eventsPage).mock.calls.length;
+
     await user.click(screen.getByTestId('zone-utc'));
     expect(screen.getByTestId('event-time')).toHaveTextContent('2026-11-26 15:04:05.123');
     expect(screen.getByTestId('zone-note')).toHaveTextContent('UTC');
+    // Another zone re-cuts the facets' days; the rows stay (no time range typed).
+    await vi.waitFor(() => expect(backend.eventFacets).toHaveBeenLastCalledWith(expect.anything(), 0));
+    expect(backend.eventsPage).toHaveBeenCalledTimes(pages);
   });
 
   it('narrows a timeline to one session of the customer', async () => {
