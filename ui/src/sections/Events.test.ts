@@ -114,6 +114,9 @@ describe('Events (support screen)', () => {
     expect(backend.syncEvents).toHaveBeenCalledOnce();
     expect(await screen.findByTestId('sync-job')).toHaveAttribute('data-state', 'running');
     expect(screen.getByTestId('events-sync-now')).toBeDisabled();
+    vi.mocked(backend.cancelJob).mockResolvedValue(undefined);
+    await user.click(screen.getByTestId('sync-cancel'));
+    expect(backend.cancelJob).toHaveBeenCalledWith('sync-1');
     jobs.upsert(job({ id: 'sync-1', kind: 'events.sync', state: 'succeeded', done: 60, total: 60, message: '30000 new events' }));
     await vi.waitFor(() => expect(screen.getByTestId('sync-job')).toHaveAttribute('data-state', 'succeeded'));
     await vi.waitFor(() => expect(backend.eventsSyncStatus).toHaveBeenCalledTimes(2));
