@@ -87,7 +87,8 @@ async fn journey(app: &App) -> Result<()> {
     let mut names = Vec::new();
     for _ in 0..100 {
         names.clear();
-        for row in app.find_all("event-row").await? {
+        // The table re-renders while it loads: a row may go between find and read.
+        for row in app.find_all("event-row").await.unwrap_or_default() {
             names.push(text_of(&row).await);
         }
         if !names.is_empty() && names.iter().all(|t| t.contains("Button Clicked")) {
@@ -101,7 +102,29 @@ async fn journey(app: &App) -> Result<()> {
     );
     app.click("zone-utc").await?;
     app.wait_for_text("zone-note", "UTC").await?;
+    // The row's time in UTC is the envelope's `ts`, written the screen's way.
+    let row = app.find("event-row").await?;
+    row.click().await?;
+    let json = app.wait_for_text("event-json", "\"ts\"").await?;
+    let ts = json
+        .split("\"ts\": \"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_default()
+        .replace('T', " ")
+        .replace('Z', "");
+    let mut shown = String::new();
+    for _ in 0..50 {
+        shown = text_of(&app.find("event-time").await?).await;
+        if shown == ts {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let mode = app.find("zone-toggle").await?.attr("data-mode").await?;
+    assert_eq!(shown, ts, "times shown in UTC (toggle {mode:?})");
     app.screenshot("filtered").await?;
+    app.click("event-detail-close").await?;
 
     // Export the filtered timeline: the file is there with every row.
     app.click("export-csv").await?;

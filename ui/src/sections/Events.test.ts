@@ -40,9 +40,15 @@ describe('Events (support screen)', () => {
     expect(await screen.findByTestId('event-time')).toHaveTextContent('2026-11-27 00:04:05.123');
     expect(screen.getByTestId('customer-zone')).toHaveTextContent('Asia/Tokyo');
 
+    await vi.waitFor(() => expect(backend.eventFacets).toHaveBeenLastCalledWith(expect.anything(), 540));
+    const pages = vi.mocked(backend.eventsPage).mock.calls.length;
+
     await user.click(screen.getByTestId('zone-utc'));
     expect(screen.getByTestId('event-time')).toHaveTextContent('2026-11-26 15:04:05.123');
     expect(screen.getByTestId('zone-note')).toHaveTextContent('UTC');
+    // Another zone re-cuts the facets' days; the rows stay (no time range typed).
+    await vi.waitFor(() => expect(backend.eventFacets).toHaveBeenLastCalledWith(expect.anything(), 0));
+    expect(backend.eventsPage).toHaveBeenCalledTimes(pages);
   });
 
   it('narrows a timeline to one session of the customer', async () => {
@@ -108,6 +114,9 @@ describe('Events (support screen)', () => {
     expect(backend.syncEvents).toHaveBeenCalledOnce();
     expect(await screen.findByTestId('sync-job')).toHaveAttribute('data-state', 'running');
     expect(screen.getByTestId('events-sync-now')).toBeDisabled();
+    vi.mocked(backend.cancelJob).mockResolvedValue(undefined);
+    await user.click(screen.getByTestId('sync-cancel'));
+    expect(backend.cancelJob).toHaveBeenCalledWith('sync-1');
     jobs.upsert(job({ id: 'sync-1', kind: 'events.sync', state: 'succeeded', done: 60, total: 60, message: '30000 new events' }));
     await vi.waitFor(() => expect(screen.getByTestId('sync-job')).toHaveAttribute('data-state', 'succeeded'));
     await vi.waitFor(() => expect(backend.eventsSyncStatus).toHaveBeenCalledTimes(2));
