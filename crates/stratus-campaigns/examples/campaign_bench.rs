@@ -123,38 +123,48 @@ async fn notifier(a: &Args, db: &Db) -> Arc<dyn Notifier> {
     }
 }
 
-/// Render and publish straight from the customer table, `concurrency` at a time.
+/// Render and publish straight from the customer table, `concurrency` at a
+/// time. Customers are read a page at a time: one read held open for the
+/// whole loop would pin the WAL and slow every write (the outbox's) down.
 async fn naive(db: &Db, notifier: Arc<dyn Notifier>, concurrency: usize) -> u64 {
     let template = Arc::new(MessageTemplate::compile(TEMPLATE).unwrap());
     let reader = db.open_reader().unwrap();
     let mut stmt = reader
         .prepare(&format!(
-            "SELECT {} FROM customers ORDER BY id",
+            "SELECT {} FROM customers WHERE id > ?1 ORDER BY id LIMIT 500",
             customer::COLUMNS
         ))
         .unwrap();
-    let mut rows = stmt.query([]).unwrap();
     let mut tasks = JoinSet::new();
     let mut sent = 0u64;
-    while let Some(row) = rows.next().unwrap() {
-        let cust = customer::from_row(row, 0).unwrap();
-        while tasks.len() >= concurrency {
-            sent += u64::from(tasks.join_next().await.unwrap().unwrap());
+    let mut after = String::new();
+    loop {
+        let page: Vec<Customer> = stmt
+            .query_map([&after], |r| customer::from_row(r, 0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let Some(last) = page.last() else { break };
+        after = last.id.clone();
+        for cust in page {
+            while tasks.len() >= concurrency {
+                sent += u64::from(tasks.join_next().await.unwrap().unwrap());
+            }
+            let (template, notifier) = (Arc::clone(&template), Arc::clone(&notifier));
+            tasks.spawn(async move {
+                let body = template.render(&TemplateContext::new(&cust, 0)).unwrap();
+                let message = OutboundMessage {
+                    campaign_id: "naive".into(),
+                    customer_id: cust.id.clone(),
+                    channel: Channel::Sms,
+                    address: cust.phone.clone().unwrap(),
+                    body,
+                    sms_type: SmsType::Transactional,
+                    sender_id: None,
+                };
+                notifier.publish(&message).await.is_ok()
+            });
         }
-        let (template, notifier) = (Arc::clone(&template), Arc::clone(&notifier));
-        tasks.spawn(async move {
-            let body = template.render(&TemplateContext::new(&cust, 0)).unwrap();
-            let message = OutboundMessage {
-                campaign_id: "naive".into(),
-                customer_id: cust.id.clone(),
-                channel: Channel::Sms,
-                address: cust.phone.clone().unwrap(),
-                body,
-                sms_type: SmsType::Transactional,
-                sender_id: None,
-            };
-            notifier.publish(&message).await.is_ok()
-        });
     }
     while let Some(r) = tasks.join_next().await {
         sent += u64::from(r.unwrap());
