@@ -341,19 +341,27 @@ fn pause_resume_and_cancel_reach_a_launch_running_in_another_process() {
     assert_eq!(counts["sent"] + counts["skipped"] + counts["unknown"], 30);
 }
 
-/// `(phone_number, message)` of every SMS moto accepted.
-fn moto_sms(endpoint: &str) -> Vec<(String, String)> {
+/// A bare HTTP/1.0 request to moto; the response body.
+fn http(endpoint: &str, method: &str, path: &str, body: &[u8]) -> String {
     let host = endpoint.trim_start_matches("http://").trim_end_matches('/');
     let mut stream = std::net::TcpStream::connect(host).unwrap();
-    std::io::Write::write_all(
-        &mut stream,
-        format!("GET /moto-api/data.json HTTP/1.0\r\nHost: {host}\r\n\r\n").as_bytes(),
-    )
-    .unwrap();
+    let head = format!(
+        "{method} {path} HTTP/1.0\r\nHost: {host}\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    std::io::Write::write_all(&mut stream, head.as_bytes()).unwrap();
+    std::io::Write::write_all(&mut stream, body).unwrap();
     let mut response = String::new();
     stream.read_to_string(&mut response).unwrap();
-    let body = response.split_once("\r\n\r\n").unwrap().1;
-    let json: serde_json::Value = serde_json::from_str(body).unwrap();
+    let (status, rest) = response.split_once("\r\n\r\n").unwrap();
+    assert!(status.contains(" 200"), "{method} {path}: {status}");
+    rest.to_string()
+}
+
+/// `(phone_number, message)` of every SMS moto accepted.
+fn moto_sms(endpoint: &str) -> Vec<(String, String)> {
+    let body = http(endpoint, "GET", "/moto-api/data.json", b"");
+    let json: serde_json::Value = serde_json::from_str(&body).unwrap();
     json["sns"]["SMS"]
         .as_array()
         .map(|list| {
@@ -406,9 +414,20 @@ fn a_launch_killed_mid_run_finishes_when_run_again_without_double_sends() {
         csv.push_str(&format!("k-{i:02},Kill{i} Test,{block}{i:02},yes,{i}\n"));
     }
     csv.push_str(&format!("k-no,No Consent,{block}98,no,0\n"));
-    let file = dir.path().join("people.csv");
-    std::fs::write(&file, csv).unwrap();
-    ok(dir.path(), &["customers", "import", file.to_str().unwrap()]);
+    // The audience file sits in S3 (moto checks no signatures: plain PUTs do).
+    let bucket = format!("audience-{}", uuid::Uuid::now_v7().simple());
+    http(&endpoint, "PUT", &format!("/{bucket}"), b"");
+    http(
+        &endpoint,
+        "PUT",
+        &format!("/{bucket}/people.csv"),
+        csv.as_bytes(),
+    );
+    let imported = ok(
+        dir.path(),
+        &["customers", "import", &format!("s3://{bucket}/people.csv")],
+    );
+    assert!(imported.contains("61 inserted"), "{imported}");
     let id = ok(
         dir.path(),
         &[
