@@ -17,6 +17,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("../migrations/0002_events.sql")),
         M::up(include_str!("../migrations/0003_campaigns.sql")),
         M::up(include_str!("../migrations/0004_media.sql")),
+        M::up(include_str!("../migrations/0005_campaign_progress.sql")),
     ])
 }
 
