@@ -101,11 +101,7 @@ fn a_shrunk_decode_looks_like_a_full_decode() {
     // PNG never takes the shrink path: it is the full-decode reference.
     let png = png_of(&img);
     // 1/8 (inside), 1/4 (a 300 px wide cover of the centre), 1/2 (600 px).
-    for spec in [
-        "200x_-inside.png",
-        "300x300-cover.png",
-        "700x_-inside.png",
-    ] {
+    for spec in ["200x_-inside.png", "300x300-cover.png", "700x_-inside.png"] {
         let shrunk = make(&jpeg, spec);
         let full = make(&png, spec);
         let diff = mean_abs_diff(&shrunk, &full);

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use anyhow::{Context as _, Result};
 use clap::Args;
-use stratus_gateway::{router, ImageFunction, SigningPolicy};
+use stratus_gateway::{router, ImageFunction, RedirectPolicy, SigningPolicy};
 use stratus_media::{Limits, PresetCatalog, VariantService};
 
 use crate::context::Context;
@@ -23,6 +23,10 @@ pub struct ServeArgs {
     /// Refuse unsigned image URLs.
     #[arg(long)]
     require_signature: bool,
+    /// Variants larger than this many bytes are answered with a redirect to
+    /// the stored object (cloud profiles; the demo store always sends bytes).
+    #[arg(long, default_value_t = RedirectPolicy::default().above_bytes)]
+    redirect_above: u64,
 }
 
 pub async fn run(ctx: &Context, args: ServeArgs) -> Result<ExitCode> {
@@ -35,6 +39,10 @@ pub async fn run(ctx: &Context, args: ServeArgs) -> Result<ExitCode> {
         signing: SigningPolicy {
             keys,
             required: args.require_signature,
+        },
+        redirect: RedirectPolicy {
+            above_bytes: args.redirect_above,
+            ..RedirectPolicy::default()
         },
     };
     let listener = tokio::net::TcpListener::bind(args.addr)

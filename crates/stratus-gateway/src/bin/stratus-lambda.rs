@@ -1,14 +1,16 @@
 //! The image function as an AWS Lambda (API Gateway in front). Configured by
 //! environment: `STRATUS_MEDIA_BUCKET` (required), `AWS_REGION` (set by
 //! Lambda), `STRATUS_SIGNING_KEYS` (`id:secret,id:secret`, optional) and
-//! `STRATUS_REQUIRE_SIGNATURE=1` to refuse unsigned URLs.
+//! `STRATUS_REQUIRE_SIGNATURE=1` to refuse unsigned URLs,
+//! `STRATUS_REDIRECT_ABOVE` (bytes, default 4 MiB): larger variants are
+//! answered with a redirect to a presigned GET (Lambda's 6 MB response cap).
 
 use std::sync::Arc;
 
 use stratus_core::cloud::{self, Patience};
 use stratus_core::profile::CloudSettings;
 use stratus_core::store::{ObjectStore, S3Store};
-use stratus_gateway::{router, ImageFunction, SigningPolicy};
+use stratus_gateway::{router, ImageFunction, RedirectPolicy, SigningPolicy};
 use stratus_media::{Limits, PresetCatalog, VariantService};
 
 #[tokio::main]
@@ -23,6 +25,7 @@ async fn main() -> Result<(), lambda_http::Error> {
         media_bucket: bucket.clone(),
         events_bucket: bucket.clone(),
         topic_arn: None,
+        image_function_url: None,
     };
     let sdk = cloud::sdk_config(&settings, Patience::Normal).await;
     let store: Arc<dyn ObjectStore> = Arc::new(S3Store::new(
@@ -38,6 +41,13 @@ async fn main() -> Result<(), lambda_http::Error> {
         signing: SigningPolicy {
             keys,
             required: std::env::var("STRATUS_REQUIRE_SIGNATURE").as_deref() == Ok("1"),
+        },
+        redirect: RedirectPolicy {
+            above_bytes: std::env::var("STRATUS_REDIRECT_ABOVE")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(RedirectPolicy::default().above_bytes),
+            ..RedirectPolicy::default()
         },
     };
     stratus_gateway::lambda::run(router(Arc::new(function))).await
