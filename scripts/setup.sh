@@ -8,6 +8,8 @@ mode=${1:-test}
 
 apt_packages=(
   build-essential pkg-config curl libssl-dev
+  # libjpeg-turbo's TurboJPEG API: JPEG shrink-on-load in stratus-media.
+  libturbojpeg0-dev
   libwebkit2gtk-4.1-dev libxdo-dev libayatana-appindicator3-dev librsvg2-dev
   xvfb xauth libgl1-mesa-dri fonts-dejavu-core
 )

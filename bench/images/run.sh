@@ -68,6 +68,7 @@ say "Building bench_resize (release)"
 ours=$CARGO_TARGET_DIR/release/examples/bench_resize
 
 # --- runs ------------------------------------------------------------------
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 # Every file `repeat` times, for the tools that take a list.
@@ -112,7 +113,7 @@ done
 # --- report ----------------------------------------------------------------
 calc() { awk "BEGIN { printf \"$1\", $2 }"; }
 echo
-echo "$images images per run ($((${#files[@]})) photos × $repeat), 720 px wide, q80; load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "$images images per run ($((${#files[@]})) photos × $repeat), 720 px wide, q80; load average before: $load_before"
 echo
 echo "| output | tool | per image, 1 core | throughput, $cores cores | peak RSS, 1 core | peak RSS, $cores cores |"
 echo "| --- | --- | ---: | ---: | ---: | ---: |"
@@ -134,4 +135,4 @@ for fmt in jpeg webp; do
   done
 done
 echo
-echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -223,6 +223,7 @@ mod tests {
             media_bucket: "m-bucket".into(),
             events_bucket: "e-bucket".into(),
             topic_arn: None,
+            image_function_url: None,
         });
         let err = seed(&stack, &core_steps(), |_| {}, &CancellationToken::new())
             .await

@@ -15,6 +15,8 @@ pub const DEMO: &str = "demo";
 /// Bucket names the demo profile's local store uses.
 pub const DEMO_MEDIA_BUCKET: &str = "stratus-demo-media";
 pub const DEMO_EVENTS_BUCKET: &str = "stratus-demo-events";
+/// Where `stratus serve` answers by default: the demo profile's image function.
+pub const DEMO_IMAGE_FUNCTION_URL: &str = "http://127.0.0.1:8787";
 
 /// Where a cloud profile points. No secrets: credentials come from the AWS
 /// credential chain at run time.
@@ -33,6 +35,11 @@ pub struct CloudSettings {
     pub events_bucket: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub topic_arn: Option<String>,
+    /// Public base URL of the deployed image function (API Gateway or a CDN
+    /// in front of it), e.g. `https://img.example.com`: the editor's "copy
+    /// URL" gives `<this>/img/<preset>/<key>`. `None` until it is deployed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_function_url: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,6 +73,14 @@ impl Profile {
         matches!(self.kind, ProfileKind::Demo)
     }
 
+    /// Base URL of the image function serving this profile's variants.
+    pub fn image_function_url(&self) -> Option<&str> {
+        match &self.kind {
+            ProfileKind::Demo => Some(DEMO_IMAGE_FUNCTION_URL),
+            ProfileKind::Cloud(c) => c.image_function_url.as_deref(),
+        }
+    }
+
     pub fn media_bucket(&self) -> &str {
         match &self.kind {
             ProfileKind::Demo => DEMO_MEDIA_BUCKET,
@@ -96,6 +111,13 @@ impl Profile {
             blank_to_none(&mut c.aws_profile);
             blank_to_none(&mut c.endpoint_url);
             blank_to_none(&mut c.topic_arn);
+            blank_to_none(&mut c.image_function_url);
+            if let Some(url) = &mut c.image_function_url {
+                // `<base>/img/…` is appended: one trailing slash is noise.
+                while url.ends_with('/') {
+                    url.pop();
+                }
+            }
             c.region = c.region.trim().to_string();
             c.media_bucket = c.media_bucket.trim().to_string();
             c.events_bucket = c.events_bucket.trim().to_string();
@@ -107,6 +129,9 @@ impl Profile {
             validate_bucket("events bucket", &c.events_bucket)?;
             if let Some(arn) = &c.topic_arn {
                 validate_topic_arn(arn)?;
+            }
+            if let Some(url) = &c.image_function_url {
+                validate_url("image function URL", url, "https://img.example.com")?;
             }
         }
         Ok(self)
@@ -149,13 +174,23 @@ fn validate_region(region: &str) -> Result<()> {
 }
 
 fn validate_endpoint(url: &str) -> Result<()> {
+    validate_url("endpoint URL", url, "http://127.0.0.1:9000")
+}
+
+fn validate_url(label: &str, url: &str, example: &str) -> Result<()> {
     let rest = url
         .strip_prefix("https://")
         .or_else(|| url.strip_prefix("http://"));
     match rest {
-        Some(host) if !host.is_empty() && !host.starts_with('/') && !host.contains(char::is_whitespace) => Ok(()),
+        Some(host)
+            if !host.is_empty()
+                && !host.starts_with('/')
+                && !host.contains(char::is_whitespace) =>
+        {
+            Ok(())
+        }
         _ => Err(invalid(format!(
-            "endpoint URL `{url}` must start with http:// or https:// followed by a host, e.g. http://127.0.0.1:9000"
+            "{label} `{url}` must start with http:// or https:// followed by a host, e.g. {example}"
         ))),
     }
 }
@@ -372,6 +407,7 @@ mod tests {
             media_bucket: "media-bucket".into(),
             events_bucket: "events-bucket".into(),
             topic_arn: Some("arn:aws:sns:eu-west-1:123456789012:campaigns".into()),
+            image_function_url: None,
         }
     }
 
@@ -488,6 +524,36 @@ mod tests {
                 "{err} should mention {field}"
             );
         }
+    }
+
+    #[test]
+    fn the_image_function_url_is_trimmed_checked_and_defaults_in_demo() {
+        let url = Profile::cloud(
+            "cdn",
+            CloudSettings {
+                image_function_url: Some(" https://img.example.com/ ".into()),
+                ..settings()
+            },
+        )
+        .validated()
+        .unwrap();
+        assert_eq!(url.image_function_url(), Some("https://img.example.com"));
+        assert_eq!(
+            Profile::demo().image_function_url(),
+            Some("http://127.0.0.1:8787")
+        );
+        let bad = Profile::cloud(
+            "cdn",
+            CloudSettings {
+                image_function_url: Some("img.example.com".into()),
+                ..settings()
+            },
+        );
+        assert!(bad
+            .validated()
+            .unwrap_err()
+            .to_string()
+            .contains("image function URL"));
     }
 
     #[test]

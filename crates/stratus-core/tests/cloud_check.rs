@@ -17,6 +17,7 @@ fn settings(endpoint: &str, media: &str, events: &str) -> CloudSettings {
         media_bucket: media.into(),
         events_bucket: events.into(),
         topic_arn: None,
+        image_function_url: None,
     }
 }
 

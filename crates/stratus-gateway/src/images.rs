@@ -10,7 +10,7 @@ use axum::routing::get;
 use axum::Router;
 use serde::Deserialize;
 use stratus_media::service::VARIANT_CACHE_CONTROL;
-use stratus_media::{Format, MediaError, Outcome, VariantSpec};
+use stratus_media::{Format, MediaError, Outcome, Variant, VariantSpec};
 
 use crate::error::ApiError;
 use crate::signature::Verdict;
@@ -84,7 +84,13 @@ async fn get_image(
         .await?;
 
     let etag = variant.etag.as_deref().map(|e| format!("\"{e}\""));
-    let mut response = if etag.is_some() && if_none_match(&headers, etag.as_deref()) {
+    let not_modified = etag.is_some() && if_none_match(&headers, etag.as_deref());
+    if !not_modified && variant.bytes.len() as u64 > function.redirect.above_bytes {
+        if let Some(response) = redirect_to_stored(&function, &variant).await? {
+            return Ok(response);
+        }
+    }
+    let mut response = if not_modified {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
         let mut ok = (StatusCode::OK, variant.bytes.clone()).into_response();
@@ -116,6 +122,36 @@ async fn get_image(
         h.insert("server-timing", ms);
     }
     Ok(response)
+}
+
+/// `307` to a presigned GET of the stored variant, if the store makes such
+/// URLs. The redirect is cached for half the URL's life, never longer.
+async fn redirect_to_stored(
+    function: &ImageFunction,
+    variant: &Variant,
+) -> Result<Option<Response>, ApiError> {
+    let lifetime = function.redirect.url_lifetime;
+    let Some(url) = function
+        .service
+        .store()
+        .presigned_get(&variant.key, lifetime)
+        .await
+        .map_err(MediaError::from)?
+    else {
+        return Ok(None);
+    };
+    let Ok(location) = HeaderValue::from_str(&url) else {
+        return Ok(None);
+    };
+    let mut response = StatusCode::TEMPORARY_REDIRECT.into_response();
+    let h = response.headers_mut();
+    h.insert(header::LOCATION, location);
+    let max_age = format!("public, max-age={}", lifetime.as_secs() / 2);
+    if let Ok(value) = HeaderValue::from_str(&max_age) {
+        h.insert(header::CACHE_CONTROL, value);
+    }
+    h.insert("x-stratus-variant", HeaderValue::from_static("redirect"));
+    Ok(Some(response))
 }
 
 /// Whether `If-None-Match` names the current ETag (or `*`).

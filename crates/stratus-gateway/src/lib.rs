@@ -14,6 +14,7 @@ pub mod tracker;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use stratus_media::{PresetCatalog, VariantService};
@@ -29,6 +30,27 @@ pub struct ImageFunction {
     /// Presets and allow-list; editable while serving.
     pub catalog: RwLock<PresetCatalog>,
     pub signing: SigningPolicy,
+    pub redirect: RedirectPolicy,
+}
+
+/// Lambda answers at most 6 MB, and base64 makes a body a third larger:
+/// a variant above `above_bytes` is answered with a redirect to the stored
+/// object (a presigned GET) instead of its bytes. A store without such URLs
+/// (the local demo store) always serves the bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RedirectPolicy {
+    pub above_bytes: u64,
+    /// How long the presigned URL works; caches keep the redirect half as long.
+    pub url_lifetime: Duration,
+}
+
+impl Default for RedirectPolicy {
+    fn default() -> Self {
+        RedirectPolicy {
+            above_bytes: 4 * 1024 * 1024,
+            url_lifetime: Duration::from_secs(3600),
+        }
+    }
 }
 
 /// The Router with the image function only.

@@ -55,6 +55,7 @@ async fn gateway(signing: SigningPolicy) -> Gateway {
         service: VariantService::new(store, Limits::default()),
         catalog: tokio::sync::RwLock::new(PresetCatalog::default()),
         signing,
+        redirect: Default::default(),
     };
     Gateway {
         app: router(Arc::new(function)),

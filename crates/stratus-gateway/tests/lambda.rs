@@ -53,6 +53,7 @@ async fn an_api_gateway_event_gets_the_variant() {
         service: VariantService::new(store, Limits::default()),
         catalog: tokio::sync::RwLock::new(PresetCatalog::default()),
         signing: SigningPolicy::default(),
+        redirect: Default::default(),
     }));
 
     let request = lambda_http::request::from_str(EVENT).unwrap();

@@ -2,10 +2,35 @@
 //! made with preset `thumb` as WebP lives at
 //! `variants/thumb/products/shoe.jpg.webp`.
 
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+
 use crate::error::MediaError;
 
 /// Folder that holds every variant; originals may not live under it.
 pub const VARIANTS_PREFIX: &str = "variants/";
+
+/// What stays readable in a URL segment; everything else is percent-encoded.
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// The public URL of a variant as the image function serves it:
+/// `<base>/img/<preset>/<original key>`, each key segment percent-encoded
+/// (the function decodes them), the key's `/` kept.
+pub fn function_url(base: &str, preset: &str, original: &str) -> String {
+    let key = original
+        .split('/')
+        .map(|s| utf8_percent_encode(s, SEGMENT).to_string())
+        .collect::<Vec<_>>()
+        .join("/");
+    format!(
+        "{}/img/{}/{key}",
+        base.trim_end_matches('/'),
+        utf8_percent_encode(preset, SEGMENT)
+    )
+}
 
 /// S3's limit on key length, in bytes.
 const MAX_KEY_BYTES: usize = 1024;
@@ -54,6 +79,22 @@ pub fn variant_key(name: &str, original: &str, ext: &str) -> Result<String, Medi
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn function_urls_encode_each_segment_and_keep_the_folders() {
+        assert_eq!(
+            function_url(
+                "https://img.example.com/",
+                "card",
+                "summer 2026/shoe #1.jpg"
+            ),
+            "https://img.example.com/img/card/summer%202026/shoe%20%231.jpg"
+        );
+        assert_eq!(
+            function_url("http://127.0.0.1:8787", "thumb", "photos/café.jpg"),
+            "http://127.0.0.1:8787/img/thumb/photos/caf%C3%A9.jpg"
+        );
+    }
 
     #[test]
     fn variant_keys_stay_under_variants() {

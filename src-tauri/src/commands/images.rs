@@ -60,7 +60,12 @@ pub async fn image_variant(
             Some(crate::protocol::WEBVIEW_ACCEPT),
         )
         .await?;
-    Ok(VariantView::new(&preset, &original, variant))
+    Ok(VariantView::new(
+        &preset,
+        &original,
+        stack.profile.image_function_url(),
+        variant,
+    ))
 }
 
 /// Starts a job that makes `preset` for every original under `prefix`.

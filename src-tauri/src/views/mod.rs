@@ -8,6 +8,7 @@ use stratus_core::jobs::{JobSnapshot, JobState as CoreJobState};
 use stratus_core::profile::{CloudSettings, Profile, ProfileKind as CoreKind};
 use stratus_core::stack::BucketRole as CoreBucketRole;
 use stratus_core::store::{ListPage, ObjectMeta};
+use stratus_media::key::function_url;
 use stratus_media::{Fit, Format, MediaError, Outcome, PresetCatalog, Variant, VariantSpec};
 use ts_rs::TS;
 
@@ -44,6 +45,7 @@ pub struct ProfileView {
     pub media_bucket: String,
     pub events_bucket: String,
     pub topic_arn: Option<String>,
+    pub image_function_url: Option<String>,
 }
 
 impl ProfileView {
@@ -63,6 +65,7 @@ impl ProfileView {
             media_bucket: p.media_bucket().to_string(),
             events_bucket: p.events_bucket().to_string(),
             topic_arn: cloud.and_then(|c| c.topic_arn.clone()),
+            image_function_url: p.image_function_url().map(str::to_string),
         }
     }
 }
@@ -80,6 +83,9 @@ pub struct ProfileInput {
     pub media_bucket: String,
     pub events_bucket: String,
     pub topic_arn: Option<String>,
+    /// Base URL of the deployed image function; see `CloudSettings`.
+    #[serde(default)]
+    pub image_function_url: Option<String>,
 }
 
 impl From<ProfileInput> for Profile {
@@ -94,6 +100,7 @@ impl From<ProfileInput> for Profile {
                 media_bucket: i.media_bucket,
                 events_bucket: i.events_bucket,
                 topic_arn: i.topic_arn,
+                image_function_url: i.image_function_url,
             },
         )
     }
@@ -412,6 +419,9 @@ pub struct VariantView {
     pub key: String,
     /// Where the webview loads it from (the app's `stratus-img` protocol).
     pub url: String,
+    /// Where the world gets it: the profile's image function
+    /// (`<base>/img/<preset>/<key>`); `None` when the profile names none.
+    pub public_url: Option<String>,
     pub width: Option<u32>,
     pub height: Option<u32>,
     #[ts(type = "number")]
@@ -424,7 +434,7 @@ pub struct VariantView {
 }
 
 impl VariantView {
-    pub fn new(preset: &str, original: &str, v: Variant) -> Self {
+    pub fn new(preset: &str, original: &str, function_base: Option<&str>, v: Variant) -> Self {
         let (outcome, millis) = match v.outcome {
             Outcome::Hit => ("hit", None),
             Outcome::Made { millis } => ("made", Some(millis)),
@@ -432,6 +442,7 @@ impl VariantView {
         VariantView {
             preset: preset.to_string(),
             url: crate::protocol::variant_url(preset, original),
+            public_url: function_base.map(|base| function_url(base, preset, original)),
             key: v.key,
             width: v.width,
             height: v.height,

@@ -52,6 +52,7 @@ describe('conversion', () => {
       mediaBucket: 'acme-media',
       eventsBucket: 'acme-events',
       topicArn: null,
+      imageFunctionUrl: null,
     });
   });
 
@@ -67,6 +68,7 @@ describe('conversion', () => {
       mediaBucket: p.mediaBucket,
       eventsBucket: p.eventsBucket,
       topicArn: null,
+      imageFunctionUrl: null,
     });
   });
 });

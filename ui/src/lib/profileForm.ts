@@ -10,6 +10,7 @@ export interface ProfileFormValues {
   mediaBucket: string;
   eventsBucket: string;
   topicArn: string;
+  imageFunctionUrl: string;
 }
 
 export type ProfileField = keyof ProfileFormValues;
@@ -25,6 +26,7 @@ export function emptyValues(): ProfileFormValues {
     mediaBucket: '',
     eventsBucket: '',
     topicArn: '',
+    imageFunctionUrl: '',
   };
 }
 
@@ -38,6 +40,7 @@ export function valuesFromProfile(p: ProfileView): ProfileFormValues {
     mediaBucket: p.mediaBucket,
     eventsBucket: p.eventsBucket,
     topicArn: p.topicArn ?? '',
+    imageFunctionUrl: p.imageFunctionUrl ?? '',
   };
 }
 
@@ -56,6 +59,7 @@ export function toProfileInput(v: ProfileFormValues): ProfileInput {
     mediaBucket: v.mediaBucket.trim(),
     eventsBucket: v.eventsBucket.trim(),
     topicArn: optional(v.topicArn),
+    imageFunctionUrl: optional(v.imageFunctionUrl),
   };
 }
 
@@ -101,6 +105,9 @@ export function validateProfile(v: ProfileFormValues, mode: 'add' | 'edit'): Fie
 
   if (input.topicArn !== null && !/^arn:[^:]+:sns:[^:]*:[^:]*:.+$/.test(input.topicArn)) {
     errors.topicArn = 'Topic ARN looks like arn:aws:sns:us-east-1:123456789012:my-topic.';
+  }
+  if (input.imageFunctionUrl !== null && !isHttpUrl(input.imageFunctionUrl)) {
+    errors.imageFunctionUrl = 'Image function URL must start with http:// or https://.';
   }
   return errors;
 }

@@ -46,6 +46,7 @@ export function profileView(overrides: Partial<ProfileView> = {}): ProfileView {
     mediaBucket: 'acme-media',
     eventsBucket: 'acme-events',
     topicArn: null,
+    imageFunctionUrl: null,
     ...overrides,
   };
 }
@@ -92,6 +93,7 @@ export function variant(overrides: Partial<VariantView> = {}): VariantView {
     preset: 'thumb',
     key: 'variants/thumb/a.jpg.webp',
     url: 'stratus-img://localhost/v/thumb/a.jpg',
+    publicUrl: 'http://127.0.0.1:8787/img/thumb/a.jpg',
     width: 200,
     height: 150,
     bytes: 10_240,

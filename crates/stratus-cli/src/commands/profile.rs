@@ -42,6 +42,9 @@ pub struct AddArgs {
     path_style: bool,
     #[arg(long)]
     topic_arn: Option<String>,
+    /// Public base URL of the deployed image function, e.g. https://img.example.com.
+    #[arg(long)]
+    image_function_url: Option<String>,
     /// Make it the active profile.
     #[arg(long = "use")]
     make_active: bool,
@@ -70,6 +73,7 @@ pub async fn run(ctx: &Context, cmd: ProfileCommand) -> Result<ExitCode> {
                 media_bucket: a.media_bucket,
                 events_bucket: a.events_bucket,
                 topic_arn: a.topic_arn,
+                image_function_url: a.image_function_url,
             };
             let profile = book.save(None, Profile::cloud(a.name, settings))?;
             println!("added profile `{}`", profile.name);

@@ -13,7 +13,8 @@ use stratus_events::collector::CollectorConfig;
 use stratus_gateway::collector::spawn_flush_timer;
 use stratus_gateway::tracker::demo_routes;
 use stratus_gateway::{
-    functions_router, AllowedOrigins, CollectorFunction, FlushPolicy, ImageFunction, SigningPolicy,
+    functions_router, AllowedOrigins, CollectorFunction, FlushPolicy, ImageFunction,
+    RedirectPolicy, SigningPolicy,
 };
 use stratus_media::{Limits, PresetCatalog, VariantService};
 
@@ -37,6 +38,10 @@ pub struct ServeArgs {
     /// Write buffered events to the bucket once the oldest is this many seconds old.
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=3600))]
     flush_secs: u64,
+    /// Variants larger than this many bytes are answered with a redirect to
+    /// the stored object (cloud profiles; the demo store always sends bytes).
+    #[arg(long, default_value_t = RedirectPolicy::default().above_bytes)]
+    redirect_above: u64,
 }
 
 pub async fn run(ctx: &Context, args: ServeArgs) -> Result<ExitCode> {
@@ -49,6 +54,10 @@ pub async fn run(ctx: &Context, args: ServeArgs) -> Result<ExitCode> {
         signing: SigningPolicy {
             keys,
             required: args.require_signature,
+        },
+        redirect: RedirectPolicy {
+            above_bytes: args.redirect_above,
+            ..RedirectPolicy::default()
         },
     });
     // The demo page posts from its own origin; other pages must be listed

@@ -21,7 +21,7 @@ pub use error::StoreError;
 pub use key::validate_key;
 pub use local::LocalStore;
 pub(crate) use s3::error_chain as error_chain_of;
-pub use s3::S3Store;
+pub use s3::{MultipartPolicy, S3Store};
 pub use types::{ByteRange, ListPage, ListRequest, ObjectMeta, PutOptions};
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -72,6 +72,17 @@ pub trait ObjectStore: Send + Sync {
 
     /// Deletes an object; deleting a missing key is not an error (as in S3).
     async fn delete(&self, key: &str) -> StoreResult<()>;
+
+    /// A URL anyone may GET the object from until `expires_in` has passed,
+    /// for handing large objects to a client instead of relaying them.
+    /// `None` when the store has no such URLs (a local directory).
+    async fn presigned_get(
+        &self,
+        _key: &str,
+        _expires_in: std::time::Duration,
+    ) -> StoreResult<Option<String>> {
+        Ok(None)
+    }
 
     /// Whole object in memory; a convenience over [`ObjectStore::get`].
     async fn get_bytes(&self, key: &str) -> StoreResult<Bytes> {

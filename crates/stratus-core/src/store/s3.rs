@@ -1,12 +1,17 @@
 //! `S3Store`: a bucket on AWS S3 or any S3-compatible server.
 
+mod multipart;
+
 use std::collections::HashMap;
 
 use async_trait::async_trait;
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::Client;
 use bytes::Bytes;
+
+pub use multipart::MultipartPolicy;
 
 use super::{
     ByteRange, GetObject, ListPage, ListRequest, ObjectMeta, ObjectStore, PutOptions, StoreError,
@@ -19,6 +24,7 @@ pub struct S3Store {
     client: Client,
     bucket: String,
     endpoint: String,
+    multipart: MultipartPolicy,
 }
 
 impl S3Store {
@@ -28,7 +34,15 @@ impl S3Store {
             client,
             bucket: bucket.into(),
             endpoint: endpoint.into(),
+            multipart: MultipartPolicy::default(),
         }
+    }
+
+    /// Changes when and how large bodies go up in parts (tests use small
+    /// thresholds; the default suits photos: above 16 MiB, 8 MiB parts).
+    pub fn with_multipart(mut self, policy: MultipartPolicy) -> Self {
+        self.multipart = policy;
+        self
     }
 
     pub fn bucket(&self) -> &str {
@@ -192,23 +206,30 @@ impl ObjectStore for S3Store {
             .iter()
             .map(|(k, v)| (k.to_ascii_lowercase(), v.clone()))
             .collect();
-        let mut request = self
-            .client
-            .put_object()
-            .bucket(&self.bucket)
-            .key(key)
-            .body(ByteStream::from(body))
-            .set_content_type(options.content_type.clone())
-            .set_cache_control(options.cache_control.clone())
-            .set_metadata((!metadata.is_empty()).then(|| metadata.clone()));
-        if options.if_none_match {
-            request = request.if_none_match("*");
-        }
-        let out = request.send().await.map_err(|e| self.map_err(key, e))?;
+        // A conditional create stays one PutObject (up to 5 GB): it is only
+        // used for variants, which are small.
+        let etag = if self.multipart.applies_to(size) && !options.if_none_match {
+            self.put_multipart(key, body, &options, &metadata).await?
+        } else {
+            let mut request = self
+                .client
+                .put_object()
+                .bucket(&self.bucket)
+                .key(key)
+                .body(ByteStream::from(body))
+                .set_content_type(options.content_type.clone())
+                .set_cache_control(options.cache_control.clone())
+                .set_metadata((!metadata.is_empty()).then(|| metadata.clone()));
+            if options.if_none_match {
+                request = request.if_none_match("*");
+            }
+            let out = request.send().await.map_err(|e| self.map_err(key, e))?;
+            out.e_tag().map(strip_quotes)
+        };
         Ok(ObjectMeta {
             key: key.to_string(),
             size,
-            etag: out.e_tag().map(strip_quotes),
+            etag,
             last_modified: Some(crate::clock::now_millis()),
             content_type: options.content_type,
             cache_control: options.cache_control,
@@ -293,6 +314,27 @@ impl ObjectStore for S3Store {
             common_prefixes,
             next_continuation,
         })
+    }
+
+    async fn presigned_get(
+        &self,
+        key: &str,
+        expires_in: std::time::Duration,
+    ) -> StoreResult<Option<String>> {
+        let config = PresigningConfig::expires_in(expires_in).map_err(|e| StoreError::Service {
+            target: self.target(key),
+            code: "InvalidPresignExpiry".to_string(),
+            message: e.to_string(),
+        })?;
+        let request = self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .presigned(config)
+            .await
+            .map_err(|e| self.map_err(key, e))?;
+        Ok(Some(request.uri().to_string()))
     }
 
     async fn delete(&self, key: &str) -> StoreResult<()> {

@@ -4,7 +4,10 @@
 //! `STRATUS_MEDIA_BUCKET` (the image function), `STRATUS_EVENTS_BUCKET` (the
 //! collector; at least one of the two), `AWS_REGION` (set by Lambda),
 //! `STRATUS_SIGNING_KEYS` (`id:secret,id:secret`, optional),
-//! `STRATUS_REQUIRE_SIGNATURE=1` to refuse unsigned URLs, and
+//! `STRATUS_REQUIRE_SIGNATURE=1` to refuse unsigned URLs,
+//! `STRATUS_REDIRECT_ABOVE` (bytes, default 4 MiB: larger variants are
+//! answered with a redirect to a presigned GET, for Lambda's 6 MB response
+//! cap), and
 //! `STRATUS_ALLOWED_ORIGINS` (comma-separated origins that may send events
 //! from a browser; default any). Behind a REST API with a named stage, also
 //! set `AWS_LAMBDA_HTTP_IGNORE_STAGE_IN_PATH=true` so paths match without
@@ -17,7 +20,8 @@ use stratus_core::profile::CloudSettings;
 use stratus_core::store::{ObjectStore, S3Store};
 use stratus_events::collector::CollectorConfig;
 use stratus_gateway::{
-    functions_router, AllowedOrigins, CollectorFunction, FlushPolicy, ImageFunction, SigningPolicy,
+    functions_router, AllowedOrigins, CollectorFunction, FlushPolicy, ImageFunction,
+    RedirectPolicy, SigningPolicy,
 };
 use stratus_media::{Limits, PresetCatalog, VariantService};
 
@@ -42,6 +46,7 @@ async fn main() -> Result<(), lambda_http::Error> {
         media_bucket: media_bucket.clone().unwrap_or_else(|| any_bucket.clone()),
         events_bucket: events_bucket.clone().unwrap_or(any_bucket),
         topic_arn: None,
+        image_function_url: None,
     };
     let sdk = cloud::sdk_config(&settings, Patience::Normal).await;
     let s3 = cloud::s3_client(&sdk, &settings);
@@ -54,6 +59,12 @@ async fn main() -> Result<(), lambda_http::Error> {
             signing: SigningPolicy {
                 keys,
                 required: env("STRATUS_REQUIRE_SIGNATURE").as_deref() == Some("1"),
+            },
+            redirect: RedirectPolicy {
+                above_bytes: env("STRATUS_REDIRECT_ABOVE")
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(RedirectPolicy::default().above_bytes),
+                ..RedirectPolicy::default()
             },
         })
     });

@@ -35,6 +35,7 @@ describe('commands', () => {
       mediaBucket: 'm-bucket',
       eventsBucket: 'e-bucket',
       topicArn: null,
+      imageFunctionUrl: null,
     };
 
     await backend.appInfo();

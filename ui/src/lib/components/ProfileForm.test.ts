@@ -73,6 +73,7 @@ describe('ProfileForm', () => {
         mediaBucket: 'acme-media',
         eventsBucket: 'acme-events',
         topicArn: null,
+        imageFunctionUrl: null,
       },
       null,
     );

@@ -7,7 +7,12 @@ export type VariantView = { preset: string, key: string,
 /**
  * Where the webview loads it from (the app's `stratus-img` protocol).
  */
-url: string, width: number | null, height: number | null, bytes: number, format: string, 
+url: string, 
+/**
+ * Where the world gets it: the profile's image function
+ * (`<base>/img/<preset>/<key>`); `None` when the profile names none.
+ */
+publicUrl: string | null, width: number | null, height: number | null, bytes: number, format: string, 
 /**
  * `hit` or `made`.
  */

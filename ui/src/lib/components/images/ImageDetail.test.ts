@@ -94,6 +94,30 @@ describe('ImageDetail', () => {
     await vi.waitFor(() => expect(copy).toHaveTextContent('Copy failed'));
   });
 
+  it('copies the public URL of the variant from the image function', async () => {
+    const user = userEvent.setup();
+    const writeText = vi.fn().mockResolvedValue(undefined);
+    get.mockResolvedValue(
+      variant({ publicUrl: 'https://img.example.com/img/thumb/summer%202026/shoe.jpg', key: 'variants/thumb/x.webp' }),
+    );
+    render(ImageDetail, { original: 'summer 2026/shoe.jpg', presets: presets.slice(0, 1) });
+    Object.defineProperty(navigator, 'clipboard', { value: { writeText }, configurable: true });
+
+    const copyUrl = await screen.findByTestId('variant-copy-url');
+    await user.click(copyUrl);
+    expect(writeText).toHaveBeenCalledWith('https://img.example.com/img/thumb/summer%202026/shoe.jpg');
+    expect(copyUrl).toHaveTextContent('Copied');
+    expect(screen.getByTestId('variant-copy')).toHaveTextContent('Copy key');
+  });
+
+  it('cannot copy a URL when the profile names no image function', async () => {
+    get.mockResolvedValue(variant({ publicUrl: null }));
+    render(ImageDetail, { original: 'a.jpg', presets: presets.slice(0, 1) });
+    const copyUrl = await screen.findByTestId('variant-copy-url');
+    expect(copyUrl).toBeDisabled();
+    expect(copyUrl.getAttribute('title')).toMatch(/image function URL/);
+  });
+
   it('compares a variant with the original side by side', async () => {
     const user = userEvent.setup();
     get.mockImplementation(async (_o, name) => variant({ preset: name, url: `stratus-img://localhost/v/${name}/a.jpg` }));
