@@ -174,6 +174,7 @@ async fn a_cloud_profile_sends_through_sns_not_the_outbox() {
             media_bucket: "unused-media".into(),
             events_bucket: "unused-events".into(),
             topic_arn: None,
+            image_function_url: None,
         },
     );
     let stack = Arc::new(
