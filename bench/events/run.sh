@@ -22,8 +22,9 @@ export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-eas
 export AWS_CONFIG_FILE=/nonexistent/aws-config AWS_SHARED_CREDENTIALS_FILE=/nonexistent/aws-credentials
 
 step "Release builds (stratus, query_latency)" >&2
-cargo build --release -p stratus-cli >&2
-cargo build --release -p stratus-events --example query_latency >&2
+# One invocation, so both share one feature resolution (a separate
+# `-p stratus-events` build recompiles most dependencies).
+cargo build --release -p stratus-cli -p stratus-events --example query_latency >&2
 bin="$CARGO_TARGET_DIR/release/stratus"
 latency="$CARGO_TARGET_DIR/release/examples/query_latency"
 
