@@ -68,6 +68,9 @@ echo "moto at $STRATUS_TEST_AWS_ENDPOINT"
 step "Rust tests (core, capabilities, CLI, shell; contract tests against moto)"
 cargo test --workspace --exclude stratus-e2e
 
+step "Multipart uploads against moto (last: afterwards moto cannot describe its state in data.json)"
+cargo test -p stratus-core --test multipart -- --ignored
+
 step "The image function on Lambda (feature lambda): API Gateway event test and binary"
 cargo test -p stratus-gateway --features lambda
 cargo build -p stratus-gateway --features lambda --bin stratus-lambda

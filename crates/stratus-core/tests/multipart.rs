@@ -1,6 +1,12 @@
 //! Multipart upload of large objects against the S3-compatible test server:
 //! what goes up in parts comes back byte for byte with its headers, and a
 //! failure leaves neither an object nor an unfinished upload behind.
+//!
+//! Ignored in a plain `cargo test`: once moto has seen a multipart upload its
+//! `/moto-api/data.json` (where the campaign tests read the SMS it "sent")
+//! answers 500, because the parts are keys without a bucket. `make test` runs
+//! these last, after every test that reads that record:
+//! `cargo test -p stratus-core --test multipart -- --ignored`.
 
 #![allow(clippy::unwrap_used)]
 
@@ -52,6 +58,7 @@ async fn unfinished_uploads(store: &S3Store) -> usize {
 }
 
 #[tokio::test]
+#[ignore = "breaks moto's data.json: make test runs it last, with --ignored"]
 async fn a_large_object_goes_up_in_parts_and_round_trips() {
     let Some(endpoint) = testing::endpoint() else {
         return;
@@ -116,6 +123,7 @@ impl Intercept for FailPart {
 }
 
 #[tokio::test]
+#[ignore = "breaks moto's data.json: make test runs it last, with --ignored"]
 async fn a_failing_part_aborts_the_upload_and_leaves_no_object() {
     let Some(endpoint) = testing::endpoint() else {
         return;
@@ -151,6 +159,7 @@ async fn a_failing_part_aborts_the_upload_and_leaves_no_object() {
 }
 
 #[tokio::test]
+#[ignore = "breaks moto's data.json: make test runs it last, with --ignored"]
 async fn a_refused_completion_aborts_too() {
     let Some(endpoint) = testing::endpoint() else {
         return;
