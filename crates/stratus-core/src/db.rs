@@ -18,6 +18,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("../migrations/0003_campaigns.sql")),
         M::up(include_str!("../migrations/0004_media.sql")),
         M::up(include_str!("../migrations/0005_campaign_progress.sql")),
+        M::up(include_str!("../migrations/0006_events_fts_bulk.sql")),
     ])
 }
 

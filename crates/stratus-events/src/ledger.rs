@@ -60,6 +60,11 @@ pub fn ingest_object(
         ..Ingested::default()
     };
     tx.execute("DELETE FROM bad_lines WHERE object_key = ?1", [key])?;
+    // New rows get rowids above the current maximum (INTEGER PRIMARY KEY
+    // without AUTOINCREMENT, one writer): they are the ones to index.
+    let last_rowid: i64 = tx.query_row("SELECT coalesce(max(rowid), 0) FROM events", [], |r| {
+        r.get(0)
+    })?;
     {
         let mut insert = tx.prepare_cached(
             "INSERT OR IGNORE INTO events (event_id, ts, received_at, event, type, distinct_id,
@@ -84,6 +89,15 @@ pub fn ingest_object(
             done.inserted += n as u64;
         }
         done.duplicates = batch.rows.len() as u64 - done.inserted;
+        // One bulk FTS insert per object rather than a trigger per row
+        // (migration 0006); same transaction, so a crash drops both.
+        if done.inserted > 0 {
+            tx.prepare_cached(
+                "INSERT INTO events_fts (rowid, event, properties, url)
+                 SELECT rowid, event, properties, url FROM events WHERE rowid > ?1",
+            )?
+            .execute([last_rowid])?;
+        }
         let mut bad = tx.prepare_cached(
             "INSERT OR REPLACE INTO bad_lines (object_key, line_number, reason, raw, seen_at)
              VALUES (?1, ?2, ?3, ?4, ?5)",

@@ -83,12 +83,46 @@ pub async fn sync(
     progress: impl Fn(Progress),
     cancel: &CancellationToken,
 ) -> Result<SyncReport> {
+    db.call(|c| Ok(writer_tuning(c, true)?)).await?;
     let result = run(db, store, options, &progress, cancel).await;
+    // The app keeps this connection: give back the memory and the usual
+    // checkpoint cadence whatever the outcome.
+    let restored = db.call(|c| Ok(writer_tuning(c, false)?)).await;
     let source = options.prefix.clone();
     let error = result.as_ref().err().map(ToString::to_string);
     db.call(move |c| Ok(ledger::record_run(c, &source, error.as_deref())?))
         .await?;
+    restored?;
     result
+}
+
+/// Sync-time settings of the writer connection. Profiling the 200k-event
+/// benchmark showed the writer spending its time in `pwrite`: with SQLite's
+/// default 2 MiB page cache, each object's transaction (5,000 rows across
+/// four B-trees and the FTS index) evicts and rewrites the same interior and
+/// leaf pages, and the 4 MiB auto-checkpoint copies them into the database
+/// after nearly every object. A 128 MiB cache keeps the hot pages, and a
+/// 64 MiB checkpoint threshold writes each of them once per many objects.
+/// Durability is unchanged: every object is still its own transaction.
+fn writer_tuning(conn: &rusqlite::Connection, syncing: bool) -> rusqlite::Result<()> {
+    let (cache_kib, checkpoint_pages) = if syncing {
+        (128 * 1024, 16_384)
+    } else {
+        (2_000, 1_000) // SQLite's defaults
+    };
+    conn.pragma_update(None, "cache_size", -cache_kib)?;
+    conn.pragma_update(
+        None,
+        "temp_store",
+        if syncing { "MEMORY" } else { "DEFAULT" },
+    )?;
+    conn.pragma_update(None, "wal_autocheckpoint", checkpoint_pages)?;
+    if !syncing {
+        // The sync's WAL (up to 64 MiB) goes into the database now rather
+        // than at the next commit of whoever writes next.
+        conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
+    }
+    Ok(())
 }
 
 /// What a run will do: the listing and the objects not yet ingested as listed.
@@ -164,10 +198,13 @@ async fn run(
         format!("{total} objects to sync"),
     ));
 
-    // `buffered` keeps key order while fetching ahead; dropping the stream
-    // (cancel, error) abandons the downloads in flight.
+    // `buffered` keeps key order while fetching ahead. Each fetch is its own
+    // task so downloads and parsing go on while the writer ingests (a plain
+    // future in `buffered` only advances when the stream is polled, i.e.
+    // between two objects). Dropping the stream (cancel, error) aborts the
+    // fetches in flight.
     let mut downloads = stream::iter(todo)
-        .map(|meta| fetch(Arc::clone(&store), meta))
+        .map(|meta| Spawned(tokio::spawn(fetch(Arc::clone(&store), meta))))
         .buffered(options.concurrency.max(1));
     while let Some(fetched) = downloads.next().await {
         if cancel.is_cancelled() {
@@ -246,6 +283,29 @@ async fn list_all(
         }
     }
     Ok(objects)
+}
+
+/// A spawned fetch that is aborted when dropped, so an abandoned sync does
+/// not leave downloads running.
+struct Spawned<T>(tokio::task::JoinHandle<Result<T>>);
+
+impl<T> Drop for Spawned<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+impl<T> std::future::Future for Spawned<T> {
+    type Output = Result<T>;
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<T>> {
+        std::pin::Pin::new(&mut self.0).poll(cx).map(|joined| {
+            joined.map_err(|e| Error::Internal(format!("batch fetch failed: {e}")))?
+        })
+    }
 }
 
 async fn fetch(store: Arc<dyn ObjectStore>, meta: ObjectMeta) -> Result<(ObjectMeta, ParsedBatch)> {
