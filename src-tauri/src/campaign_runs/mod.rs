@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use stratus_campaigns::campaign::{self, CampaignState};
 use stratus_campaigns::live;
-use stratus_campaigns::notifier::{Notifier, OutboxConfig, OutboxNotifier, SnsNotifier};
+use stratus_campaigns::notifier::{Notifier, OutboxConfig};
 use stratus_campaigns::runner::{self, RunSettings};
 use stratus_core::jobs::{CancellationToken, JobRegistry, JobSnapshot};
 use stratus_core::stack::Stack;
@@ -235,13 +235,7 @@ impl CampaignRuns {
 /// Demo mode sends to the local outbox (the phone preview reads it); a
 /// cloud profile publishes through SNS.
 pub fn notifier_for(stack: &Stack) -> Arc<dyn Notifier> {
-    match &stack.sdk {
-        Some(sdk) => Arc::new(SnsNotifier::new(sdk)),
-        None => Arc::new(OutboxNotifier::new(
-            stack.db.clone(),
-            OutboxConfig::default(),
-        )),
-    }
+    stratus_campaigns::notifier::for_stack(stack, OutboxConfig::default())
 }
 
 #[cfg(test)]

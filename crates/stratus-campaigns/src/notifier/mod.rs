@@ -115,3 +115,16 @@ impl std::fmt::Debug for OptOutFilter {
         f.write_str("OptOutFilter")
     }
 }
+
+/// The provider a profile sends through: SNS when the stack has an AWS
+/// configuration (cloud profiles), else the local outbox (demo mode) with
+/// `outbox`'s simulation. The app and the CLI both pick through here.
+pub fn for_stack(
+    stack: &stratus_core::stack::Stack,
+    outbox: OutboxConfig,
+) -> std::sync::Arc<dyn Notifier> {
+    match &stack.sdk {
+        Some(sdk) => std::sync::Arc::new(SnsNotifier::new(sdk)),
+        None => std::sync::Arc::new(OutboxNotifier::new(stack.db.clone(), outbox)),
+    }
+}
