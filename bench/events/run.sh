@@ -24,7 +24,7 @@ export AWS_CONFIG_FILE=/nonexistent/aws-config AWS_SHARED_CREDENTIALS_FILE=/none
 step "Release builds (stratus, query_latency)" >&2
 # One invocation, so both share one feature resolution (a separate
 # `-p stratus-events` build recompiles most dependencies).
-cargo build --release -p stratus-cli -p stratus-events --example query_latency >&2
+cargo build --release -p stratus-cli -p stratus-events --bins --example query_latency >&2
 bin="$CARGO_TARGET_DIR/release/stratus"
 latency="$CARGO_TARGET_DIR/release/examples/query_latency"
 

@@ -19,6 +19,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("../migrations/0004_media.sql")),
         M::up(include_str!("../migrations/0005_campaign_progress.sql")),
         M::up(include_str!("../migrations/0006_events_fts_bulk.sql")),
+        M::up(include_str!("../migrations/0007_events_compact.sql")),
     ])
 }
 
@@ -159,5 +160,47 @@ mod tests {
             count, 1,
             "reopening must keep data and not re-run migrations"
         );
+    }
+
+    #[test]
+    fn a_cache_from_before_0007_keeps_its_events_and_search() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrations().to_version(&mut conn, 6).unwrap();
+        let key = "events/v1/dt=2026-11-26/hh=15/a.ndjson.gz";
+        let raw = r#"{"event_id":"0192f3a0-0000-7000-8000-000000000001","type":"track","event":"Clicked","distinct_id":"cust-1","received_at":"2026-11-26T15:00:00.000Z","ts":"2026-11-26T14:59:59.000Z","properties":{"label":"rain shell"},"context":{"url":"https://shop.example/","tz":"Europe/Paris"},"collector":{"ip":"198.51.100.0"}}"#;
+        conn.execute_batch(&format!(
+            "INSERT INTO sync_ledger VALUES ('{key}', 'e1', 10, 1, 1, 0, 'ingested', 1);
+             INSERT INTO events (event_id, ts, received_at, event, type, distinct_id, url,
+                 properties, raw, object_key)
+             VALUES ('0192f3a0-0000-7000-8000-000000000001', 1795705199000, 1795705200000,
+                 'Clicked', 'track', 'cust-1', 'https://shop.example/', '{{\"label\":\"rain shell\"}}',
+                 '{raw}', '{key}');
+             INSERT INTO events_fts (rowid, event, properties, url)
+                 SELECT rowid, event, properties, url FROM events;"
+        ))
+        .unwrap();
+
+        migrations().to_latest(&mut conn).unwrap();
+        let (extra, batch, ledger_key): (String, i64, String) = conn
+            .query_row(
+                "SELECT e.extra, e.batch, l.key FROM events e JOIN sync_ledger l ON l.id = e.batch",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .unwrap();
+        assert_eq!(ledger_key, key);
+        assert!(batch > 0);
+        assert_eq!(
+            extra, r#"{"context":{"tz":"Europe/Paris"},"collector":{"ip":"198.51.100.0"}}"#,
+            "extra keeps what no column holds"
+        );
+        let found: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM events_fts WHERE events_fts MATCH '\"rain shell\"'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(found, 1, "the search index is rebuilt");
     }
 }

@@ -5,8 +5,9 @@
 use std::io::Read;
 
 use flate2::read::MultiGzDecoder;
+use serde_json::{Map, Value};
 
-use crate::envelope::Envelope;
+use crate::envelope::{parse_millis, EventType};
 
 /// A decompressed batch above this is refused (a gzip bomb or a wrong file).
 pub const MAX_BATCH_BYTES: u64 = 512 * 1024 * 1024;
@@ -24,7 +25,8 @@ pub struct EventRow {
     pub session_id: Option<String>,
     pub url: Option<String>,
     pub properties: String,
-    pub raw: String,
+    /// The envelope's fields no column holds, as JSON (see [`crate::stored`]).
+    pub extra: String,
 }
 
 /// A line that could not be read as an envelope.
@@ -84,33 +86,67 @@ pub fn read_batch(gzipped: &[u8]) -> ParsedBatch {
     batch
 }
 
+/// One line → one row. The line is parsed once, as a JSON object: the
+/// columns are taken out of it and what is left is the row's `extra`, so
+/// fields this version does not know survive into the detail view.
 fn parse_line(line: &[u8]) -> Result<EventRow, String> {
     let text = std::str::from_utf8(line).map_err(|e| format!("not UTF-8: {e}"))?;
-    let env: Envelope =
+    let mut fields: Map<String, Value> =
         serde_json::from_str(text).map_err(|e| format!("not an event envelope: {e}"))?;
-    if uuid::Uuid::parse_str(&env.event_id).is_err() {
-        return Err(format!("event_id `{}` is not a UUID", env.event_id));
+    let event_id = required(&mut fields, "event_id")?;
+    if uuid::Uuid::parse_str(&event_id).is_err() {
+        return Err(format!("event_id `{event_id}` is not a UUID"));
     }
-    let ts = env
-        .ts_millis()
-        .ok_or_else(|| format!("ts `{}` is not RFC 3339", env.ts))?;
-    let received_at = env
-        .received_millis()
-        .ok_or_else(|| format!("received_at `{}` is not RFC 3339", env.received_at))?;
-    let properties = serde_json::to_string(&env.properties).map_err(|e| e.to_string())?;
+    let kind_text = required(&mut fields, "type")?;
+    let kind = EventType::parse(&kind_text)
+        .ok_or_else(|| format!("type `{kind_text}` is not track, identify or page"))?;
+    let event = required(&mut fields, "event")?;
+    let ts_text = required(&mut fields, "ts")?;
+    let ts = parse_millis(&ts_text).ok_or_else(|| format!("ts `{ts_text}` is not RFC 3339"))?;
+    let received_text = required(&mut fields, "received_at")?;
+    let received_at = parse_millis(&received_text)
+        .ok_or_else(|| format!("received_at `{received_text}` is not RFC 3339"))?;
+    let properties = match fields.remove("properties") {
+        None | Some(Value::Null) => "{}".to_string(),
+        Some(p @ Value::Object(_)) => p.to_string(),
+        Some(_) => return Err("properties is not an object".to_string()),
+    };
+    let url = match fields.get_mut("context") {
+        None | Some(Value::Null) => None,
+        Some(Value::Object(context)) => optional_in(context, "context.url", "url")?,
+        Some(_) => return Err("context is not an object".to_string()),
+    };
     Ok(EventRow {
+        event_id,
         ts,
         received_at,
-        kind: env.kind.as_str(),
-        url: env.context.url.clone(),
+        event,
+        kind: kind.as_str(),
+        distinct_id: optional_in(&mut fields, "distinct_id", "distinct_id")?,
+        anonymous_id: optional_in(&mut fields, "anonymous_id", "anonymous_id")?,
+        session_id: optional_in(&mut fields, "session_id", "session_id")?,
+        url,
         properties,
-        raw: text.trim().to_string(),
-        event_id: env.event_id,
-        event: env.event,
-        distinct_id: env.distinct_id,
-        anonymous_id: env.anonymous_id,
-        session_id: env.session_id,
+        extra: Value::Object(fields).to_string(),
     })
+}
+
+/// Takes a required string field out of the line.
+fn required(fields: &mut Map<String, Value>, name: &str) -> Result<String, String> {
+    optional_in(fields, name, name)?.ok_or_else(|| format!("{name} is missing"))
+}
+
+/// Takes an optional string field out of `fields` (`shown` names it in errors).
+fn optional_in(
+    fields: &mut Map<String, Value>,
+    shown: &str,
+    name: &str,
+) -> Result<Option<String>, String> {
+    match fields.remove(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(other) => Err(format!("{shown} is not a string: {other}")),
+    }
 }
 
 #[cfg(test)]

@@ -157,7 +157,7 @@ fn summary(
             // Newest first over the customer's index: stops at the first hit.
             let from_events: Option<String> = conn
                 .query_row(
-                    "SELECT json_extract(raw, '$.context.tz') AS tz FROM events
+                    "SELECT json_extract(extra, '$.context.tz') AS tz FROM events
                      WHERE distinct_id = ?1 AND tz IS NOT NULL ORDER BY ts DESC LIMIT 1",
                     [id],
                     |r| r.get(0),

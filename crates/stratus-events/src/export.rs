@@ -8,6 +8,7 @@ use rusqlite::{params_from_iter, Connection};
 use crate::envelope::format_millis;
 use crate::error::Result;
 use crate::filter::EventFilter;
+use crate::stored::{envelope, ENVELOPE_COLUMNS};
 
 /// Export formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,7 +42,8 @@ pub fn export(
 ) -> Result<u64> {
     let sql = filter.to_sql()?;
     let text = format!(
-        "SELECT ts, event, type, distinct_id, anonymous_id, session_id, url, event_id, properties, raw
+        "SELECT ts, event, type, distinct_id, anonymous_id, session_id, url, event_id, properties,
+             {ENVELOPE_COLUMNS}
          FROM events{} ORDER BY ts, rowid",
         sql.clause
     );
@@ -67,8 +69,7 @@ pub fn export(
         ExportFormat::Ndjson => {
             let mut out = out;
             while let Some(r) = rows.next()? {
-                let raw: String = r.get(9)?;
-                out.write_all(raw.as_bytes())?;
+                serde_json::to_writer(&mut out, &envelope(r, 9)?)?;
                 out.write_all(b"\n")?;
                 count += 1;
             }

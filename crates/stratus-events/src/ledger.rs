@@ -39,106 +39,144 @@ pub fn watermark(conn: &Connection, source: &str) -> rusqlite::Result<Option<Str
         .flatten())
 }
 
-/// Inserts one object's events, its bad lines and its ledger row, and moves
-/// the watermark, in ONE transaction: after a crash the object is either
-/// wholly ingested (and skipped next time) or not at all (and retried).
+/// A downloaded and parsed batch object, ready to ingest.
+#[derive(Debug)]
+pub struct FetchedObject {
+    pub key: String,
+    pub etag: String,
+    /// Compressed bytes.
+    pub size: u64,
+    pub batch: ParsedBatch,
+}
+
+/// Inserts the events, bad lines and ledger rows of `objects` and moves the
+/// watermark, in ONE transaction: after a crash each object is either wholly
+/// ingested (and skipped next time) or not at all (and retried). Sync hands
+/// over several objects at once when they are ready, because every commit
+/// rewrites the index pages it touched and flushes the FTS index into a new
+/// segment: fewer, larger transactions do the same work once.
 /// A re-ingest (changed ETag) replaces the object's bad lines; its events
 /// collapse on `event_id`.
-pub fn ingest_object(
+pub fn ingest_objects(
     conn: &mut Connection,
     source: &str,
-    key: &str,
-    etag: &str,
-    size: u64,
-    batch: &ParsedBatch,
-) -> rusqlite::Result<Ingested> {
+    objects: &[FetchedObject],
+) -> rusqlite::Result<Vec<Ingested>> {
     let tx = conn.transaction()?;
     let now = now_millis();
-    let mut done = Ingested {
-        lines: batch.lines as u64,
-        bad_lines: batch.bad.len() as u64,
-        ..Ingested::default()
-    };
-    tx.execute("DELETE FROM bad_lines WHERE object_key = ?1", [key])?;
     // New rows get rowids above the current maximum (INTEGER PRIMARY KEY
     // without AUTOINCREMENT, one writer): they are the ones to index.
     let last_rowid: i64 = tx.query_row("SELECT coalesce(max(rowid), 0) FROM events", [], |r| {
         r.get(0)
     })?;
-    {
-        let mut insert = tx.prepare_cached(
-            "INSERT OR IGNORE INTO events (event_id, ts, received_at, event, type, distinct_id,
-                 anonymous_id, session_id, url, properties, raw, object_key)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-        )?;
-        for r in &batch.rows {
-            let n = insert.execute(params![
-                r.event_id,
-                r.ts,
-                r.received_at,
-                r.event,
-                r.kind,
-                r.distinct_id,
-                r.anonymous_id,
-                r.session_id,
-                r.url,
-                r.properties,
-                r.raw,
-                key
-            ])?;
-            done.inserted += n as u64;
-        }
-        done.duplicates = batch.rows.len() as u64 - done.inserted;
-        // One bulk FTS insert per object rather than a trigger per row
-        // (migration 0006); same transaction, so a crash drops both.
-        if done.inserted > 0 {
-            tx.prepare_cached(
-                "INSERT INTO events_fts (rowid, event, properties, url)
-                 SELECT rowid, event, properties, url FROM events WHERE rowid > ?1",
-            )?
-            .execute([last_rowid])?;
-        }
-        let mut bad = tx.prepare_cached(
-            "INSERT OR REPLACE INTO bad_lines (object_key, line_number, reason, raw, seen_at)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
-        )?;
-        for b in &batch.bad {
-            bad.execute(params![key, b.line_number as i64, b.reason, b.raw, now])?;
-        }
-        if let Some(reason) = &batch.corrupt {
-            bad.execute(params![key, 0_i64, reason, "", now])?;
-            done.bad_lines = 1;
-        }
+    let mut done = Vec::with_capacity(objects.len());
+    for object in objects {
+        done.push(ingest_one(&tx, object, now)?);
     }
-    tx.execute(
-        "INSERT INTO sync_ledger (key, etag, size, lines, inserted, bad_lines, status, ingested_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-         ON CONFLICT (key) DO UPDATE SET etag = excluded.etag, size = excluded.size,
-             lines = excluded.lines, inserted = excluded.inserted, bad_lines = excluded.bad_lines,
-             status = excluded.status, ingested_at = excluded.ingested_at",
-        params![
-            key,
-            etag,
-            i64::try_from(size).unwrap_or(i64::MAX),
-            done.lines as i64,
-            done.inserted as i64,
-            done.bad_lines as i64,
-            if batch.corrupt.is_some() {
-                "corrupt"
-            } else {
-                "ingested"
-            },
-            now
-        ],
-    )?;
-    tx.execute(
-        "INSERT INTO sync_state (source, watermark) VALUES (?1, ?2)
-         ON CONFLICT (source) DO UPDATE SET watermark =
-             CASE WHEN watermark IS NULL OR excluded.watermark > watermark
-                  THEN excluded.watermark ELSE watermark END",
-        params![source, key],
-    )?;
+    // One bulk FTS insert rather than a trigger per row (migration 0006);
+    // same transaction, so a crash drops both.
+    if done.iter().any(|d| d.inserted > 0) {
+        tx.prepare_cached(
+            "INSERT INTO events_fts (rowid, event, properties, url)
+             SELECT rowid, event, properties, url FROM events WHERE rowid > ?1",
+        )?
+        .execute([last_rowid])?;
+    }
+    if let Some(newest) = objects.iter().map(|o| o.key.as_str()).max() {
+        tx.execute(
+            "INSERT INTO sync_state (source, watermark) VALUES (?1, ?2)
+             ON CONFLICT (source) DO UPDATE SET watermark =
+                 CASE WHEN watermark IS NULL OR excluded.watermark > watermark
+                      THEN excluded.watermark ELSE watermark END",
+            params![source, newest],
+        )?;
+    }
     tx.commit()?;
+    Ok(done)
+}
+
+/// One object's rows inside [`ingest_objects`]' transaction. The ledger row
+/// comes first: its id is what each event row points back to.
+fn ingest_one(tx: &Connection, object: &FetchedObject, now: i64) -> rusqlite::Result<Ingested> {
+    let FetchedObject {
+        key,
+        etag,
+        size,
+        batch,
+    } = object;
+    let mut done = Ingested {
+        lines: batch.lines as u64,
+        // A corrupt object counts as one bad line: the reason is kept as one.
+        bad_lines: if batch.corrupt.is_some() {
+            1
+        } else {
+            batch.bad.len() as u64
+        },
+        ..Ingested::default()
+    };
+    let status = if batch.corrupt.is_some() {
+        "corrupt"
+    } else {
+        "ingested"
+    };
+    let batch_id: i64 = tx
+        .prepare_cached(
+            "INSERT INTO sync_ledger (key, etag, size, lines, inserted, bad_lines, status, ingested_at)
+             VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6, ?7)
+             ON CONFLICT (key) DO UPDATE SET etag = excluded.etag, size = excluded.size,
+                 lines = excluded.lines, bad_lines = excluded.bad_lines,
+                 status = excluded.status, ingested_at = excluded.ingested_at
+             RETURNING id",
+        )?
+        .query_row(
+            params![
+                key,
+                etag,
+                i64::try_from(*size).unwrap_or(i64::MAX),
+                done.lines as i64,
+                done.bad_lines as i64,
+                status,
+                now
+            ],
+            |r| r.get(0),
+        )?;
+    tx.prepare_cached("DELETE FROM bad_lines WHERE object_key = ?1")?
+        .execute([key])?;
+    let mut insert = tx.prepare_cached(
+        "INSERT OR IGNORE INTO events (event_id, ts, received_at, event, type, distinct_id,
+             anonymous_id, session_id, url, properties, extra, batch)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+    )?;
+    for r in &batch.rows {
+        let n = insert.execute(params![
+            r.event_id,
+            r.ts,
+            r.received_at,
+            r.event,
+            r.kind,
+            r.distinct_id,
+            r.anonymous_id,
+            r.session_id,
+            r.url,
+            r.properties,
+            r.extra,
+            batch_id
+        ])?;
+        done.inserted += n as u64;
+    }
+    done.duplicates = batch.rows.len() as u64 - done.inserted;
+    let mut bad = tx.prepare_cached(
+        "INSERT OR REPLACE INTO bad_lines (object_key, line_number, reason, raw, seen_at)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
+    for b in &batch.bad {
+        bad.execute(params![key, b.line_number as i64, b.reason, b.raw, now])?;
+    }
+    if let Some(reason) = &batch.corrupt {
+        bad.execute(params![key, 0_i64, reason, "", now])?;
+    }
+    tx.prepare_cached("UPDATE sync_ledger SET inserted = ?1 WHERE id = ?2")?
+        .execute(params![done.inserted as i64, batch_id])?;
     Ok(done)
 }
 

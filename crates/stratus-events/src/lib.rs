@@ -7,6 +7,7 @@
 //! - [`customers`], [`status`], [`export_file`], [`autosync`]: the support screen's
 //!   customer search, sync status panel, export to a file and timed sync;
 //!   [`retention_setting`]: the cache's retention, kept per profile.
+//! - [`stored`]: the envelope from a row's columns and `extra`.
 //! - [`on_db`]: runs any of them on the database's blocking pool.
 //! - [`demo`], [`gen`] (+ [`traffic`]): demo data and the load generator.
 
@@ -31,6 +32,7 @@ pub mod retention;
 pub mod retention_setting;
 pub mod sdk_formats;
 pub mod status;
+pub mod stored;
 pub mod sync;
 pub mod tail;
 pub mod traffic;

@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::filter::EventFilter;
+use crate::stored::{envelope, ENVELOPE_COLUMNS};
 
 /// Most rows one page may ask for.
 pub const MAX_PAGE: usize = 1000;
@@ -123,14 +124,13 @@ pub fn events_page(
 
 /// The whole stored envelope of one event, for the detail view.
 pub fn event_detail(conn: &Connection, event_id: &str) -> Result<Option<serde_json::Value>> {
-    let raw: Option<String> = conn
+    Ok(conn
         .query_row(
-            "SELECT raw FROM events WHERE event_id = ?1",
+            &format!("SELECT {ENVELOPE_COLUMNS} FROM events WHERE event_id = ?1"),
             [event_id],
-            |r| r.get(0),
+            |r| envelope(r, 0),
         )
-        .optional()?;
-    Ok(raw.and_then(|r| serde_json::from_str(&r).ok()))
+        .optional()?)
 }
 
 /// One session of a customer.

@@ -11,14 +11,20 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::stream::{self, StreamExt};
+use futures::FutureExt;
 use stratus_core::db::Db;
 use stratus_core::jobs::{CancellationToken, Progress};
 use stratus_core::store::{ListRequest, ObjectMeta, ObjectStore};
 
 use crate::batch_key::{lookback_start_after, EVENTS_PREFIX};
-use crate::batch_reader::{read_batch, ParsedBatch};
+use crate::batch_reader::read_batch;
 use crate::error::{Error, Result};
-use crate::ledger;
+use crate::ledger::{self, FetchedObject};
+
+/// The default of [`SyncOptions::group_events`]. Larger groups write each
+/// index page and FTS segment fewer times; this bound keeps the shared
+/// connection free again within about a second.
+pub const GROUP_EVENTS: usize = 25_000;
 
 /// How a sync runs.
 #[derive(Debug, Clone)]
@@ -37,6 +43,10 @@ pub struct SyncOptions {
     /// A pause after each ingested object, to leave bandwidth and disk to the
     /// app during a live tail. Tests use it to widen the window for a crash.
     pub pace: Option<Duration>,
+    /// Most events one transaction takes when several fetched objects are
+    /// ready at once (whole objects; 0: one object per transaction, as with
+    /// a `pace`). Cancel is seen between transactions.
+    pub group_events: usize,
 }
 
 impl Default for SyncOptions {
@@ -47,6 +57,7 @@ impl Default for SyncOptions {
             full: false,
             concurrency: 4,
             pace: None,
+            group_events: GROUP_EVENTS,
         }
     }
 }
@@ -206,31 +217,51 @@ async fn run(
     let mut downloads = stream::iter(todo)
         .map(|meta| Spawned(tokio::spawn(fetch(Arc::clone(&store), meta))))
         .buffered(options.concurrency.max(1));
-    while let Some(fetched) = downloads.next().await {
+    // With a pace (live tail) every object is its own short transaction.
+    let group_events = if options.pace.is_some() {
+        0
+    } else {
+        options.group_events
+    };
+    while let Some(first) = downloads.next().await {
         if cancel.is_cancelled() {
             report.cancelled = true;
             break;
         }
-        let (meta, batch) = fetched?;
-        report.bytes += meta.size;
+        let mut group = vec![first?];
+        let mut events = group[0].batch.rows.len();
+        // A failed fetch ends the sync, after the objects already in hand.
+        let mut failed = None;
+        while events < group_events {
+            match downloads.next().now_or_never() {
+                Some(Some(Ok(next))) => {
+                    events += next.batch.rows.len();
+                    group.push(next);
+                }
+                Some(Some(Err(e))) => {
+                    failed = Some(e);
+                    break;
+                }
+                _ => break,
+            }
+        }
         let source = options.prefix.clone();
-        let etag = etag_of(&meta);
-        let key = meta.key.clone();
-        let size = meta.size;
-        let done = db
+        let (group, done) = db
             .call(move |c| {
-                Ok(ledger::ingest_object(
-                    c, &source, &key, &etag, size, &batch,
-                )?)
+                let done = ledger::ingest_objects(c, &source, &group)?;
+                Ok((group, done))
             })
             .await?;
-        report.ingested += 1;
-        report.events_inserted += done.inserted;
-        report.duplicates += done.duplicates;
-        report.bad_lines += done.bad_lines;
-        // A re-ingest behind the watermark does not move it back (as in the ledger).
-        if report.watermark.as_deref() < Some(meta.key.as_str()) {
-            report.watermark = Some(meta.key);
+        for (object, done) in group.into_iter().zip(done) {
+            report.bytes += object.size;
+            report.ingested += 1;
+            report.events_inserted += done.inserted;
+            report.duplicates += done.duplicates;
+            report.bad_lines += done.bad_lines;
+            // A re-ingest behind the watermark does not move it back (as in the ledger).
+            if report.watermark.as_deref() < Some(object.key.as_str()) {
+                report.watermark = Some(object.key);
+            }
         }
         progress(Progress::new(
             report.ingested,
@@ -241,6 +272,9 @@ async fn run(
                 report.bytes / 1024
             ),
         ));
+        if let Some(e) = failed {
+            return Err(e);
+        }
         if let Some(pause) = options.pace {
             tokio::time::sleep(pause).await;
         }
@@ -308,7 +342,7 @@ impl<T> std::future::Future for Spawned<T> {
     }
 }
 
-async fn fetch(store: Arc<dyn ObjectStore>, meta: ObjectMeta) -> Result<(ObjectMeta, ParsedBatch)> {
+async fn fetch(store: Arc<dyn ObjectStore>, meta: ObjectMeta) -> Result<FetchedObject> {
     let got = store.get(&meta.key, None).await?;
     // The ETag of what was actually read, should the object change after listing.
     let meta = ObjectMeta {
@@ -320,5 +354,10 @@ async fn fetch(store: Arc<dyn ObjectStore>, meta: ObjectMeta) -> Result<(ObjectM
     let batch = tokio::task::spawn_blocking(move || read_batch(&body))
         .await
         .map_err(|e| Error::Internal(format!("batch reader failed: {e}")))?;
-    Ok((meta, batch))
+    Ok(FetchedObject {
+        etag: etag_of(&meta),
+        key: meta.key,
+        size: meta.size,
+        batch,
+    })
 }

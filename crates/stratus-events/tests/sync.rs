@@ -196,10 +196,15 @@ mod cases {
         }
         let cancel = CancellationToken::new();
         let token = cancel.clone();
+        // One object per transaction, so the cancel lands between objects.
+        let one_by_one = SyncOptions {
+            group_events: 0,
+            ..SyncOptions::default()
+        };
         let report = sync(
             &db,
             Arc::clone(&store),
-            &SyncOptions::default(),
+            &one_by_one,
             move |p| {
                 if p.done >= 1 {
                     token.cancel();
