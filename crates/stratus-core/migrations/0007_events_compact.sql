@@ -75,6 +75,20 @@ CREATE VIRTUAL TABLE events_fts USING fts5(
 );
 INSERT INTO events_fts (events_fts) VALUES ('rebuild');
 
+-- Search pages: the ts span of each run of rowids one sync transaction
+-- added. A page of full-text matches newest first reads the runs in order
+-- of their newest event and stops once no run left can beat the page, so it
+-- never gathers every match of a common word (stratus-events' search.rs).
+CREATE TABLE event_ranges (
+    first_rowid INTEGER PRIMARY KEY,
+    last_rowid  INTEGER NOT NULL,
+    min_ts      INTEGER NOT NULL,
+    max_ts      INTEGER NOT NULL
+) STRICT;
+CREATE INDEX event_ranges_by_max_ts ON event_ranges (max_ts);
+INSERT INTO event_ranges (first_rowid, last_rowid, min_ts, max_ts)
+SELECT min(rowid), max(rowid), min(ts), max(ts) FROM events GROUP BY rowid / 25000;
+
 -- Retention deletes through this trigger; sync fills the index itself, one
 -- INSERT … SELECT per transaction (0006).
 CREATE TRIGGER events_fts_delete AFTER DELETE ON events BEGIN

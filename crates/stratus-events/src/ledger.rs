@@ -73,12 +73,18 @@ pub fn ingest_objects(
     for object in objects {
         done.push(ingest_one(&tx, object, now)?);
     }
-    // One bulk FTS insert rather than a trigger per row (migration 0006);
-    // same transaction, so a crash drops both.
+    // One bulk FTS insert rather than a trigger per row (migration 0006),
+    // and the new rows' ts span for search pages (0007); same transaction,
+    // so a crash drops all of it together.
     if done.iter().any(|d| d.inserted > 0) {
         tx.prepare_cached(
             "INSERT INTO events_fts (rowid, event, properties, url)
              SELECT rowid, event, properties, url FROM events WHERE rowid > ?1",
+        )?
+        .execute([last_rowid])?;
+        tx.prepare_cached(
+            "INSERT INTO event_ranges (first_rowid, last_rowid, min_ts, max_ts)
+             SELECT min(rowid), max(rowid), min(ts), max(ts) FROM events WHERE rowid > ?1",
         )?
         .execute([last_rowid])?;
     }

@@ -3,7 +3,7 @@
 //! - [`envelope`], [`validate`], [`enrich`]: the event line and its checks.
 //! - [`collector`] (+ [`sdk_formats`], [`batch_key`]): the batch writer behind the HTTP collector.
 //! - [`sync`] (+ [`tail`], [`batch_reader`], [`ledger`], [`retention`]): S3 batches → SQLite.
-//! - [`query`], [`filter`], [`facets`], [`export`]: the support screen's reads.
+//! - [`query`] (+ `search`), [`filter`], [`facets`], [`export`]: the support screen's reads.
 //! - [`customers`], [`status`], [`export_file`], [`autosync`]: the support screen's
 //!   customer search, sync status panel, export to a file and timed sync;
 //!   [`retention_setting`]: the cache's retention, kept per profile.
@@ -31,6 +31,7 @@ pub mod query;
 pub mod retention;
 pub mod retention_setting;
 pub mod sdk_formats;
+mod search;
 pub mod status;
 pub mod stored;
 pub mod sync;

@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::filter::EventFilter;
+use crate::search::search_rows;
 use crate::stored::{envelope, ENVELOPE_COLUMNS};
 
 /// Most rows one page may ask for.
@@ -90,23 +91,27 @@ pub fn events_page(
     limit: usize,
 ) -> Result<EventPage> {
     let limit = limit.clamp(1, MAX_PAGE);
-    let mut sql = filter.to_sql()?;
-    if let Some(c) = cursor.map(Cursor::decode).transpose()? {
-        sql.and(
-            "(ts, rowid) < (?, ?)",
-            [SqlValue::Integer(c.ts), SqlValue::Integer(c.rowid)],
-        );
-    }
+    let cursor = cursor.map(Cursor::decode).transpose()?;
     // One row more than asked tells whether there is a next page.
-    let text = format!(
-        "SELECT {RECORD_COLUMNS} FROM events{} ORDER BY ts DESC, rowid DESC LIMIT {}",
-        sql.clause,
-        limit + 1
-    );
-    let mut stmt = conn.prepare_cached(&text)?;
-    let mut events = stmt
-        .query_map(params_from_iter(sql.params), record)?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut events = if filter.search.is_some() {
+        search_rows(conn, filter, cursor, limit + 1)?
+    } else {
+        let mut sql = filter.to_sql()?;
+        if let Some(c) = cursor {
+            sql.and(
+                "(ts, rowid) < (?, ?)",
+                [SqlValue::Integer(c.ts), SqlValue::Integer(c.rowid)],
+            );
+        }
+        let text = format!(
+            "SELECT {RECORD_COLUMNS} FROM events{} ORDER BY ts DESC, rowid DESC LIMIT {}",
+            sql.clause,
+            limit + 1
+        );
+        let mut stmt = conn.prepare_cached(&text)?;
+        let rows = stmt.query_map(params_from_iter(sql.params), record)?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()?
+    };
     let next = if events.len() > limit {
         events.truncate(limit);
         events.last().map(|e| {

@@ -45,9 +45,14 @@ pub fn prune(conn: &mut Connection, retention: Retention, now_ms: i64) -> rusqli
             "DELETE FROM events WHERE rowid IN (SELECT rowid FROM events WHERE ts < ?1 LIMIT ?2)",
             params![cutoff, CHUNK],
         )?;
-        tx.commit()?;
         deleted += n as u64;
-        if (n as i64) < CHUNK {
+        let last = (n as i64) < CHUNK;
+        if last {
+            // Every event of these runs had ts <= max_ts < cutoff: all gone.
+            tx.execute("DELETE FROM event_ranges WHERE max_ts < ?1", [cutoff])?;
+        }
+        tx.commit()?;
+        if last {
             return Ok(deleted);
         }
     }

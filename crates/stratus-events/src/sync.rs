@@ -11,7 +11,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::stream::{self, StreamExt};
-use futures::FutureExt;
 use stratus_core::db::Db;
 use stratus_core::jobs::{CancellationToken, Progress};
 use stratus_core::store::{ListRequest, ObjectMeta, ObjectStore};
@@ -209,21 +208,39 @@ async fn run(
         format!("{total} objects to sync"),
     ));
 
-    // `buffered` keeps key order while fetching ahead. Each fetch is its own
-    // task so downloads and parsing go on while the writer ingests (a plain
-    // future in `buffered` only advances when the stream is polled, i.e.
-    // between two objects). Dropping the stream (cancel, error) aborts the
+    // `buffered` keeps key order while fetching ahead; each fetch is its own
+    // task. The stream is driven by a task of its own, so new fetches start
+    // while the writer ingests: polled from this loop, `buffered` would only
+    // start the next fetches between two transactions, and the parsers sat
+    // idle while the writer worked. The channel holds what is fetched ahead.
+    // Dropping the feeder (cancel, error) drops the stream, which aborts the
     // fetches in flight.
-    let mut downloads = stream::iter(todo)
-        .map(|meta| Spawned(tokio::spawn(fetch(Arc::clone(&store), meta))))
-        .buffered(options.concurrency.max(1));
+    let ahead = options.concurrency.max(1);
+    let (fetched_tx, mut fetched) = tokio::sync::mpsc::channel(ahead);
+    let _feeder = Spawned(tokio::spawn(async move {
+        let mut downloads = stream::iter(todo)
+            .map(|meta| Spawned(tokio::spawn(fetch(Arc::clone(&store), meta))))
+            .buffered(ahead);
+        while let Some(object) = downloads.next().await {
+            if fetched_tx.send(object).await.is_err() {
+                break;
+            }
+        }
+        Ok(())
+    }));
     // With a pace (live tail) every object is its own short transaction.
     let group_events = if options.pace.is_some() {
         0
     } else {
         options.group_events
     };
-    while let Some(first) = downloads.next().await {
+    // Where the time goes, for `STRATUS_LOG=stratus_events=debug`: a writer
+    // that waits is starved by the downloads, one that never waits is the
+    // bottleneck.
+    let (mut waited, mut writing) = (Duration::ZERO, Duration::ZERO);
+    let mut since = std::time::Instant::now();
+    while let Some(first) = fetched.recv().await {
+        waited += since.elapsed();
         if cancel.is_cancelled() {
             report.cancelled = true;
             break;
@@ -233,25 +250,27 @@ async fn run(
         // A failed fetch ends the sync, after the objects already in hand.
         let mut failed = None;
         while events < group_events {
-            match downloads.next().now_or_never() {
-                Some(Some(Ok(next))) => {
+            match fetched.try_recv() {
+                Ok(Ok(next)) => {
                     events += next.batch.rows.len();
                     group.push(next);
                 }
-                Some(Some(Err(e))) => {
+                Ok(Err(e)) => {
                     failed = Some(e);
                     break;
                 }
-                _ => break,
+                Err(_) => break,
             }
         }
         let source = options.prefix.clone();
+        let started = std::time::Instant::now();
         let (group, done) = db
             .call(move |c| {
                 let done = ledger::ingest_objects(c, &source, &group)?;
                 Ok((group, done))
             })
             .await?;
+        writing += started.elapsed();
         for (object, done) in group.into_iter().zip(done) {
             report.bytes += object.size;
             report.ingested += 1;
@@ -278,7 +297,14 @@ async fn run(
         if let Some(pause) = options.pace {
             tokio::time::sleep(pause).await;
         }
+        since = std::time::Instant::now();
     }
+    tracing::debug!(
+        waited_ms = waited.as_millis() as u64,
+        writing_ms = writing.as_millis() as u64,
+        objects = report.ingested,
+        "sync writer"
+    );
     if cancel.is_cancelled() {
         report.cancelled = true;
     }

@@ -249,6 +249,80 @@ async fn filters_by_name_time_property_and_text_combine() {
     assert_eq!(detail["context"]["url"], "https://shop.example.com/cart");
 }
 
+/// Search pages read the sync runs newest first and stop early: with runs
+/// whose times interleave (a late batch of old events, ties across runs) the
+/// pages must still be exactly the matches in (ts, rowid) order.
+#[tokio::test]
+async fn search_pages_are_exact_across_syncs_whose_times_interleave() {
+    let mut cache = Cache::new().await;
+    // Four syncs; batch k holds events at T0 - (i * 4 + k) hours, so every
+    // run spans the whole period and the runs interleave. Every third event
+    // mentions a parcel; ties: i = 0 of each batch share the hour of its k.
+    for k in 0..4u128 {
+        let lines = (0..12u128)
+            .map(|i| {
+                let n = k * 100 + i;
+                let ts = T0 - (i as i64 * 4 + k as i64) * 3_600_000 - if i == 5 { 0 } else { 7 };
+                let props = if i % 3 == 0 {
+                    json!({"note": "parcel left at door"})
+                } else {
+                    json!({"note": "nothing"})
+                };
+                ev(
+                    n,
+                    "cust-00003",
+                    "Delivery Updated",
+                    ts,
+                    props,
+                    "https://shop.example.com/track",
+                )
+            })
+            .collect();
+        cache.add(lines).await;
+    }
+    let everything = cache.all_pages(EventFilter::default(), 100).await;
+    let expected: Vec<i64> = everything
+        .iter()
+        .filter(|e| e.properties.contains("parcel"))
+        .map(|e| e.rowid)
+        .collect();
+    assert_eq!(expected.len(), 16);
+    for size in [1, 3, 5, 16, 50] {
+        let text = EventFilter {
+            search: Some("parcel door".into()),
+            ..EventFilter::default()
+        };
+        let got: Vec<i64> = cache
+            .all_pages(text, size)
+            .await
+            .iter()
+            .map(|e| e.rowid)
+            .collect();
+        assert_eq!(got, expected, "page size {size}");
+    }
+    // With a time window and a customer, only the runs that overlap are read.
+    let window = EventFilter {
+        search: Some("parcel".into()),
+        from_ms: Some(T0 - 20 * 3_600_000),
+        to_ms: Some(T0 - 3_600_000),
+        ..customer("cust-00003")
+    };
+    let in_window: Vec<i64> = everything
+        .iter()
+        .filter(|e| e.properties.contains("parcel"))
+        .filter(|e| e.ts >= T0 - 20 * 3_600_000 && e.ts < T0 - 3_600_000)
+        .map(|e| e.rowid)
+        .collect();
+    assert!(!in_window.is_empty());
+    let got: Vec<i64> = cache
+        .all_pages(window, 2)
+        .await
+        .iter()
+        .map(|e| e.rowid)
+        .collect();
+    assert_eq!(got, in_window);
+}
+
 #[tokio::test]
 async fn facets_count_by_name_and_by_day_and_sessions_group_a_customer() {
     let mut cache = Cache::new().await;
