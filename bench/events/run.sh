@@ -9,6 +9,7 @@
 #   bench/events/run.sh 1000000         # chosen sizes
 #   BENCH_S3_MAX=1000000                # largest size also synced from moto (default 1M:
 #                                       # moto keeps objects in memory, and a second cache doubles the disk)
+#   BENCH_RUNS=100                      # runs of each query for p50/p95
 #   BENCH_DIR=/path                     # where data goes (needs ~2 GB per million events; deleted at the end)
 set -euo pipefail
 source "$(dirname "$0")/../../scripts/env.sh"
@@ -18,6 +19,7 @@ sizes=("$@")
 ((${#sizes[@]})) || sizes=(1000000 10000000)
 s3_max=${BENCH_S3_MAX:-1000000}
 customers=${BENCH_CUSTOMERS:-10000}
+runs=${BENCH_RUNS:-100}
 export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-east-1
 export AWS_CONFIG_FILE=/nonexistent/aws-config AWS_SHARED_CREDENTIALS_FILE=/nonexistent/aws-credentials
 
@@ -78,7 +80,8 @@ for n in "${sizes[@]}"; do
   zsecs=$(timed bash -c "find '$bucket/events' -name '*.ndjson.gz' -print0 | xargs -0 zcat | wc -l")
   jqsecs=$(timed bash -c "find '$bucket/events' -name '*.ndjson.gz' -print0 | xargs -0 zcat | jq -c 'select(.distinct_id == \"cust-00042\")' | wc -l")
   imp="$work/import-$n.sqlite"
-  isecs=$(timed bash -c "find '$bucket/events' -name '*.ndjson.gz' -print0 | xargs -0 zcat | sqlite3 '$imp' 'CREATE TABLE raw(line TEXT);' '.mode ascii' '.separator \"\x1f\" \"\n\"' '.import /dev/stdin raw' 'SELECT count(*) FROM raw;'")
+  unit_sep=$(printf '\x1f') # ASCII mode: lines hold no 0x1f, so each is one field
+  isecs=$(timed bash -c "find '$bucket/events' -name '*.ndjson.gz' -print0 | xargs -0 zcat | sqlite3 '$imp' 'CREATE TABLE raw(line TEXT);' '.mode ascii' '.separator \"$unit_sep\" \"\\n\"' '.import /dev/stdin raw' 'SELECT count(*) FROM raw;'")
   rm -f "$imp"
 
   echo "### $n events (cache holds $total)"
@@ -110,7 +113,7 @@ for n in "${sizes[@]}"; do
   echo
   echo "Query latency on the synced cache (warm, one reader):"
   echo
-  "$latency" "$db" "$customers" 200
+  "$latency" "$db" "$customers" "$runs"
   echo
   echo "Instead of the cache, one customer's events with \`zcat | jq 'select(.distinct_id == ...)'\` over all batches: ${jqsecs} s per lookup."
   echo

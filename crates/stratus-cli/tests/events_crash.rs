@@ -1,12 +1,13 @@
-//! `stratus events sync` killed with SIGKILL part way through a sync from
-//! an S3-compatible server (moto), then run again: the cache ends with
-//! exactly the events of the bucket, none lost, none doubled.
+//! `stratus events sync` stopped part way through a sync from an
+//! S3-compatible server (moto) — killed with SIGKILL, or interrupted with
+//! Ctrl-C (SIGINT) — then run again: the cache ends with exactly the events
+//! of the bucket, none lost, none doubled.
 
 #![cfg(unix)]
 #![allow(clippy::unwrap_used)]
 
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 fn stratus(data_dir: &Path, args: &[&str]) -> Command {
@@ -66,20 +67,17 @@ fn cached_events(data: &Path) -> usize {
     out.lines().filter(|l| !l.trim().is_empty()).count()
 }
 
-#[tokio::test]
-async fn a_sync_killed_with_sigkill_resumes_to_exactly_the_events_of_the_bucket() {
-    let Some(endpoint) = stratus_core::testing::endpoint() else {
-        return;
-    };
-    let bucket = stratus_core::testing::unique_bucket("killsync");
+/// A moto profile `moto` in `data` whose bucket holds generated events;
+/// returns how many. `None` without a test server.
+async fn bucket_with_events(data: &Path, name: &str) -> Option<usize> {
+    let endpoint = stratus_core::testing::endpoint()?;
+    let bucket = stratus_core::testing::unique_bucket(name);
     stratus_core::testing::s3_client(&endpoint)
         .create_bucket()
         .bucket(&bucket)
         .send()
         .await
         .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path();
     ok(stratus(
         data,
         &[
@@ -118,8 +116,11 @@ async fn a_sync_killed_with_sigkill_resumes_to_exactly_the_events_of_the_bucket(
     )
     .output()
     .unwrap());
-    let generated = number_before(&gen, "events in") as usize;
+    Some(number_before(&gen, "events in") as usize)
+}
 
+/// A slow `events sync`, returned once part of the bucket is in the cache.
+fn sync_under_way(data: &Path, generated: usize, stdout: Stdio) -> Child {
     let mut child = stratus(
         data,
         &[
@@ -133,33 +134,33 @@ async fn a_sync_killed_with_sigkill_resumes_to_exactly_the_events_of_the_bucket(
             "60",
         ],
     )
-    .stdout(Stdio::null())
+    .stdout(stdout)
     .stderr(Stdio::null())
     .spawn()
     .unwrap();
-    // Kill once part of the bucket is in the cache.
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
         assert!(
             child.try_wait().unwrap().is_none(),
-            "the sync finished before it could be killed"
+            "the sync finished before it could be stopped"
         );
         let n = cached_events(data);
         if n > 0 {
-            assert!(n < generated, "killed part way");
-            break;
+            assert!(n < generated, "stopped part way");
+            return child;
         }
         assert!(Instant::now() < deadline, "the sync ingested nothing");
         std::thread::sleep(Duration::from_millis(50));
     }
-    child.kill().unwrap(); // SIGKILL
-    child.wait().unwrap();
-    let partial = cached_events(data);
+}
+
+/// After a stop with `partial` events in: a rerun brings exactly the rest,
+/// and one more brings nothing.
+fn rerun_finishes_exactly(data: &Path, partial: usize, generated: usize) {
     assert!(
         partial > 0 && partial < generated,
         "{partial} of {generated}"
     );
-
     let rerun = ok(stratus(data, &["--profile", "moto", "events", "sync"])
         .output()
         .unwrap());
@@ -173,4 +174,48 @@ async fn a_sync_killed_with_sigkill_resumes_to_exactly_the_events_of_the_bucket(
         .output()
         .unwrap());
     assert_eq!(number_before(&again, "new events"), 0, "{again}");
+}
+
+#[tokio::test]
+async fn a_sync_killed_with_sigkill_resumes_to_exactly_the_events_of_the_bucket() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    let Some(generated) = bucket_with_events(data, "killsync").await else {
+        return;
+    };
+    let mut child = sync_under_way(data, generated, Stdio::null());
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    rerun_finishes_exactly(data, cached_events(data), generated);
+}
+
+#[tokio::test]
+async fn ctrl_c_stops_a_sync_cleanly_and_a_rerun_resumes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    let Some(generated) = bucket_with_events(data, "ctrlcsync").await else {
+        return;
+    };
+    let child = sync_under_way(data, generated, Stdio::piped());
+    let pid = child.id().to_string();
+    assert!(Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .unwrap()
+        .success());
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(130),
+        "Ctrl-C exits as interrupted: {stdout}"
+    );
+    assert!(stdout.contains("cancelled"), "{stdout}");
+    let partial = cached_events(data);
+    assert_eq!(
+        number_before(&stdout, "new events") as usize,
+        partial,
+        "the summary says what was kept: {stdout}"
+    );
+    rerun_finishes_exactly(data, partial, generated);
 }

@@ -7,7 +7,10 @@
 //! rowids it added (`event_ranges`, migration 0007). A page reads those runs
 //! newest first, asks FTS5 only for the matches inside each run's rowids,
 //! and stops as soon as no run left can hold an event newer than the page's
-//! last: exact, and for a common word usually one or two runs.
+//! last: exact, and for a common word usually one or two runs. A rare
+//! word visits every run, each a small FTS5 query; within one customer the
+//! matches are few and a single pass over them is cheaper, so
+//! `query::events_page` only walks runs for searches over everyone.
 
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{params_from_iter, Connection};
@@ -40,10 +43,7 @@ pub(crate) fn search_rows(
     };
     let mut sql = rest.to_sql()?;
     if let Some(c) = cursor {
-        sql.and(
-            "(ts, rowid) < (?, ?)",
-            [SqlValue::Integer(c.ts), SqlValue::Integer(c.rowid)],
-        );
+        c.bound(&mut sql);
     }
     sql.and(
         "rowid IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ? AND rowid BETWEEN ? AND ?)",

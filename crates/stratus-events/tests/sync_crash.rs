@@ -4,7 +4,8 @@
 //! The test re-executes its own binary to run `child_syncs_slowly` as a
 //! separate process (told by an environment variable where the data is and
 //! to go slowly), kills it with SIGKILL once it is part way, and finishes the
-//! sync in-process.
+//! sync in-process. Twice: one object per transaction (a paced sync, as the
+//! live tail runs), and several objects per transaction (a full-speed sync).
 
 #![cfg(unix)]
 #![allow(clippy::unwrap_used)]
@@ -24,6 +25,7 @@ use stratus_events::sync::{sync, SyncOptions};
 use support::*;
 
 const CHILD_ENV: &str = "STRATUS_EVENTS_CRASH_CHILD_DIR";
+const GROUPED_ENV: &str = "STRATUS_EVENTS_CRASH_CHILD_GROUPED";
 const OBJECTS: u128 = 40;
 const PER_OBJECT: u128 = 50;
 const STEP: u128 = 40; // consecutive objects share 10 events
@@ -42,10 +44,21 @@ fn child_syncs_slowly() {
         return;
     };
     let (db, store) = open(Path::new(&dir));
-    let options = SyncOptions {
-        pace: Some(Duration::from_millis(40)),
-        concurrency: 2,
-        ..SyncOptions::default()
+    let grouped = std::env::var_os(GROUPED_ENV).is_some();
+    let options = if grouped {
+        // No pace, so objects are grouped into transactions of up to 120
+        // events (two or three objects); the progress callback below
+        // slows each transaction's turn instead, to be killed part way.
+        SyncOptions {
+            group_events: 120,
+            ..SyncOptions::default()
+        }
+    } else {
+        SyncOptions {
+            pace: Some(Duration::from_millis(40)),
+            concurrency: 2,
+            ..SyncOptions::default()
+        }
     };
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime
@@ -53,7 +66,11 @@ fn child_syncs_slowly() {
             &db,
             store,
             &options,
-            |_| {},
+            |_| {
+                if grouped {
+                    std::thread::sleep(Duration::from_millis(40));
+                }
+            },
             &CancellationToken::new(),
         ))
         .unwrap();
@@ -67,6 +84,15 @@ fn scalar(db_path: &Path, sql: &str) -> i64 {
 
 #[test]
 fn a_sync_killed_mid_way_resumes_to_the_exact_count() {
+    killed_mid_way_then_resumed(false);
+}
+
+#[test]
+fn a_sync_killed_mid_way_through_grouped_transactions_resumes_to_the_exact_count() {
+    killed_mid_way_then_resumed(true);
+}
+
+fn killed_mid_way_then_resumed(grouped: bool) {
     let dir = tempfile::tempdir().unwrap();
     let db_path = dir.path().join("stratus.sqlite");
     let runtime = tokio::runtime::Runtime::new().unwrap();
@@ -83,16 +109,19 @@ fn a_sync_killed_mid_way_resumes_to_the_exact_count() {
         });
     }
 
-    let mut child = Command::new(std::env::current_exe().unwrap())
+    let mut command = Command::new(std::env::current_exe().unwrap());
+    command
         .args([
             "--exact",
             "child_syncs_slowly",
             "--nocapture",
             "--test-threads=1",
         ])
-        .env(CHILD_ENV, dir.path())
-        .spawn()
-        .unwrap();
+        .env(CHILD_ENV, dir.path());
+    if grouped {
+        command.env(GROUPED_ENV, "1");
+    }
+    let mut child = command.spawn().unwrap();
     let started = Instant::now();
     while scalar(&db_path, "SELECT count(*) FROM sync_ledger") < 5 {
         assert!(
