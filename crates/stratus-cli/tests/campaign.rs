@@ -59,8 +59,11 @@ fn status_counts(data_dir: &Path, id: &str) -> (String, HashMap<String, u64>) {
     (state, counts)
 }
 
+/// Polls `check` for up to two minutes: four of these tests run at once,
+/// each seeding a demo profile in a debug build, so a loaded machine needs
+/// room (one run on a busy machine took over 60 s to see three sends).
 fn wait_until(what: &str, mut check: impl FnMut() -> bool) {
-    for _ in 0..600 {
+    for _ in 0..1200 {
         if check() {
             return;
         }
