@@ -12,6 +12,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+mod support;
+use support::{number_before, ok};
+
 fn stratus(data_dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_stratus"))
         .arg("--data-dir")
@@ -20,29 +23,6 @@ fn stratus(data_dir: &Path, args: &[&str]) -> Output {
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .output()
         .unwrap()
-}
-
-fn ok(o: Output) -> String {
-    assert!(
-        o.status.success(),
-        "exit {:?}\nstdout: {}\nstderr: {}",
-        o.status,
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8(o.stdout).unwrap()
-}
-
-/// The number before `label` in a summary line such as "… 12 new events, …".
-fn number_before(text: &str, label: &str) -> u64 {
-    let at = text
-        .find(label)
-        .unwrap_or_else(|| panic!("no `{label}` in {text}"));
-    text[..at]
-        .split_whitespace()
-        .last()
-        .and_then(|n| n.trim_start_matches('(').parse().ok())
-        .unwrap_or_else(|| panic!("no number before `{label}` in {text}"))
 }
 
 fn json_lines(text: &str) -> Vec<Value> {

@@ -7,8 +7,11 @@
 #![allow(clippy::unwrap_used)]
 
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+
+mod support;
+use support::{number_before, ok};
 
 fn stratus(data_dir: &Path, args: &[&str]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_stratus"));
@@ -25,28 +28,6 @@ fn stratus(data_dir: &Path, args: &[&str]) -> Command {
             "/nonexistent/aws-credentials",
         );
     command
-}
-
-fn ok(o: Output) -> String {
-    assert!(
-        o.status.success(),
-        "exit {:?}\nstdout: {}\nstderr: {}",
-        o.status,
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8(o.stdout).unwrap()
-}
-
-fn number_before(text: &str, label: &str) -> u64 {
-    let at = text
-        .find(label)
-        .unwrap_or_else(|| panic!("no `{label}` in {text}"));
-    text[..at]
-        .split_whitespace()
-        .last()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("no number before `{label}` in {text}"))
 }
 
 /// Events in the cache, counted through the CLI (an NDJSON export).

@@ -105,22 +105,19 @@ pub fn events_page(
     // customer or session the matches are few and the runs many: there one
     // pass over all matches, intersected with the customer's rows, is
     // cheaper (measured at 1M events: 8 ms p50 against 117 ms walking runs).
-    let walk_runs = filter.search.as_deref().and_then(fts_query).is_some()
-        && filter.distinct_id.is_none()
-        && filter.session_id.is_none();
-    let mut events = if walk_runs {
-        search_rows(conn, filter, cursor, limit + 1)?
+    let walk_runs = filter
+        .search
+        .as_deref()
+        .and_then(fts_query)
+        .filter(|_| filter.distinct_id.is_none() && filter.session_id.is_none());
+    let mut events = if let Some(query) = walk_runs {
+        search_rows(conn, filter, &query, cursor, limit + 1)?
     } else {
         let mut sql = filter.to_sql()?;
         if let Some(c) = cursor {
             c.bound(&mut sql);
         }
-        let text = format!(
-            "SELECT {RECORD_COLUMNS} FROM events{} ORDER BY ts DESC, rowid DESC LIMIT {}",
-            sql.clause,
-            limit + 1
-        );
-        let mut stmt = conn.prepare_cached(&text)?;
+        let mut stmt = conn.prepare_cached(&page_query(&sql, limit + 1))?;
         let rows = stmt.query_map(params_from_iter(sql.params), record)?;
         rows.collect::<rusqlite::Result<Vec<_>>>()?
     };
@@ -137,6 +134,14 @@ pub fn events_page(
         None
     };
     Ok(EventPage { events, next })
+}
+
+/// The SELECT of up to `limit` rows matching `sql`, in page order (newest first).
+pub(crate) fn page_query(sql: &SqlFilter, limit: usize) -> String {
+    format!(
+        "SELECT {RECORD_COLUMNS} FROM events{} ORDER BY ts DESC, rowid DESC LIMIT {limit}",
+        sql.clause
+    )
 }
 
 /// The whole stored envelope of one event, for the detail view.

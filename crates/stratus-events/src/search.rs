@@ -16,8 +16,8 @@ use rusqlite::types::Value as SqlValue;
 use rusqlite::{params_from_iter, Connection};
 
 use crate::error::Result;
-use crate::filter::{fts_query, EventFilter};
-use crate::query::{record, Cursor, EventRecord, RECORD_COLUMNS};
+use crate::filter::EventFilter;
+use crate::query::{page_query, record, Cursor, EventRecord};
 
 /// One run of rowids and the ts span of its events.
 struct Run {
@@ -26,17 +26,16 @@ struct Run {
     max_ts: i64,
 }
 
-/// Up to `want` events matching `filter` (which has a search), newest first
-/// by (ts, rowid), before `cursor`.
+/// Up to `want` events matching `filter` and the FTS5 `query` (the
+/// filter's search, already turned into FTS syntax), newest first by
+/// (ts, rowid), before `cursor`.
 pub(crate) fn search_rows(
     conn: &Connection,
     filter: &EventFilter,
+    query: &str,
     cursor: Option<Cursor>,
     want: usize,
 ) -> Result<Vec<EventRecord>> {
-    let Some(query) = filter.search.as_deref().and_then(fts_query) else {
-        return Ok(Vec::new());
-    };
     let rest = EventFilter {
         search: None,
         ..filter.clone()
@@ -49,11 +48,7 @@ pub(crate) fn search_rows(
         "rowid IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ? AND rowid BETWEEN ? AND ?)",
         [],
     );
-    let text = format!(
-        "SELECT {RECORD_COLUMNS} FROM events{} ORDER BY ts DESC, rowid DESC LIMIT {want}",
-        sql.clause
-    );
-    let mut stmt = conn.prepare_cached(&text)?;
+    let mut stmt = conn.prepare_cached(&page_query(&sql, want))?;
     // The newest event a page may hold: before the cursor and the filter's end.
     let newest = [cursor.map(|c| c.ts), filter.to_ms.map(|t| t - 1)]
         .into_iter()
@@ -67,7 +62,7 @@ pub(crate) fn search_rows(
         }
         let mut params = sql.params.clone();
         params.extend([
-            SqlValue::Text(query.clone()),
+            SqlValue::Text(query.to_string()),
             SqlValue::Integer(run.first),
             SqlValue::Integer(run.last),
         ]);
