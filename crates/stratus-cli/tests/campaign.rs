@@ -287,6 +287,14 @@ fn pause_resume_and_cancel_reach_a_launch_running_in_another_process() {
         .spawn()
         .unwrap();
     wait_until("a few sends", || {
+        // A launch that died says why here, not as a two-minute timeout.
+        if let Some(status) = launch.try_wait().unwrap() {
+            let mut said = String::new();
+            if let Some(mut err) = launch.stderr.take() {
+                std::io::Read::read_to_string(&mut err, &mut said).unwrap();
+            }
+            panic!("the launch exited before three sends: {status:?}\n{said}");
+        }
         status_counts(dir.path(), &id)
             .1
             .get("sent")
