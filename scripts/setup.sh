@@ -50,6 +50,11 @@ if [[ $mode == test ]]; then
     step "Installing PostHog's Python SDK $posthog_version into the test venv"
     "$VENV/bin/pip" install --quiet --disable-pip-version-check "posthog==$posthog_version"
   fi
+  # The offline dependency audit of `make test` (scripts/audit.sh).
+  if ! command -v cargo-audit >/dev/null; then
+    step "Installing cargo-audit (dependency audit against the RustSec snapshot)"
+    cargo install cargo-audit --locked --version '^0.22'
+  fi
   if ! command -v tauri-driver >/dev/null; then
     step "Installing tauri-driver (WebDriver proxy for the desktop app)"
     cargo install tauri-driver --locked --version '^2'

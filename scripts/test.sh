@@ -41,6 +41,9 @@ step "Clippy, warnings denied"
 cargo clippy --workspace --all-targets -- -D warnings
 cargo clippy -p stratus-gateway --features lambda --all-targets -- -D warnings
 
+step "Dependency audit (cargo audit, offline RustSec snapshot in ../shared/advisory-db)"
+scripts/audit.sh
+
 step "Core crates do not depend on tauri"
 for manifest in crates/*/Cargo.toml; do
   crate=$(basename "$(dirname "$manifest")")

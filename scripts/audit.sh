@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Dependency audit: Cargo.lock against the offline RustSec snapshot in
+# ../shared/advisory-db (never fetched). Fails on any crate with a published
+# vulnerability, and on unsound ones not listed in .cargo/audit.toml.
+# First it audits a lock file with known-vulnerable versions and insists on
+# a failure: an audit that cannot see vulnerabilities must not pass.
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+cd "$ROOT"
+
+db="${STRATUS_ADVISORY_DB:-$ROOT/../shared/advisory-db}"
+[[ -d $db/crates ]] || die "no advisory database at $db (expected the RustSec snapshot in ../shared/advisory-db)"
+command -v cargo-audit >/dev/null || die "cargo-audit is missing: run scripts/setup.sh test"
+echo "advisory snapshot: $(cat "$db/SNAPSHOT" 2>/dev/null || echo unknown)"
+
+audit() { cargo audit --no-fetch --no-yanked --db "$db" "$@"; }
+
+if self_check=$(audit --file tests/audit/known-vulnerable.lock 2>&1); then
+  echo "$self_check"
+  die "the audit passed a lock file with known vulnerabilities: it is not reading the advisories"
+fi
+grep -q 'RUSTSEC-2026-0258' <<<"$self_check" || { echo "$self_check"; die "the audit failed on the fixture for another reason than its advisories"; }
+echo "ok: the audit flags the known-vulnerable fixture"
+
+audit
