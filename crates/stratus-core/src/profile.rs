@@ -651,6 +651,11 @@ mod tests {
             s.endpoint_for_display().as_deref(),
             Some("https://minio.example.com/x@y")
         );
+        assert_eq!(
+            crate::cloud::endpoint_label(&s),
+            "https://minio.example.com/x@y",
+            "`stratus profile list` and connection errors show it so"
+        );
     }
 
     #[test]
