@@ -4,7 +4,9 @@
 mod campaign_runs;
 mod commands;
 mod error;
+mod exports;
 mod live_tail;
+mod navigation;
 mod progress;
 mod protocol;
 mod state;
@@ -27,6 +29,7 @@ pub fn run() {
         .init();
 
     let result = tauri::Builder::default()
+        .plugin(navigation::guard())
         .register_asynchronous_uri_scheme_protocol(protocol::SCHEME, protocol::handle)
         .setup(|app| {
             // Resolved once, here: `--data-dir` (the end-to-end suite gives each

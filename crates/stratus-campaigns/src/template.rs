@@ -1,5 +1,8 @@
 //! Message templates: minijinja with strict undefined, so a missing field is
-//! an error at preview time, never a blank at send time.
+//! an error at preview time, never a blank at send time. A template is
+//! untrusted input from the editor: its work is bounded by minijinja fuel and
+//! its output by [`MAX_MESSAGE_BYTES`], and it renders away from the
+//! database connection, so a runaway loop cannot freeze other work.
 
 use std::collections::BTreeSet;
 
@@ -14,6 +17,14 @@ use crate::sms::{self, SmsLength};
 use crate::{Error, Result};
 
 const NAME: &str = "message";
+
+/// Work one rendering may do (minijinja instructions): real messages use a
+/// few hundred; a loop over `range(100000)` inside another runs out.
+pub const FUEL: u64 = 100_000;
+
+/// The longest rendered message, in bytes: above any SMS (1,600 characters
+/// in at most 4 bytes each) and any push payload.
+pub const MAX_MESSAGE_BYTES: usize = 8 * 1024;
 
 /// What a template can use: the customer's fields and computed gamified values.
 #[derive(Debug, Clone, Serialize)]
@@ -103,10 +114,7 @@ impl std::fmt::Debug for MessageTemplate {
 impl MessageTemplate {
     /// Compiles `source`; syntax errors and unknown variable names are refused here.
     pub fn compile(source: &str) -> Result<Self> {
-        let mut env = Environment::new();
-        env.set_undefined_behavior(UndefinedBehavior::Strict);
-        // SMS and push are plain text: nothing to escape.
-        env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
+        let mut env = environment();
         env.add_template_owned(NAME, source.to_string())
             .map_err(|e| Error::Template(describe(&e)))?;
         let template = env
@@ -145,10 +153,49 @@ impl MessageTemplate {
             .env
             .get_template(NAME)
             .map_err(|e| Error::Template(describe(&e)))?;
-        template
-            .render(context)
-            .map(|s| s.trim().to_string())
-            .map_err(|e| Error::Template(describe(&e)))
+        let mut out = CappedOutput::default();
+        match template.render_captured_to(context, &mut out) {
+            Ok(_) => Ok(String::from_utf8_lossy(&out.bytes).trim().to_string()),
+            Err(_) if out.overflowed => Err(Error::Template(format!(
+                "the message is longer than {MAX_MESSAGE_BYTES} bytes; shorten the template"
+            ))),
+            Err(e) if e.kind() == minijinja::ErrorKind::OutOfFuel => Err(Error::Template(
+                "the template does too much work (a loop over too many items?); simplify it".into(),
+            )),
+            Err(e) => Err(Error::Template(describe(&e))),
+        }
+    }
+}
+
+/// The environment every template compiles in.
+fn environment() -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    // SMS and push are plain text: nothing to escape.
+    env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
+    env.set_fuel(Some(FUEL));
+    env
+}
+
+/// Collects the rendered message and refuses to grow past [`MAX_MESSAGE_BYTES`].
+#[derive(Default)]
+struct CappedOutput {
+    bytes: Vec<u8>,
+    overflowed: bool,
+}
+
+impl std::io::Write for CappedOutput {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        if self.bytes.len() + data.len() > MAX_MESSAGE_BYTES {
+            self.overflowed = true;
+            return Err(std::io::Error::other("message too long"));
+        }
+        self.bytes.extend_from_slice(data);
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 
@@ -168,22 +215,116 @@ pub struct Preview {
     pub sms: SmsLength,
 }
 
-/// Renders `source` for a stored customer (blocking; inside `Db::call`).
+/// Renders `source` for a stored customer (blocking; on a connection the
+/// caller owns, e.g. a reader).
 pub fn preview_blocking(conn: &Connection, source: &str, customer_id: &str) -> Result<Preview> {
     let template = MessageTemplate::compile(source)?;
+    let (customer, rank) = preview_customer(conn, customer_id)?;
+    render_preview(&template, &customer, rank)
+}
+
+/// Preview for any customer (the editor's live preview). The customer is
+/// read under the database lock; the rendering happens after it is released.
+pub async fn preview(db: &Db, source: &str, customer_id: &str) -> Result<Preview> {
+    let template = MessageTemplate::compile(source)?;
+    preview_compiled(db, template, customer_id).await
+}
+
+async fn preview_compiled(
+    db: &Db,
+    template: MessageTemplate,
+    customer_id: &str,
+) -> Result<Preview> {
+    let id = customer_id.to_string();
+    let (customer, rank) = db
+        .call(move |conn| Ok(preview_customer(conn, &id)))
+        .await??;
+    tokio::task::spawn_blocking(move || render_preview(&template, &customer, rank))
+        .await
+        .map_err(|e| Error::Internal(format!("template worker failed: {e}")))?
+}
+
+fn preview_customer(conn: &Connection, customer_id: &str) -> Result<(Customer, i64)> {
     let customer = customer::get(conn, customer_id)?;
     let rank = gamify::rank_blocking(conn, customer.points)?;
-    let text = template.render(&TemplateContext::new(&customer, rank))?;
+    Ok((customer, rank))
+}
+
+fn render_preview(template: &MessageTemplate, customer: &Customer, rank: i64) -> Result<Preview> {
+    let text = template.render(&TemplateContext::new(customer, rank))?;
     Ok(Preview {
-        customer_id: customer.id,
+        customer_id: customer.id.clone(),
         sms: sms::measure(&text),
         text,
     })
 }
 
-/// Preview for any customer (the editor's live preview).
-pub async fn preview(db: &Db, source: &str, customer_id: &str) -> Result<Preview> {
-    let (source, id) = (source.to_string(), customer_id.to_string());
-    db.call(move |conn| Ok(preview_blocking(conn, &source, &id)))
-        .await?
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::customer::Customer;
+
+    fn customer() -> Customer {
+        Customer::new("c-1", "Ada Lovelace")
+    }
+
+    fn render(source: &str) -> Result<String> {
+        MessageTemplate::compile(source)?.render(&TemplateContext::new(&customer(), 1))
+    }
+
+    #[test]
+    fn a_runaway_loop_runs_out_of_fuel_with_a_clear_error() {
+        // `range` is not a field, but any string or list repeats: 1,200 × 1,200.
+        let err = render(
+            "{% for a in first_name * 400 %}{% for b in first_name * 400 %}{% endfor %}{% endfor %}",
+        )
+        .unwrap_err();
+        assert_eq!(err.code(), "invalid_template");
+        assert!(err.to_string().contains("too much work"), "{err}");
+        assert_eq!(render("Hi {{ first_name }}").unwrap(), "Hi Ada");
+    }
+
+    #[test]
+    fn a_message_longer_than_the_cap_is_refused() {
+        let err = render("{% for a in first_name * 1000 %}0123456789{% endfor %}").unwrap_err();
+        assert!(err.to_string().contains("longer than 8192 bytes"), "{err}");
+        let at_cap = format!("{{{{ first_name }}}}{}", "x".repeat(MAX_MESSAGE_BYTES - 3));
+        assert_eq!(render(&at_cap).unwrap().len(), MAX_MESSAGE_BYTES);
+    }
+
+    #[tokio::test]
+    async fn a_preview_renders_without_holding_the_database() {
+        let db = Db::open_in_memory().unwrap();
+        db.call_blocking(|c| {
+            crate::customer::upsert(c, &customer(), 1)
+                .map_err(|e| stratus_core::Error::Internal(e.to_string()))
+        })
+        .unwrap();
+        // A template whose rendering asks the database for something, the
+        // way any other screen would while a heavy template renders.
+        let mut template = MessageTemplate::compile("{{ first_name }}").unwrap();
+        let probe = db.clone();
+        template.env.add_function("concurrent_query", move || {
+            let answered = probe
+                .try_call_blocking(|c| {
+                    Ok(c.query_row("SELECT count(*) FROM customers", [], |r| r.get::<_, i64>(0))?)
+                })
+                .map_err(|e| {
+                    minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, e.to_string())
+                })?;
+            Ok(match answered {
+                Some(n) => format!("answered {n}"),
+                None => "blocked".to_string(),
+            })
+        });
+        template
+            .env
+            .add_template_owned(
+                NAME,
+                "{{ first_name }}: {{ concurrent_query() }}".to_string(),
+            )
+            .unwrap();
+        let preview = preview_compiled(&db, template, "c-1").await.unwrap();
+        assert_eq!(preview.text, "Ada: answered 1");
+    }
 }

@@ -155,3 +155,40 @@ fn errors_say_where_and_what_was_expected() {
         "{e}"
     );
 }
+
+#[test]
+fn deep_nesting_is_a_positioned_error_not_a_crash() {
+    // 33 levels: the 33rd opener is refused, at its own position.
+    let parens = format!("{}level = gold{}", "(".repeat(33), ")".repeat(33));
+    let err = Segment::parse(&parens).unwrap_err();
+    assert_eq!(err.position, 32, "{err}");
+    assert!(err.to_string().contains("nest at most 32 deep"), "{err}");
+    let nots = format!("{}level = gold", "not ".repeat(33));
+    assert_eq!(Segment::parse(&nots).unwrap_err().position, 32 * 4);
+    // 32 levels still parse.
+    let ok = format!("{}level = gold{}", "(".repeat(32), ")".repeat(32));
+    assert!(Segment::parse(&ok).is_ok());
+
+    // What froze the editor: 20,000 of either, typed or pasted.
+    for text in ["not ".repeat(20_000), "(".repeat(20_000)] {
+        let err = Segment::parse(&text).unwrap_err();
+        assert_eq!(err.position, segment::MAX_SEGMENT_CHARS, "{err}");
+        assert!(
+            err.to_string().contains("at most 10000 characters"),
+            "{err}"
+        );
+    }
+    let deep_but_short = "not ".repeat(2_000);
+    assert!(Segment::parse(&deep_but_short).is_err());
+}
+
+#[test]
+fn too_many_joins_are_refused_where_they_go_over() {
+    let terms = vec!["points > 1"; segment::MAX_JOINS + 2];
+    let text = terms.join(" or ");
+    let err = Segment::parse(&text).unwrap_err();
+    // The 257th `or`: after 257 terms of 10 characters and 256 joins of 4.
+    assert_eq!(err.position, 257 * 10 + 256 * 4 + 1, "{err}");
+    let ok = vec!["points > 1"; segment::MAX_JOINS + 1].join(" and ");
+    assert!(Segment::parse(&ok).is_ok());
+}

@@ -62,9 +62,9 @@ pub fn sns_client(sdk: &SdkConfig) -> aws_sdk_sns::Client {
 
 /// Human name of where a profile's requests go.
 pub fn endpoint_label(settings: &CloudSettings) -> String {
+    // Shown and logged: never with a `user:password@` an old file may hold.
     settings
-        .endpoint_url
-        .clone()
+        .endpoint_for_display()
         .unwrap_or_else(|| format!("AWS ({})", settings.region))
 }
 

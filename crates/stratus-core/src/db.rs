@@ -8,7 +8,7 @@ use std::time::Duration;
 use rusqlite::Connection;
 use rusqlite_migration::{Migrations, M};
 
-use crate::{Error, Result};
+use crate::{private_files, Error, Result};
 
 /// Schema migrations, oldest first. Append only: a released migration is never edited.
 fn migrations() -> Migrations<'static> {
@@ -41,14 +41,31 @@ impl std::fmt::Debug for Db {
 }
 
 impl Db {
-    /// Opens (creating if needed) and migrates the database at `path`.
+    /// Opens (creating if needed) and migrates the database at `path`. Its
+    /// folder is `0700` and the file and its WAL/SHM `0600` (tightened on
+    /// databases made before that rule): it holds customer data.
     pub fn open(path: &Path) -> Result<Db> {
         if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)
+            private_files::private_dir(parent)
                 .map_err(|e| Error::io(format!("cannot create {}", parent.display()), e))?;
+        }
+        match private_files::create_new(path) {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(Error::io(format!("cannot create {}", path.display()), e)),
         }
         let mut conn = Connection::open(path)?;
         configure(&conn)?;
+        // SQLite gives the WAL and SHM files the database's mode; existing
+        // ones (and the database) may predate the rule.
+        for file in [
+            path.to_path_buf(),
+            sidecar(path, "-wal"),
+            sidecar(path, "-shm"),
+        ] {
+            private_files::restrict_file(&file)
+                .map_err(|e| Error::io(format!("cannot restrict {}", file.display()), e))?;
+        }
         migrations()
             .to_latest(&mut conn)
             .map_err(|e| Error::Migration(format!("{}: {e}", path.display())))?;
@@ -103,6 +120,22 @@ impl Db {
         .map_err(|e| Error::Internal(format!("database worker failed: {e}")))?
     }
 
+    /// Runs `work` at once if no other call holds the connection, `None` if
+    /// one does (never waits): for work that must not queue behind a long
+    /// call, and for checking that long work does not hold the connection.
+    pub fn try_call_blocking<T>(
+        &self,
+        work: impl FnOnce(&mut Connection) -> Result<T>,
+    ) -> Result<Option<T>> {
+        match self.conn.try_lock() {
+            Ok(mut guard) => work(&mut guard).map(Some),
+            Err(std::sync::TryLockError::WouldBlock) => Ok(None),
+            Err(std::sync::TryLockError::Poisoned(_)) => {
+                Err(Error::Internal("database lock poisoned".into()))
+            }
+        }
+    }
+
     /// Runs `work` on the current thread. Only for callers that are already
     /// off the async workers (CLI setup, blocking tasks, tests).
     pub fn call_blocking<T>(&self, work: impl FnOnce(&mut Connection) -> Result<T>) -> Result<T> {
@@ -112,6 +145,13 @@ impl Db {
             .map_err(|_| Error::Internal("database lock poisoned".into()))?;
         work(&mut guard)
     }
+}
+
+/// `stratus.sqlite-wal` and friends.
+fn sidecar(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
 }
 
 fn configure(conn: &Connection) -> Result<()> {
@@ -160,6 +200,39 @@ mod tests {
             count, 1,
             "reopening must keep data and not re-run migrations"
         );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_data_dir_is_0700_and_the_database_and_its_wal_0600() {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let dir = tempfile::tempdir().unwrap();
+        let home = crate::home::AppHome::new(dir.path().join("data"));
+        let path = home.database("demo");
+        let db = Db::open(&path).unwrap();
+        db.call_blocking(|c| Ok(c.execute("INSERT INTO demo_seed VALUES ('x', 1)", [])?))
+            .unwrap();
+        assert_eq!(mode(&home.profile_dir("demo")), 0o700);
+        for file in [&path, &sidecar(&path, "-wal"), &sidecar(&path, "-shm")] {
+            assert_eq!(mode(file), 0o600, "{}", file.display());
+        }
+        drop(db);
+
+        // An install from before the rule is tightened when it is opened.
+        for file in [&path, &sidecar(&path, "-wal"), &sidecar(&path, "-shm")] {
+            if file.exists() {
+                std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o644)).unwrap();
+            }
+        }
+        std::fs::set_permissions(
+            home.profile_dir("demo"),
+            std::fs::Permissions::from_mode(0o755),
+        )
+        .unwrap();
+        let _db = Db::open(&path).unwrap();
+        assert_eq!(mode(&home.profile_dir("demo")), 0o700);
+        assert_eq!(mode(&path), 0o600);
     }
 
     #[test]

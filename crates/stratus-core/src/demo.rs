@@ -220,6 +220,7 @@ mod tests {
             region: "us-east-1".into(),
             endpoint_url: None,
             force_path_style: false,
+            allow_insecure_http: false,
             media_bucket: "m-bucket".into(),
             events_bucket: "e-bucket".into(),
             topic_arn: None,

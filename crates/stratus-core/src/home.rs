@@ -56,6 +56,18 @@ impl AppHome {
         self.profile_dir(profile).join("buckets").join(bucket)
     }
 
+    /// Where the app writes exports (events and campaign recipients): the
+    /// UI never names a path, it is shown the file made here.
+    pub fn exports_dir(&self) -> PathBuf {
+        self.root.join("exports")
+    }
+
+    /// Creates the data dir as `0700`, or tightens an existing one: it holds
+    /// customer data and event caches that are nobody else's business.
+    pub fn make_private(&self) -> std::io::Result<()> {
+        crate::private_files::private_dir(&self.root)
+    }
+
     /// Where a reset moves old profile data before deleting it.
     pub fn trash_dir(&self) -> PathBuf {
         self.root.join("trash")

@@ -10,6 +10,7 @@ pub mod demo;
 pub mod error;
 pub mod home;
 pub mod jobs;
+pub mod private_files;
 pub mod profile;
 pub mod stack;
 pub mod store;

@@ -31,6 +31,11 @@ pub struct CloudSettings {
     pub endpoint_url: Option<String>,
     #[serde(default)]
     pub force_path_style: bool,
+    /// Lets `endpoint_url` be plain `http://` to a host other than this
+    /// computer (a MinIO on a trusted LAN): off unless asked for, since
+    /// requests and their signatures then travel unencrypted.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub allow_insecure_http: bool,
     pub media_bucket: String,
     pub events_bucket: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -40,6 +45,22 @@ pub struct CloudSettings {
     /// URL" gives `<this>/img/<preset>/<key>`. `None` until it is deployed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image_function_url: Option<String>,
+}
+
+impl CloudSettings {
+    /// The endpoint URL to show: a `user:password@` part (possible only in a
+    /// file written before such URLs were refused) is left out.
+    pub fn endpoint_for_display(&self) -> Option<String> {
+        let url = self.endpoint_url.as_deref()?;
+        let Some((scheme, rest)) = url.split_once("://") else {
+            return Some(url.to_string());
+        };
+        let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+        Some(match rest[..end].rfind('@') {
+            Some(at) => format!("{scheme}://{}", &rest[at + 1..]),
+            None => url.to_string(),
+        })
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -123,7 +144,7 @@ impl Profile {
             c.events_bucket = c.events_bucket.trim().to_string();
             validate_region(&c.region)?;
             if let Some(url) = &c.endpoint_url {
-                validate_endpoint(url)?;
+                validate_endpoint(url, c.allow_insecure_http)?;
             }
             validate_bucket("media bucket", &c.media_bucket)?;
             validate_bucket("events bucket", &c.events_bucket)?;
@@ -173,26 +194,57 @@ fn validate_region(region: &str) -> Result<()> {
     }
 }
 
-fn validate_endpoint(url: &str) -> Result<()> {
-    validate_url("endpoint URL", url, "http://127.0.0.1:9000")
+/// An endpoint URL: no credentials in it, and encrypted unless it stays on
+/// this computer or plain HTTP is explicitly allowed.
+fn validate_endpoint(url: &str, allow_insecure_http: bool) -> Result<()> {
+    let parsed = validate_url("endpoint URL", url, "http://127.0.0.1:9000")?;
+    if parsed.scheme() == "http" && !allow_insecure_http && !is_loopback(&parsed) {
+        return Err(invalid(format!(
+            "endpoint URL `{url}` is plain http:// to another computer, so requests would travel unencrypted; use https://, or allow insecure HTTP for this profile"
+        )));
+    }
+    Ok(())
 }
 
-fn validate_url(label: &str, url: &str, example: &str) -> Result<()> {
+/// `localhost`, `*.localhost`, 127.0.0.0/8 and `::1`.
+fn is_loopback(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => {
+            let d = d.to_ascii_lowercase();
+            d == "localhost" || d.ends_with(".localhost")
+        }
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+/// An http(s) URL with a host and no `user:password@` part. The message
+/// never repeats a URL that carries credentials.
+fn validate_url(label: &str, url: &str, example: &str) -> Result<url::Url> {
+    let shape_error = || {
+        invalid(format!(
+            "{label} `{url}` must start with http:// or https:// followed by a host, e.g. {example}"
+        ))
+    };
     let rest = url
         .strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"));
-    match rest {
-        Some(host)
-            if !host.is_empty()
-                && !host.starts_with('/')
-                && !host.contains(char::is_whitespace) =>
-        {
-            Ok(())
-        }
-        _ => Err(invalid(format!(
-            "{label} `{url}` must start with http:// or https:// followed by a host, e.g. {example}"
-        ))),
+        .or_else(|| url.strip_prefix("http://"))
+        .ok_or_else(shape_error)?;
+    if rest.is_empty() || rest.starts_with('/') || rest.contains(char::is_whitespace) {
+        return Err(shape_error());
     }
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    if authority.contains('@') {
+        return Err(invalid(format!(
+            "{label} must not carry a user name or password (`user:…@`): Stratus never stores credentials, they come from the AWS credential chain"
+        )));
+    }
+    let parsed = url::Url::parse(url).map_err(|_| shape_error())?;
+    if parsed.host().is_none() {
+        return Err(shape_error());
+    }
+    Ok(parsed)
 }
 
 /// S3's bucket naming rules (the ones a typo breaks).
@@ -382,7 +434,7 @@ impl ProfileBook {
             .path
             .parent()
             .ok_or_else(|| Error::Internal("profiles file has no folder".into()))?;
-        std::fs::create_dir_all(dir)
+        crate::private_files::private_dir(dir)
             .map_err(|e| Error::io(format!("cannot create {}", dir.display()), e))?;
         let mut tmp = tempfile::NamedTempFile::new_in(dir)
             .map_err(|e| Error::io(format!("cannot write in {}", dir.display()), e))?;
@@ -404,6 +456,7 @@ mod tests {
             region: "eu-west-1".into(),
             endpoint_url: Some("http://127.0.0.1:9000".into()),
             force_path_style: true,
+            allow_insecure_http: false,
             media_bucket: "media-bucket".into(),
             events_bucket: "events-bucket".into(),
             topic_arn: Some("arn:aws:sns:eu-west-1:123456789012:campaigns".into()),
@@ -554,6 +607,76 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("image function URL"));
+    }
+
+    fn endpoint(url: &str, allow_insecure_http: bool) -> Result<Profile> {
+        Profile::cloud(
+            "s3",
+            CloudSettings {
+                endpoint_url: Some(url.into()),
+                allow_insecure_http,
+                ..settings()
+            },
+        )
+        .validated()
+    }
+
+    #[test]
+    fn an_endpoint_never_carries_credentials() {
+        for url in [
+            "https://user:pass@minio.example.com",
+            "http://admin:s3cret@127.0.0.1:9000/",
+            "https://token@s3.example.com/path",
+        ] {
+            let err = endpoint(url, true).unwrap_err();
+            assert_eq!(err.code(), "invalid_profile");
+            let message = err.to_string();
+            assert!(message.contains("user name or password"), "{message}");
+            assert!(
+                !message.contains(":pass@")
+                    && !message.contains("s3cret")
+                    && !message.contains("token@"),
+                "the secret is not repeated: {message}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_stored_endpoint_with_credentials_is_shown_without_them() {
+        let s = CloudSettings {
+            endpoint_url: Some("https://user:pass@minio.example.com/x@y".into()),
+            ..settings()
+        };
+        assert_eq!(
+            s.endpoint_for_display().as_deref(),
+            Some("https://minio.example.com/x@y")
+        );
+        assert_eq!(
+            crate::cloud::endpoint_label(&s),
+            "https://minio.example.com/x@y",
+            "`stratus profile list` and connection errors show it so"
+        );
+    }
+
+    #[test]
+    fn plain_http_is_only_for_this_computer_unless_allowed() {
+        for url in [
+            "http://127.0.0.1:9000",
+            "http://localhost:4566",
+            "http://[::1]:9000",
+            "https://minio.example.com",
+        ] {
+            assert!(endpoint(url, false).is_ok(), "{url}");
+        }
+        for url in [
+            "http://minio.lan:9000",
+            "http://10.0.0.5",
+            "http://127.0.0.1.evil.com",
+        ] {
+            let err = endpoint(url, false).unwrap_err();
+            assert!(err.to_string().contains("unencrypted"), "{url}: {err}");
+            assert!(endpoint(url, true).is_ok(), "allowed explicitly: {url}");
+        }
     }
 
     #[test]

@@ -57,6 +57,8 @@ impl Stack {
     /// Opens the profile's database (migrating it) and its stores. Does not
     /// touch the network: an offline machine can open any profile.
     pub async fn open(home: &AppHome, profile: Profile) -> Result<Stack> {
+        home.make_private()
+            .map_err(|e| Error::io(format!("cannot create {}", home.root().display()), e))?;
         let db_path = home.database(&profile.name);
         let db = tokio::task::spawn_blocking(move || Db::open(&db_path))
             .await

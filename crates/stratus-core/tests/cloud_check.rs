@@ -14,6 +14,7 @@ fn settings(endpoint: &str, media: &str, events: &str) -> CloudSettings {
         region: "us-east-1".into(),
         endpoint_url: Some(endpoint.into()),
         force_path_style: true,
+        allow_insecure_http: false,
         media_bucket: media.into(),
         events_bucket: events.into(),
         topic_arn: None,

@@ -3,11 +3,11 @@
 //! free), written under a `.part` name and renamed when complete, so a file
 //! with the final name is always a whole export.
 
-use std::fs::File;
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 
 use stratus_core::db::Db;
+use stratus_core::private_files;
 
 use crate::error::{Error, Result};
 use crate::export::{export, ExportFormat};
@@ -44,17 +44,14 @@ pub async fn export_to_file(
             "`{stem}` is not a file name; use letters, digits and dashes"
         )));
     }
-    std::fs::create_dir_all(dir)
+    // Exports hold customer data: a 0700 folder, 0600 files, and never an
+    // existing file written over (see `private_files`).
+    private_files::private_dir(dir)
         .map_err(|e| Error::Export(format!("cannot create the folder {}: {e}", dir.display())))?;
-    let path = free_name(dir, stem, format.extension());
-    let part = path.with_extension(format!("{}.part", format.extension()));
-    let write = {
-        let part = part.clone();
-        move |conn: &rusqlite::Connection| -> Result<u64> {
-            let file = File::create(&part)
-                .map_err(|e| Error::Export(format!("cannot write {}: {e}", part.display())))?;
-            export(conn, &filter, format, BufWriter::new(file))
-        }
+    let (part, file) = private_files::create_part(dir, stem)
+        .map_err(|e| Error::Export(format!("cannot write in {}: {e}", dir.display())))?;
+    let write = move |conn: &rusqlite::Connection| -> Result<u64> {
+        export(conn, &filter, format, BufWriter::new(file))
     };
     let rows = if db.path().is_some() {
         let reader = db.open_reader()?;
@@ -71,36 +68,19 @@ pub async fn export_to_file(
             return Err(e);
         }
     };
-    std::fs::rename(&part, &path)?;
+    let path = private_files::publish(&part, dir, stem, format.extension()).map_err(|e| {
+        let _ = std::fs::remove_file(&part);
+        Error::Export(format!("cannot name the export in {}: {e}", dir.display()))
+    })?;
     let bytes = std::fs::metadata(&path)?.len();
     Ok(ExportedFile { path, rows, bytes })
-}
-
-fn free_name(dir: &Path, stem: &str, ext: &str) -> PathBuf {
-    let first = dir.join(format!("{stem}.{ext}"));
-    if !first.exists() {
-        return first;
-    }
-    (2..)
-        .map(|n| dir.join(format!("{stem}-{n}.{ext}")))
-        .find(|p| !p.exists())
-        .unwrap_or(first)
 }
 
 /// A file name for an export made at `now_ms` from `label` (e.g. the
 /// profile): `events-demo-20261126-150405`. Characters that are not safe in
 /// a file name become `-`.
 pub fn export_stem(label: &str, now_ms: i64) -> String {
-    let safe: String = label
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '-'
-            }
-        })
-        .collect();
+    let safe = private_files::safe_stem(label);
     let at = chrono::DateTime::from_timestamp_millis(now_ms)
         .map(|t| t.format("%Y%m%d-%H%M%S").to_string())
         .unwrap_or_default();
@@ -110,6 +90,35 @@ pub fn export_stem(label: &str, now_ms: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn an_export_is_private_and_never_overwrites_a_file() {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let home = tempfile::tempdir().unwrap();
+        let dir = home.path().join("exports");
+        std::fs::create_dir(&dir).unwrap();
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::fs::write(dir.join("events.csv"), "someone else's file").unwrap();
+        let db = Db::open_in_memory().unwrap();
+        let file = export_to_file(
+            &db,
+            EventFilter::default(),
+            ExportFormat::Csv,
+            &dir,
+            "events",
+        )
+        .await
+        .unwrap();
+        assert_eq!(file.path, dir.join("events-2.csv"));
+        assert_eq!(
+            std::fs::read_to_string(dir.join("events.csv")).unwrap(),
+            "someone else's file"
+        );
+        assert_eq!(mode(&file.path), 0o600);
+        assert_eq!(mode(&dir), 0o700);
+    }
 
     #[test]
     fn export_names_are_safe_and_dated() {

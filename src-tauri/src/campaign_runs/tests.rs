@@ -171,6 +171,7 @@ async fn a_cloud_profile_sends_through_sns_not_the_outbox() {
             region: "us-east-1".into(),
             endpoint_url: Some(endpoint.clone()),
             force_path_style: true,
+            allow_insecure_http: false,
             media_bucket: "unused-media".into(),
             events_bucket: "unused-events".into(),
             topic_arn: None,

@@ -1,18 +1,17 @@
 //! Campaign commands: customers, segments, templates, launches and runs.
 
-use std::path::PathBuf;
-
 use stratus_campaigns::campaign::{self, CampaignSpec};
 use stratus_campaigns::dry_run::{self, DryRunOptions};
 use stratus_campaigns::recipients::{self, RecipientFilter};
-use stratus_campaigns::runner::{self, RecipientStatus, StatusCounts};
+use stratus_campaigns::runner::{self, StatusCounts};
 use stratus_campaigns::test_send::{self, TestContent, TestSend};
 use stratus_campaigns::{customer_search, inbox, live, overview, segment, template, Error};
 use tauri::ipc::Channel;
 
 use super::AppHandleState;
 use crate::campaign_runs;
-use crate::error::{AppError, CommandResult};
+use crate::error::CommandResult;
+use crate::exports;
 use crate::views::campaigns::{
     CampaignInput, CampaignProgress, CampaignView, CustomerPick, DryRunView, PhoneMessage,
     RecipientExportView, RecipientPageView, RecipientStatusView, SegmentCount, SegmentProblem,
@@ -266,35 +265,17 @@ pub async fn campaign_recipients(
     Ok(page.into())
 }
 
-/// Writes the recipients (optionally one status) as CSV to `path`, or to
-/// the profile's `exports/` folder when no path is given.
+/// Writes the recipients (all, or one status) as CSV to a new file in
+/// `<data dir>/exports/` and says where. The webview cannot name the path.
 #[tauri::command]
 pub async fn campaign_export(
     state: AppHandleState<'_>,
     id: String,
     status: Option<RecipientStatusView>,
-    path: Option<String>,
 ) -> CommandResult<RecipientExportView> {
     let stack = state.stack().await;
-    let path = match path.filter(|p| !p.trim().is_empty()) {
-        Some(p) => PathBuf::from(p.trim()),
-        None => {
-            let dir = stack
-                .home()
-                .profile_dir(&stack.profile.name)
-                .join("exports");
-            std::fs::create_dir_all(&dir).map_err(|e| {
-                AppError::new("io", format!("cannot create {}: {e}", dir.display()))
-            })?;
-            let suffix = status.map_or("all", |s| RecipientStatus::from(s).as_str());
-            dir.join(format!("campaign-{id}-{suffix}.csv"))
-        }
-    };
-    let filter = RecipientFilter {
-        status: status.map(Into::into),
-        error_code: None,
-    };
-    let rows = recipients::export_csv(&stack.db, &id, filter, &path).await?;
+    let (path, rows) =
+        exports::campaign_recipients(&state.home, &stack, &id, status.map(Into::into)).await?;
     Ok(RecipientExportView {
         path: path.display().to_string(),
         rows,

@@ -168,7 +168,7 @@ pub async fn events_export(
     format: ExportFormat,
 ) -> CommandResult<ExportView> {
     let stack = state.stack().await;
-    let dir = state.home.root().join("exports");
+    let dir = state.home.exports_dir();
     let stem = export_stem(&stack.profile.name, now_millis());
     let file = export_to_file(&stack.db, filter.into(), format.into(), &dir, &stem).await?;
     Ok(file.into())

@@ -42,6 +42,8 @@ pub struct ProfileView {
     pub region: Option<String>,
     pub endpoint_url: Option<String>,
     pub force_path_style: bool,
+    /// A plain http:// endpoint on another computer was explicitly allowed.
+    pub allow_insecure_http: bool,
     pub media_bucket: String,
     pub events_bucket: String,
     pub topic_arn: Option<String>,
@@ -60,8 +62,9 @@ impl ProfileView {
             active,
             aws_profile: cloud.and_then(|c| c.aws_profile.clone()),
             region: cloud.map(|c| c.region.clone()),
-            endpoint_url: cloud.and_then(|c| c.endpoint_url.clone()),
+            endpoint_url: cloud.and_then(CloudSettings::endpoint_for_display),
             force_path_style: cloud.is_some_and(|c| c.force_path_style),
+            allow_insecure_http: cloud.is_some_and(|c| c.allow_insecure_http),
             media_bucket: p.media_bucket().to_string(),
             events_bucket: p.events_bucket().to_string(),
             topic_arn: cloud.and_then(|c| c.topic_arn.clone()),
@@ -80,6 +83,9 @@ pub struct ProfileInput {
     pub region: String,
     pub endpoint_url: Option<String>,
     pub force_path_style: bool,
+    /// Allow a plain http:// endpoint on another computer (unencrypted).
+    #[serde(default)]
+    pub allow_insecure_http: bool,
     pub media_bucket: String,
     pub events_bucket: String,
     pub topic_arn: Option<String>,
@@ -97,6 +103,7 @@ impl From<ProfileInput> for Profile {
                 region: i.region,
                 endpoint_url: i.endpoint_url,
                 force_path_style: i.force_path_style,
+                allow_insecure_http: i.allow_insecure_http,
                 media_bucket: i.media_bucket,
                 events_bucket: i.events_bucket,
                 topic_arn: i.topic_arn,

@@ -36,6 +36,17 @@ describe('validateProfile', () => {
     expect(errors.mediaBucket).toMatch(/lowercase/);
   });
 
+  it('refuses credentials in the endpoint and plain http to another computer unless allowed', () => {
+    const endpoint = (endpointUrl: string, allowInsecureHttp = false) =>
+      validateProfile({ ...valid, endpointUrl, allowInsecureHttp }, 'add').endpointUrl;
+    expect(endpoint('https://user:secret@minio.example.com')).toMatch(/user name or password/);
+    expect(endpoint('http://minio.lan:9000')).toMatch(/unencrypted/);
+    expect(endpoint('http://minio.lan:9000', true)).toBeUndefined();
+    expect(endpoint('http://127.0.0.1:9000')).toBeUndefined();
+    expect(endpoint('http://localhost:4566')).toBeUndefined();
+    expect(endpoint('https://minio.example.com')).toBeUndefined();
+  });
+
   it('reserves the demo name for new profiles', () => {
     expect(validateProfile({ ...valid, name: 'demo' }, 'add').name).toMatch(/reserved/);
   });
@@ -49,6 +60,7 @@ describe('conversion', () => {
       region: 'eu-west-1',
       endpointUrl: null,
       forcePathStyle: false,
+      allowInsecureHttp: false,
       mediaBucket: 'acme-media',
       eventsBucket: 'acme-events',
       topicArn: null,
@@ -65,6 +77,7 @@ describe('conversion', () => {
       region: p.region,
       endpointUrl: 'http://localhost:9000',
       forcePathStyle: true,
+      allowInsecureHttp: false,
       mediaBucket: p.mediaBucket,
       eventsBucket: p.eventsBucket,
       topicArn: null,

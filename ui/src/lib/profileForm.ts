@@ -7,6 +7,7 @@ export interface ProfileFormValues {
   region: string;
   endpointUrl: string;
   forcePathStyle: boolean;
+  allowInsecureHttp: boolean;
   mediaBucket: string;
   eventsBucket: string;
   topicArn: string;
@@ -23,6 +24,7 @@ export function emptyValues(): ProfileFormValues {
     region: '',
     endpointUrl: '',
     forcePathStyle: false,
+    allowInsecureHttp: false,
     mediaBucket: '',
     eventsBucket: '',
     topicArn: '',
@@ -37,6 +39,7 @@ export function valuesFromProfile(p: ProfileView): ProfileFormValues {
     region: p.region ?? '',
     endpointUrl: p.endpointUrl ?? '',
     forcePathStyle: p.forcePathStyle,
+    allowInsecureHttp: p.allowInsecureHttp,
     mediaBucket: p.mediaBucket,
     eventsBucket: p.eventsBucket,
     topicArn: p.topicArn ?? '',
@@ -56,6 +59,7 @@ export function toProfileInput(v: ProfileFormValues): ProfileInput {
     region: v.region.trim(),
     endpointUrl: optional(v.endpointUrl),
     forcePathStyle: v.forcePathStyle,
+    allowInsecureHttp: v.allowInsecureHttp,
     mediaBucket: v.mediaBucket.trim(),
     eventsBucket: v.eventsBucket.trim(),
     topicArn: optional(v.topicArn),
@@ -94,8 +98,9 @@ export function validateProfile(v: ProfileFormValues, mode: 'add' | 'edit'): Fie
   if (input.region === '') errors.region = 'Region is required.';
   else if (!REGION.test(input.region)) errors.region = 'Region looks like us-east-1.';
 
-  if (input.endpointUrl !== null && !isHttpUrl(input.endpointUrl)) {
-    errors.endpointUrl = 'Endpoint URL must start with http:// or https://.';
+  if (input.endpointUrl !== null) {
+    const problem = endpointProblem(input.endpointUrl, input.allowInsecureHttp);
+    if (problem) errors.endpointUrl = problem;
   }
 
   const media = bucketError('Media bucket', input.mediaBucket);
@@ -110,6 +115,29 @@ export function validateProfile(v: ProfileFormValues, mode: 'add' | 'edit'): Fie
     errors.imageFunctionUrl = 'Image function URL must start with http:// or https://.';
   }
   return errors;
+}
+
+/** The backend's endpoint rules, checked early: no credentials, encrypted unless local or allowed. */
+function endpointProblem(value: string, allowInsecureHttp: boolean): string | undefined {
+  if (!isHttpUrl(value)) return 'Endpoint URL must start with http:// or https://.';
+  const url = new URL(value);
+  if (url.username !== '' || url.password !== '') {
+    return 'Endpoint URL must not contain a user name or password; credentials come from the AWS credential chain.';
+  }
+  if (url.protocol === 'http:' && !allowInsecureHttp && !isLoopback(url.hostname)) {
+    return 'Plain http:// to another computer is unencrypted: use https://, or allow insecure HTTP below.';
+  }
+  return undefined;
+}
+
+function isLoopback(hostname: string): boolean {
+  const host = hostname.toLowerCase();
+  return (
+    host === 'localhost' ||
+    host.endsWith('.localhost') ||
+    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host) ||
+    host === '[::1]'
+  );
 }
 
 function isHttpUrl(value: string): boolean {

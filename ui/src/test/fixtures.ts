@@ -43,6 +43,7 @@ export function profileView(overrides: Partial<ProfileView> = {}): ProfileView {
     region: 'eu-west-1',
     endpointUrl: null,
     forcePathStyle: false,
+    allowInsecureHttp: false,
     mediaBucket: 'acme-media',
     eventsBucket: 'acme-events',
     topicArn: null,

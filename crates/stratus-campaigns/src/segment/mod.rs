@@ -45,8 +45,20 @@ pub struct Segment {
     pub expr: Option<Expr>,
 }
 
+/// The longest segment text, in characters (it is parsed on every keystroke).
+pub const MAX_SEGMENT_CHARS: usize = 10_000;
+pub use parser::{MAX_JOINS, MAX_NESTING};
+
 impl Segment {
     pub fn parse(text: &str) -> std::result::Result<Segment, SegmentError> {
+        let length = text.chars().count();
+        if length > MAX_SEGMENT_CHARS {
+            return Err(SegmentError::new(
+                MAX_SEGMENT_CHARS,
+                &format!("a segment of at most {MAX_SEGMENT_CHARS} characters"),
+                &format!("{length} characters"),
+            ));
+        }
         let tokens = lexer::tokenize(text)?;
         let expr = parser::Parser::new(tokens).parse()?;
         Ok(Segment {

@@ -47,14 +47,31 @@ pub enum Expr {
     },
 }
 
+/// How deep `not` and `(` may nest: far beyond any real segment, and far
+/// below what would overflow the stack (the parser, the SQL compiler and
+/// dropping the tree all recurse once per level).
+pub const MAX_NESTING: usize = 32;
+/// How many `and`/`or` one segment may join: SQLite refuses expressions
+/// nested 1,000 deep, and each one nests the SQL once more.
+pub const MAX_JOINS: usize = 256;
+
 pub struct Parser {
     tokens: Vec<Token>,
     at: usize,
+    /// `not` and `(` currently open.
+    nesting: usize,
+    /// `and`/`or` seen so far.
+    joins: usize,
 }
 
 impl Parser {
     pub fn new(tokens: Vec<Token>) -> Self {
-        Parser { tokens, at: 0 }
+        Parser {
+            tokens,
+            at: 0,
+            nesting: 0,
+            joins: 0,
+        }
     }
 
     /// Parses the whole input; `None` for an empty segment (everyone).
@@ -97,7 +114,7 @@ impl Parser {
     fn or(&mut self) -> Result<Expr, SegmentError> {
         let mut left = self.and()?;
         while self.is_keyword("or") {
-            self.bump();
+            self.join()?;
             left = Expr::Or(Box::new(left), Box::new(self.and()?));
         }
         Ok(left)
@@ -106,27 +123,51 @@ impl Parser {
     fn and(&mut self) -> Result<Expr, SegmentError> {
         let mut left = self.unary()?;
         while self.is_keyword("and") {
-            self.bump();
+            self.join()?;
             left = Expr::And(Box::new(left), Box::new(self.unary()?));
         }
         Ok(left)
     }
 
+    /// Takes an `and`/`or`, counting it against [`MAX_JOINS`].
+    fn join(&mut self) -> Result<(), SegmentError> {
+        if self.joins == MAX_JOINS {
+            return Err(self.unexpected(&format!("at most {MAX_JOINS} `and`/`or` in one segment")));
+        }
+        self.joins += 1;
+        self.bump();
+        Ok(())
+    }
+
     fn unary(&mut self) -> Result<Expr, SegmentError> {
+        let opens = self.is_keyword("not") || self.peek().kind == TokenKind::LParen;
+        if !opens {
+            return self.test();
+        }
+        if self.nesting == MAX_NESTING {
+            return Err(self.unexpected(&format!(
+                "a condition (`not` and `(` nest at most {MAX_NESTING} deep)"
+            )));
+        }
+        self.nesting += 1;
+        let expr = self.nested();
+        self.nesting -= 1;
+        expr
+    }
+
+    /// `not …` or `( … )`, one level deeper.
+    fn nested(&mut self) -> Result<Expr, SegmentError> {
         if self.is_keyword("not") {
             self.bump();
             return Ok(Expr::Not(Box::new(self.unary()?)));
         }
-        if self.peek().kind == TokenKind::LParen {
-            self.bump();
-            let inner = self.or()?;
-            if self.peek().kind != TokenKind::RParen {
-                return Err(self.unexpected("`)`"));
-            }
-            self.bump();
-            return Ok(inner);
+        self.bump();
+        let inner = self.or()?;
+        if self.peek().kind != TokenKind::RParen {
+            return Err(self.unexpected("`)`"));
         }
-        self.test()
+        self.bump();
+        Ok(inner)
     }
 
     fn test(&mut self) -> Result<Expr, SegmentError> {

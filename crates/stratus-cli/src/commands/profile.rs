@@ -40,6 +40,9 @@ pub struct AddArgs {
     /// Path-style bucket addressing (most S3-compatible servers want it).
     #[arg(long)]
     path_style: bool,
+    /// Allow a plain http:// endpoint on another computer (unencrypted).
+    #[arg(long)]
+    allow_insecure_http: bool,
     #[arg(long)]
     topic_arn: Option<String>,
     /// Public base URL of the deployed image function, e.g. https://img.example.com.
@@ -70,6 +73,7 @@ pub async fn run(ctx: &Context, cmd: ProfileCommand) -> Result<ExitCode> {
                 region: a.region,
                 endpoint_url: a.endpoint_url,
                 force_path_style: a.path_style,
+                allow_insecure_http: a.allow_insecure_http,
                 media_bucket: a.media_bucket,
                 events_bucket: a.events_bucket,
                 topic_arn: a.topic_arn,

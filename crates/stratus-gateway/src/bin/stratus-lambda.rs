@@ -43,6 +43,7 @@ async fn main() -> Result<(), lambda_http::Error> {
         region: env("AWS_REGION").unwrap_or_else(|| "us-east-1".into()),
         endpoint_url: None,
         force_path_style: false,
+        allow_insecure_http: false,
         media_bucket: media_bucket.clone().unwrap_or_else(|| any_bucket.clone()),
         events_bucket: events_bucket.clone().unwrap_or(any_bucket),
         topic_arn: None,

@@ -92,13 +92,9 @@ export function listRecipients(
   return call<RecipientPageView>('campaign_recipients', { id, status, after });
 }
 
-/** Writes the recipients as CSV to `path` (or the profile's exports folder when null). */
-export function exportRecipients(
-  id: string,
-  status: RecipientStatusView | null,
-  path: string | null,
-): Promise<RecipientExportView> {
-  return call<RecipientExportView>('campaign_export', { id, status, path });
+/** Writes the recipients as CSV to a new file in the app's exports folder; the result says where. */
+export function exportRecipients(id: string, status: RecipientStatusView | null): Promise<RecipientExportView> {
+  return call<RecipientExportView>('campaign_export', { id, status });
 }
 
 /** Snapshots the audience and starts sending as a job. */

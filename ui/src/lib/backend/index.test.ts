@@ -32,6 +32,7 @@ describe('commands', () => {
       region: 'eu-west-1',
       endpointUrl: null,
       forcePathStyle: false,
+      allowInsecureHttp: false,
       mediaBucket: 'm-bucket',
       eventsBucket: 'e-bucket',
       topicArn: null,

@@ -70,6 +70,7 @@ describe('ProfileForm', () => {
         region: 'eu-west-1',
         endpointUrl: 'http://localhost:9000',
         forcePathStyle: true,
+        allowInsecureHttp: false,
         mediaBucket: 'acme-media',
         eventsBucket: 'acme-events',
         topicArn: null,

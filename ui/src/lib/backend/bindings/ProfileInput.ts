@@ -3,7 +3,11 @@
 /**
  * A cloud profile as the Settings form sends it.
  */
-export type ProfileInput = { name: string, awsProfile: string | null, region: string, endpointUrl: string | null, forcePathStyle: boolean, mediaBucket: string, eventsBucket: string, topicArn: string | null, 
+export type ProfileInput = { name: string, awsProfile: string | null, region: string, endpointUrl: string | null, forcePathStyle: boolean, 
+/**
+ * Allow a plain http:// endpoint on another computer (unencrypted).
+ */
+allowInsecureHttp: boolean, mediaBucket: string, eventsBucket: string, topicArn: string | null, 
 /**
  * Base URL of the deployed image function; see `CloudSettings`.
  */

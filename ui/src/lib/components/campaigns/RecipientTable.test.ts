@@ -59,11 +59,14 @@ describe('RecipientTable', () => {
   it('exports the filtered recipients and says where the file is', async () => {
     const user = userEvent.setup();
     vi.mocked(backend.listRecipients).mockResolvedValue({ rows: [row('c-1')], nextAfter: null });
-    vi.mocked(backend.exportRecipients).mockResolvedValue({ path: '/tmp/out.csv', rows: 1 });
+    vi.mocked(backend.exportRecipients).mockResolvedValue({ path: '/data/exports/campaign-k-1-all.csv', rows: 1 });
     render(RecipientTable, { campaignId: 'k-1' });
-    await user.type(screen.getByTestId('recipient-export-path'), '/tmp/out.csv');
+    // There is no path to type: the app chooses the file, the webview only hears where.
+    expect(screen.queryByTestId('recipient-export-path')).toBeNull();
     await user.click(screen.getByTestId('recipient-export'));
-    expect(await screen.findByTestId('recipient-exported')).toHaveTextContent('1 recipients written to /tmp/out.csv');
-    expect(backend.exportRecipients).toHaveBeenCalledWith('k-1', null, '/tmp/out.csv');
+    expect(await screen.findByTestId('recipient-exported')).toHaveTextContent(
+      '1 recipients written to /data/exports/campaign-k-1-all.csv',
+    );
+    expect(backend.exportRecipients).toHaveBeenCalledWith('k-1', null);
   });
 });
