@@ -217,9 +217,7 @@ async fn stop_signal() {
             }
         };
         signals.next().await;
-        eprintln!(
-            "stopping: finishing requests and writing the spool (signal again to stop at once)"
-        );
+        println!("stopping: finishing requests and writing the spool (signal again to stop at once)");
         let _ = first.send(());
         signals.next().await;
         eprintln!("stopped at once; accepted events stay spooled for the next start");
