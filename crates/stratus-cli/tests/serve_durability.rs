@@ -285,3 +285,50 @@ fn an_s3_outage_does_not_stall_requests_and_loses_nothing_accepted() {
     let lost = acknowledged.difference(&cached).count();
     assert_eq!(lost, 0, "of {} acknowledged", acknowledged.len());
 }
+
+/// The long version of the kill test, for `bench/events/kill_loop.sh`:
+/// `STRATUS_KILL_ROUNDS` restarts (default 30), each after a few hundred
+/// acknowledged events, three SIGKILLs to one SIGTERM; prints the figures.
+#[test]
+#[ignore = "minutes; run by bench/events/kill_loop.sh"]
+fn kill_loop() {
+    let rounds: usize = std::env::var("STRATUS_KILL_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(30);
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    let customer = format!("loop-{}", uuid::Uuid::now_v7().simple());
+    let mut server = Server::start(data, &[], "127.0.0.1:0", &[]);
+    let addr = server.addr;
+    let target = Arc::new(Mutex::new(addr));
+    let (tx, acked) = mpsc::channel();
+    let clients = Clients::start(8, Arc::clone(&target), &customer, tx);
+    let mut acknowledged = BTreeSet::new();
+    let (mut kills, mut terms) = (0, 0);
+    for round in 0..rounds {
+        take_acks(&acked, 20 + (round * 7) % 60, &mut acknowledged);
+        if round % 4 == 3 {
+            server.signal("TERM");
+            assert!(server.wait().success(), "SIGTERM is a clean stop");
+            terms += 1;
+        } else {
+            server.signal("KILL");
+            server.wait();
+            kills += 1;
+        }
+        server = Server::start(data, &[], &addr.to_string(), &[]);
+    }
+    take_acks(&acked, 20, &mut acknowledged);
+    server.signal("TERM");
+    assert!(server.wait().success());
+    clients.stop();
+    acknowledged.extend(acked.try_iter().flatten());
+    let cached = synced_ids(data, &[], &customer);
+    let lost = acknowledged.difference(&cached).count();
+    println!(
+        "kill loop: {rounds} restarts ({kills} SIGKILL, {terms} SIGTERM), acknowledged: {}, lost: {lost}",
+        acknowledged.len()
+    );
+    assert_eq!(lost, 0);
+}
