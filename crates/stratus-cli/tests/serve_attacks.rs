@@ -24,7 +24,11 @@ fn data_dir() -> &'static std::path::Path {
     DIR.get_or_init(|| {
         let dir = tempfile::tempdir().unwrap();
         let seed = stratus(dir.path()).args(["demo", "seed"]).output().unwrap();
-        assert!(seed.status.success(), "{}", String::from_utf8_lossy(&seed.stderr));
+        assert!(
+            seed.status.success(),
+            "{}",
+            String::from_utf8_lossy(&seed.stderr)
+        );
         dir
     })
     .path()
@@ -74,11 +78,17 @@ fn slowloris_heads_and_bodies_are_cut() {
     let host = server.addr.to_string();
 
     // A head that never ends.
-    let head = format!("GET /t.js HTTP/1.1\r\nHost: {host}\r\nX-Padding: {}\r\n\r\n", "a".repeat(200));
+    let head = format!(
+        "GET /t.js HTTP/1.1\r\nHost: {host}\r\nX-Padding: {}\r\n\r\n",
+        "a".repeat(200)
+    );
     let mut stream = connect(server.addr).unwrap();
     let writer = trickle(stream.try_clone().unwrap(), head.clone().into_bytes());
     assert!(closed_by_server(&mut stream), "a trickled head is cut");
-    assert!(writer.join().unwrap() < head.len(), "before it was complete");
+    assert!(
+        writer.join().unwrap() < head.len(),
+        "before it was complete"
+    );
 
     // A body that never ends.
     let body = vec![b' '; 200];
@@ -132,7 +142,9 @@ fn idle_connections_do_not_starve_a_normal_request() {
             "8",
         ],
     );
-    let idle: Vec<TcpStream> = (0..40).map(|_| TcpStream::connect(server.addr).unwrap()).collect();
+    let idle: Vec<TcpStream> = (0..40)
+        .map(|_| TcpStream::connect(server.addr).unwrap())
+        .collect();
     let answer = request(server.addr, "GET", "/t.js", &server.addr.to_string(), b"").unwrap();
     assert_eq!(answer.status, 200);
     drop(idle);
@@ -153,7 +165,9 @@ fn a_half_open_client_does_not_keep_the_server_from_stopping() {
         .unwrap();
     // A request answered after it shows the stalled one has been taken in.
     assert_eq!(
-        request(server.addr, "GET", "/t.js", &server.addr.to_string(), b"").unwrap().status,
+        request(server.addr, "GET", "/t.js", &server.addr.to_string(), b"")
+            .unwrap()
+            .status,
         200
     );
     server.signal("TERM");
@@ -165,7 +179,11 @@ fn a_half_open_client_does_not_keep_the_server_from_stopping() {
 #[test]
 fn a_foreign_host_is_refused_on_every_route() {
     let (server, _spool) = server(&[]);
-    for path in ["/t.js", "/demo", "/img/thumb/demo/landscapes/alpine-dawn.jpg"] {
+    for path in [
+        "/t.js",
+        "/demo",
+        "/img/thumb/demo/landscapes/alpine-dawn.jpg",
+    ] {
         let answer = request(server.addr, "GET", path, "attacker.example:8787", b"").unwrap();
         assert_eq!(answer.status, 421, "{path}");
         assert_eq!(answer.json()["code"], "host_not_allowed");
@@ -207,8 +225,14 @@ fn gzip_bombs_and_deep_json_are_refused() {
     assert_eq!(read_answer(&mut stream).unwrap().status, 413);
 
     let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
-    let answer = request(server.addr, "POST", "/v1/batch", &server.addr.to_string(), deep.as_bytes())
-        .unwrap();
+    let answer = request(
+        server.addr,
+        "POST",
+        "/v1/batch",
+        &server.addr.to_string(),
+        deep.as_bytes(),
+    )
+    .unwrap();
     assert_eq!(answer.status, 400);
     assert_eq!(answer.json()["code"], "invalid_batch");
 }
@@ -217,8 +241,14 @@ fn gzip_bombs_and_deep_json_are_refused() {
 fn many_bad_events_earn_a_collapsed_answer() {
     let (server, _spool) = server(&[]);
     let body = serde_json::json!({ "batch": vec![serde_json::json!({}); 1000] }).to_string();
-    let answer = request(server.addr, "POST", "/v1/batch", &server.addr.to_string(), body.as_bytes())
-        .unwrap();
+    let answer = request(
+        server.addr,
+        "POST",
+        "/v1/batch",
+        &server.addr.to_string(),
+        body.as_bytes(),
+    )
+    .unwrap();
     assert_eq!(answer.status, 200);
     assert!(
         answer.body.len() < body.len(),

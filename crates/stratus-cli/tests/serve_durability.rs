@@ -204,7 +204,11 @@ fn bucket_behind_proxy(data: &std::path::Path) -> Option<Outage> {
         ])
         .output()
         .unwrap();
-    assert!(add.status.success(), "{}", String::from_utf8_lossy(&add.stderr));
+    assert!(
+        add.status.success(),
+        "{}",
+        String::from_utf8_lossy(&add.stderr)
+    );
     Some(Outage { proxy, runtime })
 }
 
@@ -277,7 +281,9 @@ fn an_s3_outage_does_not_stall_requests_and_loses_nothing_accepted() {
     server.signal("TERM");
     assert!(server.wait().success());
     assert!(
-        server.stdout().contains("every accepted event is in the bucket"),
+        server
+            .stdout()
+            .contains("every accepted event is in the bucket"),
         "{}",
         server.stdout()
     );

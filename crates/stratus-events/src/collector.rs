@@ -165,7 +165,8 @@ impl CollectReport {
                 };
                 let group = &mut groups[at];
                 group.count += 1;
-                if group.indexes.len() < GROUP_INDEXES && group.indexes.last() != Some(&outcome.index)
+                if group.indexes.len() < GROUP_INDEXES
+                    && group.indexes.last() != Some(&outcome.index)
                 {
                     group.indexes.push(outcome.index);
                 }

@@ -240,9 +240,7 @@ async fn ingest(
 ) -> Result<CollectResponse, Refused> {
     if let FlushPolicy::Spool(spool) = &function.flush {
         // Before reading anything: a full queue is answered at once.
-        spool
-            .check_room()
-            .map_err(|e| refused_by_spool(spool, e))?;
+        spool.check_room().map_err(|e| refused_by_spool(spool, e))?;
     }
     let (parts, body) = request.into_parts();
     let meta = RequestMeta {

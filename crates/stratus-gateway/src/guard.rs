@@ -216,7 +216,12 @@ mod tests {
     #[test]
     fn a_loopback_server_answers_to_its_own_names_only() {
         let hosts = AllowedHosts::for_bind(IpAddr::from([127, 0, 0, 1]), &[]);
-        for ok in ["127.0.0.1:8787", "localhost:8787", "LOCALHOST", "[::1]:8787"] {
+        for ok in [
+            "127.0.0.1:8787",
+            "localhost:8787",
+            "LOCALHOST",
+            "[::1]:8787",
+        ] {
             assert!(hosts.allows(Some(ok)), "{ok}");
         }
         for bad in ["evil.example:8787", "192.0.2.1", "localhost.evil.example"] {

@@ -127,9 +127,9 @@ fn post_from(peer: &str, forwarded: Option<&str>, path: &str, body: &Value) -> R
         request = request.header("x-forwarded-for", f);
     }
     let mut request = request.body(Body::from(body.to_string())).unwrap();
-    request
-        .extensions_mut()
-        .insert(axum::extract::ConnectInfo(peer.parse::<SocketAddr>().unwrap()));
+    request.extensions_mut().insert(axum::extract::ConnectInfo(
+        peer.parse::<SocketAddr>().unwrap(),
+    ));
     request
 }
 
@@ -200,7 +200,12 @@ async fn mixed_good_and_bad_events_get_per_event_results_and_land_in_their_objec
         .as_array()
         .unwrap()
         .iter()
-        .map(|e| (e["index"].as_u64().unwrap(), e["event_id"].as_str().unwrap()))
+        .map(|e| {
+            (
+                e["index"].as_u64().unwrap(),
+                e["event_id"].as_str().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(
         accepted,
@@ -458,7 +463,10 @@ async fn events_spooled_by_a_server_that_stopped_are_written_by_the_next_one() {
     uploader.abort();
     let written = keys(store.as_ref(), "events/v1/").await;
     assert_eq!(written.len(), 1);
-    assert_eq!(lines(store.as_ref(), &written[0]).await[0]["event_id"], event_id(3));
+    assert_eq!(
+        lines(store.as_ref(), &written[0]).await[0]["event_id"],
+        event_id(3)
+    );
     drop(dir);
 }
 
@@ -514,7 +522,11 @@ async fn forwarded_for_names_the_client_only_behind_a_trusted_proxy() {
         &native(4, "Clicked"),
     );
     let (status, _, answer) = send(&direct.app, spoofed).await;
-    assert_eq!((status, answer["accepted"].as_u64()), (StatusCode::OK, Some(1)), "{answer}");
+    assert_eq!(
+        (status, answer["accepted"].as_u64()),
+        (StatusCode::OK, Some(1)),
+        "{answer}"
+    );
     assert_eq!(stored_ip(&direct).await, "127.0.0.0");
 
     let behind = gateway_with(
@@ -530,7 +542,11 @@ async fn forwarded_for_names_the_client_only_behind_a_trusted_proxy() {
         &native(5, "Clicked"),
     );
     let (status, _, answer) = send(&behind.app, proxied).await;
-    assert_eq!((status, answer["accepted"].as_u64()), (StatusCode::OK, Some(1)), "{answer}");
+    assert_eq!(
+        (status, answer["accepted"].as_u64()),
+        (StatusCode::OK, Some(1)),
+        "{answer}"
+    );
     assert_eq!(stored_ip(&behind).await, "203.0.113.0");
 }
 

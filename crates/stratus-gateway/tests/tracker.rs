@@ -52,25 +52,49 @@ fn the_tracker_strips_urls_and_never_sends_input_values() {
         eprintln!("skipped: node is not installed");
         return;
     };
-    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
     let text = String::from_utf8(run.stdout).unwrap();
-    assert!(!text.contains("s3cret"), "the reset token left the page: {text}");
-    assert!(!text.contains("code=42"), "the fragment left the page: {text}");
-    assert!(!text.contains("session=abc"), "the referrer's query left: {text}");
-    assert!(!text.contains("jane@example.com"), "an input value left the page: {text}");
+    assert!(
+        !text.contains("s3cret"),
+        "the reset token left the page: {text}"
+    );
+    assert!(
+        !text.contains("code=42"),
+        "the fragment left the page: {text}"
+    );
+    assert!(
+        !text.contains("session=abc"),
+        "the referrer's query left: {text}"
+    );
+    assert!(
+        !text.contains("jane@example.com"),
+        "an input value left the page: {text}"
+    );
     let sent: Vec<Value> = serde_json::from_str(text.trim()).unwrap();
     let events: Vec<&Value> = sent
         .iter()
         .flat_map(|b| b["batch"].as_array().unwrap())
         .collect();
-    let names: Vec<&str> = events.iter().map(|e| e["event"].as_str().unwrap()).collect();
-    assert_eq!(names, ["$pageview", "Clicked", "Email Copied", "Form Submitted"]);
+    let names: Vec<&str> = events
+        .iter()
+        .map(|e| e["event"].as_str().unwrap())
+        .collect();
     assert_eq!(
-        events[0]["context"]["url"],
-        "https://shop.example.com/reset?utm_source=mail&ref=x",
+        names,
+        ["$pageview", "Clicked", "Email Copied", "Form Submitted"]
+    );
+    assert_eq!(
+        events[0]["context"]["url"], "https://shop.example.com/reset?utm_source=mail&ref=x",
         "utm_* and allow-listed parameters are kept"
     );
-    assert_eq!(events[0]["context"]["referrer"], "https://mail.example.com/inbox");
+    assert_eq!(
+        events[0]["context"]["referrer"],
+        "https://mail.example.com/inbox"
+    );
     assert_eq!(events[1]["context"]["element"]["text"], "Buy now");
     assert_eq!(events[3]["properties"]["fields"], "email");
 }

@@ -101,7 +101,9 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
         "ms" => Ok(Duration::from_millis(n)),
         "" | "s" => Ok(Duration::from_secs(n)),
         "m" => Ok(Duration::from_secs(n * 60)),
-        _ => Err(format!("`{text}` is not a duration such as 500ms, 10s or 2m")),
+        _ => Err(format!(
+            "`{text}` is not a duration such as 500ms, 10s or 2m"
+        )),
     }
 }
 
@@ -217,7 +219,9 @@ async fn stop_signal() {
             }
         };
         signals.next().await;
-        println!("stopping: finishing requests and writing the spool (signal again to stop at once)");
+        println!(
+            "stopping: finishing requests and writing the spool (signal again to stop at once)"
+        );
         let _ = first.send(());
         signals.next().await;
         eprintln!("stopped at once; accepted events stay spooled for the next start");

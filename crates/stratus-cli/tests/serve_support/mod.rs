@@ -132,7 +132,11 @@ impl Server {
     pub fn wait_for_output(&self, text: &str) {
         let deadline = Instant::now() + Duration::from_secs(60);
         while !self.stdout().contains(text) {
-            assert!(Instant::now() < deadline, "serve never printed `{text}`: {}", self.stdout());
+            assert!(
+                Instant::now() < deadline,
+                "serve never printed `{text}`: {}",
+                self.stdout()
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
     }
@@ -215,8 +219,8 @@ pub fn read_answer(stream: &mut TcpStream) -> std::io::Result<Answer> {
 fn dechunk(mut data: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
     while let Some(end) = data.windows(2).position(|w| w == b"\r\n") {
-        let size = usize::from_str_radix(String::from_utf8_lossy(&data[..end]).trim(), 16)
-            .unwrap_or(0);
+        let size =
+            usize::from_str_radix(String::from_utf8_lossy(&data[..end]).trim(), 16).unwrap_or(0);
         if size == 0 {
             break;
         }
@@ -247,14 +251,18 @@ pub fn request(
 
 /// `POST path` with a JSON body to the server's own address.
 pub fn post(addr: SocketAddr, path: &str, body: &serde_json::Value) -> std::io::Result<Answer> {
-    request(addr, "POST", path, &addr.to_string(), body.to_string().as_bytes())
+    request(
+        addr,
+        "POST",
+        path,
+        &addr.to_string(),
+        body.to_string().as_bytes(),
+    )
 }
 
 /// A batch of `n` fresh native events; returns it with its event ids.
 pub fn batch(n: usize, customer: &str) -> (serde_json::Value, Vec<String>) {
-    let ids: Vec<String> = (0..n)
-        .map(|_| uuid::Uuid::now_v7().to_string())
-        .collect();
+    let ids: Vec<String> = (0..n).map(|_| uuid::Uuid::now_v7().to_string()).collect();
     let events: Vec<serde_json::Value> = ids
         .iter()
         .map(|id| {
@@ -284,7 +292,12 @@ pub fn synced_ids(
     let export = stratus(data)
         .args(global)
         .args([
-            "events", "export", "--format", "ndjson", "--customer", customer,
+            "events",
+            "export",
+            "--format",
+            "ndjson",
+            "--customer",
+            customer,
         ])
         .output()
         .unwrap();

@@ -22,6 +22,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{mpsc, Arc};
 use std::time::Duration;
 
+use fs4::fs_std::FileExt;
 use stratus_core::store::ObjectStore;
 use tokio::sync::{oneshot, watch, Notify};
 use tokio::task::JoinHandle;
@@ -121,10 +122,8 @@ impl Spool {
         };
         fs::create_dir_all(&dir).map_err(open_error)?;
         let lock = File::create(dir.join("lock")).map_err(open_error)?;
-        match lock.try_lock() {
-            Ok(()) => {}
-            Err(fs::TryLockError::WouldBlock) => return Err(SpoolError::Locked(dir)),
-            Err(fs::TryLockError::Error(e)) => return Err(open_error(e)),
+        if !FileExt::try_lock_exclusive(&lock).map_err(open_error)? {
+            return Err(SpoolError::Locked(dir));
         }
         let queued = recover(&dir).map_err(open_error)?;
         if queued > 0 {
