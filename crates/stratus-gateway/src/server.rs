@@ -104,6 +104,8 @@ pub async fn serve(
             },
             () = &mut shutdown => break,
         };
+        // Answers are small and latency matters more than packet count.
+        let _ = stream.set_nodelay(true);
         while connections.try_join_next().is_some() {}
         let router = router.clone();
         let options = options.clone();

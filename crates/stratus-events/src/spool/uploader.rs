@@ -80,10 +80,11 @@ pub(super) async fn run(
 }
 
 /// Puts one sealed segment's streams and deletes it. Each object's id is
-/// the segment's, so a retry of a write that did land (an answer lost on
-/// the way back) rewrites the same object rather than adding a copy; the
-/// partition is the hour of the write, so a late upload after an outage is
-/// still found by an incremental sync.
+/// the segment's, so a retry within the hour of a write that did land (an
+/// answer lost on the way back) rewrites the same object rather than adding
+/// a copy (across an hour it adds one, and sync collapses its events on
+/// `event_id`); the partition is the hour of the write, so a late upload
+/// after an outage is still found by an incremental sync.
 async fn upload(
     dir: &std::path::Path,
     name: SegmentName,
