@@ -71,6 +71,118 @@ pub struct CollectReport {
     pub flushed: Vec<String>,
 }
 
+/// One request's lines to keep, as NDJSON: accepted events and rejected ones.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RequestLines {
+    pub events: Vec<u8>,
+    pub event_lines: usize,
+    pub bad: Vec<u8>,
+    pub bad_lines: usize,
+}
+
+impl RequestLines {
+    /// Each stream with its batch kind and line count.
+    pub fn by_kind(&self) -> [(BatchKind, &[u8], usize); 2] {
+        [
+            (BatchKind::Events, &self.events, self.event_lines),
+            (BatchKind::Bad, &self.bad, self.bad_lines),
+        ]
+    }
+}
+
+fn push_line(ndjson: &mut Vec<u8>, line: &Value) -> Result<()> {
+    serde_json::to_writer(&mut *ndjson, line)
+        .map_err(|e| Error::Internal(format!("cannot encode an event: {e}")))?;
+    ndjson.push(b'\n');
+    Ok(())
+}
+
+/// Stores one gzipped NDJSON batch under `key`.
+pub async fn put_batch(
+    store: &dyn ObjectStore,
+    key: &str,
+    ndjson: &[u8],
+    lines: usize,
+) -> Result<()> {
+    let body = gzip(ndjson)?;
+    let options = PutOptions {
+        content_type: Some("application/x-ndjson".into()),
+        metadata: [("lines".to_string(), lines.to_string())].into(),
+        ..PutOptions::default()
+    };
+    store.put(key, Bytes::from(body), options).await?;
+    Ok(())
+}
+
+/// Identical rejections of one request, counted once: a request of 1,000
+/// events that all fail the same way gets one entry, not 1,000 copies of the
+/// message (the answer stays smaller than the request).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RejectionGroup {
+    pub code: &'static str,
+    pub message: String,
+    /// Events rejected for this reason.
+    pub count: usize,
+    /// Positions in the batch of the first [`GROUP_INDEXES`] of them.
+    pub indexes: Vec<usize>,
+}
+
+/// How many positions a [`RejectionGroup`] lists.
+pub const GROUP_INDEXES: usize = 10;
+/// Distinct messages kept per request; further ones are counted by code.
+const MAX_GROUPS: usize = 20;
+/// A message is cut to this many characters (it may quote client input).
+const MAX_MESSAGE_CHARS: usize = 200;
+
+impl CollectReport {
+    /// The request's rejections, one entry per distinct reason, in order of
+    /// first appearance. Beyond [`MAX_GROUPS`] distinct messages (say, each
+    /// quoting a different bad value), rejections are folded by code.
+    pub fn rejection_groups(&self) -> Vec<RejectionGroup> {
+        let mut groups: Vec<RejectionGroup> = Vec::new();
+        for outcome in &self.events {
+            for rejection in &outcome.rejections {
+                let mut message = cut(&rejection.message);
+                let known = |m: &str| {
+                    groups
+                        .iter()
+                        .position(|g| g.code == rejection.code && g.message == m)
+                };
+                if known(&message).is_none() && groups.len() >= MAX_GROUPS {
+                    message = format!("other events rejected with code `{}`", rejection.code);
+                }
+                let at = match known(&message) {
+                    Some(at) => at,
+                    None => {
+                        groups.push(RejectionGroup {
+                            code: rejection.code,
+                            message,
+                            count: 0,
+                            indexes: Vec::new(),
+                        });
+                        groups.len() - 1
+                    }
+                };
+                let group = &mut groups[at];
+                group.count += 1;
+                if group.indexes.len() < GROUP_INDEXES
+                    && group.indexes.last() != Some(&outcome.index)
+                {
+                    group.indexes.push(outcome.index);
+                }
+            }
+        }
+        groups
+    }
+}
+
+fn cut(message: &str) -> String {
+    match message.char_indices().nth(MAX_MESSAGE_CHARS) {
+        Some((at, _)) => format!("{}…", &message[..at]),
+        None => message.to_string(),
+    }
+}
+
 #[derive(Default)]
 struct Pending {
     ndjson: Vec<u8>,
@@ -79,13 +191,13 @@ struct Pending {
 }
 
 impl Pending {
-    fn push(&mut self, line: &Value) -> Result<()> {
-        serde_json::to_writer(&mut self.ndjson, line)
-            .map_err(|e| Error::Internal(format!("cannot encode an event: {e}")))?;
-        self.ndjson.push(b'\n');
-        self.lines += 1;
+    fn extend(&mut self, ndjson: &[u8], lines: usize) {
+        if lines == 0 {
+            return;
+        }
+        self.ndjson.extend_from_slice(ndjson);
+        self.lines += lines;
         self.since.get_or_insert_with(Instant::now);
-        Ok(())
     }
 
     fn due(&self, config: &CollectorConfig) -> bool {
@@ -122,6 +234,22 @@ impl Collector {
     /// due; a failed write is returned as an error and the lines stay
     /// buffered for the next flush.
     pub async fn collect(&self, body: Value, request: RequestMeta) -> Result<CollectReport> {
+        let (mut report, lines) = self.prepare(body, request)?;
+        let mut buffers = self.buffers.lock().await;
+        buffers.events.extend(&lines.events, lines.event_lines);
+        buffers.bad.extend(&lines.bad, lines.bad_lines);
+        report.flushed = self.write_due(&mut buffers, false).await?;
+        Ok(report)
+    }
+
+    /// Validates and enriches a request's events without writing anything:
+    /// the per-event answer and the NDJSON lines to keep. The caller decides
+    /// where the lines go (straight to the bucket, or a local spool first).
+    pub fn prepare(
+        &self,
+        body: Value,
+        request: RequestMeta,
+    ) -> Result<(CollectReport, RequestLines)> {
         let parsed = request_events(body)?;
         let meta = RequestMeta {
             sent_at: request.sent_at.clone().or(parsed.sent_at),
@@ -129,13 +257,14 @@ impl Collector {
         };
         let at = format_millis(meta.received_at);
         let mut report = CollectReport::default();
-        let mut buffers = self.buffers.lock().await;
+        let mut lines = RequestLines::default();
         for (index, (raw, mapped)) in parsed.events.into_iter().enumerate() {
             match validate(&mapped, &meta, &self.config.limits) {
                 Ok(envelope) => {
                     let line = serde_json::to_value(&envelope)
                         .map_err(|e| Error::Internal(format!("cannot encode an event: {e}")))?;
-                    buffers.events.push(&line)?;
+                    push_line(&mut lines.events, &line)?;
+                    lines.event_lines += 1;
                     report.accepted += 1;
                     report.events.push(EventOutcome {
                         index,
@@ -147,10 +276,14 @@ impl Collector {
                 Err(errors) => {
                     let messages: Vec<String> = errors.iter().map(ToString::to_string).collect();
                     let codes: Vec<&str> = errors.iter().map(|e| e.code()).collect();
-                    buffers.bad.push(&json!({
-                        "failure": {"type": "validation", "codes": codes, "messages": messages, "at": at},
-                        "raw": raw,
-                    }))?;
+                    push_line(
+                        &mut lines.bad,
+                        &json!({
+                            "failure": {"type": "validation", "codes": codes, "messages": messages, "at": at},
+                            "raw": raw,
+                        }),
+                    )?;
+                    lines.bad_lines += 1;
                     report.rejected += 1;
                     report.events.push(EventOutcome {
                         index,
@@ -170,8 +303,24 @@ impl Collector {
                 }
             }
         }
-        report.flushed = self.write_due(&mut buffers, false).await?;
-        Ok(report)
+        Ok((report, lines))
+    }
+
+    /// Writes one request's lines as their own objects now, bypassing the
+    /// buffers: the policy of a host that may not run anything after it
+    /// answers (AWS Lambda). Returns the keys written.
+    pub async fn write_lines(&self, lines: &RequestLines) -> Result<Vec<String>> {
+        let id = uuid::Uuid::now_v7();
+        let mut keys = Vec::new();
+        for (kind, ndjson, count) in lines.by_kind() {
+            if count == 0 {
+                continue;
+            }
+            let key = batch_key_with_id(kind, Utc::now(), id);
+            put_batch(self.store.as_ref(), &key, ndjson, count).await?;
+            keys.push(key);
+        }
+        Ok(keys)
     }
 
     /// [`Collector::collect`] from the raw request body, as an HTTP handler
@@ -216,14 +365,8 @@ impl Collector {
                 continue;
             }
             let key = batch_key_with_id(kind, Utc::now(), uuid::Uuid::now_v7());
-            let body = gzip(&pending.ndjson)?;
-            let options = PutOptions {
-                content_type: Some("application/x-ndjson".into()),
-                metadata: [("lines".to_string(), pending.lines.to_string())].into(),
-                ..PutOptions::default()
-            };
             // Clear only once stored: a failed write keeps the lines for the next flush.
-            self.store.put(&key, Bytes::from(body), options).await?;
+            put_batch(self.store.as_ref(), &key, &pending.ndjson, pending.lines).await?;
             *pending = Pending::default();
             keys.push(key);
         }

@@ -1,7 +1,8 @@
 //! Events: collect, sync, browse. See `shared/design/events.md`.
 //!
 //! - [`envelope`], [`validate`], [`enrich`]: the event line and its checks.
-//! - [`collector`] (+ [`sdk_formats`], [`batch_key`]): the batch writer behind the HTTP collector.
+//! - [`collector`] (+ [`sdk_formats`], [`batch_key`]): the batch writer behind the HTTP collector;
+//!   [`spool`]: its durable local queue for a long-running server.
 //! - [`sync`] (+ [`tail`], [`batch_reader`], [`ledger`], [`retention`]): S3 batches → SQLite.
 //! - [`query`] (+ `search`), [`filter`], [`facets`], [`export`]: the support screen's reads.
 //! - [`customers`], [`status`], [`export_file`], [`autosync`]: the support screen's
@@ -32,6 +33,7 @@ pub mod retention;
 pub mod retention_setting;
 pub mod sdk_formats;
 mod search;
+pub mod spool;
 pub mod status;
 pub mod stored;
 pub mod sync;

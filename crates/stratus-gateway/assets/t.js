@@ -1,14 +1,18 @@
 /*
  * Stratus tracker: page views, clicks and form submits, sent to the Stratus
  * collector as small batches of event envelopes. Plain JavaScript, no build
- * step. Forms send field names and validity, never what was typed.
+ * step. Forms send field names and validity, never what was typed, and no
+ * input's value is ever read. Page URLs are sent without their fragment and
+ * without query parameters (they can hold reset tokens or emails), except
+ * utm_* and the ones named in data-keep-params.
  *
  *   <script src="https://collector.example.com/t.js" defer></script>
  *   <script>stratus.identify("cust-00042")</script>
  *
  * Options as attributes of the script tag: data-endpoint (default: /v1/batch
  * on the script's own origin), data-flush-ms (default 1000),
- * data-no-auto (no automatic page views, clicks and submits).
+ * data-no-auto (no automatic page views, clicks and submits),
+ * data-keep-params (query parameters to keep in URLs, comma-separated).
  */
 (function () {
   "use strict";
@@ -22,6 +26,8 @@
   var endpoint = (script && script.getAttribute("data-endpoint")) || origin + "/v1/batch";
   var flushMs = Number((script && script.getAttribute("data-flush-ms")) || 1000);
   var auto = !(script && script.hasAttribute("data-no-auto"));
+  var keepParams = ((script && script.getAttribute("data-keep-params")) || "")
+    .split(",").map(function (p) { return p.trim(); }).filter(Boolean);
   var queue = [];
   var timer = null;
   var listeners = [];
@@ -67,12 +73,26 @@
     return id;
   }
 
+  // A URL without its fragment, keeping only the allowed query parameters.
+  function cleanUrl(href) {
+    if (!href) return undefined;
+    var url;
+    try { url = new URL(href, location.href); } catch (e) { return undefined; }
+    var kept = [];
+    url.searchParams.forEach(function (value, name) {
+      if (name.indexOf("utm_") === 0 || keepParams.indexOf(name) >= 0) {
+        kept.push(encodeURIComponent(name) + "=" + encodeURIComponent(value));
+      }
+    });
+    return url.origin + url.pathname + (kept.length ? "?" + kept.join("&") : "");
+  }
+
   function context(element) {
     var ctx = {
-      url: location.href,
+      url: cleanUrl(location.href),
       path: location.pathname,
       title: document.title,
-      referrer: document.referrer || undefined,
+      referrer: cleanUrl(document.referrer),
       library: { name: "stratus-t.js", version: VERSION },
       locale: navigator.language
     };
@@ -133,12 +153,18 @@
     }
   }
 
+  // What was clicked: tag, id, the visible text of links and buttons. An
+  // input's value is never read (an <input type=button> shows its value,
+  // but any input can be made clickable and hold what someone typed).
   function describe(el) {
-    var text = (el.innerText || el.value || "").trim().replace(/\s+/g, " ").slice(0, 80);
-    var d = { tag: el.tagName.toLowerCase() };
+    var tag = el.tagName.toLowerCase();
+    var d = { tag: tag };
     if (el.id) d.id = el.id;
-    if (text && el.type !== "password") d.text = text;
-    if (el.getAttribute("href")) d.href = el.getAttribute("href");
+    if (tag !== "input" && tag !== "textarea" && tag !== "select") {
+      var text = (el.innerText || "").trim().replace(/\s+/g, " ").slice(0, 80);
+      if (text) d.text = text;
+    }
+    if (el.getAttribute("href")) d.href = cleanUrl(el.getAttribute("href"));
     if (el.getAttribute("data-track")) d.track = el.getAttribute("data-track");
     return d;
   }

@@ -1,13 +1,13 @@
 //! The event collector as HTTP: native, Segment and PostHog batch and
 //! single-event endpoints over [`stratus_events::collector::Collector`],
-//! with per-event results, bounded (and optionally gzipped) bodies and CORS
-//! for browser trackers.
+//! with per-event results (identical rejections collapsed), bounded (and
+//! optionally gzipped) bodies and CORS for browser trackers. A request is
+//! answered only once its events are kept (see [`FlushPolicy`]).
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
@@ -16,22 +16,24 @@ use serde::Serialize;
 use serde_json::Value;
 use stratus_core::clock::now_millis;
 use stratus_core::store::ObjectStore;
-use stratus_events::collector::{Collector, CollectorConfig, EventOutcome};
+use stratus_events::collector::{Collector, CollectorConfig, RejectionGroup};
+use stratus_events::spool::{Spool, SpoolError};
 use stratus_events::validate::RequestMeta;
-use tokio::task::JoinHandle;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
+use crate::client_ip::{client_ip, TrustedProxies};
 use crate::error::ApiError;
 use crate::request_body::{read_json_body, Encoding};
 
-/// When buffered events are written to the bucket.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// When a request's events are made durable, before it is answered.
+#[derive(Clone)]
 pub enum FlushPolicy {
-    /// A long-running server: buffers are written by size in the request
-    /// path and by age on a timer ([`spawn_flush_timer`]).
-    Timer,
+    /// A long-running server (`stratus serve`): appended to the local
+    /// spool and flushed to disk; the spool's uploader writes them to the
+    /// bucket off the request path.
+    Spool(Arc<Spool>),
     /// AWS Lambda: nothing may run after the response, so every request's
-    /// events are written before it is answered.
+    /// events are written to the bucket before it is answered.
     BeforeResponse,
 }
 
@@ -65,6 +67,8 @@ pub struct CollectorFunction {
     pub collector: Collector,
     pub flush: FlushPolicy,
     pub origins: AllowedOrigins,
+    /// Whose `X-Forwarded-For` names the client (none by default).
+    pub trusted_proxies: TrustedProxies,
     max_request_bytes: usize,
 }
 
@@ -80,7 +84,19 @@ impl CollectorFunction {
             collector: Collector::new(store, config),
             flush,
             origins,
+            trusted_proxies: TrustedProxies::default(),
         }
+    }
+
+    /// Believes `X-Forwarded-For` from these proxies.
+    pub fn with_trusted_proxies(mut self, proxies: TrustedProxies) -> Self {
+        self.trusted_proxies = proxies;
+        self
+    }
+
+    /// The largest request body taken.
+    pub fn max_request_bytes(&self) -> usize {
+        self.max_request_bytes
     }
 }
 
@@ -110,26 +126,6 @@ pub fn routes(function: Arc<CollectorFunction>) -> Router {
         .route("/v1/identify", post(identify))
         .with_state(function)
         .layer(cors)
-}
-
-/// Writes buffers past their age every `every`, until the returned task is
-/// aborted. Write errors are logged; the lines stay buffered for the next tick.
-pub fn spawn_flush_timer(function: Arc<CollectorFunction>, every: Duration) -> JoinHandle<()> {
-    tokio::spawn(async move {
-        let mut ticks = tokio::time::interval(every);
-        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            ticks.tick().await;
-            match function.collector.flush_if_due().await {
-                Ok(keys) => {
-                    for key in keys {
-                        tracing::info!(%key, "collector wrote a batch");
-                    }
-                }
-                Err(e) => tracing::warn!(error = %e, "collector flush failed; will retry"),
-            }
-        }
-    })
 }
 
 fn cors_layer(origins: &AllowedOrigins) -> CorsLayer {
@@ -165,16 +161,56 @@ async fn identify(State(f): State<Arc<CollectorFunction>>, request: Request) -> 
     respond(ingest(&f, request, Some("identify")).await)
 }
 
-/// The answer to a request whose body was a batch: what became of each event.
+/// The answer to a request whose body was a batch: how many were taken,
+/// the accepted events by position, and the rejections collapsed by reason
+/// (so the answer is never much larger than the request).
 #[derive(Debug, Serialize)]
 struct CollectResponse {
     accepted: usize,
     rejected: usize,
     request_id: String,
-    events: Vec<EventOutcome>,
+    events: Vec<AcceptedEvent>,
+    rejections: Vec<RejectionGroup>,
 }
 
-fn respond(result: Result<CollectResponse, ApiError>) -> Response {
+#[derive(Debug, Serialize)]
+struct AcceptedEvent {
+    index: usize,
+    event_id: Option<String>,
+}
+
+/// Why a request was not taken.
+enum Refused {
+    Api(ApiError),
+    /// The spool's queue is full (the bucket is not taking batches): a fast
+    /// 503 that tells the client when to come back.
+    Busy(SpoolError, Duration),
+}
+
+impl From<ApiError> for Refused {
+    fn from(e: ApiError) -> Self {
+        Refused::Api(e)
+    }
+}
+
+impl From<stratus_events::Error> for Refused {
+    fn from(e: stratus_events::Error) -> Self {
+        Refused::Api(e.into())
+    }
+}
+
+fn refused_by_spool(spool: &Spool, e: SpoolError) -> Refused {
+    match e {
+        SpoolError::Full { .. } => Refused::Busy(e, spool.retry_after()),
+        other => Refused::Api(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            other.code(),
+            other.to_string(),
+        )),
+    }
+}
+
+fn respond(result: Result<CollectResponse, Refused>) -> Response {
     match result {
         Ok(body) => {
             let mut response = (StatusCode::OK, axum::Json(body)).into_response();
@@ -183,7 +219,17 @@ fn respond(result: Result<CollectResponse, ApiError>) -> Response {
                 .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
             response
         }
-        Err(e) => e.into_response(),
+        Err(Refused::Api(e)) => e.into_response(),
+        Err(Refused::Busy(e, retry_after)) => {
+            let mut response =
+                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e.code(), e.to_string())
+                    .into_response();
+            let seconds = retry_after.as_secs_f64().ceil().max(1.0) as u64;
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+            response
+        }
     }
 }
 
@@ -191,12 +237,16 @@ async fn ingest(
     function: &CollectorFunction,
     request: Request,
     kind: Option<&'static str>,
-) -> Result<CollectResponse, ApiError> {
+) -> Result<CollectResponse, Refused> {
+    if let FlushPolicy::Spool(spool) = &function.flush {
+        // Before reading anything: a full queue is answered at once.
+        spool.check_room().map_err(|e| refused_by_spool(spool, e))?;
+    }
     let (parts, body) = request.into_parts();
     let meta = RequestMeta {
         received_at: now_millis(),
         request_id: Some(request_id(&parts.headers)),
-        ip: client_ip(&parts),
+        ip: client_ip(&parts, &function.trusted_proxies),
         sent_at: None,
     };
     let encoding = Encoding::of(&parts.headers, parts.uri.query())?;
@@ -217,15 +267,33 @@ async fn ingest(
         }
     }
     let request_id = meta.request_id.clone().unwrap_or_default();
-    let report = function.collector.collect(value, meta).await?;
-    if function.flush == FlushPolicy::BeforeResponse {
-        function.collector.flush().await?;
+    let (report, lines) = function.collector.prepare(value, meta)?;
+    // Only answered once the events are kept: on local disk (fsync'd) or
+    // in the bucket.
+    match &function.flush {
+        FlushPolicy::Spool(spool) => spool
+            .append(&lines)
+            .await
+            .map_err(|e| refused_by_spool(spool, e))?,
+        FlushPolicy::BeforeResponse => {
+            function.collector.write_lines(&lines).await?;
+        }
     }
+    let rejections = report.rejection_groups();
     Ok(CollectResponse {
         accepted: report.accepted,
         rejected: report.rejected,
         request_id,
-        events: report.events,
+        events: report
+            .events
+            .into_iter()
+            .filter(|e| e.accepted)
+            .map(|e| AcceptedEvent {
+                index: e.index,
+                event_id: e.event_id,
+            })
+            .collect(),
+        rejections,
     })
 }
 
@@ -238,25 +306,4 @@ fn request_id(headers: &HeaderMap) -> String {
         .filter(|id| !id.is_empty() && id.len() <= 100)
         .map(String::from)
         .unwrap_or_else(|| uuid::Uuid::now_v7().to_string())
-}
-
-/// The client address: the socket's peer when served directly, else the
-/// first `X-Forwarded-For` entry (API Gateway and load balancers set it).
-/// It is only ever stored truncated.
-fn client_ip(parts: &axum::http::request::Parts) -> Option<String> {
-    let peer = parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(addr)| addr.ip());
-    if let Some(ip) = peer.filter(|ip| !ip.is_loopback()) {
-        return Some(ip.to_string());
-    }
-    let forwarded = parts
-        .headers
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(',').next())
-        .map(|ip| ip.trim().to_string())
-        .filter(|ip| !ip.is_empty());
-    forwarded.or(peer.map(|ip| ip.to_string()))
 }

@@ -1,18 +1,21 @@
 //! The serverless side of Stratus as one axum `Router`: the image function
 //! (resize on miss) and the event collector. `stratus serve` runs it locally
 //! against the active profile, and the `lambda` feature runs the same Router
-//! on AWS Lambda.
+//! on AWS Lambda. [`serve`] is the local server with its timeouts, caps and
+//! checks ([`server`], [`guard`]).
 
+pub mod client_ip;
 pub mod collector;
 mod error;
+pub mod guard;
 mod images;
 #[cfg(feature = "lambda")]
 pub mod lambda;
 mod request_body;
+pub mod server;
 pub mod signature;
 pub mod tracker;
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -20,8 +23,11 @@ use axum::Router;
 use stratus_media::{PresetCatalog, VariantService};
 use tokio::sync::RwLock;
 
+pub use client_ip::TrustedProxies;
 pub use collector::{AllowedOrigins, CollectorFunction, FlushPolicy};
 pub use error::ApiError;
+pub use guard::AllowedHosts;
+pub use server::{serve, ServeOptions};
 pub use signature::{SigningKey, SigningPolicy};
 
 /// What the image function needs.
@@ -74,19 +80,4 @@ pub fn functions_router(
             .merge(tracker::script_routes());
     }
     router
-}
-
-/// Serves `router` on `listener` until `shutdown` completes (`stratus serve`).
-/// Handlers see the peer address (the collector stores it truncated).
-pub async fn serve(
-    listener: tokio::net::TcpListener,
-    router: Router,
-    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
 }

@@ -10,6 +10,18 @@ use axum::http::{header, HeaderMap, StatusCode};
 use flate2::read::MultiGzDecoder;
 
 use crate::error::ApiError;
+use crate::guard::is_body_timeout;
+
+fn is_length_limit(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut next = Some(error);
+    while let Some(e) = next {
+        if e.is::<http_body_util::LengthLimitError>() {
+            return true;
+        }
+        next = e.source();
+    }
+    false
+}
 
 /// How the body was compressed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,9 +75,23 @@ pub async fn read_json_body(
     encoding: Encoding,
     limit: usize,
 ) -> Result<Vec<u8>, ApiError> {
-    let bytes = axum::body::to_bytes(body, limit)
-        .await
-        .map_err(|_| too_large(limit))?;
+    let bytes = axum::body::to_bytes(body, limit).await.map_err(|e| {
+        if is_body_timeout(&e) {
+            ApiError::new(
+                StatusCode::REQUEST_TIMEOUT,
+                "request_timeout",
+                "the request body did not arrive in time",
+            )
+        } else if is_length_limit(&e) {
+            too_large(limit)
+        } else {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "unreadable_body",
+                "the request body could not be read",
+            )
+        }
+    })?;
     match encoding {
         Encoding::Identity => Ok(bytes.to_vec()),
         Encoding::Gzip => {

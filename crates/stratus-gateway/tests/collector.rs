@@ -1,11 +1,12 @@
 //! The collector over HTTP: per-event answers, the objects it writes, size
-//! bounds, gzip bodies, SDK endpoints, CORS and the flush timer.
+//! bounds, gzip bodies, SDK endpoints, CORS, the durable spool and its
+//! bounded queue, collapsed rejections and the client address.
 
 #![allow(clippy::unwrap_used)]
 
 use std::io::{Read, Write};
+use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
@@ -14,33 +15,85 @@ use http_body_util::BodyExt;
 use serde_json::{json, Value};
 use stratus_core::store::{ListRequest, LocalStore, ObjectStore};
 use stratus_events::collector::CollectorConfig;
-use stratus_gateway::{functions_router, AllowedOrigins, CollectorFunction, FlushPolicy};
+use stratus_events::spool::{Spool, SpoolConfig};
+use stratus_gateway::{
+    functions_router, AllowedOrigins, CollectorFunction, FlushPolicy, TrustedProxies,
+};
 use tower::ServiceExt;
 
 struct Gateway {
     app: axum::Router,
     function: Arc<CollectorFunction>,
     store: Arc<dyn ObjectStore>,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
 }
 
-fn gateway(flush: FlushPolicy, origins: AllowedOrigins, config: CollectorConfig) -> Gateway {
+/// How the test gateway keeps events.
+enum Keep {
+    /// Written to the bucket before the answer (Lambda).
+    BeforeResponse,
+    /// Spooled on disk, at most this many bytes waiting (`stratus serve`).
+    Spool(u64),
+}
+
+fn gateway(keep: Keep, origins: AllowedOrigins, config: CollectorConfig) -> Gateway {
+    gateway_with(keep, origins, config, TrustedProxies::default())
+}
+
+fn gateway_with(
+    keep: Keep,
+    origins: AllowedOrigins,
+    config: CollectorConfig,
+    proxies: TrustedProxies,
+) -> Gateway {
     let dir = tempfile::tempdir().unwrap();
     let store: Arc<dyn ObjectStore> =
         Arc::new(LocalStore::open(dir.path().join("events")).unwrap());
-    let function = Arc::new(CollectorFunction::new(
-        Arc::clone(&store),
-        config,
-        flush,
-        origins,
-    ));
+    let flush = match keep {
+        Keep::BeforeResponse => FlushPolicy::BeforeResponse,
+        Keep::Spool(max_queue_bytes) => FlushPolicy::Spool(Arc::new(
+            Spool::open(SpoolConfig {
+                max_queue_bytes,
+                ..SpoolConfig::new(dir.path().join("spool"))
+            })
+            .unwrap(),
+        )),
+    };
+    let function = Arc::new(
+        CollectorFunction::new(Arc::clone(&store), config, flush, origins)
+            .with_trusted_proxies(proxies),
+    );
     Gateway {
         app: functions_router(None, Some(Arc::clone(&function))),
         function,
         store,
-        _dir: dir,
+        dir,
     }
 }
+
+impl Gateway {
+    fn spool(&self) -> &Spool {
+        match &self.function.flush {
+            FlushPolicy::Spool(spool) => spool,
+            FlushPolicy::BeforeResponse => panic!("not a spooling gateway"),
+        }
+    }
+
+    /// Starts the uploader and waits until everything spooled is in the bucket.
+    async fn drain(&self) {
+        let uploader = self.spool().start_uploader(Arc::clone(&self.store));
+        assert!(
+            self.spool()
+                .drain(std::time::Duration::from_secs(60))
+                .await
+                .unwrap(),
+            "the spool was written to the bucket"
+        );
+        uploader.abort();
+    }
+}
+
+const MANY: u64 = 1 << 30;
 
 fn event_id(n: u128) -> String {
     uuid::Uuid::from_u128(0x0192_f3a0_0000_7000_8000_0000_0000_0000 + n).to_string()
@@ -63,12 +116,21 @@ async fn send(
     (status, headers, json)
 }
 
+/// A POST from `203.0.113.77` (as the server's socket would see it).
 fn post_json(path: &str, body: &Value) -> Request<Body> {
-    Request::post(path)
-        .header("content-type", "application/json")
-        .header("x-forwarded-for", "203.0.113.77")
-        .body(Body::from(body.to_string()))
-        .unwrap()
+    post_from("203.0.113.77:40000", None, path, body)
+}
+
+fn post_from(peer: &str, forwarded: Option<&str>, path: &str, body: &Value) -> Request<Body> {
+    let mut request = Request::post(path).header("content-type", "application/json");
+    if let Some(f) = forwarded {
+        request = request.header("x-forwarded-for", f);
+    }
+    let mut request = request.body(Body::from(body.to_string())).unwrap();
+    request.extensions_mut().insert(axum::extract::ConnectInfo(
+        peer.parse::<SocketAddr>().unwrap(),
+    ));
+    request
 }
 
 async fn keys(store: &dyn ObjectStore, prefix: &str) -> Vec<String> {
@@ -118,7 +180,7 @@ fn has_batch_layout(key: &str, prefix: &str) -> bool {
 #[tokio::test]
 async fn mixed_good_and_bad_events_get_per_event_results_and_land_in_their_objects() {
     let g = gateway(
-        FlushPolicy::Timer,
+        Keep::Spool(MANY),
         AllowedOrigins::Any,
         CollectorConfig::default(),
     );
@@ -134,19 +196,32 @@ async fn mixed_good_and_bad_events_get_per_event_results_and_land_in_their_objec
         (answer["accepted"].as_u64(), answer["rejected"].as_u64()),
         (Some(2), Some(2))
     );
-    let results = answer["events"].as_array().unwrap();
-    let accepted: Vec<bool> = results
+    let accepted: Vec<(u64, &str)> = answer["events"]
+        .as_array()
+        .unwrap()
         .iter()
-        .map(|e| e["accepted"].as_bool().unwrap())
+        .map(|e| {
+            (
+                e["index"].as_u64().unwrap(),
+                e["event_id"].as_str().unwrap(),
+            )
+        })
         .collect();
-    assert_eq!(accepted, [true, false, true, false]);
-    assert_eq!(results[1]["rejections"][0]["code"], "invalid_event_id");
-    assert_eq!(results[3]["rejections"][0]["code"], "missing_field");
-    assert_eq!(results[2]["event_id"], event_id(2));
+    assert_eq!(
+        accepted,
+        [(0, event_id(1).as_str()), (2, event_id(2).as_str())]
+    );
+    let rejections = answer["rejections"].as_array().unwrap();
+    assert_eq!(rejections.len(), 2, "{answer}");
+    assert_eq!(rejections[0]["code"], "invalid_event_id");
+    assert_eq!(rejections[0]["indexes"], json!([1]));
+    assert_eq!(rejections[1]["code"], "missing_field");
+    assert_eq!(rejections[1]["indexes"], json!([3]));
 
-    // Buffered until the timer (or a flush) writes them.
+    // Answered once on local disk; the uploader writes them to the bucket.
     assert!(keys(g.store.as_ref(), "events/").await.is_empty());
-    g.function.collector.flush().await.unwrap();
+    assert!(g.spool().queued_bytes() > 0, "kept in the spool");
+    g.drain().await;
 
     let good = keys(g.store.as_ref(), "events/v1/").await;
     assert_eq!(good.len(), 1, "{good:?}");
@@ -182,7 +257,7 @@ async fn an_oversized_request_is_refused_with_413_and_nothing_is_written() {
         max_request_bytes: 4096,
         ..CollectorConfig::default()
     };
-    let g = gateway(FlushPolicy::BeforeResponse, AllowedOrigins::Any, config);
+    let g = gateway(Keep::BeforeResponse, AllowedOrigins::Any, config);
     let big: Vec<Value> = (0..100).map(|n| native(n, "Scrolled")).collect();
     let (status, headers, answer) =
         send(&g.app, post_json("/v1/batch", &json!({"batch": big}))).await;
@@ -212,7 +287,7 @@ async fn an_oversized_request_is_refused_with_413_and_nothing_is_written() {
 #[tokio::test]
 async fn gzipped_posthog_batches_and_segment_single_events_are_accepted() {
     let g = gateway(
-        FlushPolicy::BeforeResponse,
+        Keep::BeforeResponse,
         AllowedOrigins::Any,
         CollectorConfig::default(),
     );
@@ -251,7 +326,7 @@ async fn gzipped_posthog_batches_and_segment_single_events_are_accepted() {
 #[tokio::test]
 async fn a_body_that_is_not_json_or_not_a_batch_is_a_400_with_a_code() {
     let g = gateway(
-        FlushPolicy::BeforeResponse,
+        Keep::BeforeResponse,
         AllowedOrigins::Any,
         CollectorConfig::default(),
     );
@@ -285,7 +360,7 @@ fn preflight(origin: &str) -> Request<Body> {
 #[tokio::test]
 async fn cors_preflight_answers_allowed_origins_only() {
     let any = gateway(
-        FlushPolicy::Timer,
+        Keep::BeforeResponse,
         AllowedOrigins::Any,
         CollectorConfig::default(),
     );
@@ -301,7 +376,7 @@ async fn cors_preflight_answers_allowed_origins_only() {
     );
 
     let listed = gateway(
-        FlushPolicy::Timer,
+        Keep::BeforeResponse,
         AllowedOrigins::parse("https://shop.example.com, https://www.example.com"),
         CollectorConfig::default(),
     );
@@ -331,45 +406,154 @@ async fn cors_preflight_answers_allowed_origins_only() {
 }
 
 #[tokio::test]
-async fn the_flush_timer_writes_buffered_events_once_they_are_old_enough() {
-    let config = CollectorConfig {
-        max_age: Duration::from_millis(50),
-        ..CollectorConfig::default()
-    };
-    let g = gateway(FlushPolicy::Timer, AllowedOrigins::Any, config);
-    let (status, _, _) = send(&g.app, post_json("/v1/batch", &native(5, "Page Scrolled"))).await;
-    assert_eq!(status, StatusCode::OK);
-    assert_eq!(g.function.collector.buffered().await, 1);
-    let timer = stratus_gateway::collector::spawn_flush_timer(
-        Arc::clone(&g.function),
-        Duration::from_millis(20),
+async fn a_full_spool_queue_is_answered_503_with_retry_after_and_keeps_what_it_took() {
+    // A one-byte queue and no uploader yet: the bucket is "not taking" batches.
+    let g = gateway(
+        Keep::Spool(1),
+        AllowedOrigins::Any,
+        CollectorConfig::default(),
     );
-    // Wait for the timer's write (bounded, so a broken timer fails the test).
-    // The object can be listed a moment before `put` returns and the buffer
-    // is cleared; `buffered()` waits for the flush to let go of the buffer,
-    // so the timer is only stopped once its write is wholly done (stopped
-    // mid-write, it keeps the lines for the next flush, by design).
-    let mut written = Vec::new();
-    let mut left = usize::MAX;
-    for _ in 0..500 {
-        written = keys(g.store.as_ref(), "events/v1/").await;
-        if !written.is_empty() {
-            left = g.function.collector.buffered().await;
-            if left == 0 {
-                break;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
+    let (status, _, answer) = send(&g.app, post_json("/v1/batch", &native(1, "Clicked"))).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    let (status, headers, answer) =
+        send(&g.app, post_json("/v1/batch", &native(2, "Clicked"))).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{answer}");
+    assert_eq!(answer["code"], "collector_busy");
+    let wait: u64 = headers["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!(wait >= 1);
+
+    // The bucket takes batches again: what was accepted lands, and new
+    // requests are taken.
+    g.drain().await;
+    let written = keys(g.store.as_ref(), "events/v1/").await;
+    assert_eq!(written.len(), 1);
+    let lines = lines(g.store.as_ref(), &written[0]).await;
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0]["event_id"], event_id(1));
+    let (status, _, _) = send(&g.app, post_json("/v1/batch", &native(2, "Clicked"))).await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn events_spooled_by_a_server_that_stopped_are_written_by_the_next_one() {
+    let g = gateway(
+        Keep::Spool(MANY),
+        AllowedOrigins::Any,
+        CollectorConfig::default(),
+    );
+    let (status, _, _) = send(&g.app, post_json("/v1/batch", &native(3, "Clicked"))).await;
+    assert_eq!(status, StatusCode::OK);
+    let spool_dir = g.spool().dir().to_path_buf();
+    // A second server on the same spool is refused while the first runs.
+    let busy = Spool::open(SpoolConfig::new(&spool_dir));
+    assert!(busy.is_err(), "one server per spool");
+    let Gateway {
+        app,
+        function,
+        store,
+        dir,
+    } = g;
+    drop((app, function));
+    let next = Spool::open(SpoolConfig::new(&spool_dir)).unwrap();
+    let uploader = next.start_uploader(Arc::clone(&store));
+    assert!(next
+        .drain(std::time::Duration::from_secs(60))
+        .await
+        .unwrap());
+    uploader.abort();
+    let written = keys(store.as_ref(), "events/v1/").await;
+    assert_eq!(written.len(), 1);
+    assert_eq!(
+        lines(store.as_ref(), &written[0]).await[0]["event_id"],
+        event_id(3)
+    );
+    drop(dir);
+}
+
+#[tokio::test]
+async fn a_thousand_identical_rejections_are_answered_once_not_a_thousand_times() {
+    let g = gateway(
+        Keep::BeforeResponse,
+        AllowedOrigins::Any,
+        CollectorConfig::default(),
+    );
+    let body = json!({ "batch": vec![json!({}); 1000] });
+    let request_bytes = body.to_string().len();
+    let response = g
+        .app
+        .clone()
+        .oneshot(post_json("/v1/batch", &body))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    assert!(
+        bytes.len() < request_bytes,
+        "a {request_bytes}-byte request earned a {}-byte answer",
+        bytes.len()
+    );
+    let answer: Value = serde_json::from_slice(&bytes).unwrap();
+    assert_eq!(answer["rejected"], 1000);
+    for group in answer["rejections"].as_array().unwrap() {
+        assert_eq!(group["count"], 1000, "{group}");
+        assert_eq!(group["indexes"], json!([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]));
     }
-    timer.abort();
-    assert_eq!(written.len(), 1, "the timer wrote the batch");
-    assert_eq!(left, 0, "and cleared its buffer");
+}
+
+/// The (truncated) client address stored with the gateway's only event.
+async fn stored_ip(g: &Gateway) -> Value {
+    let written = keys(g.store.as_ref(), "events/v1/").await;
+    assert_eq!(written.len(), 1, "{written:?}");
+    lines(g.store.as_ref(), &written[0]).await[0]["collector"]["ip"].clone()
+}
+
+#[tokio::test]
+async fn forwarded_for_names_the_client_only_behind_a_trusted_proxy() {
+    // Straight from a client on this machine: the header is the client's own word.
+    let direct = gateway(
+        Keep::BeforeResponse,
+        AllowedOrigins::Any,
+        CollectorConfig::default(),
+    );
+    let spoofed = post_from(
+        "127.0.0.1:40000",
+        Some("203.0.113.77"),
+        "/v1/batch",
+        &native(4, "Clicked"),
+    );
+    let (status, _, answer) = send(&direct.app, spoofed).await;
+    assert_eq!(
+        (status, answer["accepted"].as_u64()),
+        (StatusCode::OK, Some(1)),
+        "{answer}"
+    );
+    assert_eq!(stored_ip(&direct).await, "127.0.0.0");
+
+    let behind = gateway_with(
+        Keep::BeforeResponse,
+        AllowedOrigins::Any,
+        CollectorConfig::default(),
+        TrustedProxies::parse(["127.0.0.1"]).unwrap(),
+    );
+    let proxied = post_from(
+        "127.0.0.1:40000",
+        Some("198.51.100.1, 203.0.113.77"),
+        "/v1/batch",
+        &native(5, "Clicked"),
+    );
+    let (status, _, answer) = send(&behind.app, proxied).await;
+    assert_eq!(
+        (status, answer["accepted"].as_u64()),
+        (StatusCode::OK, Some(1)),
+        "{answer}"
+    );
+    assert_eq!(stored_ip(&behind).await, "203.0.113.0");
 }
 
 #[tokio::test]
 async fn the_tracker_script_is_served_as_javascript() {
     let g = gateway(
-        FlushPolicy::Timer,
+        Keep::BeforeResponse,
         AllowedOrigins::Any,
         CollectorConfig::default(),
     );

@@ -71,7 +71,7 @@ const COLLECT_EVENT: &str = r#"{
   "routeKey": "$default",
   "rawPath": "/v1/batch",
   "rawQueryString": "",
-  "headers": { "content-type": "application/json", "origin": "https://shop.example.com", "x-forwarded-for": "198.51.100.23", "host": "abc123.execute-api.us-east-1.amazonaws.com" },
+  "headers": { "content-type": "application/json", "origin": "https://shop.example.com", "x-forwarded-for": "203.0.113.66", "host": "abc123.execute-api.us-east-1.amazonaws.com" },
   "requestContext": {
     "accountId": "123456789012",
     "apiId": "abc123",
@@ -134,6 +134,6 @@ async fn a_collector_event_is_written_before_the_response_returns() {
     let line: serde_json::Value = serde_json::from_str(text.trim()).unwrap();
     assert_eq!(
         line["collector"]["ip"], "198.51.100.0",
-        "client address from X-Forwarded-For, truncated"
+        "client address from API Gateway's source IP (not the client's header), truncated"
     );
 }
