@@ -8,6 +8,7 @@
 mod error;
 mod key;
 mod local;
+mod no_follow;
 mod s3;
 mod types;
 
