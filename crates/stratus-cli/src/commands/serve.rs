@@ -14,10 +14,11 @@ use stratus_gateway::collector::spawn_flush_timer;
 use stratus_gateway::tracker::demo_routes;
 use stratus_gateway::{
     functions_router, AllowedOrigins, CollectorFunction, FlushPolicy, ImageFunction,
-    RedirectPolicy, SigningPolicy,
+    RedirectPolicy,
 };
 use stratus_media::{Limits, PresetCatalog, VariantService};
 
+use super::signing_keys::SigningArgs;
 use crate::context::Context;
 
 #[derive(Args)]
@@ -25,12 +26,8 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8787")]
     addr: SocketAddr,
-    /// Signing keys for image URLs, `id:secret,id:secret` (or $STRATUS_SIGNING_KEYS).
-    #[arg(long, env = "STRATUS_SIGNING_KEYS", hide_env_values = true)]
-    signing_keys: Option<String>,
-    /// Refuse unsigned image URLs.
-    #[arg(long)]
-    require_signature: bool,
+    #[command(flatten)]
+    signing: SigningArgs,
     /// Web origins allowed to send events from a browser, comma-separated
     /// (default: any in the demo profile, none otherwise).
     #[arg(long, value_name = "ORIGINS")]
@@ -45,16 +42,14 @@ pub struct ServeArgs {
 }
 
 pub async fn run(ctx: &Context, args: ServeArgs) -> Result<ExitCode> {
+    // Bad signing keys stop the server before it opens anything.
+    let signing = args.signing.policy()?;
     let stack = ctx.stack().await?;
     let catalog = PresetCatalog::load(&stack.db).await?;
-    let keys = SigningPolicy::parse_keys(&args.signing_keys.unwrap_or_default());
     let images = Arc::new(ImageFunction {
         service: VariantService::new(Arc::clone(&stack.media), Limits::default()),
         catalog: tokio::sync::RwLock::new(catalog),
-        signing: SigningPolicy {
-            keys,
-            required: args.require_signature,
-        },
+        signing,
         redirect: RedirectPolicy {
             above_bytes: args.redirect_above,
             ..RedirectPolicy::default()

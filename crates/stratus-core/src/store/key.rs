@@ -69,6 +69,10 @@ fn segment_problem(segment: &str) -> Option<&'static str> {
         "." | ".." => return Some("`.` and `..` segments are not allowed"),
         _ => {}
     }
+    // The longest file name of common filesystems (ext4, NTFS, APFS).
+    if segment.len() > 255 {
+        return Some("a path segment is longer than 255 bytes");
+    }
     if let Some(c) = segment.chars().find(|&c| !allowed_char(c)) {
         return Some(match c {
             '\\' => "backslashes are not allowed",
@@ -166,6 +170,7 @@ mod tests {
 
     #[test]
     fn refuses_windows_escapes_on_every_platform() {
+        let long_segment = "s".repeat(256);
         for key in [
             // Drives: `root.join("C:/…")` replaces the root on Windows.
             "C:/Users/x/a.jpg",
@@ -204,6 +209,7 @@ mod tests {
             "a|b.jpg",
             // The bookkeeping folder in another case.
             ".STRATUS/meta/x.json",
+            long_segment.as_str(),
             ".Stratus/tmp/x",
             // Invisible or direction-changing characters.
             "a\u{202E}gpj.exe",

@@ -6,6 +6,7 @@
 //! the cloud.
 
 mod error;
+mod gated;
 mod key;
 mod local;
 mod no_follow;
@@ -19,6 +20,7 @@ use bytes::Bytes;
 use tokio::io::{AsyncRead, AsyncReadExt};
 
 pub use error::StoreError;
+pub use gated::GatedStore;
 pub use key::validate_key;
 pub use local::LocalStore;
 pub(crate) use s3::error_chain as error_chain_of;
