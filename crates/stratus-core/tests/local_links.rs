@@ -63,7 +63,11 @@ async fn writes_never_land_outside_through_a_linked_folder() {
     let b = bucket_with_links();
     let err = b
         .store
-        .put("escape/planted.txt", Bytes::from("x"), PutOptions::default())
+        .put(
+            "escape/planted.txt",
+            Bytes::from("x"),
+            PutOptions::default(),
+        )
         .await
         .unwrap_err();
     assert_eq!(err.code(), "symlink", "{err}");

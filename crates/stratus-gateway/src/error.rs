@@ -35,7 +35,11 @@ impl ApiError {
 
     /// A failure of the function itself: `detail` goes to the log under a
     /// new request id; the client sees only that id.
-    pub fn internal(status: StatusCode, code: &'static str, detail: &dyn std::fmt::Display) -> Self {
+    pub fn internal(
+        status: StatusCode,
+        code: &'static str,
+        detail: &dyn std::fmt::Display,
+    ) -> Self {
         let id = uuid::Uuid::now_v7().to_string();
         tracing::error!(request_id = %id, code, "{detail}");
         ApiError {
@@ -123,7 +127,10 @@ impl IntoResponse for ApiError {
         let mut response = (self.status, axum::Json(body)).into_response();
         let h = response.headers_mut();
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        if let Some(id) = self.request_id.and_then(|id| HeaderValue::from_str(&id).ok()) {
+        if let Some(id) = self
+            .request_id
+            .and_then(|id| HeaderValue::from_str(&id).ok())
+        {
             h.insert("x-request-id", id);
         }
         if let Some(secs) = self.retry_after {

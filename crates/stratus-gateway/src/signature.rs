@@ -82,7 +82,10 @@ pub enum Verdict {
     /// No `sig` parameter.
     Unsigned,
     /// Signed by the key `key_id`, valid until `expires` (unix seconds).
-    Valid { key_id: String, expires: u64 },
+    Valid {
+        key_id: String,
+        expires: u64,
+    },
     Expired,
     /// Correctly signed, but expiring further ahead than the policy allows.
     TooLong,
@@ -247,7 +250,11 @@ mod tests {
                 }
             );
         }
-        let stranger = sign(&key("x", "a guess that is long enough, 32+ bytes"), path, 2000);
+        let stranger = sign(
+            &key("x", "a guess that is long enough, 32+ bytes"),
+            path,
+            2000,
+        );
         assert_eq!(
             policy.verify(path, Some("2000"), Some(&stranger), 1000),
             Verdict::Invalid

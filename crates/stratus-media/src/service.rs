@@ -324,7 +324,11 @@ impl MakeJob {
         if self.replace && !self.source_is_current().await? {
             return Ok(unwritten);
         }
-        let written = match self.store.put(&self.key, body.clone(), options.clone()).await {
+        let written = match self
+            .store
+            .put(&self.key, body.clone(), options.clone())
+            .await
+        {
             Ok(meta) => {
                 self.stats.writes.fetch_add(1, Ordering::Relaxed);
                 meta.etag

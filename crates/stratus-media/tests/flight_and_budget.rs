@@ -128,7 +128,13 @@ async fn a_render_beyond_the_pixel_budget_is_refused_as_busy() {
         .await
         .unwrap_err();
     assert_eq!(err.code(), "busy", "{err}");
-    assert_eq!(service.stats().resizes.load(std::sync::atomic::Ordering::Relaxed), 0);
+    assert_eq!(
+        service
+            .stats()
+            .resizes
+            .load(std::sync::atomic::Ordering::Relaxed),
+        0
+    );
 
     gated.open();
     first.await.unwrap().unwrap();

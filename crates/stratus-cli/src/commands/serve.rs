@@ -13,8 +13,7 @@ use stratus_events::collector::CollectorConfig;
 use stratus_gateway::collector::spawn_flush_timer;
 use stratus_gateway::tracker::demo_routes;
 use stratus_gateway::{
-    functions_router, AllowedOrigins, CollectorFunction, FlushPolicy, ImageFunction,
-    RedirectPolicy,
+    functions_router, AllowedOrigins, CollectorFunction, FlushPolicy, ImageFunction, RedirectPolicy,
 };
 use stratus_media::{Limits, PresetCatalog, VariantService};
 

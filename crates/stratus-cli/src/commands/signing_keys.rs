@@ -55,7 +55,10 @@ impl SigningArgs {
                 let text = std::fs::read_to_string(path).with_context(|| {
                     format!("cannot read the signing keys file {}", path.display())
                 })?;
-                (format!("--signing-keys-file {}", path.display()), Some(text))
+                (
+                    format!("--signing-keys-file {}", path.display()),
+                    Some(text),
+                )
             }
             (None, None, from_env) => (format!("${KEYS_ENV}"), from_env),
             (Some(_), Some(_), None) => unreachable!("clap refuses both options together"),

@@ -11,8 +11,8 @@ use async_trait::async_trait;
 use bytes::Bytes;
 use tokio::sync::{Notify, Semaphore};
 
-use super::{ByteRange, GetObject, ListPage, ListRequest, ObjectMeta, ObjectStore, PutOptions};
 use super::StoreResult;
+use super::{ByteRange, GetObject, ListPage, ListRequest, ObjectMeta, ObjectStore, PutOptions};
 
 /// Wraps a store; every call goes through, except the one read it parks.
 pub struct GatedStore {

@@ -243,8 +243,7 @@ impl LocalStore {
         if no_follow::refuse_links(&self.root, base, &base_dir).is_err() {
             return Ok(ListPage::default());
         }
-        collect_keys(&base_dir, base, &mut keys)
-            .map_err(|e| io_error(&request.prefix, e))?;
+        collect_keys(&base_dir, base, &mut keys).map_err(|e| io_error(&request.prefix, e))?;
         keys.retain(|k| k.starts_with(&request.prefix));
         keys.sort_unstable();
 
