@@ -60,14 +60,16 @@ async fn get_image(
                 "this signed URL has expired",
             ))
         }
-        Verdict::TooLong => return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "signature_lifetime_too_long",
-            format!(
+        Verdict::TooLong => {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "signature_lifetime_too_long",
+                format!(
                 "this signed URL expires more than {} s from now, longer than the function allows",
                 function.signing.max_lifetime.as_secs()
             ),
-        )),
+            ))
+        }
         Verdict::Unsigned if function.signing.required => {
             return Err(ApiError::new(
                 StatusCode::FORBIDDEN,
