@@ -347,40 +347,27 @@ impl MakeJob {
                         if_none_match: false,
                         ..options
                     };
-                    let meta = self.store.put(&self.key, body.clone(), replace).await?;
+                    let meta = self.store.put(&self.key, body, replace).await?;
                     self.stats.writes.fetch_add(1, Ordering::Relaxed);
                     return Ok(Variant {
-                        key: self.key,
-                        bytes: body,
-                        format,
-                        width: Some(rendered.width),
-                        height: Some(rendered.height),
                         etag: meta.etag,
-                        outcome: Outcome::Made { millis },
+                        ..unwritten
                     });
                 }
                 let etag = theirs.meta.etag.clone();
                 let bytes = theirs.bytes().await?;
                 return Ok(Variant {
-                    key: self.key,
                     bytes,
-                    format,
-                    width: Some(rendered.width),
-                    height: Some(rendered.height),
                     etag,
                     outcome: Outcome::Hit,
+                    ..unwritten
                 });
             }
             Err(e) => return Err(e.into()),
         };
         Ok(Variant {
-            key: self.key,
-            bytes: body,
-            format,
-            width: Some(rendered.width),
-            height: Some(rendered.height),
             etag: written,
-            outcome: Outcome::Made { millis },
+            ..unwritten
         })
     }
 }
