@@ -60,6 +60,16 @@ async fn get_image(
                 "this signed URL has expired",
             ))
         }
+        Verdict::TooLong => {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "signature_lifetime_too_long",
+                format!(
+                "this signed URL expires more than {} s from now, longer than the function allows",
+                function.signing.max_lifetime.as_secs()
+            ),
+            ))
+        }
         Verdict::Unsigned if function.signing.required => {
             return Err(ApiError::new(
                 StatusCode::FORBIDDEN,
@@ -69,7 +79,7 @@ async fn get_image(
         }
         Verdict::Unsigned => function.catalog.read().await.resolve(&name)?,
         // A signed URL may ask for any canonical spec, not only presets.
-        Verdict::Valid(_) => match function.catalog.read().await.resolve(&name) {
+        Verdict::Valid { .. } => match function.catalog.read().await.resolve(&name) {
             Ok(spec) => spec,
             Err(MediaError::NotAllowed { .. } | MediaError::UnknownPreset(_)) => {
                 VariantSpec::parse(&name)?
@@ -78,6 +88,11 @@ async fn get_image(
         },
     };
     let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
+    // A signed answer may be kept only until its URL expires.
+    let signed_for = match &verdict {
+        Verdict::Valid { expires, .. } => Some(expires.saturating_sub(now)),
+        _ => None,
+    };
     let variant = function
         .service
         .get_with_spec(&key, &name, spec, accept)
@@ -86,7 +101,7 @@ async fn get_image(
     let etag = variant.etag.as_deref().map(|e| format!("\"{e}\""));
     let not_modified = etag.is_some() && if_none_match(&headers, etag.as_deref());
     if !not_modified && variant.bytes.len() as u64 > function.redirect.above_bytes {
-        if let Some(response) = redirect_to_stored(&function, &variant).await? {
+        if let Some(response) = redirect_to_stored(&function, &variant, signed_for).await? {
             return Ok(response);
         }
     }
@@ -101,10 +116,7 @@ async fn get_image(
         ok
     };
     let h = response.headers_mut();
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static(VARIANT_CACHE_CONTROL),
-    );
+    h.insert(header::CACHE_CONTROL, cache_control(signed_for));
     if let Some(value) = etag.and_then(|e| HeaderValue::from_str(&e).ok()) {
         h.insert(header::ETAG, value);
     }
@@ -124,11 +136,28 @@ async fn get_image(
     Ok(response)
 }
 
+/// A year and immutable for a public URL (a variant never changes under its
+/// key); for a signed one, `max-age` is what is left of its life, so no
+/// cache serves it after it has expired.
+fn cache_control(signed_for: Option<u64>) -> HeaderValue {
+    match signed_for {
+        None => HeaderValue::from_static(VARIANT_CACHE_CONTROL),
+        Some(left) => {
+            HeaderValue::from_str(&format!("public, max-age={}", left.min(ONE_YEAR_SECS)))
+                .unwrap_or_else(|_| HeaderValue::from_static("no-store"))
+        }
+    }
+}
+
+const ONE_YEAR_SECS: u64 = 31_536_000;
+
 /// `307` to a presigned GET of the stored variant, if the store makes such
-/// URLs. The redirect is cached for half the URL's life, never longer.
+/// URLs. The redirect is cached for half the URL's life, never longer (and
+/// never past a signed request's own expiry).
 async fn redirect_to_stored(
     function: &ImageFunction,
     variant: &Variant,
+    signed_for: Option<u64>,
 ) -> Result<Option<Response>, ApiError> {
     let lifetime = function.redirect.url_lifetime;
     let Some(url) = function
@@ -146,7 +175,8 @@ async fn redirect_to_stored(
     let mut response = StatusCode::TEMPORARY_REDIRECT.into_response();
     let h = response.headers_mut();
     h.insert(header::LOCATION, location);
-    let max_age = format!("public, max-age={}", lifetime.as_secs() / 2);
+    let cached = (lifetime.as_secs() / 2).min(signed_for.unwrap_or(u64::MAX));
+    let max_age = format!("public, max-age={cached}");
     if let Ok(value) = HeaderValue::from_str(&max_age) {
         h.insert(header::CACHE_CONTROL, value);
     }

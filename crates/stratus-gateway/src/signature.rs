@@ -4,11 +4,41 @@
 //! A URL `/img/<name>/<key>?exp=<unix seconds>&sig=<hex>` is signed with
 //! `HMAC(secret, "<path>\n<exp>")`. Unsigned requests may only use presets
 //! (and the allow-list); a signed one may ask for any canonical spec.
+//!
+//! `exp` is canonical decimal digits only (one spelling per expiry, so a
+//! signature is never valid under another `exp` text), and no further ahead
+//! than the policy's longest lifetime (7 days by default): a leaked URL dies.
+//! Secrets are at least 32 bytes; an empty or short one is refused at start.
+
+use std::time::Duration;
 
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 type HmacSha256 = Hmac<Sha256>;
+
+/// The shortest secret accepted: 256 bits, the HMAC-SHA256 key size.
+pub const MIN_SECRET_BYTES: usize = 32;
+
+/// How far ahead a signed URL may expire unless configured otherwise.
+pub const DEFAULT_MAX_LIFETIME: Duration = Duration::from_secs(7 * 24 * 3600);
+
+/// Why a list of signing keys is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SigningKeyError {
+    #[error("signing key entry {position} is not `id:secret`")]
+    Malformed { position: usize },
+    #[error("signing key entry {position} has an empty id")]
+    BlankId { position: usize },
+    #[error("signing key `{id}` has an empty secret")]
+    EmptySecret { id: String },
+    #[error("signing key `{id}` has a {bytes}-byte secret; use at least {MIN_SECRET_BYTES} bytes (e.g. `openssl rand -hex 32`)")]
+    ShortSecret { id: String, bytes: usize },
+    #[error("signing key id `{id}` is given twice")]
+    DuplicateId { id: String },
+    #[error("no signing keys were given")]
+    NoKeys,
+}
 
 /// One signing secret, named so logs can say which key signed.
 #[derive(Clone)]
@@ -27,11 +57,23 @@ impl std::fmt::Debug for SigningKey {
     }
 }
 
-/// Which keys are valid, and whether every request must be signed.
-#[derive(Debug, Clone, Default)]
+/// Which keys are valid, whether every request must be signed, and how far
+/// ahead a signed URL may expire.
+#[derive(Debug, Clone)]
 pub struct SigningPolicy {
     pub keys: Vec<SigningKey>,
     pub required: bool,
+    pub max_lifetime: Duration,
+}
+
+impl Default for SigningPolicy {
+    fn default() -> Self {
+        SigningPolicy {
+            keys: Vec::new(),
+            required: false,
+            max_lifetime: DEFAULT_MAX_LIFETIME,
+        }
+    }
 }
 
 /// What checking a request's signature found.
@@ -39,10 +81,23 @@ pub struct SigningPolicy {
 pub enum Verdict {
     /// No `sig` parameter.
     Unsigned,
-    /// Signed by the key with this id, not expired.
-    Valid(String),
+    /// Signed by the key `key_id`, valid until `expires` (unix seconds).
+    Valid {
+        key_id: String,
+        expires: u64,
+    },
     Expired,
+    /// Correctly signed, but expiring further ahead than the policy allows.
+    TooLong,
     Invalid,
+}
+
+/// `exp` as canonical decimal: digits only, no sign, no leading zero.
+fn parse_expiry(text: &str) -> Option<u64> {
+    let canonical = !text.is_empty()
+        && text.bytes().all(|b| b.is_ascii_digit())
+        && (text == "0" || !text.starts_with('0'));
+    canonical.then(|| text.parse().ok()).flatten()
 }
 
 fn message(path: &str, expires: u64) -> String {
@@ -59,16 +114,69 @@ pub fn sign(key: &SigningKey, path: &str, expires: u64) -> String {
 }
 
 impl SigningPolicy {
-    /// Keys from `id:secret,id:secret` (a flag or an environment variable);
-    /// entries without a `:` are ignored.
-    pub fn parse_keys(list: &str) -> Vec<SigningKey> {
-        list.split(',')
-            .filter_map(|pair| pair.split_once(':'))
-            .map(|(id, secret)| SigningKey {
-                id: id.trim().to_string(),
+    /// Keys from `id:secret,id:secret` (an environment variable or a file;
+    /// surrounding whitespace and blank entries are ignored). Refuses an
+    /// entry without `:`, a blank id, a repeated id, an empty list, and any
+    /// secret shorter than [`MIN_SECRET_BYTES`].
+    pub fn parse_keys(list: &str) -> Result<Vec<SigningKey>, SigningKeyError> {
+        let mut keys: Vec<SigningKey> = Vec::new();
+        let entries = list
+            .split([',', '\n'])
+            .map(str::trim)
+            .filter(|e| !e.is_empty());
+        for (i, entry) in entries.enumerate() {
+            let position = i + 1;
+            let (id, secret) = entry
+                .split_once(':')
+                .ok_or(SigningKeyError::Malformed { position })?;
+            let (id, secret) = (id.trim(), secret.trim());
+            if id.is_empty() {
+                return Err(SigningKeyError::BlankId { position });
+            }
+            if secret.is_empty() {
+                return Err(SigningKeyError::EmptySecret { id: id.into() });
+            }
+            if secret.len() < MIN_SECRET_BYTES {
+                return Err(SigningKeyError::ShortSecret {
+                    id: id.into(),
+                    bytes: secret.len(),
+                });
+            }
+            if keys.iter().any(|k| k.id == id) {
+                return Err(SigningKeyError::DuplicateId { id: id.into() });
+            }
+            keys.push(SigningKey {
+                id: id.to_string(),
                 secret: secret.as_bytes().to_vec(),
-            })
-            .collect()
+            });
+        }
+        if keys.is_empty() {
+            return Err(SigningKeyError::NoKeys);
+        }
+        Ok(keys)
+    }
+
+    /// The policy from its configuration texts (environment variables on
+    /// Lambda): a key list that [`SigningPolicy::parse_keys`] accepts or none,
+    /// whether signatures are required (then keys are too), and the longest
+    /// lifetime in seconds.
+    pub fn configured(
+        keys: Option<&str>,
+        required: bool,
+        max_lifetime_secs: Option<u64>,
+    ) -> Result<SigningPolicy, SigningKeyError> {
+        let keys = match keys {
+            Some(list) => Self::parse_keys(list)?,
+            None if required => return Err(SigningKeyError::NoKeys),
+            None => Vec::new(),
+        };
+        Ok(SigningPolicy {
+            keys,
+            required,
+            max_lifetime: max_lifetime_secs
+                .map(Duration::from_secs)
+                .unwrap_or(DEFAULT_MAX_LIFETIME),
+        })
     }
 
     /// Checks `sig` against every key in constant time per key.
@@ -82,13 +190,15 @@ impl SigningPolicy {
         let Some(sig) = sig else {
             return Verdict::Unsigned;
         };
-        let (Some(expires), Ok(sig_bytes)) = (
-            expires.and_then(|e| e.parse::<u64>().ok()),
-            hex::decode(sig),
-        ) else {
+        let (Some(expires), Ok(sig_bytes)) = (expires.and_then(parse_expiry), hex::decode(sig))
+        else {
             return Verdict::Invalid;
         };
         for key in &self.keys {
+            // Never verify against a secret that anyone could guess.
+            if key.secret.len() < MIN_SECRET_BYTES {
+                continue;
+            }
             let Ok(mut mac) = HmacSha256::new_from_slice(&key.secret) else {
                 continue;
             };
@@ -96,8 +206,13 @@ impl SigningPolicy {
             if mac.verify_slice(&sig_bytes).is_ok() {
                 return if expires < now {
                     Verdict::Expired
+                } else if expires - now > self.max_lifetime.as_secs() {
+                    Verdict::TooLong
                 } else {
-                    Verdict::Valid(key.id.clone())
+                    Verdict::Valid {
+                        key_id: key.id.clone(),
+                        expires,
+                    }
                 };
             }
         }
@@ -118,20 +233,28 @@ mod tests {
 
     #[test]
     fn rotation_accepts_old_and_new_keys_and_rejects_others() {
-        let (old, new) = (key("2025", "old secret"), key("2026", "new secret"));
+        let (old, new) = (key("2025", OLD), key("2026", NEW));
         let policy = SigningPolicy {
             keys: vec![new.clone(), old.clone()],
             required: true,
+            ..SigningPolicy::default()
         };
         let path = "/img/thumb/a.jpg";
         for k in [&old, &new] {
             let sig = sign(k, path, 2000);
             assert_eq!(
                 policy.verify(path, Some("2000"), Some(&sig), 1000),
-                Verdict::Valid(k.id.clone())
+                Verdict::Valid {
+                    key_id: k.id.clone(),
+                    expires: 2000
+                }
             );
         }
-        let stranger = sign(&key("x", "guess"), path, 2000);
+        let stranger = sign(
+            &key("x", "a guess that is long enough, 32+ bytes"),
+            path,
+            2000,
+        );
         assert_eq!(
             policy.verify(path, Some("2000"), Some(&stranger), 1000),
             Verdict::Invalid
@@ -156,6 +279,82 @@ mod tests {
             policy.verify(path, Some("2000"), Some("zz"), 1000),
             Verdict::Invalid
         );
-        assert!(!format!("{new:?}").contains("new secret"));
+        assert!(!format!("{new:?}").contains(NEW));
+    }
+
+    const OLD: &str = "old secret, at least thirty-two bytes";
+    const NEW: &str = "new secret, at least thirty-two bytes";
+
+    #[test]
+    fn empty_blank_short_and_malformed_keys_are_refused() {
+        let long = "s".repeat(MIN_SECRET_BYTES);
+        let cases = [
+            (format!("k1:{long},k2:"), "empty secret"),
+            (format!(":{long}"), "empty id"),
+            (format!("  :{long}"), "empty id"),
+            ("k1:s3cret".to_string(), "32 bytes"),
+            (format!("k1{long}"), "not `id:secret`"),
+            (format!("k1:{long},k1:{long}"), "twice"),
+            (",, ,".to_string(), "no signing keys"),
+            (String::new(), "no signing keys"),
+        ];
+        for (list, says) in cases {
+            let err = SigningPolicy::parse_keys(&list).unwrap_err().to_string();
+            assert!(err.contains(says), "{list:?}: {err}");
+            assert!(!err.contains(&long), "the secret never shows: {err}");
+        }
+        let keys = SigningPolicy::parse_keys(&format!(" k1:{long} ,\nk2:{long}x\n")).unwrap();
+        assert_eq!(keys.len(), 2);
+        assert_eq!((keys[0].id.as_str(), keys[0].secret.len()), ("k1", 32));
+    }
+
+    #[test]
+    fn an_empty_secret_never_verifies() {
+        let empty = key("k2", "");
+        let policy = SigningPolicy {
+            keys: vec![empty.clone()],
+            ..SigningPolicy::default()
+        };
+        let sig = sign(&empty, "/img/thumb/a.jpg", 2000);
+        assert_eq!(
+            policy.verify("/img/thumb/a.jpg", Some("2000"), Some(&sig), 1000),
+            Verdict::Invalid
+        );
+    }
+
+    #[test]
+    fn expiry_must_be_canonical_and_within_the_lifetime() {
+        let k = key("k", NEW);
+        let policy = SigningPolicy {
+            keys: vec![k.clone()],
+            max_lifetime: Duration::from_secs(3600),
+            ..SigningPolicy::default()
+        };
+        let path = "/img/thumb/a.jpg";
+        let now = 1_000_000;
+        let ok = sign(&k, path, now + 3600);
+        assert!(matches!(
+            policy.verify(path, Some(&(now + 3600).to_string()), Some(&ok), now),
+            Verdict::Valid { .. }
+        ));
+        // Other spellings of the same number, signed over the number.
+        for text in ["+1003600", "01003600", " 1003600", "1003600 ", "1_003_600"] {
+            let sig = sign(&k, path, now + 3600);
+            assert_eq!(
+                policy.verify(path, Some(text), Some(&sig), now),
+                Verdict::Invalid,
+                "{text:?}"
+            );
+        }
+        let forever = sign(&k, path, u64::MAX);
+        assert_eq!(
+            policy.verify(path, Some(&u64::MAX.to_string()), Some(&forever), now),
+            Verdict::TooLong
+        );
+        let late = sign(&k, path, now + 3601);
+        assert_eq!(
+            policy.verify(path, Some(&(now + 3601).to_string()), Some(&late), now),
+            Verdict::TooLong
+        );
     }
 }

@@ -192,18 +192,19 @@ async fn each_failure_has_its_status_code_and_is_not_cached() {
 async fn signatures_right_wrong_expired_and_rotated() {
     let old = SigningKey {
         id: "old".into(),
-        secret: b"old secret".to_vec(),
+        secret: b"old secret, at least thirty-two bytes".to_vec(),
     };
     let new = SigningKey {
         id: "new".into(),
-        secret: b"new secret".to_vec(),
+        secret: b"new secret, at least thirty-two bytes".to_vec(),
     };
     let g = gateway(SigningPolicy {
         keys: vec![new.clone(), old.clone()],
         required: true,
+        ..SigningPolicy::default()
     })
     .await;
-    let future = 4_000_000_000u64;
+    let future = now() + 3600;
 
     let (status, _, body) = get(&g.app, "/img/thumb/photos/a.jpg", &[]).await;
     assert_eq!(
@@ -228,7 +229,7 @@ async fn signatures_right_wrong_expired_and_rotated() {
         sign(
             &SigningKey {
                 id: "x".into(),
-                secret: b"guess".to_vec()
+                secret: b"a guess that is long enough, 32+ bytes".to_vec()
             },
             path,
             future
@@ -253,4 +254,11 @@ async fn signatures_right_wrong_expired_and_rotated() {
     let (status, h, _) = get(&g.app, &uri, &[]).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(h["content-type"], "image/webp");
+}
+
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
 }

@@ -43,6 +43,9 @@ pub enum MediaError {
         reason: String,
     },
 
+    #[error("too many images are being resized right now to make `{key}`; try again in {retry_after_secs} s")]
+    Busy { key: String, retry_after_secs: u64 },
+
     #[error("original `{0}` does not exist")]
     OriginalNotFound(String),
 
@@ -61,6 +64,7 @@ impl MediaError {
             MediaError::TooLarge { .. } => "too_large",
             MediaError::Undecodable { .. } => "undecodable",
             MediaError::Encode { .. } => "encode_failed",
+            MediaError::Busy { .. } => "busy",
             MediaError::OriginalNotFound(_) => "original_not_found",
             MediaError::Store(e) => e.code(),
         }

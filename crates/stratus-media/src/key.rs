@@ -4,6 +4,8 @@
 
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
+use stratus_core::store::{validate_key, StoreError};
+
 use crate::error::MediaError;
 
 /// Folder that holds every variant; originals may not live under it.
@@ -35,8 +37,11 @@ pub fn function_url(base: &str, preset: &str, original: &str) -> String {
 /// S3's limit on key length, in bytes.
 const MAX_KEY_BYTES: usize = 1024;
 
-/// Checks an original's key: relative, no empty, `.` or `..` segments, no
-/// control characters or backslashes, bounded length, not under `variants/`.
+/// Checks an original's key with the store's one validator (see
+/// [`stratus_core::store::validate_key`]: relative, no `.`/`..`/empty
+/// segments, a conservative character set, no Windows drive, stream or
+/// device names), with room left for the variant prefix and extension, and
+/// not under `variants/`.
 pub fn validate_original_key(key: &str) -> Result<(), MediaError> {
     let refuse = |reason| {
         Err(MediaError::InvalidKey {
@@ -44,26 +49,16 @@ pub fn validate_original_key(key: &str) -> Result<(), MediaError> {
             reason,
         })
     };
-    if key.is_empty() {
-        return refuse("the key is empty");
+    if let Err(StoreError::InvalidKey { reason, .. }) = validate_key(key) {
+        return refuse(reason);
     }
     // Leave room for `variants/<name>/` and `.<ext>` around it.
     if key.len() > MAX_KEY_BYTES - 80 {
         return refuse("the key is too long");
     }
-    if key.starts_with('/') || key.ends_with('/') {
-        return refuse("keys do not start or end with `/`");
-    }
-    if key.chars().any(|c| c.is_control() || c == '\\') {
-        return refuse("control characters and backslashes are not allowed");
-    }
-    if key
-        .split('/')
-        .any(|s| s.is_empty() || s == "." || s == "..")
-    {
-        return refuse("empty, `.` and `..` path segments are not allowed");
-    }
-    if key.starts_with(VARIANTS_PREFIX) {
+    // Any case: on a case-insensitive disk `Variants/` is the same folder.
+    let prefix = key.get(..VARIANTS_PREFIX.len());
+    if prefix.is_some_and(|p| p.eq_ignore_ascii_case(VARIANTS_PREFIX)) {
         return refuse("`variants/` holds made variants, not originals");
     }
     Ok(())
@@ -112,6 +107,10 @@ mod tests {
             "a\u{0}b.jpg",
             "a\\b.jpg",
             "dir/",
+            "C:/Users/x/a.jpg",
+            "a.jpg:stream",
+            "NUL.jpg",
+            ".STRATUS/meta/a.jpg.json",
         ] {
             let err = variant_key("thumb", bad, "jpeg").unwrap_err();
             assert_eq!(err.code(), "invalid_key", "{bad:?}");

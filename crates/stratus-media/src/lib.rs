@@ -2,6 +2,7 @@
 //! first time it is asked for and stored beside it; every later request is a
 //! plain object-store hit. See `../shared/design/images.md`.
 
+pub mod budget;
 pub mod demo;
 pub mod error;
 pub mod key;
@@ -13,6 +14,7 @@ pub mod service;
 pub mod spec;
 pub mod warm;
 
+pub use budget::BudgetConfig;
 pub use error::{MediaError, Result};
 pub use output::OutputFormat;
 pub use pipeline::{render, Limits, Rendered};

@@ -2,9 +2,12 @@
 //!
 //! A stored variant is a hit only if it was made from the original's current
 //! ETag with the current spec. On a miss, concurrent requests for the same
-//! variant share one resize (single-flight in this process), and a new
-//! variant is written with a conditional create, so two processes never
-//! overwrite each other's work. Failures are returned, never stored.
+//! variant of the same original version share one resize (single-flight in
+//! this process, keyed by variant key and source ETag: a request that saw a
+//! replaced original never joins a remake of the old one), and a new variant
+//! is written with a conditional create, so two processes never overwrite
+//! each other's work. Renders share a pixel budget (see [`crate::budget`]).
+//! Failures are returned, never stored.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -13,12 +16,13 @@ use std::time::Instant;
 
 use bytes::Bytes;
 use futures::future::{BoxFuture, FutureExt, Shared};
-use stratus_core::store::{ObjectMeta, ObjectStore, PutOptions, StoreError};
+use stratus_core::store::{ByteRange, ObjectMeta, ObjectStore, PutOptions, StoreError};
 
+use crate::budget::{BudgetConfig, RenderBudget};
 use crate::error::{MediaError, Result};
 use crate::key::{validate_original_key, variant_key};
 use crate::output::OutputFormat;
-use crate::pipeline::{render, Limits};
+use crate::pipeline::{probe, render, Limits};
 use crate::preset::PresetCatalog;
 use crate::spec::VariantSpec;
 
@@ -30,6 +34,10 @@ const META_SOURCE_ETAG: &str = "source-etag";
 const META_SPEC: &str = "spec";
 const META_WIDTH: &str = "width";
 const META_HEIGHT: &str = "height";
+
+/// Enough of an original to read its dimensions from the header (JPEG with
+/// a larger EXIF block than this is weighed at the pixel limit instead).
+const HEADER_BYTES: u64 = 64 * 1024;
 
 /// How a request was served.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,6 +63,9 @@ pub struct Variant {
 
 type InFlight = Shared<BoxFuture<'static, std::result::Result<Variant, MediaError>>>;
 
+/// One remake: the variant key and the ETag of the original it is made from.
+type FlightKey = (String, Option<String>);
+
 /// Counters a test or a status page can read.
 #[derive(Debug, Default)]
 pub struct ServiceStats {
@@ -65,18 +76,30 @@ pub struct ServiceStats {
 pub struct VariantService {
     store: Arc<dyn ObjectStore>,
     limits: Limits,
-    inflight: Mutex<HashMap<String, InFlight>>,
+    inflight: Mutex<HashMap<FlightKey, InFlight>>,
     stats: Arc<ServiceStats>,
+    budget: Arc<RenderBudget>,
 }
 
 impl VariantService {
     pub fn new(store: Arc<dyn ObjectStore>, limits: Limits) -> Self {
+        Self::with_budget(store, limits, BudgetConfig::default())
+    }
+
+    /// A service whose renders share a pixel budget of this size.
+    pub fn with_budget(store: Arc<dyn ObjectStore>, limits: Limits, budget: BudgetConfig) -> Self {
         VariantService {
             store,
             limits,
             inflight: Mutex::new(HashMap::new()),
             stats: Arc::new(ServiceStats::default()),
+            budget: Arc::new(RenderBudget::new(budget)),
         }
+    }
+
+    /// The render budget, for a status page or a test.
+    pub fn budget(&self) -> &RenderBudget {
+        &self.budget
     }
 
     pub fn store(&self) -> &dyn ObjectStore {
@@ -133,14 +156,16 @@ impl VariantService {
             }
         }
 
+        let flight_key: FlightKey = (key.clone(), source.etag.clone());
         let flight = {
             let mut inflight = self.inflight.lock().unwrap_or_else(|p| p.into_inner());
-            match inflight.get(&key) {
+            match inflight.get(&flight_key) {
                 Some(f) => f.clone(),
                 None => {
                     let job = MakeJob {
                         store: Arc::clone(&self.store),
                         stats: Arc::clone(&self.stats),
+                        budget: Arc::clone(&self.budget),
                         limits: self.limits,
                         original: original.to_string(),
                         key: key.clone(),
@@ -150,7 +175,7 @@ impl VariantService {
                         replace: stored.is_some(),
                     };
                     let f = job.run().boxed().shared();
-                    inflight.insert(key.clone(), f.clone());
+                    inflight.insert(flight_key.clone(), f.clone());
                     f
                 }
             }
@@ -160,7 +185,7 @@ impl VariantService {
         self.inflight
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .remove(&key);
+            .remove(&flight_key);
         result
     }
 
@@ -193,6 +218,7 @@ fn is_current(variant: &ObjectMeta, source: &ObjectMeta, spec: &VariantSpec) -> 
 struct MakeJob {
     store: Arc<dyn ObjectStore>,
     stats: Arc<ServiceStats>,
+    budget: Arc<RenderBudget>,
     limits: Limits,
     original: String,
     key: String,
@@ -204,15 +230,55 @@ struct MakeJob {
 }
 
 impl MakeJob {
+    /// The source's pixel count from its header, read with a ranged GET
+    /// before the whole original is fetched. A header that cannot be read
+    /// from the first bytes weighs as much as the largest allowed image.
+    async fn source_pixels(&self) -> std::result::Result<u64, MediaError> {
+        if self.source.size == 0 {
+            return Ok(1);
+        }
+        let range = ByteRange {
+            start: 0,
+            end: Some(self.source.size.min(HEADER_BYTES) - 1),
+        };
+        let head = self
+            .store
+            .get(&self.original, Some(range))
+            .await
+            .map_err(|e| self.store_error(e))?
+            .bytes()
+            .await?;
+        match probe(&self.original, &head, &self.limits) {
+            Ok((_, width, height)) => Ok(u64::from(width) * u64::from(height)),
+            // Refused from the header alone: no need to fetch the rest.
+            Err(e @ MediaError::TooManyPixels { .. }) => Err(e),
+            Err(_) => Ok(self.limits.max_pixels),
+        }
+    }
+
+    fn store_error(&self, e: StoreError) -> MediaError {
+        match e {
+            StoreError::NotFound { .. } => MediaError::OriginalNotFound(self.original.clone()),
+            other => other.into(),
+        }
+    }
+
+    /// Whether the original still has the ETag this job made its variant from.
+    async fn source_is_current(&self) -> std::result::Result<bool, MediaError> {
+        let now = self.store.head(&self.original).await?;
+        Ok(now.is_some_and(|m| m.etag == self.source.etag))
+    }
+
     async fn run(self) -> std::result::Result<Variant, MediaError> {
+        let pixels = self.source_pixels().await?;
+        // Held from the download of the original to the end of the render:
+        // the original's bytes and its decoded pixels are what cost memory.
+        let reservation = self.budget.reserve(&self.original, pixels).await?;
         let bytes = self
             .store
             .get_bytes(&self.original)
             .await
-            .map_err(|e| match e {
-                StoreError::NotFound { .. } => MediaError::OriginalNotFound(self.original.clone()),
-                other => other.into(),
-            })?;
+            .map_err(|e| self.store_error(e))?;
         let started = Instant::now();
         self.stats.resizes.fetch_add(1, Ordering::Relaxed);
         let (original, spec, format, limits) =
@@ -224,6 +290,7 @@ impl MakeJob {
                     key: self.original.clone(),
                     reason: format!("resize worker failed: {e}"),
                 })??;
+        drop(reservation);
         let millis = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
 
         let metadata = BTreeMap::from([
@@ -242,36 +309,65 @@ impl MakeJob {
             metadata,
             if_none_match: !self.replace,
         };
-        let written = match self.store.put(&self.key, body.clone(), options).await {
+        let unwritten = Variant {
+            key: self.key.clone(),
+            bytes: body.clone(),
+            format,
+            width: Some(rendered.width),
+            height: Some(rendered.height),
+            etag: None,
+            outcome: Outcome::Made { millis },
+        };
+        // Made from an original that has been replaced meanwhile: answer the
+        // request that asked before the change, but never store it over a
+        // variant of the new original.
+        if self.replace && !self.source_is_current().await? {
+            return Ok(unwritten);
+        }
+        let written = match self
+            .store
+            .put(&self.key, body.clone(), options.clone())
+            .await
+        {
             Ok(meta) => {
                 self.stats.writes.fetch_add(1, Ordering::Relaxed);
                 meta.etag
             }
-            // Another process made it first: serve theirs, keep ours unwritten.
+            // Another process (or a remake of a previous original in this
+            // one) wrote first. Theirs is served only if it was made from the
+            // same original; a stale one is replaced by ours.
             Err(StoreError::AlreadyExists { .. }) => {
                 let theirs = self.store.get(&self.key, None).await?;
+                if theirs.meta.metadata.get(META_SOURCE_ETAG) != self.source.etag.as_ref() {
+                    drop(theirs);
+                    if !self.source_is_current().await? {
+                        return Ok(unwritten);
+                    }
+                    let replace = PutOptions {
+                        if_none_match: false,
+                        ..options
+                    };
+                    let meta = self.store.put(&self.key, body, replace).await?;
+                    self.stats.writes.fetch_add(1, Ordering::Relaxed);
+                    return Ok(Variant {
+                        etag: meta.etag,
+                        ..unwritten
+                    });
+                }
                 let etag = theirs.meta.etag.clone();
                 let bytes = theirs.bytes().await?;
                 return Ok(Variant {
-                    key: self.key,
                     bytes,
-                    format,
-                    width: Some(rendered.width),
-                    height: Some(rendered.height),
                     etag,
                     outcome: Outcome::Hit,
+                    ..unwritten
                 });
             }
             Err(e) => return Err(e.into()),
         };
         Ok(Variant {
-            key: self.key,
-            bytes: body,
-            format,
-            width: Some(rendered.width),
-            height: Some(rendered.height),
             etag: written,
-            outcome: Outcome::Made { millis },
+            ..unwritten
         })
     }
 }

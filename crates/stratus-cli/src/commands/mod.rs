@@ -6,4 +6,5 @@ pub mod image;
 pub mod profile;
 pub mod progress;
 pub mod serve;
+pub mod signing_keys;
 pub mod store;

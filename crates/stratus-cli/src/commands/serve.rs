@@ -20,10 +20,11 @@ use stratus_events::spool::{Spool, SpoolConfig};
 use stratus_gateway::tracker::demo_routes;
 use stratus_gateway::{
     functions_router, AllowedHosts, AllowedOrigins, CollectorFunction, FlushPolicy, ImageFunction,
-    RedirectPolicy, ServeOptions, SigningPolicy, TrustedProxies,
+    RedirectPolicy, ServeOptions, TrustedProxies,
 };
 use stratus_media::{Limits, PresetCatalog, VariantService};
 
+use super::signing_keys::SigningArgs;
 use crate::context::Context;
 
 #[derive(Args)]
@@ -31,12 +32,8 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8787")]
     addr: SocketAddr,
-    /// Signing keys for image URLs, `id:secret,id:secret` (or $STRATUS_SIGNING_KEYS).
-    #[arg(long, env = "STRATUS_SIGNING_KEYS", hide_env_values = true)]
-    signing_keys: Option<String>,
-    /// Refuse unsigned image URLs.
-    #[arg(long)]
-    require_signature: bool,
+    #[command(flatten)]
+    signing: SigningArgs,
     /// Web origins allowed to send events from a browser, comma-separated
     /// (default: any in the demo profile, none otherwise).
     #[arg(long, value_name = "ORIGINS")]
@@ -108,16 +105,14 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
 }
 
 pub async fn run(ctx: &Context, args: ServeArgs) -> Result<ExitCode> {
+    // Bad signing keys stop the server before it opens anything.
+    let signing = args.signing.policy()?;
     let stack = ctx.stack().await?;
     let catalog = PresetCatalog::load(&stack.db).await?;
-    let keys = SigningPolicy::parse_keys(&args.signing_keys.clone().unwrap_or_default());
     let images = Arc::new(ImageFunction {
         service: VariantService::new(Arc::clone(&stack.media), Limits::default()),
         catalog: tokio::sync::RwLock::new(catalog),
-        signing: SigningPolicy {
-            keys,
-            required: args.require_signature,
-        },
+        signing,
         redirect: RedirectPolicy {
             above_bytes: args.redirect_above,
             ..RedirectPolicy::default()

@@ -11,6 +11,9 @@ pub enum StoreError {
     #[error("invalid object key `{key}`: {reason}")]
     InvalidKey { key: String, reason: &'static str },
 
+    #[error("`{key}` is a symbolic link or lies under one; Stratus does not follow links inside a local bucket")]
+    Symlink { key: String },
+
     #[error("bucket `{bucket}` does not exist; check the bucket name in the profile")]
     NoSuchBucket { bucket: String },
 
@@ -43,6 +46,7 @@ impl StoreError {
             StoreError::NotFound { .. } => "not_found",
             StoreError::AlreadyExists { .. } => "already_exists",
             StoreError::InvalidKey { .. } => "invalid_key",
+            StoreError::Symlink { .. } => "symlink",
             StoreError::NoSuchBucket { .. } => "no_such_bucket",
             StoreError::AccessDenied { .. } => "access_denied",
             StoreError::NoCredentials { .. } => "no_credentials",

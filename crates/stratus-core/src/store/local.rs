@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::io::{ErrorKind, SeekFrom, Write};
+use std::io::{ErrorKind, Read, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
 
@@ -14,14 +14,12 @@ use md5::{Digest, Md5};
 use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 
-use super::key::validate_key;
+use super::key::{validate_key, RESERVED_DIR};
+use super::no_follow;
 use super::{
     ByteRange, GetObject, ListPage, ListRequest, ObjectMeta, ObjectStore, PutOptions, StoreError,
     StoreResult,
 };
-
-/// The folder inside each bucket directory that holds Stratus's bookkeeping.
-pub(crate) const RESERVED_DIR: &str = ".stratus";
 
 /// A bucket kept in a local directory.
 #[derive(Debug, Clone)]
@@ -63,9 +61,9 @@ impl LocalStore {
         &self.root
     }
 
+    /// The file of a key: valid, under the root, and reached through no link.
     fn object_path(&self, key: &str) -> StoreResult<PathBuf> {
-        validate_key(key)?;
-        Ok(self.root.join(key))
+        no_follow::object_path(&self.root, key)
     }
 
     fn sidecar_path(&self, key: &str) -> PathBuf {
@@ -104,6 +102,9 @@ impl LocalStore {
                 },
                 _ => io(e),
             })?;
+            // `create_dir_all` follows links in folders that already existed:
+            // check again now that the whole path exists.
+            no_follow::refuse_links(&self.root, key, parent)?;
         }
         if path.is_dir() {
             return Err(StoreError::InvalidKey {
@@ -133,7 +134,7 @@ impl LocalStore {
             tmp.persist(&path).map_err(|e| io(e.error))?;
         }
         let etag = hex::encode(Md5::digest(body));
-        let file_meta = fs::metadata(&path).map_err(io)?;
+        let file_meta = fs::symlink_metadata(&path).map_err(io)?;
         let sidecar = Sidecar {
             size: file_meta.len(),
             mtime_ns: mtime_ns(&file_meta),
@@ -173,7 +174,7 @@ impl LocalStore {
 
     fn head_blocking(&self, key: &str) -> StoreResult<Option<ObjectMeta>> {
         let path = self.object_path(key)?;
-        let file_meta = match fs::metadata(&path) {
+        let file_meta = match fs::symlink_metadata(&path) {
             Ok(m) if m.is_file() => m,
             Ok(_) => return Ok(None),
             Err(e) if e.kind() == ErrorKind::NotFound || e.kind() == ErrorKind::NotADirectory => {
@@ -185,7 +186,10 @@ impl LocalStore {
             Some(s) => s,
             // A file put here by hand: describe it and remember the description.
             None => {
-                let content = fs::read(&path).map_err(|e| io_error(key, e))?;
+                let mut content = Vec::new();
+                no_follow::open_read(key, &path)?
+                    .read_to_end(&mut content)
+                    .map_err(|e| io_error(key, e))?;
                 let sidecar = Sidecar {
                     size: file_meta.len(),
                     mtime_ns: mtime_ns(&file_meta),
@@ -234,8 +238,12 @@ impl LocalStore {
         if !base.is_empty() && validate_key(base.trim_end_matches('/')).is_err() {
             return Ok(ListPage::default());
         }
-        collect_keys(&self.root.join(base), base, &mut keys)
-            .map_err(|e| io_error(&request.prefix, e))?;
+        let base_dir = self.root.join(base);
+        // A linked folder is not listed (and its contents are not objects).
+        if no_follow::refuse_links(&self.root, base, &base_dir).is_err() {
+            return Ok(ListPage::default());
+        }
+        collect_keys(&base_dir, base, &mut keys).map_err(|e| io_error(&request.prefix, e))?;
         keys.retain(|k| k.starts_with(&request.prefix));
         keys.sort_unstable();
 
@@ -274,7 +282,7 @@ impl LocalStore {
                 }
                 None => {
                     let path = self.root.join(&key);
-                    let Ok(file_meta) = fs::metadata(&path) else {
+                    let Ok(file_meta) = fs::symlink_metadata(&path) else {
                         continue;
                     };
                     let sidecar = self.fresh_sidecar(&key, &file_meta);
@@ -298,10 +306,12 @@ impl ObjectStore for LocalStore {
         let meta = self.head(key).await?.ok_or_else(|| StoreError::NotFound {
             key: key.to_string(),
         })?;
-        let path = self.object_path(key)?;
-        let mut file = tokio::fs::File::open(&path)
-            .await
-            .map_err(|e| io_error(key, e))?;
+        let opened = {
+            let key = key.to_string();
+            self.blocking(move |s| no_follow::open_read(&key, &s.object_path(&key)?))
+                .await?
+        };
+        let mut file = tokio::fs::File::from_std(opened);
         let body: super::ObjectReader = match range {
             None => Box::pin(file),
             Some(r) => {

@@ -6,8 +6,10 @@
 //! the cloud.
 
 mod error;
+mod gated;
 mod key;
 mod local;
+mod no_follow;
 mod s3;
 mod types;
 
@@ -18,6 +20,7 @@ use bytes::Bytes;
 use tokio::io::{AsyncRead, AsyncReadExt};
 
 pub use error::StoreError;
+pub use gated::GatedStore;
 pub use key::validate_key;
 pub use local::LocalStore;
 pub(crate) use s3::error_chain as error_chain_of;

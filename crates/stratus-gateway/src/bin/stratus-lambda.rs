@@ -3,8 +3,11 @@
 //! deployment can serve images, events or both. Environment:
 //! `STRATUS_MEDIA_BUCKET` (the image function), `STRATUS_EVENTS_BUCKET` (the
 //! collector; at least one of the two), `AWS_REGION` (set by Lambda),
-//! `STRATUS_SIGNING_KEYS` (`id:secret,id:secret`, optional),
-//! `STRATUS_REQUIRE_SIGNATURE=1` to refuse unsigned URLs,
+//! `STRATUS_SIGNING_KEYS` (`id:secret,id:secret`, optional; each secret at
+//! least 32 bytes, or the function refuses to start),
+//! `STRATUS_REQUIRE_SIGNATURE=1` to refuse unsigned URLs (keys required),
+//! `STRATUS_SIGNED_URL_MAX_LIFETIME` (seconds a signed URL may reach ahead,
+//! default 7 days),
 //! `STRATUS_REDIRECT_ABOVE` (bytes, default 4 MiB: larger variants are
 //! answered with a redirect to a presigned GET, for Lambda's 6 MB response
 //! cap), and
@@ -51,16 +54,19 @@ async fn main() -> Result<(), lambda_http::Error> {
     };
     let sdk = cloud::sdk_config(&settings, Patience::Normal).await;
     let s3 = cloud::s3_client(&sdk, &settings);
+    // A bad key list stops the function at start, before it serves anything.
+    let signing = SigningPolicy::configured(
+        env("STRATUS_SIGNING_KEYS").as_deref(),
+        env("STRATUS_REQUIRE_SIGNATURE").as_deref() == Some("1"),
+        env("STRATUS_SIGNED_URL_MAX_LIFETIME").and_then(|v| v.parse().ok()),
+    )
+    .map_err(|e| format!("STRATUS_SIGNING_KEYS: {e}"))?;
     let images = media_bucket.map(|bucket| {
         let store: Arc<dyn ObjectStore> = Arc::new(S3Store::new(s3.clone(), bucket, "S3"));
-        let keys = SigningPolicy::parse_keys(&env("STRATUS_SIGNING_KEYS").unwrap_or_default());
         Arc::new(ImageFunction {
             service: VariantService::new(store, Limits::default()),
             catalog: tokio::sync::RwLock::new(PresetCatalog::default()),
-            signing: SigningPolicy {
-                keys,
-                required: env("STRATUS_REQUIRE_SIGNATURE").as_deref() == Some("1"),
-            },
+            signing,
             redirect: RedirectPolicy {
                 above_bytes: env("STRATUS_REDIRECT_ABOVE")
                     .and_then(|v| v.parse().ok())
