@@ -1,5 +1,7 @@
 //! Recipient rows: the durable record of who got what. Every status change
-//! is its own committed write, so a crash loses nothing but the moment.
+//! is a committed write, so a crash loses nothing but the moment; the
+//! `in_flight` mark before a publish is also synced to disk, so not even a
+//! power loss can forget that a message may be on its way.
 
 use rusqlite::{params, Connection};
 use serde::Serialize;
@@ -17,7 +19,8 @@ pub enum RecipientStatus {
     Sent,
     Failed,
     Skipped,
-    /// Was in flight when the process stopped: maybe sent, not resent by default.
+    /// Maybe sent: in flight when the process stopped, or the provider gave
+    /// no clear answer. Not resent by default.
     Unknown,
 }
 
@@ -123,6 +126,67 @@ pub fn mark_in_flight(
     Ok(n == 1)
 }
 
+/// [`mark_in_flight`] for each `(customer, rendered)` in one transaction
+/// committed with `synchronous=FULL`, so the marks are on disk when this
+/// returns. One flag per claim: false if that row was no longer pending.
+pub fn mark_in_flight_durably(
+    conn: &mut Connection,
+    campaign: &str,
+    claims: &[(String, String)],
+) -> Result<Vec<bool>> {
+    durably(conn, |tx| {
+        claims
+            .iter()
+            .map(|(customer, rendered)| mark_in_flight(tx, campaign, customer, rendered))
+            .collect()
+    })
+}
+
+/// Runs `work` in an immediate transaction whose commit is synced to disk
+/// (`synchronous=FULL`), then puts the connection's level back: in WAL mode
+/// the usual `NORMAL` may lose the last commits on power loss.
+fn durably<T>(conn: &mut Connection, work: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+    let level: i64 = conn.query_row("PRAGMA synchronous", [], |r| r.get(0))?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    let result = (|| {
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let out = work(&tx)?;
+        tx.commit()?;
+        Ok(out)
+    })();
+    conn.pragma_update(None, "synchronous", level)?;
+    result
+}
+
+/// `in_flight → pending` after a publish the provider certainly did not act
+/// on, for another try. `attempted`: whether it counts as an attempt — a
+/// "slow down" answer does, a refused connection (the request never left)
+/// does not. A row a cancel settled meanwhile becomes `skipped`/`cancelled`:
+/// it was not sent.
+pub fn release_unsent(
+    conn: &Connection,
+    campaign: &str,
+    customer: &str,
+    error: (&str, &str),
+    attempted: bool,
+) -> Result<()> {
+    let now = now_millis();
+    let undo = i64::from(!attempted);
+    conn.prepare_cached(
+        "UPDATE recipients SET status = 'pending', attempts = max(attempts - ?6, 0), reason = 'retrying',
+             error_code = ?3, error_message = ?4, updated_at = ?5
+         WHERE campaign_id = ?1 AND customer_id = ?2 AND status = 'in_flight'",
+    )?
+    .execute(params![campaign, customer, error.0, error.1, now, undo])?;
+    conn.prepare_cached(
+        "UPDATE recipients SET status = 'skipped', reason = 'cancelled', attempts = max(attempts - ?4, 0),
+             updated_at = ?3
+         WHERE campaign_id = ?1 AND customer_id = ?2 AND status = 'unknown' AND reason = 'cancelled_in_flight'",
+    )?
+    .execute(params![campaign, customer, now, undo])?;
+    Ok(())
+}
+
 /// `in_flight → sent` with the provider's message id.
 pub fn mark_sent(
     conn: &Connection,
@@ -163,6 +227,9 @@ pub fn mark(
     ])?;
     Ok(())
 }
+
+/// Reason of an `unknown` row whose publish got no clear answer.
+pub const IN_DOUBT: &str = "in_doubt";
 
 /// After a crash: rows left `in_flight` may or may not have been sent.
 pub fn recover_in_flight(conn: &Connection, campaign: &str) -> Result<u64> {
