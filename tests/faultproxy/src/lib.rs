@@ -159,7 +159,11 @@ struct Shared {
     upstream: String,
     client: Client<HttpConnector, Full<Bytes>>,
     rules: Mutex<Vec<RuleState>>,
-    refusing: watch::Sender<bool>,
+    /// The listening socket while the proxy accepts connections; `None`
+    /// while it refuses them.
+    listener: Mutex<Option<Arc<TcpListener>>>,
+    /// Bumped whenever `listener` changes, to wake the accept loop.
+    listener_changed: watch::Sender<u64>,
     connections: Mutex<Vec<AbortHandle>>,
     forwarded: AtomicU64,
     faulted: AtomicU64,
@@ -211,17 +215,18 @@ impl FaultProxy {
             .to_string();
         let listener = bind("127.0.0.1:0".parse().map_err(std::io::Error::other)?)?;
         let addr = listener.local_addr()?;
-        let (refusing, _) = watch::channel(false);
+        let (listener_changed, _) = watch::channel(0);
         let shared = Arc::new(Shared {
             upstream,
             client: Client::builder(TokioExecutor::new()).build_http(),
             rules: Mutex::new(Vec::new()),
-            refusing,
+            listener: Mutex::new(Some(Arc::new(listener))),
+            listener_changed,
             connections: Mutex::new(Vec::new()),
             forwarded: AtomicU64::new(0),
             faulted: AtomicU64::new(0),
         });
-        let task = tokio::spawn(accept_loop(listener, addr, shared.clone()));
+        let task = tokio::spawn(accept_loop(shared.clone()));
         Ok(FaultProxy { addr, shared, task })
     }
 
@@ -253,13 +258,28 @@ impl FaultProxy {
             .clear();
     }
 
-    /// While true the port refuses connections and open ones are closed,
-    /// as when the provider is unreachable.
-    pub fn set_refusing(&self, refusing: bool) {
-        self.shared.refusing.send_replace(refusing);
+    /// While true the port refuses connections (ECONNREFUSED) and open ones
+    /// are closed, as when the provider is unreachable. Takes effect before
+    /// it returns. Must be called inside a Tokio runtime.
+    pub fn set_refusing(&self, refusing: bool) -> std::io::Result<()> {
+        let mut listener = self
+            .shared
+            .listener
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         if refusing {
+            if let Some(current) = listener.take() {
+                // Shutting the listening socket down takes it out of the
+                // LISTEN state at once, so the kernel answers new connection
+                // attempts with a reset even before the accept loop drops it.
+                let _ = socket2::SockRef::from(current.as_ref()).shutdown(std::net::Shutdown::Both);
+            }
             self.shared.abort_connections();
+        } else if listener.is_none() {
+            *listener = Some(Arc::new(bind(self.addr)?));
         }
+        self.shared.listener_changed.send_modify(|n| *n += 1);
+        Ok(())
     }
 
     /// Requests the server received through the proxy.
@@ -298,29 +318,20 @@ fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
     socket.listen(1024)
 }
 
-async fn accept_loop(listener: TcpListener, addr: SocketAddr, shared: Arc<Shared>) {
-    let mut refusing = shared.refusing.subscribe();
-    let mut listener = Some(listener);
+async fn accept_loop(shared: Arc<Shared>) {
+    let mut changed = shared.listener_changed.subscribe();
     loop {
-        if *refusing.borrow_and_update() {
-            // Closing the listening socket makes new connections fail with
-            // ECONNREFUSED, which is what an unreachable provider looks like.
-            listener = None;
-            shared.abort_connections();
-            if refusing.changed().await.is_err() {
+        changed.borrow_and_update();
+        let current = shared
+            .listener
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        let Some(current) = current else {
+            if changed.changed().await.is_err() {
                 return;
             }
             continue;
-        }
-        let current = match listener.as_ref() {
-            Some(current) => current,
-            None => match bind(addr) {
-                Ok(fresh) => listener.insert(fresh),
-                Err(_) => {
-                    tokio::time::sleep(Duration::from_millis(10)).await;
-                    continue;
-                }
-            },
         };
         tokio::select! {
             accepted = current.accept() => {
@@ -334,8 +345,8 @@ async fn accept_loop(listener: TcpListener, addr: SocketAddr, shared: Arc<Shared
                     connections.push(handle.abort_handle());
                 }
             }
-            changed = refusing.changed() => {
-                if changed.is_err() {
+            result = changed.changed() => {
+                if result.is_err() {
                     return;
                 }
             }
