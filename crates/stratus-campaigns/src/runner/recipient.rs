@@ -270,3 +270,56 @@ pub fn requeue(conn: &Connection, campaign: &str, include_unknown: bool) -> Resu
     )?;
     Ok(n as u64)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    static STATEMENTS: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+    fn record(sql: &str) {
+        STATEMENTS
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(sql.to_ascii_uppercase());
+    }
+
+    /// A batch of marks costs one synced commit, not one per recipient.
+    #[test]
+    #[allow(deprecated)] // the legacy trace hook hands over bound values
+    fn a_batch_of_marks_is_one_commit_under_synchronous_full() {
+        let db = stratus_core::db::Db::open_in_memory().unwrap();
+        db.call_blocking(|c| {
+            c.execute_batch(
+                "INSERT INTO campaigns (id, name, channel, segment, template, rate_per_sec, concurrency, state, created_at, updated_at)
+                 VALUES ('k', 'k', 'sms', '', 'hi', 1, 1, 'running', 0, 0);
+                 INSERT INTO recipients (campaign_id, customer_id, status, updated_at) VALUES
+                   ('k', 'a', 'pending', 0), ('k', 'b', 'sent', 0), ('k', 'c', 'pending', 0);",
+            )?;
+            c.trace(Some(record));
+            let claims: Vec<(String, String)> = ["a", "b", "c"]
+                .iter()
+                .map(|id| (id.to_string(), format!("hi {id}")))
+                .collect();
+            let claimed = mark_in_flight_durably(c, "k", &claims)
+                .map_err(|e| stratus_core::Error::Internal(e.to_string()))?;
+            assert_eq!(claimed, [true, false, true], "b was no longer pending");
+            c.trace(None);
+            Ok(())
+        })
+        .unwrap();
+        let log = STATEMENTS.lock().unwrap().clone();
+        let commits = log.iter().filter(|s| s.starts_with("COMMIT")).count();
+        assert_eq!(commits, 1, "{log:#?}");
+        let full = log
+            .iter()
+            .position(|s| s.starts_with("PRAGMA SYNCHRONOUS") && s.contains("FULL"))
+            .unwrap();
+        let commit = log.iter().position(|s| s.starts_with("COMMIT")).unwrap();
+        let back = log
+            .iter()
+            .rposition(|s| s.starts_with("PRAGMA SYNCHRONOUS"))
+            .unwrap();
+        assert!(full < commit && commit < back, "{log:#?}");
+    }
+}
