@@ -317,8 +317,11 @@ fn pause_resume_and_cancel_reach_a_launch_running_in_another_process() {
     );
 
     ok(dir.path(), &["campaign", "pause", &id]);
-    // The runner polls every 250 ms; one send may have been under way.
-    std::thread::sleep(Duration::from_millis(700));
+    // Once the pause is committed no new send can start (its `in_flight`
+    // mark is refused); only the one under way, if any, still settles.
+    wait_until("the send under way to settle", || {
+        status_counts(dir.path(), &id).1["in_flight"] == 0
+    });
     let (state, at_pause) = status_counts(dir.path(), &id);
     assert_eq!(state, "paused");
     std::thread::sleep(Duration::from_millis(1200));

@@ -14,15 +14,27 @@ use crate::{Error, Result};
 /// Recipients marked in one commit at most.
 const MAX_BATCH: usize = 256;
 
-struct Claim {
+/// What a claim got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Claim {
+    /// Marked `in_flight`, on disk: publish now.
+    Marked,
+    /// The row is no longer pending: someone else settled it.
+    Taken,
+    /// The campaign is not running in the database (paused or cancelled
+    /// from somewhere): nothing was marked, do not publish.
+    Stopped,
+}
+
+struct Request {
     customer: String,
     rendered: String,
-    reply: oneshot::Sender<Result<bool>>,
+    reply: oneshot::Sender<Result<Claim>>,
 }
 
 /// Hands `in_flight` marks to one writer task; cheap to share.
 pub(super) struct MarkWriter {
-    claims: mpsc::UnboundedSender<Claim>,
+    claims: mpsc::UnboundedSender<Request>,
 }
 
 impl MarkWriter {
@@ -33,12 +45,11 @@ impl MarkWriter {
         MarkWriter { claims }
     }
 
-    /// `pending → in_flight`, durably; false if the row was no longer
-    /// pending. Returns once the mark is on disk.
-    pub async fn claim(&self, customer: &str, rendered: &str) -> Result<bool> {
+    /// `pending → in_flight`, durably. Returns once the mark is on disk.
+    pub async fn claim(&self, customer: &str, rendered: &str) -> Result<Claim> {
         let (reply, answer) = oneshot::channel();
         self.claims
-            .send(Claim {
+            .send(Request {
                 customer: customer.to_string(),
                 rendered: rendered.to_string(),
                 reply,
@@ -50,7 +61,7 @@ impl MarkWriter {
     }
 }
 
-async fn write_batches(db: Db, campaign: String, mut rx: mpsc::UnboundedReceiver<Claim>) {
+async fn write_batches(db: Db, campaign: String, mut rx: mpsc::UnboundedReceiver<Request>) {
     while let Some(first) = rx.recv().await {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -70,9 +81,14 @@ async fn write_batches(db: Db, campaign: String, mut rx: mpsc::UnboundedReceiver
             .map_err(Error::from)
             .and_then(|r| r);
         match result {
-            Ok(claimed) => {
-                for (reply, claimed) in replies.into_iter().zip(claimed) {
-                    let _ = reply.send(Ok(claimed));
+            Ok(Some(marked)) => {
+                for (reply, marked) in replies.into_iter().zip(marked) {
+                    let _ = reply.send(Ok(if marked { Claim::Marked } else { Claim::Taken }));
+                }
+            }
+            Ok(None) => {
+                for reply in replies {
+                    let _ = reply.send(Ok(Claim::Stopped));
                 }
             }
             Err(e) => {

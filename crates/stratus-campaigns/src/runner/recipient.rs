@@ -3,7 +3,7 @@
 //! `in_flight` mark before a publish is also synced to disk, so not even a
 //! power loss can forget that a message may be on its way.
 
-use rusqlite::{params, Connection};
+use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 use stratus_core::clock::now_millis;
 
@@ -129,16 +129,30 @@ pub fn mark_in_flight(
 /// [`mark_in_flight`] for each `(customer, rendered)` in one transaction
 /// committed with `synchronous=FULL`, so the marks are on disk when this
 /// returns. One flag per claim: false if that row was no longer pending.
+/// `None` (nothing marked) when the campaign is not `running` in the
+/// database: a pause or cancel from any process, once committed, stops
+/// every send that has not been marked yet.
 pub fn mark_in_flight_durably(
     conn: &mut Connection,
     campaign: &str,
     claims: &[(String, String)],
-) -> Result<Vec<bool>> {
+) -> Result<Option<Vec<bool>>> {
     durably(conn, |tx| {
+        let state: Option<String> = tx
+            .query_row(
+                "SELECT state FROM campaigns WHERE id = ?1",
+                [campaign],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if state.as_deref() != Some("running") {
+            return Ok(None);
+        }
         claims
             .iter()
             .map(|(customer, rendered)| mark_in_flight(tx, campaign, customer, rendered))
-            .collect()
+            .collect::<Result<Vec<_>>>()
+            .map(Some)
     })
 }
 
@@ -303,14 +317,21 @@ mod tests {
                 .collect();
             let claimed = mark_in_flight_durably(c, "k", &claims)
                 .map_err(|e| stratus_core::Error::Internal(e.to_string()))?;
-            assert_eq!(claimed, [true, false, true], "b was no longer pending");
+            assert_eq!(claimed, Some(vec![true, false, true]), "b was no longer pending");
+            c.execute("UPDATE campaigns SET state = 'paused'", [])?;
+            let paused = mark_in_flight_durably(c, "k", &claims[2..])
+                .map_err(|e| stratus_core::Error::Internal(e.to_string()))?;
+            assert_eq!(paused, None, "a paused campaign marks nobody");
             c.trace(None);
             Ok(())
         })
         .unwrap();
         let log = STATEMENTS.lock().unwrap().clone();
         let commits = log.iter().filter(|s| s.starts_with("COMMIT")).count();
-        assert_eq!(commits, 1, "{log:#?}");
+        assert_eq!(
+            commits, 2,
+            "one per batch of marks, not one per mark: {log:#?}"
+        );
         let full = log
             .iter()
             .position(|s| s.starts_with("PRAGMA SYNCHRONOUS") && s.contains("FULL"))

@@ -16,7 +16,7 @@ use stratus_core::db::Db;
 use stratus_core::jobs::CancellationToken;
 
 use super::breaker::Breaker;
-use super::marks::MarkWriter;
+use super::marks::{Claim, MarkWriter};
 use super::recipient::{self, PendingRecipient, RecipientStatus};
 use super::{RunControl, RunSettings};
 use crate::campaign::{Campaign, Channel, QuietHours};
@@ -190,8 +190,12 @@ async fn attempt(ctx: &SendContext, message: &OutboundMessage) -> Result<Attempt
             }
         }
     }
-    if !ctx.marks.claim(id, &message.body).await? {
-        return Ok(Attempt::Settled);
+    match ctx.marks.claim(id, &message.body).await? {
+        Claim::Marked => {}
+        Claim::Taken => return Ok(Attempt::Settled),
+        // Paused or cancelled from elsewhere: this run's steering catches
+        // up within a poll; until then, wait as after any unsent try.
+        Claim::Stopped => return Ok(Attempt::Again),
     }
     let error = match ctx.notifier.publish(message).await {
         Ok(message_id) => {
