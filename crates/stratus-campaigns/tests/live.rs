@@ -314,7 +314,12 @@ async fn a_pause_committed_anywhere_stops_the_next_send_at_once() {
                 &db,
                 &id,
                 notifier,
-                support::fast_settings(),
+                // The runner polls the row every 250 ms: far slower than
+                // sending, so only the refused mark can stop the next send.
+                stratus_campaigns::runner::RunSettings {
+                    progress_every: std::time::Duration::from_secs(1),
+                    ..support::fast_settings()
+                },
                 |_| {},
                 &CancellationToken::new(),
             )
