@@ -28,9 +28,11 @@
 //!
 //! # Steering (from any process)
 //! [`pause`], [`resume`], [`cancel`] and [`set_pace`] write to the campaign
-//! row. The process running the campaign reads that row every
-//! [`POLL_EVERY`], so a pause stops new sends within about a quarter of a
-//! second, wherever the request came from. [`cancel`] also settles the
+//! row. Once a pause or cancel is committed no new send starts, wherever
+//! the request came from (the `in_flight` mark before each publish is
+//! refused unless the campaign is `running`); the process running the
+//! campaign reads the row every [`POLL_EVERY`] to stop its tasks and pick
+//! up rate changes. [`cancel`] also settles the
 //! recipients itself (pending → `skipped`/`cancelled`, in flight →
 //! `unknown`), so it works when no runner is attached; a live runner
 //! settles again when it stops, and a send that was under way still records
