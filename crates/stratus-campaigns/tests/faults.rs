@@ -27,7 +27,7 @@ use stratus_faultproxy::{Fault, FaultProxy, Match, Rule};
 mod support;
 
 /// Longer than the operation timeout below: the answer comes too late.
-const LATE: Duration = Duration::from_millis(1_500);
+const LATE: Duration = Duration::from_millis(2_500);
 
 /// The SDK configuration of a cloud profile (standard retries included, as
 /// `stratus_core::cloud` builds it) with a short operation timeout.
@@ -44,7 +44,7 @@ async fn profile_sdk(endpoint: &str) -> SdkConfig {
         ))
         .timeout_config(
             TimeoutConfig::builder()
-                .operation_timeout(Duration::from_millis(500))
+                .operation_timeout(Duration::from_millis(1_000))
                 .build(),
         )
         .retry_config(RetryConfig::standard().with_max_attempts(3))
