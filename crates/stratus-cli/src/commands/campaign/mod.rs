@@ -73,7 +73,8 @@ pub enum CampaignCommand {
     /// Re-queue failed recipients (and unknown ones with --include-unknown).
     Retry {
         campaign: String,
-        /// Also resend recipients whose send was interrupted (they may have got it).
+        /// Also resend `unknown` recipients: their send was interrupted or got no
+        /// clear answer from the provider (they may have got it).
         #[arg(long)]
         include_unknown: bool,
     },
