@@ -49,7 +49,7 @@ pub enum Error {
     #[error("cannot send to `{address}`: {reason}")]
     InvalidAddress { address: String, reason: String },
 
-    #[error("the provider refused the message ({code}): {message}")]
+    #[error("the message was not sent: {message}")]
     SendFailed { code: String, message: String },
 
     #[error("campaign `{0}` is being sent by another process; pause, resume or cancel it from there or with `stratus campaign pause|resume|cancel`")]

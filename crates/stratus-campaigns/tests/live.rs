@@ -260,3 +260,83 @@ async fn a_paused_campaign_stays_paused_until_resumed_and_finished_ones_are_refu
     .await;
     assert_eq!(again.unwrap_err().code(), "illegal_transition");
 }
+
+/// Pauses the campaign from "another process" during its third publish.
+struct PausesOnThird {
+    other: Db,
+    campaign: Mutex<String>,
+    calls: std::sync::atomic::AtomicU64,
+}
+
+#[async_trait::async_trait]
+impl stratus_campaigns::notifier::Notifier for PausesOnThird {
+    async fn publish(
+        &self,
+        _message: &stratus_campaigns::notifier::OutboundMessage,
+    ) -> std::result::Result<String, stratus_campaigns::notifier::NotifyError> {
+        let n = self.calls.fetch_add(1, Ordering::SeqCst) + 1;
+        if n == 3 {
+            let id = self.campaign.lock().unwrap().clone();
+            live::pause(&self.other, &id).await.unwrap();
+        }
+        Ok(format!("m-{n}"))
+    }
+
+    async fn is_opted_out(
+        &self,
+        _phone: &str,
+    ) -> std::result::Result<bool, stratus_campaigns::notifier::NotifyError> {
+        Ok(false)
+    }
+}
+
+/// A pause committed by anyone stops the very next send, not only once the
+/// runner's next poll has seen it: the `in_flight` mark is refused for a
+/// campaign that is not running.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pause_committed_anywhere_stops_the_next_send_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let (runner_db, other) = two_handles(&dir);
+    support::insert(&runner_db, &customers(200));
+    let mut s = spec("Hi");
+    s.rate_per_sec = 5_000.0;
+    s.concurrency = 1;
+    let id = support::launched(&runner_db, s).await;
+    let notifier = Arc::new(PausesOnThird {
+        other: other.clone(),
+        campaign: Mutex::new(id.clone()),
+        calls: Default::default(),
+    });
+    let task = {
+        let (db, id, notifier) = (runner_db.clone(), id.clone(), notifier.clone());
+        tokio::spawn(async move {
+            live::run_to_end(
+                &db,
+                &id,
+                notifier,
+                // The runner polls the row every 250 ms: far slower than
+                // sending, so only the refused mark can stop the next send.
+                stratus_campaigns::runner::RunSettings {
+                    progress_every: std::time::Duration::from_secs(1),
+                    ..support::fast_settings()
+                },
+                |_| {},
+                &CancellationToken::new(),
+            )
+            .await
+        })
+    };
+    support::wait_until("the pause", || {
+        notifier.calls.load(Ordering::SeqCst) >= 3 && count_status(&other, &id, "in_flight") == 0
+    })
+    .await;
+    live::cancel(&other, &id).await.unwrap();
+    let outcome = task.await.unwrap().unwrap();
+    assert_eq!(outcome.state, CampaignState::Cancelled);
+    assert_eq!(
+        notifier.calls.load(Ordering::SeqCst),
+        3,
+        "no publish after the pause was committed"
+    );
+    assert_eq!(outcome.counts.sent, 3);
+}

@@ -85,13 +85,19 @@ async fn outbox_run_sends_each_eligible_recipient_exactly_once_with_its_text() {
 }
 
 #[tokio::test]
-async fn throttles_and_transient_errors_are_retried_permanent_ones_recorded() {
+async fn only_what_certainly_was_not_sent_is_retried() {
     let db = Db::open_in_memory().unwrap();
     support::insert(&db, &customers(12));
     let id = support::launched(&db, spec("Hello {{ name }}")).await;
     let throttled = || Step::Fail(NotifyError::Throttled("Rate exceeded".into()));
-    let server = || {
-        Step::Fail(NotifyError::Transient {
+    let refused = || {
+        Step::Fail(NotifyError::Unreachable {
+            code: "connect".into(),
+            message: "Connection refused".into(),
+        })
+    };
+    let in_doubt = || {
+        Step::Fail(NotifyError::InDoubt {
             code: "InternalError".into(),
             message: "boom".into(),
         })
@@ -101,7 +107,7 @@ async fn throttles_and_transient_errors_are_retried_permanent_ones_recorded() {
             &phone(1),
             vec![throttled(), throttled(), throttled(), Step::Ok],
         ),
-        (&phone(2), vec![server(), server(), Step::Ok]),
+        (&phone(2), vec![refused(), refused(), Step::Ok]),
         (
             &phone(3),
             vec![Step::Fail(NotifyError::Permanent {
@@ -109,10 +115,7 @@ async fn throttles_and_transient_errors_are_retried_permanent_ones_recorded() {
                 message: "no".into(),
             })],
         ),
-        (
-            &phone(4),
-            vec![server(), server(), server(), server(), server(), Step::Ok],
-        ),
+        (&phone(4), vec![in_doubt(), Step::Ok]),
         (
             &phone(5),
             vec![Step::Fail(NotifyError::InvalidNumber("bad".into()))],
@@ -132,6 +135,7 @@ async fn throttles_and_transient_errors_are_retried_permanent_ones_recorded() {
     .await
     .unwrap();
     assert_eq!(outcome.state, CampaignState::Completed);
+    assert!(!outcome.is_clean(), "a failed and an unknown row");
     let rows = support::statuses(&db, &id);
     let row = |n: usize| {
         rows.iter()
@@ -141,15 +145,20 @@ async fn throttles_and_transient_errors_are_retried_permanent_ones_recorded() {
     };
     assert_eq!(row(1).1, "sent", "throttling is retried, never a failure");
     assert_eq!(row(6).1, "sent", "even many throttles in a row");
-    assert_eq!(row(2).1, "sent");
+    assert_eq!(row(2).1, "sent", "a refused connection is retried");
     assert_eq!(
         (row(3).1.as_str(), row(3).3.as_deref()),
         ("failed", Some("AuthorizationError"))
     );
     assert_eq!(
-        (row(4).1.as_str(), row(4).3.as_deref()),
-        ("failed", Some("InternalError")),
-        "5 transient failures = failed"
+        (row(4).1.as_str(), row(4).2.as_deref(), row(4).3.as_deref()),
+        ("unknown", Some("in_doubt"), Some("InternalError")),
+        "a 5xx may hide an accepted message: unknown, not retried"
+    );
+    assert_eq!(
+        notifier.sent_to(&phone(4)),
+        0,
+        "never published a second time"
     );
     assert_eq!(
         (row(5).1.as_str(), row(5).2.as_deref()),
@@ -163,16 +172,22 @@ async fn throttles_and_transient_errors_are_retried_permanent_ones_recorded() {
         );
     }
     assert_eq!(notifier.sent_to(&phone(3)), 0);
-    let attempts: i64 = db
-        .call_blocking(move |c| {
+    let attempts = |customer: &'static str| -> i64 {
+        db.call_blocking(move |c| {
             Ok(c.query_row(
-                "SELECT attempts FROM recipients WHERE customer_id = 'c-0001'",
-                [],
+                "SELECT attempts FROM recipients WHERE customer_id = ?1",
+                [customer],
                 |r| r.get(0),
             )?)
         })
-        .unwrap();
-    assert_eq!(attempts, 4);
+        .unwrap()
+    };
+    assert_eq!(attempts("c-0001"), 4, "answered publishes count");
+    assert_eq!(
+        attempts("c-0002"),
+        1,
+        "refused connections never reached SNS: no attempt"
+    );
     let (enforced, target) = control.rates();
     assert!(
         enforced < target,
@@ -182,8 +197,9 @@ async fn throttles_and_transient_errors_are_retried_permanent_ones_recorded() {
     let summary = runner::progress_summary(&db, &id).await.unwrap();
     assert_eq!(summary.counts.sent, 9);
     assert_eq!(summary.errors_by_code.get("AuthorizationError"), Some(&1));
-    assert_eq!(summary.errors_by_code.get("InternalError"), Some(&1));
+    assert_eq!(summary.errors_by_code.get("InternalError"), None);
     assert_eq!(summary.reasons.get("invalid_number"), Some(&1));
+    assert_eq!(summary.reasons.get("in_doubt"), Some(&1));
     // 9 sent within the last minute, in under a minute: between 9/60 and 9 a second.
     assert!(
         (9.0 / 60.0..=9.0).contains(&summary.rate_last_minute),

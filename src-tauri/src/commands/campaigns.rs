@@ -201,6 +201,10 @@ pub async fn campaign_retry_failed(
 ) -> CommandResult<u64> {
     let stack = state.stack().await;
     let requeued = runner::retry_failed(&stack.db, &id, include_unknown).await?;
+    if requeued == 0 {
+        // Nothing to send: the campaign stays as it was.
+        return Ok(0);
+    }
     // A live run picks the rows up in its next pass; otherwise start one.
     let current = campaign::get(&stack.db, &id).await?.state;
     if !state.campaign_runs.is_attached(&stack, &id, current)? {

@@ -28,9 +28,11 @@
 //!
 //! # Steering (from any process)
 //! [`pause`], [`resume`], [`cancel`] and [`set_pace`] write to the campaign
-//! row. The process running the campaign reads that row every
-//! [`POLL_EVERY`], so a pause stops new sends within about a quarter of a
-//! second, wherever the request came from. [`cancel`] also settles the
+//! row. Once a pause or cancel is committed no new send starts, wherever
+//! the request came from (the `in_flight` mark before each publish is
+//! refused unless the campaign is `running`); the process running the
+//! campaign reads the row every [`POLL_EVERY`] to stop its tasks and pick
+//! up rate changes. [`cancel`] also settles the
 //! recipients itself (pending → `skipped`/`cancelled`, in flight →
 //! `unknown`), so it works when no runner is attached; a live runner
 //! settles again when it stops, and a send that was under way still records
@@ -70,12 +72,22 @@ pub struct RunProgress {
     pub rate_enforced: f64,
     /// Messages per second the campaign asks for.
     pub rate_configured: f64,
+    /// Whether a process (this one or another) is running the campaign now.
+    pub attached: bool,
+    /// Why the campaign failed, or why it paused itself (a provider outage).
+    pub error: Option<String>,
 }
 
 impl RunProgress {
     /// As the job system's progress line.
     pub fn to_progress(&self) -> Progress {
         self.summary.counts.to_progress()
+    }
+
+    /// Recorded as running but no process is sending it: the process that
+    /// was died or was stopped. `run_to_end` (the CLI's `launch`) goes on.
+    pub fn is_interrupted(&self) -> bool {
+        !self.attached && self.state == CampaignState::Running
     }
 }
 
@@ -269,29 +281,42 @@ async fn read_progress(db: &Db, id: &str, control: &RunControl) -> Result<RunPro
     let (rate_enforced, rate_configured) = control.rates();
     let id = id.to_string();
     read(db, move |c| {
+        let current = campaign::get_blocking(c, &id)?;
         Ok(RunProgress {
-            state: campaign::get_blocking(c, &id)?.state,
+            state: current.state,
             summary: summary_blocking(c, &id, now_millis())?,
             campaign_id: id,
             rate_enforced,
             rate_configured,
+            attached: true,
+            error: current.error,
         })
     })
     .await
 }
 
 /// Progress as of now, for a campaign that may or may not be running here
-/// (status screens; the CLI's `status`). Rates are the configured ones.
+/// (status screens; the CLI's `status`). Rates are the configured ones. A
+/// campaign no process is sending has no ETA (see
+/// [`RunProgress::is_interrupted`]): its recent rate says nothing about when
+/// the rest will be sent.
 pub async fn status(db: &Db, campaign_id: &str) -> Result<RunProgress> {
+    let attached = is_attached(db, campaign_id)?;
     let id = campaign_id.to_string();
     read(db, move |c| {
         let current = campaign::get_blocking(c, &id)?;
+        let mut summary = summary_blocking(c, &id, now_millis())?;
+        if !attached {
+            summary.eta_seconds = None;
+        }
         Ok(RunProgress {
             state: current.state,
-            summary: summary_blocking(c, &id, now_millis())?,
+            summary,
             campaign_id: id,
             rate_enforced: current.spec.rate_per_sec,
             rate_configured: current.spec.rate_per_sec,
+            attached,
+            error: current.error,
         })
     })
     .await

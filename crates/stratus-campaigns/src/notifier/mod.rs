@@ -26,15 +26,27 @@ pub struct OutboundMessage {
     pub sender_id: Option<String>,
 }
 
-/// Why a publish did not go through, classified by what the runner does next.
+/// Why a call to the provider did not go through, classified by what the
+/// runner may do next. The line between [`NotifyError::Unreachable`] and
+/// [`NotifyError::InDoubt`] is whether the provider may have acted: only a
+/// failure that certainly happened before the request reached it may be
+/// retried without risking a second message.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum NotifyError {
-    /// The provider asked us to slow down: retry later, slower; never a failure.
-    #[error("throttled: {0}")]
+    /// The provider asked us to slow down (and did not act): retry later,
+    /// slower; never a failure.
+    #[error("the provider asked to slow down: {0}")]
     Throttled(String),
-    /// 5xx, timeouts, connection trouble: retry with backoff.
-    #[error("transient error {code}: {message}")]
-    Transient { code: String, message: String },
+    /// The request never reached the provider (connection refused, DNS):
+    /// safe to retry.
+    #[error("the provider could not be reached ({code}): {message}")]
+    Unreachable { code: String, message: String },
+    /// The request may have reached the provider and been acted on (the
+    /// connection was cut after it was written, a 5xx answer, no answer in
+    /// time). A publish that ends this way is not retried: the recipient
+    /// becomes `unknown`, as after a crash. Read-only checks may retry.
+    #[error("no clear answer from the provider ({code}): {message}")]
+    InDoubt { code: String, message: String },
     /// The provider refused the message for good.
     #[error("{code}: {message}")]
     Permanent { code: String, message: String },
@@ -47,11 +59,12 @@ pub enum NotifyError {
 }
 
 impl NotifyError {
-    /// Whether trying again later may succeed.
-    pub fn is_retryable(&self) -> bool {
+    /// Whether the provider looks unavailable (what the circuit breaker
+    /// counts): it could not be reached or gave no clear answer.
+    pub fn is_outage(&self) -> bool {
         matches!(
             self,
-            NotifyError::Throttled(_) | NotifyError::Transient { .. }
+            NotifyError::Unreachable { .. } | NotifyError::InDoubt { .. }
         )
     }
 
@@ -59,9 +72,9 @@ impl NotifyError {
     pub fn code(&self) -> String {
         match self {
             NotifyError::Throttled(_) => "Throttled".into(),
-            NotifyError::Transient { code, .. } | NotifyError::Permanent { code, .. } => {
-                code.clone()
-            }
+            NotifyError::Unreachable { code, .. }
+            | NotifyError::InDoubt { code, .. }
+            | NotifyError::Permanent { code, .. } => code.clone(),
             NotifyError::OptedOut => "opted_out".into(),
             NotifyError::InvalidNumber(_) => "invalid_number".into(),
             NotifyError::EndpointDisabled => "endpoint_disabled".into(),
@@ -94,6 +107,12 @@ pub trait Notifier: Send + Sync {
     /// number with [`Notifier::is_opted_out`] before sending.
     async fn opt_out_filter(&self) -> Result<Option<OptOutFilter>, NotifyError> {
         Ok(None)
+    }
+
+    /// A harmless call that says whether the provider answers again after
+    /// an outage (the runner's circuit breaker probes with it). Sends nothing.
+    async fn probe(&self) -> Result<(), NotifyError> {
+        Ok(())
     }
 }
 

@@ -113,7 +113,7 @@ impl Notifier for OutboxNotifier {
                 Ok(())
             })
             .await
-            .map_err(|e| NotifyError::Transient { code: "outbox".into(), message: e.to_string() })?;
+            .map_err(|e| NotifyError::Unreachable { code: "outbox".into(), message: e.to_string() })?;
         Ok(id)
     }
 

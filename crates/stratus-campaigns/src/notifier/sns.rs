@@ -17,8 +17,10 @@ pub struct SnsNotifier {
 }
 
 impl SnsNotifier {
-    /// A client without the SDK's own retries: the runner owns retrying, so
-    /// that throttling slows the whole campaign instead of one call.
+    /// A client without the SDK's own retries. The SDK's standard strategy
+    /// re-sends on 5xx answers and timeouts, which for `Publish` can mean a
+    /// second SMS; the runner retries only what certainly did not reach SNS,
+    /// and throttling slows the whole campaign instead of one call.
     pub fn new(sdk: &SdkConfig) -> Self {
         let config = aws_sdk_sns::config::Builder::from(sdk)
             .retry_config(RetryConfig::disabled())
@@ -28,8 +30,17 @@ impl SnsNotifier {
         }
     }
 
-    pub fn from_client(client: aws_sdk_sns::Client) -> Self {
-        SnsNotifier { client }
+    /// The client's configuration with the SDK's retries turned off, for
+    /// the reason given at [`SnsNotifier::new`].
+    pub fn from_client(client: &aws_sdk_sns::Client) -> Self {
+        let config = client
+            .config()
+            .to_builder()
+            .retry_config(RetryConfig::disabled())
+            .build();
+        SnsNotifier {
+            client: aws_sdk_sns::Client::from_conf(config),
+        }
     }
 }
 
@@ -102,9 +113,30 @@ impl Notifier for SnsNotifier {
             numbers.contains(phone)
         })))
     }
+
+    /// `GetSMSAttributes`: reads the account's SMS settings, sends nothing.
+    /// Any answer but an outage means SNS is there again.
+    async fn probe(&self) -> Result<(), NotifyError> {
+        match self
+            .client
+            .get_sms_attributes()
+            .send()
+            .await
+            .map_err(classify)
+        {
+            Ok(_) => Ok(()),
+            Err(e) if e.is_outage() => Err(e),
+            Err(_) => Ok(()),
+        }
+    }
 }
 
-fn classify<E: ProvideErrorMetadata + std::fmt::Debug>(
+/// Maps an SDK failure to what the runner may do next. The question that
+/// matters is whether the request may have reached SNS: only a failure to
+/// connect (refused, DNS, connect timeout) proves it did not. A connection
+/// lost after the request was written, a timeout, an unreadable answer or
+/// anything unclassified may hide an accepted message, so it is in doubt.
+fn classify<E: ProvideErrorMetadata + std::error::Error + 'static>(
     err: SdkError<E, aws_sdk_sns::config::http::HttpResponse>,
 ) -> NotifyError {
     match &err {
@@ -116,22 +148,78 @@ fn classify<E: ProvideErrorMetadata + std::fmt::Debug>(
                 status,
             )
         }
-        SdkError::TimeoutError(_) => NotifyError::Transient {
+        SdkError::ConstructionFailure(_) => NotifyError::Permanent {
+            code: "request".into(),
+            message: format!("the request could not be built: {}", causes(&err)),
+        },
+        SdkError::DispatchFailure(_) if failed_to_connect(&err) => NotifyError::Unreachable {
+            code: "connect".into(),
+            message: causes(&err),
+        },
+        SdkError::TimeoutError(_) => NotifyError::InDoubt {
             code: "timeout".into(),
             message: "SNS did not answer in time".into(),
         },
-        SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => NotifyError::Transient {
-            code: "unreachable".into(),
-            message: format!("{err:?}"),
+        SdkError::DispatchFailure(failure) if failure.is_timeout() => NotifyError::InDoubt {
+            code: "timeout".into(),
+            message: format!("SNS did not answer in time: {}", causes(&err)),
         },
-        _ => NotifyError::Permanent {
-            code: "request".into(),
-            message: format!("{err:?}"),
+        SdkError::DispatchFailure(_) => NotifyError::InDoubt {
+            code: "connection_lost".into(),
+            message: format!("the connection to SNS failed mid-request: {}", causes(&err)),
+        },
+        SdkError::ResponseError(response) => NotifyError::InDoubt {
+            code: "bad_response".into(),
+            message: format!(
+                "SNS's answer (HTTP {}) could not be read: {}",
+                response.raw().status().as_u16(),
+                causes(&err)
+            ),
+        },
+        _ => NotifyError::InDoubt {
+            code: "unclassified".into(),
+            message: causes(&err),
         },
     }
 }
 
+/// Whether the HTTP client failed while connecting: then no byte of the
+/// request was sent. hyper's pooled client marks exactly that case.
+fn failed_to_connect(err: &(dyn std::error::Error + 'static)) -> bool {
+    let mut next = Some(err);
+    while let Some(e) = next {
+        if e.downcast_ref::<hyper_util::client::legacy::Error>()
+            .is_some_and(hyper_util::client::legacy::Error::is_connect)
+        {
+            return true;
+        }
+        next = e.source();
+    }
+    false
+}
+
+/// The error's causes in one line ("io error: client error (Connect): tcp
+/// connect error: Connection refused (os error 111)"), without the SDK's
+/// outer wrapper or any `Debug` dump.
+fn causes(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut next = err.source().or(Some(err));
+    while let Some(e) = next {
+        let text = e.to_string();
+        if !text.is_empty() && parts.last() != Some(&text) {
+            parts.push(text);
+        }
+        next = e.source();
+    }
+    if parts.is_empty() {
+        err.to_string()
+    } else {
+        parts.join(": ")
+    }
+}
+
 /// Maps an SNS error code, message and HTTP status to what the runner does.
+/// A 5xx answer may come after SNS accepted the message, so it is in doubt.
 pub fn classify_code(code: &str, message: &str, status: u16) -> NotifyError {
     let lower = message.to_ascii_lowercase();
     match code {
@@ -148,12 +236,12 @@ pub fn classify_code(code: &str, message: &str, status: u16) -> NotifyError {
             NotifyError::InvalidNumber(message.to_string())
         }
         "InternalError" | "InternalFailure" | "ServiceUnavailable" | "RequestTimeout" => {
-            NotifyError::Transient {
+            NotifyError::InDoubt {
                 code: code.to_string(),
                 message: message.to_string(),
             }
         }
-        _ if status >= 500 => NotifyError::Transient {
+        _ if status >= 500 => NotifyError::InDoubt {
             code: code.to_string(),
             message: message.to_string(),
         },
@@ -180,11 +268,11 @@ mod tests {
         ));
         assert!(matches!(
             classify_code("InternalError", "boom", 500),
-            NotifyError::Transient { .. }
+            NotifyError::InDoubt { .. }
         ));
         assert!(matches!(
             classify_code("Odd", "bad gateway", 502),
-            NotifyError::Transient { .. }
+            NotifyError::InDoubt { .. }
         ));
         assert_eq!(
             classify_code("EndpointDisabled", "Endpoint is disabled", 400),

@@ -2,10 +2,14 @@
 //! sends at the configured rate and concurrency (both changeable while
 //! running), and leaves every recipient in a definite state.
 //!
-//! Crash safety: `in_flight` is committed before each publish; on start,
-//! rows still `in_flight` become `unknown` and are not resent.
+//! Crash safety: `in_flight` is on disk before each publish (batched, see
+//! [`marks`]); on start, rows still `in_flight` become `unknown` and are not
+//! resent. A publish without a clear answer ends `unknown` the same way; an
+//! outage pauses the run by itself ([`breaker`]).
 
+mod breaker;
 mod control;
+mod marks;
 mod rate;
 mod recipient;
 mod send;
@@ -38,10 +42,15 @@ use send::SendContext;
 pub struct RunSettings {
     /// Pending recipients read per query.
     pub page_size: usize,
-    /// Publish attempts before a transient error becomes `failed` (throttles do not count).
-    pub max_attempts: u32,
+    /// Outage failures in a row (refused connections, no clear answers,
+    /// failed checks) after which the run pauses itself until the provider
+    /// answers a probe again.
+    pub breaker_threshold: u32,
+    /// Waits before a retry of what certainly was not sent.
     pub backoff_base: Duration,
     pub backoff_max: Duration,
+    /// Longest wait between two probes of a provider that is down.
+    pub probe_every_max: Duration,
     /// How often progress is read from the rows and reported.
     pub progress_every: Duration,
     /// Wall clock for quiet hours and schedules (tests pin it).
@@ -52,9 +61,10 @@ impl Default for RunSettings {
     fn default() -> Self {
         RunSettings {
             page_size: 200,
-            max_attempts: 5,
+            breaker_threshold: 5,
             backoff_base: Duration::from_millis(200),
             backoff_max: Duration::from_secs(30),
+            probe_every_max: breaker::PROBE_EVERY_MAX,
             progress_every: Duration::from_millis(250),
             clock: now_millis,
         }
@@ -67,6 +77,16 @@ pub struct RunOutcome {
     pub counts: StatusCounts,
     /// Rows found `in_flight` at start (a previous run died) and made `unknown`.
     pub recovered_unknown: u64,
+}
+
+impl RunOutcome {
+    /// Whether every recipient got a clear answer that is not a failure:
+    /// a completed run with `failed` or `unknown` rows is not a clean one.
+    pub fn is_clean(&self) -> bool {
+        self.state == CampaignState::Completed
+            && self.counts.failed == 0
+            && self.counts.unknown == 0
+    }
 }
 
 /// Runs a scheduled (or interrupted running/paused) campaign to its end.
@@ -191,14 +211,28 @@ pub(crate) async fn run_inner(
     });
     let ctx = Arc::new(SendContext {
         db: db.clone(),
+        marks: marks::MarkWriter::start(db.clone(), campaign.id.clone()),
         campaign,
         template,
         notifier,
         control: control.clone(),
+        breaker: breaker::Breaker::new(settings.breaker_threshold),
         settings: settings.clone(),
         cancel: cancel.clone(),
     });
+    let guard = AbortOnDrop(
+        tokio::spawn({
+            let ctx = Arc::clone(&ctx);
+            async move {
+                if let Err(e) = breaker::guard(ctx).await {
+                    tracing::warn!("the campaign's outage guard stopped: {e}");
+                }
+            }
+        })
+        .abort_handle(),
+    );
     let result = dispatch(&ctx, with_rank).await;
+    drop(guard);
     reporter_stop.cancel();
     if let Some(reporter) = reporter {
         let _ = reporter.await;
@@ -403,7 +437,8 @@ async fn report_progress(
 }
 
 /// Re-queues failed (and, if chosen, unknown) recipients. A finished
-/// campaign goes back to `scheduled`; a running or paused one picks them up.
+/// campaign with some to retry goes back to `scheduled`; with none it stays
+/// as it is (0 is returned); a running or paused one picks them up.
 pub async fn retry_failed(db: &Db, campaign_id: &str, include_unknown: bool) -> Result<u64> {
     let id = campaign_id.to_string();
     db.call(move |c| {
@@ -411,19 +446,23 @@ pub async fn retry_failed(db: &Db, campaign_id: &str, include_unknown: bool) -> 
             // Immediate: read-then-write must not lose the write lock to another process.
             let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             let state = campaign::get_blocking(&tx, &id)?.state;
-            match state {
-                CampaignState::Completed | CampaignState::Cancelled | CampaignState::Failed => {
-                    campaign::transition_blocking(&tx, &id, CampaignState::Scheduled, None)?;
-                }
-                CampaignState::Running | CampaignState::Paused | CampaignState::Scheduled => {}
-                CampaignState::Draft => {
-                    return Err(Error::IllegalTransition {
-                        from: state,
-                        to: CampaignState::Scheduled,
-                    })
-                }
+            if state == CampaignState::Draft {
+                return Err(Error::IllegalTransition {
+                    from: state,
+                    to: CampaignState::Scheduled,
+                });
             }
             let n = recipient::requeue(&tx, &id, include_unknown)?;
+            if n == 0 {
+                // Nothing to send: a finished campaign stays finished.
+                return Ok(0);
+            }
+            if matches!(
+                state,
+                CampaignState::Completed | CampaignState::Cancelled | CampaignState::Failed
+            ) {
+                campaign::transition_blocking(&tx, &id, CampaignState::Scheduled, None)?;
+            }
             tx.commit()?;
             Ok(n)
         })())

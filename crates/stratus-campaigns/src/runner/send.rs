@@ -1,5 +1,11 @@
-//! Sending to one recipient: skip rules, render, `in_flight` committed
-//! before the publish call, then the outcome; retries with backoff.
+//! Sending to one recipient: skip rules, render, the opt-out check,
+//! `in_flight` on disk before the publish call, then the outcome.
+//!
+//! Only what certainly did not reach the provider is tried again (a
+//! refused connection, a "slow down" answer, a failed check before the
+//! send); a publish without a clear answer (cut connection, 5xx, timeout)
+//! may have been accepted, so its recipient becomes `unknown`, exactly as
+//! after a crash, and is resent only by "retry failed" with unknown.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -9,6 +15,8 @@ use rand::Rng;
 use stratus_core::db::Db;
 use stratus_core::jobs::CancellationToken;
 
+use super::breaker::Breaker;
+use super::marks::{Claim, MarkWriter};
 use super::recipient::{self, PendingRecipient, RecipientStatus};
 use super::{RunControl, RunSettings};
 use crate::campaign::{Campaign, Channel, QuietHours};
@@ -25,6 +33,8 @@ pub(super) struct SendContext {
     pub control: RunControl,
     pub settings: RunSettings,
     pub cancel: CancellationToken,
+    pub breaker: Breaker,
+    pub marks: MarkWriter,
 }
 
 impl SendContext {
@@ -118,43 +128,16 @@ pub(super) async fn send_one(ctx: Arc<SendContext>, rec: PendingRecipient) -> Re
         sms_type: ctx.campaign.spec.sms_type,
         sender_id: ctx.campaign.spec.sender_id.clone(),
     };
-    let (mut failures, mut retries) = (0u32, 0u32);
+    let mut retries = 0u32;
     loop {
         if !ctx.control.wait_unpaused(&ctx.cancel).await {
             return Ok(());
         }
-        let error = match attempt(&ctx, &message).await? {
-            None => return Ok(()),
-            Some(error) => error,
-        };
-        if let Some(reason) = error.skip_reason() {
-            let detail = Some((error.code(), error.to_string()));
-            return ctx
-                .mark(id, RecipientStatus::Skipped, Some(reason), detail)
-                .await;
+        if attempt(&ctx, &message).await? == Attempt::Settled {
+            return Ok(());
         }
-        match &error {
-            NotifyError::Throttled(_) => ctx.control.bucket().on_throttle(),
-            NotifyError::Transient { .. } => {
-                failures += 1;
-                if failures >= ctx.settings.max_attempts {
-                    let detail = Some((error.code(), error.to_string()));
-                    return ctx.mark(id, RecipientStatus::Failed, None, detail).await;
-                }
-            }
-            _ => {
-                let detail = Some((error.code(), error.to_string()));
-                return ctx.mark(id, RecipientStatus::Failed, None, detail).await;
-            }
-        }
-        // Not sent: back to pending, so a crash during the wait resends it.
-        ctx.mark(
-            id,
-            RecipientStatus::Pending,
-            Some("retrying"),
-            Some((error.code(), error.to_string())),
-        )
-        .await?;
+        // Certainly not sent: wait, then try again (a breaker that opened
+        // meanwhile holds this at the pause above).
         let wait = ctx.backoff(retries);
         retries += 1;
         tokio::select! {
@@ -168,36 +151,121 @@ pub(super) async fn send_one(ctx: Arc<SendContext>, rec: PendingRecipient) -> Re
     }
 }
 
-/// One try: opt-out check, `in_flight`, publish, `sent`. `None` = done.
-async fn attempt(ctx: &SendContext, message: &OutboundMessage) -> Result<Option<NotifyError>> {
+/// How one try ended.
+#[derive(Debug, PartialEq, Eq)]
+enum Attempt {
+    /// The recipient has its answer (or someone else owns the row).
+    Settled,
+    /// Certainly not sent: try again.
+    Again,
+}
+
+/// One try: opt-out check, durable `in_flight`, publish, outcome.
+async fn attempt(ctx: &SendContext, message: &OutboundMessage) -> Result<Attempt> {
+    let id = message.customer_id.as_str();
     if message.channel == Channel::Sms {
         match ctx.notifier.is_opted_out(&message.address).await {
-            Ok(true) => return Ok(Some(NotifyError::OptedOut)),
-            Ok(false) => {}
-            Err(e) => return Ok(Some(e)),
+            Ok(opted_out) => {
+                ctx.breaker.on_answer();
+                if opted_out {
+                    return settle(ctx, id, &NotifyError::OptedOut).await;
+                }
+            }
+            // A check that fails sent nothing: it uses up no attempt, and
+            // a read is safe to repeat whatever its failure.
+            Err(e @ NotifyError::Throttled(_)) => {
+                ctx.breaker.on_answer();
+                ctx.control.bucket().on_throttle();
+                tracing::debug!("opt-out check for {id}: {e}");
+                return Ok(Attempt::Again);
+            }
+            Err(e) if e.is_outage() => {
+                ctx.breaker.on_outage(&e);
+                tracing::debug!("opt-out check for {id}: {e}");
+                return Ok(Attempt::Again);
+            }
+            Err(e) => {
+                ctx.breaker.on_answer();
+                return settle(ctx, id, &e).await;
+            }
         }
     }
-    let (campaign, customer, body) = (
-        message.campaign_id.clone(),
-        message.customer_id.clone(),
-        message.body.clone(),
-    );
-    let claimed = ctx
-        .db
-        .call(move |c| Ok(recipient::mark_in_flight(c, &campaign, &customer, &body)))
-        .await??;
-    if !claimed {
-        return Ok(None);
+    match ctx.marks.claim(id, &message.body).await? {
+        Claim::Marked => {}
+        Claim::Taken => return Ok(Attempt::Settled),
+        // Paused or cancelled from elsewhere: this run's steering catches
+        // up within a poll; until then, wait as after any unsent try.
+        Claim::Stopped => return Ok(Attempt::Again),
     }
-    match ctx.notifier.publish(message).await {
+    let error = match ctx.notifier.publish(message).await {
         Ok(message_id) => {
+            ctx.breaker.on_answer();
             ctx.control.bucket().on_success();
             let (campaign, customer) = (message.campaign_id.clone(), message.customer_id.clone());
             ctx.db
                 .call(move |c| Ok(recipient::mark_sent(c, &campaign, &customer, &message_id)))
                 .await??;
-            Ok(None)
+            return Ok(Attempt::Settled);
         }
-        Err(e) => Ok(Some(e)),
+        Err(e) => e,
+    };
+    let attempted = match &error {
+        NotifyError::Throttled(_) => {
+            ctx.breaker.on_answer();
+            ctx.control.bucket().on_throttle();
+            true
+        }
+        NotifyError::Unreachable { .. } => {
+            ctx.breaker.on_outage(&error);
+            false
+        }
+        NotifyError::InDoubt { .. } => {
+            ctx.breaker.on_outage(&error);
+            let detail = Some((error.code(), error.to_string()));
+            ctx.mark(
+                id,
+                RecipientStatus::Unknown,
+                Some(recipient::IN_DOUBT),
+                detail,
+            )
+            .await?;
+            return Ok(Attempt::Settled);
+        }
+        _ => {
+            ctx.breaker.on_answer();
+            return settle(ctx, id, &error).await;
+        }
+    };
+    let (campaign, customer, code, text) = (
+        message.campaign_id.clone(),
+        message.customer_id.clone(),
+        error.code(),
+        error.to_string(),
+    );
+    ctx.db
+        .call(move |c| {
+            Ok(recipient::release_unsent(
+                c,
+                &campaign,
+                &customer,
+                (&code, &text),
+                attempted,
+            ))
+        })
+        .await??;
+    Ok(Attempt::Again)
+}
+
+/// A final answer from the provider: skipped for "never send to this
+/// recipient" answers, failed for the rest.
+async fn settle(ctx: &SendContext, id: &str, error: &NotifyError) -> Result<Attempt> {
+    let detail = Some((error.code(), error.to_string()));
+    match error.skip_reason() {
+        Some(reason) => {
+            ctx.mark(id, RecipientStatus::Skipped, Some(reason), detail)
+                .await?
+        }
+        None => ctx.mark(id, RecipientStatus::Failed, None, detail).await?,
     }
+    Ok(Attempt::Settled)
 }

@@ -21,6 +21,9 @@ use super::print;
 
 /// Exit code after Ctrl-C, as shells report a SIGINT death.
 const INTERRUPTED: u8 = 130;
+/// Exit code of a run that ended with `failed` or `unknown` recipients:
+/// finished, but not everyone certainly got the message.
+const INCOMPLETE: u8 = 3;
 /// Without a terminal, a line at most this often.
 const LINE_EVERY: Duration = Duration::from_secs(1);
 
@@ -127,8 +130,21 @@ pub async fn run(db: &Db, c: &Campaign, notifier: Arc<dyn Notifier>) -> Result<E
             group.code, group.count, group.sample_message
         );
     }
+    let unanswered = counts.failed + counts.unknown;
+    if outcome.state == CampaignState::Completed && unanswered > 0 {
+        eprintln!(
+            "NOT EVERYONE GOT IT: {} failed and {} unknown (maybe sent: no clear answer from the \
+             provider, or the run stopped mid-send). `stratus campaign export {id} --status failed` \
+             lists them; `stratus campaign retry {id}` resends the failed ones, \
+             `--include-unknown` also the unknown (who may then get it twice).",
+            counts.failed,
+            counts.unknown,
+            id = c.id
+        );
+    }
     Ok(match outcome.state {
-        CampaignState::Completed => ExitCode::SUCCESS,
+        CampaignState::Completed if unanswered == 0 => ExitCode::SUCCESS,
+        CampaignState::Completed => ExitCode::from(INCOMPLETE),
         CampaignState::Running | CampaignState::Paused | CampaignState::Scheduled
             if stop.is_cancelled() =>
         {

@@ -73,7 +73,8 @@ pub enum CampaignCommand {
     /// Re-queue failed recipients (and unknown ones with --include-unknown).
     Retry {
         campaign: String,
-        /// Also resend recipients whose send was interrupted (they may have got it).
+        /// Also resend `unknown` recipients: their send was interrupted or got no
+        /// clear answer from the provider (they may have got it).
         #[arg(long)]
         include_unknown: bool,
     },
@@ -242,7 +243,7 @@ pub async fn run(ctx: &Context, cmd: CampaignCommand) -> Result<ExitCode> {
             let c = resolve(db, &campaign).await?;
             print::campaign(&c);
             let progress = live::status(db, &c.id).await?;
-            print::status(&progress, live::is_attached(db, &c.id)?);
+            print::status(&progress);
         }
         CampaignCommand::DryRun {
             campaign,
@@ -351,15 +352,25 @@ pub async fn run(ctx: &Context, cmd: CampaignCommand) -> Result<ExitCode> {
         } => {
             let c = resolve(db, &campaign).await?;
             let n = runner::retry_failed(db, &c.id, include_unknown).await?;
-            println!("{n} recipient(s) queued again");
-            if n > 0 && !live::is_attached(db, &c.id)? {
-                eprintln!("run `stratus campaign launch {}` to send them", c.id);
+            if n == 0 {
+                let unknown = runner::progress_summary(db, &c.id).await?.counts.unknown;
+                println!("nothing to retry: {} stays {}", c.id, c.state);
+                if !include_unknown && unknown > 0 {
+                    eprintln!(
+                        "{unknown} recipient(s) are unknown (maybe sent); `--include-unknown` resends them"
+                    );
+                }
+            } else {
+                println!("{n} recipient(s) queued again");
+                if !live::is_attached(db, &c.id)? {
+                    eprintln!("run `stratus campaign launch {}` to send them", c.id);
+                }
             }
         }
         CampaignCommand::Status { campaign } => {
             let c = resolve(db, &campaign).await?;
             let progress = live::status(db, &c.id).await?;
-            print::status(&progress, live::is_attached(db, &c.id)?);
+            print::status(&progress);
             for group in recipients::error_groups(db, &c.id).await? {
                 println!(
                     "  error {} × {}: {} (e.g. customer {})",

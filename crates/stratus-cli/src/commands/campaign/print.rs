@@ -1,6 +1,6 @@
 //! How campaigns, dry runs and progress read in a terminal.
 
-use stratus_campaigns::campaign::Campaign;
+use stratus_campaigns::campaign::{Campaign, CampaignState};
 use stratus_campaigns::dry_run::DryRunReport;
 use stratus_campaigns::live::RunProgress;
 use stratus_campaigns::sms::{SmsEncoding, SmsLength};
@@ -64,8 +64,13 @@ pub fn progress_line(p: &RunProgress) -> String {
         .summary
         .eta_seconds
         .map_or_else(String::new, |s| format!(" · ETA {}", duration(s)));
+    // While paused for an outage, the reason is the news.
+    let why = match (&p.error, p.state) {
+        (Some(error), CampaignState::Paused) => format!(" · {error}"),
+        _ => String::new(),
+    };
     format!(
-        "{} · sent {} · failed {} · skipped {} · unknown {} · pending {} · {:.1}/s{eta}",
+        "{} · sent {} · failed {} · skipped {} · unknown {} · pending {} · {:.1}/s{eta}{why}",
         p.state,
         c.sent,
         c.failed,
@@ -76,14 +81,20 @@ pub fn progress_line(p: &RunProgress) -> String {
     )
 }
 
-pub fn status(p: &RunProgress, attached: bool) {
+/// `state: n of m done`, then the counters. A run no process is sending
+/// any more says `interrupted` (and how to go on), never an ETA.
+pub fn status(p: &RunProgress) {
     let c = &p.summary.counts;
+    let state = if p.is_interrupted() {
+        "interrupted".to_string()
+    } else {
+        p.state.to_string()
+    };
     println!(
-        "{}: {} of {} done{}",
-        p.state,
+        "{state}: {} of {} done{}",
         c.done(),
         c.total(),
-        if attached { " (being sent now)" } else { "" }
+        if p.attached { " (being sent now)" } else { "" }
     );
     println!(
         "  sent {}  failed {}  skipped {}  unknown {}  in_flight {}  pending {}",
@@ -99,6 +110,16 @@ pub fn status(p: &RunProgress, attached: bool) {
     );
     for (reason, n) in &p.summary.reasons {
         println!("  {reason}: {n}");
+    }
+    if let Some(error) = &p.error {
+        println!("  {error}");
+    }
+    if p.is_interrupted() {
+        println!(
+            "  no process is sending it (the one that was stopped or died); \
+             `stratus campaign launch {}` continues it",
+            p.campaign_id
+        );
     }
 }
 
