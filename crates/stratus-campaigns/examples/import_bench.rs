@@ -79,7 +79,7 @@ fn customers_csv(rows: u64) -> String {
         let phone = if i % 1000 == 0 {
             "12".to_string()
         } else {
-            format!("+1202{:07}", i % 10_000_000)
+            format!("+1202555{:04}", 100 + i % 100)
         };
         writeln!(
             out,
