@@ -47,7 +47,9 @@ fn main() {
     let expected_bad = rows.div_ceil(1000);
     assert_eq!(report.bad_rows.len() as u64, expected_bad);
     for bad in &report.bad_rows {
-        let i = bad.customer_id.as_deref().unwrap()[5..].parse::<u64>().unwrap();
+        let i = bad.customer_id.as_deref().unwrap()[5..]
+            .parse::<u64>()
+            .unwrap();
         assert_eq!(bad.line, line_of(i), "row {i}");
     }
     println!(

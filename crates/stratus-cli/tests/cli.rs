@@ -304,7 +304,16 @@ fn a_closed_stdout_is_a_normal_end_for_printed_and_streamed_output() {
     // 1,200 one-event batch objects: a listing of ~100 KiB.
     let made = stratus(
         dir.path(),
-        &["events", "gen", "--events", "1200", "--batch-events", "1", "--days", "1"],
+        &[
+            "events",
+            "gen",
+            "--events",
+            "1200",
+            "--batch-events",
+            "1",
+            "--days",
+            "1",
+        ],
     );
     assert!(made.status.success(), "{}", stderr(&made));
     let sync = stratus(dir.path(), &["events", "sync"]);
@@ -360,10 +369,16 @@ fn image_upload_reports_each_missing_file_uploads_the_rest_into_the_prefix_folde
     );
     assert!(!out.status.success(), "a missing file fails the command");
     let (said, errors) = (stdout(&out), stderr(&out));
-    assert!(errors.contains("missing-1.jpg") && errors.contains("missing-2.jpg"), "{errors}");
+    assert!(
+        errors.contains("missing-1.jpg") && errors.contains("missing-2.jpg"),
+        "{errors}"
+    );
     assert!(said.contains("uploaded mine/Dune.jpg"), "{said}");
     assert!(said.contains("uploaded mine/Dune2.jpg"), "{said}");
     let listing = stdout(&stratus(dir.path(), &["store", "ls", "-r", "mine"]));
-    assert!(listing.contains("mine/Dune.jpg") && listing.contains("mine/Dune2.jpg"), "{listing}");
+    assert!(
+        listing.contains("mine/Dune.jpg") && listing.contains("mine/Dune2.jpg"),
+        "{listing}"
+    );
     assert!(!listing.contains("mineDune"), "{listing}");
 }
