@@ -9,7 +9,7 @@
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 
 /// The default of [`crate::sync::SyncOptions::memory_budget`].
-pub const DEFAULT_BUDGET: u64 = 128 * 1024 * 1024;
+pub const DEFAULT_BUDGET: u64 = 64 * 1024 * 1024;
 
 pub struct MemoryBudget {
     limit: u64,
