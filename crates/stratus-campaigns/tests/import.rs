@@ -201,3 +201,41 @@ async fn a_file_without_an_id_column_or_in_another_encoding_is_refused_whole() {
         Some(ImportFormat::Ndjson)
     );
 }
+
+/// Line numbers stay right deep into a file with many quoted multi-line
+/// fields and CRLF breaks (they are counted in one pass, resumed record
+/// after record).
+#[tokio::test]
+async fn bad_row_lines_stay_right_across_thousands_of_multi_line_records() {
+    let mut csv = String::from("id,name,phone\r\n");
+    let mut line = 2;
+    let mut expected = Vec::new();
+    for i in 0..3000 {
+        let name = if i % 7 == 0 {
+            format!("\"Name\r\nover\nthree {i}\"")
+        } else {
+            format!("Name {i}")
+        };
+        let phone = if i % 100 == 0 { "12" } else { "+12025550143" };
+        if i % 100 == 0 {
+            expected.push((line, format!("c-{i}")));
+        }
+        csv.push_str(&format!("c-{i},{name},{phone}\r\n"));
+        line += if i % 7 == 0 { 3 } else { 1 };
+    }
+    let db = Db::open_in_memory().unwrap();
+    let report = import_customers(
+        &db,
+        Bytes::from(csv),
+        options(ImportFormat::Csv, ImportMode::ValidRows),
+    )
+    .await
+    .unwrap();
+    let got: Vec<(u64, String)> = report
+        .bad_rows
+        .iter()
+        .map(|b| (b.line, b.customer_id.clone().unwrap()))
+        .collect();
+    assert_eq!(got, expected);
+    assert_eq!(report.inserted, 2970);
+}

@@ -1,8 +1,20 @@
 //! `stratus`: the command line of Stratus, for admins and scripts. Every
 //! command works on the active profile unless `--profile` names another.
 
+/// Every command's `println!` is [`output::line`]: a closed stdout
+/// (`stratus … | head`) is a normal end, not a panic.
+macro_rules! println {
+    () => {
+        $crate::output::line(format_args!(""))
+    };
+    ($($arg:tt)*) => {
+        $crate::output::line(format_args!($($arg)*))
+    };
+}
+
 mod commands;
 mod context;
+mod output;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -88,6 +100,8 @@ async fn main() -> ExitCode {
     };
     match result {
         Ok(code) => code,
+        // The reader of stdout stopped reading (`| head`): a normal end.
+        Err(e) if output::is_closed_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => report(&e),
     }
 }

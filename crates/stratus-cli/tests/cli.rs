@@ -280,3 +280,105 @@ fn profile_test_passes_against_the_s3_compatible_server() {
         "in the cloud"
     );
 }
+
+/// Runs `stratus` with its stdout closed by the reader before it is read
+/// (`stratus … | head -0`). Each command used prints more than a pipe
+/// buffer, so it meets the closed pipe whatever the timing.
+fn with_closed_stdout(data_dir: &Path, args: &[&str]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_stratus"))
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(args)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn a_closed_stdout_is_a_normal_end_for_printed_and_streamed_output() {
+    let dir = tempfile::tempdir().unwrap();
+    // 1,200 one-event batch objects: a listing of ~100 KiB.
+    let made = stratus(
+        dir.path(),
+        &[
+            "events",
+            "gen",
+            "--events",
+            "1200",
+            "--batch-events",
+            "1",
+            "--days",
+            "1",
+        ],
+    );
+    assert!(made.status.success(), "{}", stderr(&made));
+    let sync = stratus(dir.path(), &["events", "sync"]);
+    assert!(sync.status.success(), "{}", stderr(&sync));
+    for args in [
+        // println!
+        &["store", "ls", "-r", "--bucket", "events"][..],
+        // a writer whose error reaches main
+        &["events", "query", "-n", "1000", "--json"],
+        &["events", "export", "--format", "ndjson"],
+    ] {
+        let out = with_closed_stdout(dir.path(), args);
+        assert!(
+            out.status.success() && !stderr(&out).contains("panicked"),
+            "{args:?}: exit {:?}, stderr: {}",
+            out.status,
+            stderr(&out)
+        );
+    }
+}
+
+#[test]
+fn image_upload_reports_each_missing_file_uploads_the_rest_into_the_prefix_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let photo = dir.path().join("Dune.jpg");
+    let got = stratus(
+        dir.path(),
+        &[
+            "store",
+            "get",
+            "demo/landscapes/alpine-dawn.jpg",
+            "-o",
+            photo.to_str().unwrap(),
+        ],
+    );
+    assert!(got.status.success(), "{}", stderr(&got));
+    let other = dir.path().join("Dune2.jpg");
+    std::fs::copy(&photo, &other).unwrap();
+    let gone = |n: &str| dir.path().join(n).to_str().unwrap().to_string();
+    let (missing1, missing2) = (gone("missing-1.jpg"), gone("missing-2.jpg"));
+    let out = stratus(
+        dir.path(),
+        &[
+            "image",
+            "upload",
+            &missing1,
+            photo.to_str().unwrap(),
+            &missing2,
+            other.to_str().unwrap(),
+            "--prefix",
+            "mine",
+        ],
+    );
+    assert!(!out.status.success(), "a missing file fails the command");
+    let (said, errors) = (stdout(&out), stderr(&out));
+    assert!(
+        errors.contains("missing-1.jpg") && errors.contains("missing-2.jpg"),
+        "{errors}"
+    );
+    assert!(said.contains("uploaded mine/Dune.jpg"), "{said}");
+    assert!(said.contains("uploaded mine/Dune2.jpg"), "{said}");
+    let listing = stdout(&stratus(dir.path(), &["store", "ls", "-r", "mine"]));
+    assert!(
+        listing.contains("mine/Dune.jpg") && listing.contains("mine/Dune2.jpg"),
+        "{listing}"
+    );
+    assert!(!listing.contains("mineDune"), "{listing}");
+}

@@ -320,3 +320,40 @@ fn events_sent_by_posthogs_python_sdk_are_synced_and_found() {
     assert_eq!(by_prop.len(), 1);
     assert_eq!(by_prop[0]["event"], "Signed Up");
 }
+
+/// `events gen` writes batches keyed over past days, behind the watermark of
+/// a cache that was synced before: the next incremental sync still picks up
+/// every generated object, and `events status` says nothing is behind.
+#[test]
+fn gen_after_a_sync_is_picked_up_whole_by_the_next_incremental_sync() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    ok(stratus(data, &["events", "sync"]));
+    let before = ok(stratus(data, &["events", "status"]));
+    let cached = |status: &str| number_before(status, "events from");
+    let had = cached(&before);
+    let made = ok(stratus(
+        data,
+        &[
+            "events",
+            "gen",
+            "--events",
+            "3000",
+            "--days",
+            "20",
+            "--batch-events",
+            "100",
+            "--seed",
+            "7",
+        ],
+    ));
+    let generated = number_before(&made, "events in");
+    ok(stratus(data, &["events", "sync"]));
+    let after = ok(stratus(data, &["events", "status"]));
+    assert_eq!(cached(&after), had + generated, "{after}");
+    assert!(after.contains("objects behind: 0"), "{after}");
+    assert!(
+        after.contains("future keys (more than 15 min ahead; never the watermark): 0"),
+        "{after}"
+    );
+}

@@ -6,21 +6,65 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rusqlite::Connection;
+#[cfg(test)]
 use rusqlite_migration::{Migrations, M};
 
 use crate::{private_files, Error, Result};
 
-/// Schema migrations, oldest first. Append only: a released migration is never edited.
+/// Schema migrations, oldest first. Append only: a released migration is never
+/// edited. Migration `n` (1-based) brings `user_version` from `n - 1` to `n`.
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/0001_core.sql"),
+    include_str!("../migrations/0002_events.sql"),
+    include_str!("../migrations/0003_campaigns.sql"),
+    include_str!("../migrations/0004_media.sql"),
+    include_str!("../migrations/0005_campaign_progress.sql"),
+    include_str!("../migrations/0006_events_fts_bulk.sql"),
+    include_str!("../migrations/0007_events_compact.sql"),
+];
+
+/// The same list for `rusqlite_migration`'s checks (and tests that stop at
+/// an older version).
+#[cfg(test)]
 fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![
-        M::up(include_str!("../migrations/0001_core.sql")),
-        M::up(include_str!("../migrations/0002_events.sql")),
-        M::up(include_str!("../migrations/0003_campaigns.sql")),
-        M::up(include_str!("../migrations/0004_media.sql")),
-        M::up(include_str!("../migrations/0005_campaign_progress.sql")),
-        M::up(include_str!("../migrations/0006_events_fts_bulk.sql")),
-        M::up(include_str!("../migrations/0007_events_compact.sql")),
-    ])
+    Migrations::new(MIGRATIONS.iter().map(|sql| M::up(sql)).collect())
+}
+
+/// How long opening a database waits for another process's migration (a
+/// large cache's upgrade rewrites every event).
+const MIGRATION_WAIT: Duration = Duration::from_secs(300);
+
+/// Brings the schema to the latest version. The version check and the
+/// migrations run in ONE exclusive transaction: two processes opening a new
+/// profile at once (the app's auto-sync and a CLI command) would otherwise
+/// both read version 0 and the second would fail on `table … already
+/// exists`. The second now waits for the first and finds nothing to do.
+fn migrate(conn: &mut Connection) -> Result<()> {
+    conn.busy_timeout(MIGRATION_WAIT)?;
+    let result = migrate_exclusive(conn);
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    result
+}
+
+fn migrate_exclusive(conn: &mut Connection) -> Result<()> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Exclusive)?;
+    let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let latest = MIGRATIONS.len() as i64;
+    if version > latest {
+        return Err(Error::Migration(format!(
+            "the database is at schema version {version}, newer than this program's {latest}; \
+             use a newer Stratus"
+        )));
+    }
+    for (index, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+        tx.execute_batch(sql)
+            .map_err(|e| Error::Migration(format!("migration {}: {e}", index + 1)))?;
+    }
+    if version < latest {
+        tx.pragma_update(None, "user_version", latest)?;
+    }
+    tx.commit()?;
+    Ok(())
 }
 
 /// A handle to one profile's database. Cheap to clone.
@@ -66,9 +110,10 @@ impl Db {
             private_files::restrict_file(&file)
                 .map_err(|e| Error::io(format!("cannot restrict {}", file.display()), e))?;
         }
-        migrations()
-            .to_latest(&mut conn)
-            .map_err(|e| Error::Migration(format!("{}: {e}", path.display())))?;
+        migrate(&mut conn).map_err(|e| match e {
+            Error::Migration(m) => Error::Migration(format!("{}: {m}", path.display())),
+            other => other,
+        })?;
         Ok(Db {
             conn: Arc::new(Mutex::new(conn)),
             path: Some(path.to_path_buf()),
@@ -78,9 +123,7 @@ impl Db {
     /// A private in-memory database, migrated; for tests.
     pub fn open_in_memory() -> Result<Db> {
         let mut conn = Connection::open_in_memory()?;
-        migrations()
-            .to_latest(&mut conn)
-            .map_err(|e| Error::Migration(e.to_string()))?;
+        migrate(&mut conn)?;
         Ok(Db {
             conn: Arc::new(Mutex::new(conn)),
             path: None,
@@ -154,8 +197,11 @@ fn sidecar(path: &Path, suffix: &str) -> PathBuf {
     PathBuf::from(name)
 }
 
+/// How long a statement waits for another connection's write lock.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
 fn configure(conn: &Connection) -> Result<()> {
-    conn.busy_timeout(Duration::from_secs(5))?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
@@ -169,6 +215,61 @@ mod tests {
     #[test]
     fn migrations_are_valid() {
         assert!(migrations().validate().is_ok());
+    }
+
+    /// Many connections (as many processes would) open one fresh database at
+    /// the same moment: every open succeeds and the schema is migrated once.
+    #[test]
+    fn concurrent_opens_of_a_new_database_all_succeed() {
+        for round in 0..5 {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("profiles/p/stratus.sqlite");
+            let openers = 8;
+            let start = std::sync::Barrier::new(openers);
+            let results: Vec<Result<Db>> = std::thread::scope(|s| {
+                let handles: Vec<_> = (0..openers)
+                    .map(|_| {
+                        s.spawn(|| {
+                            start.wait();
+                            Db::open(&path)
+                        })
+                    })
+                    .collect();
+                handles.into_iter().map(|h| h.join().unwrap()).collect()
+            });
+            for r in &results {
+                if let Err(e) = r {
+                    panic!("round {round}: an open failed: {e}");
+                }
+            }
+            let db = results.into_iter().next().unwrap().unwrap();
+            let (version, tables): (i64, i64) = db
+                .call_blocking(|c| {
+                    Ok((
+                        c.query_row("PRAGMA user_version", [], |r| r.get(0))?,
+                        c.query_row(
+                            "SELECT count(*) FROM sqlite_master WHERE name = 'jobs'",
+                            [],
+                            |r| r.get(0),
+                        )?,
+                    ))
+                })
+                .unwrap();
+            assert_eq!(version, MIGRATIONS.len() as i64);
+            assert_eq!(tables, 1);
+        }
+    }
+
+    #[test]
+    fn a_database_from_a_newer_program_is_refused_with_a_reason() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("stratus.sqlite");
+        drop(Db::open(&path).unwrap());
+        let conn = Connection::open(&path).unwrap();
+        conn.pragma_update(None, "user_version", 99).unwrap();
+        drop(conn);
+        let err = Db::open(&path).unwrap_err().to_string();
+        assert!(err.contains("newer"), "{err}");
     }
 
     #[tokio::test]

@@ -1,16 +1,28 @@
-//! Reading a downloaded batch object: gunzip (bounded) and one parsed row or
-//! one kept-aside bad line per NDJSON line. Pure and blocking: sync runs it on
-//! the blocking pool, in parallel with the downloads.
+//! Reading a batch object: a stream of gunzipped NDJSON lines, one parsed row
+//! or one kept-aside bad line each. Pure and blocking: sync runs it on the
+//! blocking pool, in parallel with the downloads, on the body as it arrives.
+//!
+//! Memory stays small whatever is in the bucket: a line above
+//! [`MAX_LINE_BYTES`] is a bad line (its first [`KEPT_RAW_BYTES`] kept), an
+//! object that decompresses beyond [`MAX_OBJECT_BYTES`] is cut there, and the
+//! lines kept are charged to the sync's [`crate::memory_budget::MemoryBudget`]. A cut — a truncated
+//! object, a damaged gzip stream, the size cap — keeps every complete line
+//! before it and is recorded as one bad line with the reason.
 
-use std::io::Read;
+use std::io::{BufRead, BufReader, Read};
 
 use flate2::read::MultiGzDecoder;
 use serde_json::{Map, Value};
 
 use crate::envelope::{parse_millis, EventType};
+use crate::memory_budget::Charge;
 
-/// A decompressed batch above this is refused (a gzip bomb or a wrong file).
-pub const MAX_BATCH_BYTES: u64 = 512 * 1024 * 1024;
+/// An event line above this is refused (the collector takes 512 KiB bodies).
+pub const MAX_LINE_BYTES: usize = 1024 * 1024;
+/// Decompressed bytes read from one object at most (a gzip bomb, a wrong file).
+pub const MAX_OBJECT_BYTES: u64 = 64 * 1024 * 1024;
+/// Bytes of a bad line kept for inspection.
+pub const KEPT_RAW_BYTES: usize = 4 * 1024;
 
 /// One event, as the `events` table stores it.
 #[derive(Debug, Clone, PartialEq)]
@@ -35,6 +47,7 @@ pub struct BadLine {
     /// 1-based, as editors count.
     pub line_number: usize,
     pub reason: String,
+    /// At most [`KEPT_RAW_BYTES`] of the line.
     pub raw: String,
 }
 
@@ -42,48 +55,139 @@ pub struct BadLine {
 #[derive(Debug, Default)]
 pub struct ParsedBatch {
     pub rows: Vec<EventRow>,
+    /// Bad lines, the cut included.
     pub bad: Vec<BadLine>,
     /// Non-empty lines seen.
     pub lines: usize,
-    /// Set when the object as a whole cannot be read (not gzip, too big).
+    /// Why the object was not read to its end (truncated, not gzip, too
+    /// big); the lines before the cut are in `rows` and `bad`.
     pub corrupt: Option<String>,
+    /// What the kept lines hold of the sync's memory budget; given back
+    /// when the batch is dropped (after it is ingested).
+    pub charge: Option<Charge>,
 }
 
-/// Gunzips and parses one batch object. Never fails: what cannot be read is
-/// reported in the result so a sync goes on.
+/// Gunzips and parses one whole batch object held in memory (tests, tools).
 pub fn read_batch(gzipped: &[u8]) -> ParsedBatch {
-    let mut text = Vec::new();
-    let mut decoder = MultiGzDecoder::new(gzipped).take(MAX_BATCH_BYTES + 1);
-    if let Err(e) = decoder.read_to_end(&mut text) {
-        return ParsedBatch {
-            corrupt: Some(format!("not a readable gzip object: {e}")),
-            ..ParsedBatch::default()
+    read_batch_from(gzipped, None)
+}
+
+/// Gunzips and parses a batch object as it is read, line by line. Never
+/// fails: what cannot be read is reported in the result so a sync goes on.
+/// With a `budget`, each kept line is charged to it first (waiting while
+/// other objects, not yet ingested, hold it).
+pub fn read_batch_from(body: impl Read, charge: Option<Charge>) -> ParsedBatch {
+    let mut batch = ParsedBatch {
+        charge,
+        ..ParsedBatch::default()
+    };
+    let mut reader = BufReader::with_capacity(64 * 1024, MultiGzDecoder::new(body));
+    let mut line = Vec::new();
+    let mut too_long = false;
+    let mut read: u64 = 0;
+    let mut number = 1;
+    loop {
+        let buf = match reader.fill_buf() {
+            Ok(buf) => buf,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => {
+                let reason = if read == 0 {
+                    format!("not a readable gzip object: {e}")
+                } else {
+                    format!("the object is cut off here ({e}); the lines before were read")
+                };
+                cut(&mut batch, number, &line, reason);
+                break;
+            }
         };
-    }
-    if text.len() as u64 > MAX_BATCH_BYTES {
-        return ParsedBatch {
-            corrupt: Some(format!(
-                "decompresses to more than {MAX_BATCH_BYTES} bytes; refused"
-            )),
-            ..ParsedBatch::default()
-        };
-    }
-    let mut batch = ParsedBatch::default();
-    for (i, line) in text.split(|b| *b == b'\n').enumerate() {
-        if line.iter().all(u8::is_ascii_whitespace) {
-            continue;
+        if buf.is_empty() {
+            // A last line without a newline is complete at a clean end.
+            if !line.is_empty() || too_long {
+                take_line(&mut batch, number, &line, too_long);
+            }
+            break;
         }
-        batch.lines += 1;
-        match parse_line(line) {
-            Ok(row) => batch.rows.push(row),
-            Err(reason) => batch.bad.push(BadLine {
-                line_number: i + 1,
-                reason,
-                raw: String::from_utf8_lossy(line).into_owned(),
-            }),
+        let (chunk, ends_line) = match buf.iter().position(|b| *b == b'\n') {
+            Some(i) => (&buf[..i], true),
+            None => (buf, false),
+        };
+        let used = chunk.len() + usize::from(ends_line);
+        read += used as u64;
+        if read > MAX_OBJECT_BYTES {
+            let reason = format!(
+                "the object decompresses to more than {} MiB; the rest is not read",
+                MAX_OBJECT_BYTES / (1024 * 1024)
+            );
+            cut(&mut batch, number, &line, reason);
+            break;
+        }
+        if !too_long && line.len() + chunk.len() > MAX_LINE_BYTES {
+            too_long = true;
+            line.extend_from_slice(
+                &chunk[..chunk.len().min(KEPT_RAW_BYTES.saturating_sub(line.len()))],
+            );
+            line.truncate(KEPT_RAW_BYTES);
+        } else if !too_long {
+            line.extend_from_slice(chunk);
+        }
+        reader.consume(used);
+        if ends_line {
+            if let Some(charge) = &mut batch.charge {
+                if !charge.take(line.len() as u64) {
+                    // The sync stopped: this batch will not be ingested.
+                    break;
+                }
+            }
+            take_line(&mut batch, number, &line, too_long);
+            line.clear();
+            too_long = false;
+            number += 1;
         }
     }
     batch
+}
+
+/// One complete line: a row, a bad line, or nothing (blank).
+fn take_line(batch: &mut ParsedBatch, number: usize, line: &[u8], too_long: bool) {
+    if !too_long && line.iter().all(u8::is_ascii_whitespace) {
+        return;
+    }
+    batch.lines += 1;
+    let parsed = if too_long {
+        Err(format!(
+            "the line is longer than {} KiB",
+            MAX_LINE_BYTES / 1024
+        ))
+    } else {
+        parse_line(line)
+    };
+    match parsed {
+        Ok(row) => batch.rows.push(row),
+        Err(reason) => batch.bad.push(BadLine {
+            line_number: number,
+            reason,
+            raw: kept_raw(line),
+        }),
+    }
+}
+
+/// Records where and why reading stopped, with what was read of that line.
+fn cut(batch: &mut ParsedBatch, number: usize, partial: &[u8], reason: String) {
+    batch.bad.push(BadLine {
+        line_number: number,
+        reason: reason.clone(),
+        raw: kept_raw(partial),
+    });
+    batch.corrupt = Some(reason);
+}
+
+/// At most [`KEPT_RAW_BYTES`] of a line, as text.
+fn kept_raw(line: &[u8]) -> String {
+    let mut raw = String::from_utf8_lossy(&line[..line.len().min(KEPT_RAW_BYTES)]).into_owned();
+    while raw.len() > KEPT_RAW_BYTES {
+        raw.pop();
+    }
+    raw
 }
 
 /// One line → one row. The line is parsed once, as a JSON object: the
@@ -176,5 +280,52 @@ mod tests {
         let batch = read_batch(b"plain text, not gzip");
         assert!(batch.corrupt.is_some());
         assert!(batch.rows.is_empty());
+        assert_eq!(batch.bad.len(), 1, "the cut is one bad line");
+    }
+
+    fn event_line(n: u32) -> String {
+        format!(
+            r#"{{"event_id":"0192f3a0-0000-7000-8000-{n:012}","type":"track","event":"Clicked","received_at":"2026-11-26T15:00:00.000Z","ts":"2026-11-26T14:59:59.000Z"}}"#
+        )
+    }
+
+    #[test]
+    fn a_truncated_object_keeps_every_complete_line_and_records_the_cut() {
+        let text: String = (0..1000).map(|n| event_line(n) + "\n").collect();
+        let whole = gzip(text.as_bytes()).unwrap();
+        let cut_off = &whole[..whole.len() * 3 / 4];
+        let batch = read_batch(cut_off);
+        assert!(batch.rows.len() > 500, "{} rows", batch.rows.len());
+        assert_eq!(batch.bad.len(), 1);
+        let bad = &batch.bad[0];
+        assert_eq!(bad.line_number, batch.rows.len() + 1);
+        assert!(bad.reason.contains("cut off"), "{}", bad.reason);
+        assert!(batch.corrupt.is_some());
+        for (n, row) in batch.rows.iter().enumerate() {
+            assert_eq!(row.event_id, format!("0192f3a0-0000-7000-8000-{n:012}"));
+        }
+    }
+
+    #[test]
+    fn a_gzip_bomb_is_read_only_up_to_the_object_cap_and_long_lines_are_cut_short() {
+        // Some good lines, then 256 MiB of zeros without a newline.
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        for n in 0..3 {
+            std::io::Write::write_all(&mut encoder, (event_line(n) + "\n").as_bytes()).unwrap();
+        }
+        let zeros = vec![b'0'; 1024 * 1024];
+        for _ in 0..256 {
+            std::io::Write::write_all(&mut encoder, &zeros).unwrap();
+        }
+        let bomb = encoder.finish().unwrap();
+        let batch = read_batch(&bomb);
+        assert_eq!(batch.rows.len(), 3, "the lines before the bomb are kept");
+        let reasons: Vec<_> = batch.bad.iter().map(|b| b.reason.as_str()).collect();
+        assert!(
+            reasons.iter().any(|r| r.contains("more than 64 MiB")),
+            "{reasons:?}"
+        );
+        assert!(batch.bad.iter().all(|b| b.raw.len() <= KEPT_RAW_BYTES));
+        assert!(batch.lines <= 4);
     }
 }

@@ -122,14 +122,26 @@ impl Error {
     }
 }
 
+/// A write error of the output stays an I/O error, so a caller can tell a
+/// closed pipe (`stratus events export | head`) from a failed export.
 impl From<csv::Error> for Error {
     fn from(e: csv::Error) -> Self {
-        Error::Export(e.to_string())
+        if !e.is_io_error() {
+            return Error::Export(e.to_string());
+        }
+        match e.into_kind() {
+            csv::ErrorKind::Io(io) => Error::Io(io),
+            _ => Error::Export("the export could not be written".into()),
+        }
     }
 }
 
 impl From<serde_json::Error> for Error {
     fn from(e: serde_json::Error) -> Self {
-        Error::Export(e.to_string())
+        if e.is_io() {
+            Error::Io(e.into())
+        } else {
+            Error::Export(e.to_string())
+        }
     }
 }

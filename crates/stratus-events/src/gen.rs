@@ -59,6 +59,9 @@ pub struct GenReport {
     pub events: u64,
     /// Compressed bytes written.
     pub bytes: u64,
+    /// The earliest key written: a cache synced before must list from here
+    /// again (see [`crate::ledger::lower_watermark`]).
+    pub first_key: Option<String>,
 }
 
 /// Writes the batches. Each batch covers an equal slice of the time span and
@@ -86,6 +89,9 @@ pub async fn generate(store: Arc<dyn ObjectStore>, spec: &GenSpec) -> Result<Gen
             .await?;
         report.objects += 1;
         report.events += count;
+        if report.first_key.as_ref().is_none_or(|first| key < *first) {
+            report.first_key = Some(key);
+        }
     }
     Ok(report)
 }

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use rusqlite::{params, Connection, OptionalExtension};
 use stratus_core::clock::now_millis;
 
+use crate::batch_key::future_from;
 use crate::batch_reader::ParsedBatch;
 
 /// What one object's transaction did.
@@ -47,6 +48,9 @@ pub struct FetchedObject {
     /// Compressed bytes.
     pub size: u64,
     pub batch: ParsedBatch,
+    /// The key is in the batch layout and not from the future, so it may
+    /// become the watermark (see [`crate::batch_key::key_place`]).
+    pub moves_watermark: bool,
 }
 
 /// Inserts the events, bad lines and ledger rows of `objects` and moves the
@@ -61,6 +65,16 @@ pub fn ingest_objects(
     conn: &mut Connection,
     source: &str,
     objects: &[FetchedObject],
+) -> rusqlite::Result<Vec<Ingested>> {
+    let refs: Vec<&FetchedObject> = objects.iter().collect();
+    ingest_object_refs(conn, source, &refs)
+}
+
+/// [`ingest_objects`] over borrowed objects.
+pub fn ingest_object_refs(
+    conn: &mut Connection,
+    source: &str,
+    objects: &[&FetchedObject],
 ) -> rusqlite::Result<Vec<Ingested>> {
     let tx = conn.transaction()?;
     let now = now_millis();
@@ -88,17 +102,49 @@ pub fn ingest_objects(
         )?
         .execute([last_rowid])?;
     }
-    if let Some(newest) = objects.iter().map(|o| o.key.as_str()).max() {
-        tx.execute(
-            "INSERT INTO sync_state (source, watermark) VALUES (?1, ?2)
-             ON CONFLICT (source) DO UPDATE SET watermark =
-                 CASE WHEN watermark IS NULL OR excluded.watermark > watermark
-                      THEN excluded.watermark ELSE watermark END",
-            params![source, newest],
-        )?;
+    if let Some(newest) = objects
+        .iter()
+        .filter(|o| o.moves_watermark)
+        .map(|o| o.key.as_str())
+        .max()
+    {
+        raise_watermark(&tx, source, newest)?;
     }
     tx.commit()?;
     Ok(done)
+}
+
+/// Moves the watermark up to `key` (never down).
+pub fn raise_watermark(conn: &Connection, source: &str, key: &str) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT INTO sync_state (source, watermark) VALUES (?1, ?2)
+         ON CONFLICT (source) DO UPDATE SET watermark =
+             CASE WHEN watermark IS NULL OR excluded.watermark > watermark
+                  THEN excluded.watermark ELSE watermark END",
+        params![source, key],
+    )?;
+    Ok(())
+}
+
+/// Moves the watermark down to `key` (never up): objects were written
+/// behind it (a backfill, `events gen`), and the next sync lists from there.
+pub fn lower_watermark(conn: &Connection, source: &str, key: &str) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE sync_state SET watermark = ?2 WHERE source = ?1 AND watermark > ?2",
+        params![source, key],
+    )?;
+    Ok(())
+}
+
+/// Forgets the watermark: the next sync lists everything (a watermark that
+/// is from the future or out of the layout, written before they were kept
+/// out of it).
+pub fn clear_watermark(conn: &Connection, source: &str) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE sync_state SET watermark = NULL WHERE source = ?1",
+        [source],
+    )?;
+    Ok(())
 }
 
 /// One object's rows inside [`ingest_objects`]' transaction. The ledger row
@@ -109,15 +155,12 @@ fn ingest_one(tx: &Connection, object: &FetchedObject, now: i64) -> rusqlite::Re
         etag,
         size,
         batch,
+        ..
     } = object;
     let mut done = Ingested {
         lines: batch.lines as u64,
-        // A corrupt object counts as one bad line: the reason is kept as one.
-        bad_lines: if batch.corrupt.is_some() {
-            1
-        } else {
-            batch.bad.len() as u64
-        },
+        // A cut (truncated, not gzip, too big) is one of them, with its reason.
+        bad_lines: batch.bad.len() as u64,
         ..Ingested::default()
     };
     let status = if batch.corrupt.is_some() {
@@ -178,9 +221,6 @@ fn ingest_one(tx: &Connection, object: &FetchedObject, now: i64) -> rusqlite::Re
     for b in &batch.bad {
         bad.execute(params![key, b.line_number as i64, b.reason, b.raw, now])?;
     }
-    if let Some(reason) = &batch.corrupt {
-        bad.execute(params![key, 0_i64, reason, "", now])?;
-    }
     tx.prepare_cached("UPDATE sync_ledger SET inserted = ?1 WHERE id = ?2")?
         .execute(params![done.inserted as i64, batch_id])?;
     Ok(done)
@@ -206,10 +246,36 @@ pub struct SyncStatus {
     pub objects: u64,
     pub events: u64,
     pub bad_lines: u64,
+    /// Ingested objects keyed after `now + skew`: they never move the watermark.
+    pub future_keys: OddKeys,
+    /// Ingested objects whose keys are not `<prefix>dt=YYYY-MM-DD/hh=HH/…`.
+    pub out_of_layout_keys: OddKeys,
 }
 
-/// The cache's sync state for a source prefix.
+/// Ingested objects with odd keys: how many, and a few of them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OddKeys {
+    pub count: u64,
+    /// Up to [`ODD_KEY_EXAMPLES`], newest first.
+    pub examples: Vec<String>,
+}
+
+/// Examples of odd keys the status shows.
+pub const ODD_KEY_EXAMPLES: usize = 3;
+
+/// The cache's sync state for a source prefix, odd keys judged against the
+/// clock now with the default skew.
 pub fn sync_status(conn: &Connection, source: &str) -> rusqlite::Result<SyncStatus> {
+    sync_status_at(conn, source, chrono::Utc::now(), crate::sync::ALLOWED_SKEW)
+}
+
+/// [`sync_status`] at a given time and skew.
+pub fn sync_status_at(
+    conn: &Connection,
+    source: &str,
+    now: chrono::DateTime<chrono::Utc>,
+    skew: chrono::Duration,
+) -> rusqlite::Result<SyncStatus> {
     let (watermark, last_sync_at, last_error) = conn
         .query_row(
             "SELECT watermark, last_sync_at, last_error FROM sync_state WHERE source = ?1",
@@ -226,5 +292,49 @@ pub fn sync_status(conn: &Connection, source: &str) -> rusqlite::Result<SyncStat
         objects: count("SELECT count(*) FROM sync_ledger")? as u64,
         events: count("SELECT count(*) FROM events")? as u64,
         bad_lines: count("SELECT count(*) FROM bad_lines")? as u64,
+        future_keys: odd_keys(
+            conn,
+            &format!("{LAYOUT_CONDITION} AND key >= ?2"),
+            source,
+            &future_from(source, now, skew),
+        )?,
+        out_of_layout_keys: odd_keys(
+            conn,
+            &format!("key >= ?1 AND NOT ({LAYOUT_CONDITION})"),
+            source,
+            "",
+        )?,
+    })
+}
+
+/// A ledger key in the batch layout under `?1` (the source prefix), as
+/// [`crate::batch_key::key_place`] has it.
+const LAYOUT_CONDITION: &str = "substr(key, 1, length(?1)) = ?1
+    AND substr(key, length(?1) + 1) GLOB 'dt=[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]/hh=[0-9][0-9]/*'";
+
+/// Ledger keys under the source matching `condition` (with `?1` the source
+/// and `?2` the parameter).
+fn odd_keys(
+    conn: &Connection,
+    condition: &str,
+    source: &str,
+    parameter: &str,
+) -> rusqlite::Result<OddKeys> {
+    let under = "substr(key, 1, length(?1)) = ?1";
+    let count: i64 = conn.query_row(
+        &format!("SELECT count(*) FROM sync_ledger WHERE {under} AND {condition} AND ?2 = ?2"),
+        params![source, parameter],
+        |r| r.get(0),
+    )?;
+    let mut stmt = conn.prepare(&format!(
+        "SELECT key FROM sync_ledger WHERE {under} AND {condition} AND ?2 = ?2
+         ORDER BY key DESC LIMIT {ODD_KEY_EXAMPLES}"
+    ))?;
+    let examples = stmt
+        .query_map(params![source, parameter], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(OddKeys {
+        count: count as u64,
+        examples,
     })
 }

@@ -27,6 +27,7 @@ pub mod facets;
 pub mod filter;
 pub mod gen;
 pub mod ledger;
+pub mod memory_budget;
 pub mod on_db;
 pub mod query;
 pub mod retention;

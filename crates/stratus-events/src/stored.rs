@@ -109,6 +109,7 @@ mod tests {
             etag: "e1".into(),
             size: 1,
             batch,
+            moves_watermark: true,
         };
         db.call_blocking(|conn| {
             ingest_objects(conn, "events/v1/", std::slice::from_ref(&fetched))?;

@@ -13,12 +13,18 @@ use std::time::Duration;
 use futures::stream::{self, StreamExt};
 use stratus_core::db::Db;
 use stratus_core::jobs::{CancellationToken, Progress};
-use stratus_core::store::{ListRequest, ObjectMeta, ObjectStore};
+use stratus_core::store::{ListRequest, ObjectMeta, ObjectStore, StoreError};
 
-use crate::batch_key::{lookback_start_after, EVENTS_PREFIX};
-use crate::batch_reader::read_batch;
+use crate::batch_key::{key_place, layout_start, lookback_start_after, KeyPlace, EVENTS_PREFIX};
+use crate::batch_reader::read_batch_from;
 use crate::error::{Error, Result};
 use crate::ledger::{self, FetchedObject};
+use crate::memory_budget::{Charge, MemoryBudget, DEFAULT_BUDGET};
+
+/// How far ahead of this computer's clock a batch key may be and still be
+/// the watermark (collector hosts a little fast). Keys further ahead are
+/// ingested but never move it.
+pub const ALLOWED_SKEW: chrono::Duration = chrono::Duration::minutes(15);
 
 /// The default of [`SyncOptions::group_events`]. Larger groups write each
 /// index page and FTS segment fewer times; this bound keeps the shared
@@ -46,6 +52,10 @@ pub struct SyncOptions {
     /// ready at once (whole objects; 0: one object per transaction, as with
     /// a `pace`). Cancel is seen between transactions.
     pub group_events: usize,
+    /// Bytes of fetched lines held in memory before the writer ingests
+    /// them, for the whole sync whatever the concurrency (plus at most one
+    /// object's cap, [`crate::batch_reader::MAX_OBJECT_BYTES`]).
+    pub memory_budget: u64,
 }
 
 impl Default for SyncOptions {
@@ -57,6 +67,7 @@ impl Default for SyncOptions {
             concurrency: 4,
             pace: None,
             group_events: GROUP_EVENTS,
+            memory_budget: DEFAULT_BUDGET,
         }
     }
 }
@@ -79,6 +90,12 @@ pub struct SyncReport {
     /// Stopped by the cancellation token; what was ingested stays.
     pub cancelled: bool,
     pub watermark: Option<String>,
+    /// Ingested objects keyed after now + [`ALLOWED_SKEW`], and with keys
+    /// out of the `dt=/hh=` layout: both kept out of the watermark.
+    pub future_keys: u64,
+    pub out_of_layout_keys: u64,
+    /// Most bytes of fetched lines held at once (see [`SyncOptions::memory_budget`]).
+    pub peak_held_bytes: u64,
 }
 
 /// Syncs the batch objects of `store` into `db`. Progress counts objects
@@ -140,6 +157,9 @@ struct Plan {
     listed: u64,
     todo: Vec<ObjectMeta>,
     watermark: Option<String>,
+    /// The newest listed key that may be the watermark: once every listed
+    /// object is ingested, it is a true low watermark.
+    newest_in_layout: Option<String>,
 }
 
 async fn plan(
@@ -149,17 +169,41 @@ async fn plan(
     cancel: &CancellationToken,
 ) -> Result<Plan> {
     let source = options.prefix.clone();
-    let watermark = db.call(move |c| Ok(ledger::watermark(c, &source)?)).await?;
+    let now = chrono::Utc::now();
+    let stored = db.call(move |c| Ok(ledger::watermark(c, &source)?)).await?;
+    // A watermark from the future or out of the layout (kept before they
+    // were refused) hides objects or forces full listings: forget it, list
+    // everything once, and the run sets a true one.
+    let watermark = match stored {
+        Some(w) if key_place(&w, &options.prefix, now, ALLOWED_SKEW) != KeyPlace::InLayout => {
+            let source = options.prefix.clone();
+            db.call(move |c| Ok(ledger::clear_watermark(c, &source)?))
+                .await?;
+            None
+        }
+        w => w,
+    };
     let start_after = if options.full {
         None
     } else {
-        lookback_start_after(watermark.as_deref(), options.lookback_hours)
+        lookback_start_after(watermark.as_deref(), options.lookback_hours, now)
     };
-    let listed = list_all(store, &options.prefix, start_after.clone(), cancel).await?;
-    let known: HashMap<String, String> = db
-        .call(move |c| Ok(ledger::ledger_etags(c, start_after.as_deref())?))
-        .await?;
+    let mut listed = Vec::new();
+    if start_after.is_some() {
+        // Odd keys that sort before the layout are listed on every sync.
+        let layout = layout_start(&options.prefix);
+        listed = list_all(store, &options.prefix, None, Some(&layout), cancel).await?;
+    }
+    listed.extend(list_all(store, &options.prefix, start_after.clone(), None, cancel).await?);
+    let known: HashMap<String, String> =
+        db.call(move |c| Ok(ledger::ledger_etags(c, None)?)).await?;
     let count = listed.len() as u64;
+    let newest_in_layout = listed
+        .iter()
+        .map(|o| o.key.as_str())
+        .filter(|k| key_place(k, &options.prefix, now, ALLOWED_SKEW) == KeyPlace::InLayout)
+        .max()
+        .map(str::to_string);
     let todo = listed
         .into_iter()
         .filter(|o| known.get(&o.key) != Some(&etag_of(o)))
@@ -168,6 +212,7 @@ async fn plan(
         listed: count,
         todo,
         watermark,
+        newest_in_layout,
     })
 }
 
@@ -194,7 +239,16 @@ async fn run(
         listed,
         todo,
         watermark,
+        newest_in_layout,
     } = plan(db, store.as_ref(), options, cancel).await?;
+    let now = chrono::Utc::now();
+    let places: Vec<KeyPlace> = todo
+        .iter()
+        .map(|o| key_place(&o.key, &options.prefix, now, ALLOWED_SKEW))
+        .collect();
+    let budget = MemoryBudget::new(options.memory_budget);
+    // Readers waiting for the budget stop when this run ends, however it ends.
+    let _close = CloseOnDrop(Arc::clone(&budget));
     let mut report = SyncReport {
         listed,
         skipped: listed - todo.len() as u64,
@@ -217,9 +271,13 @@ async fn run(
     // fetches in flight.
     let ahead = options.concurrency.max(1);
     let (fetched_tx, mut fetched) = tokio::sync::mpsc::channel(ahead);
+    let feeder_budget = Arc::clone(&budget);
     let _feeder = Spawned(tokio::spawn(async move {
-        let mut downloads = stream::iter(todo)
-            .map(|meta| Spawned(tokio::spawn(fetch(Arc::clone(&store), meta))))
+        let mut downloads = stream::iter(todo.into_iter().zip(places).enumerate())
+            .map(|(seq, (meta, place))| {
+                let charge = feeder_budget.charge(seq as u64);
+                Spawned(tokio::spawn(fetch(Arc::clone(&store), meta, place, charge)))
+            })
             .buffered(ahead);
         while let Some(object) = downloads.next().await {
             if fetched_tx.send(object).await.is_err() {
@@ -246,13 +304,13 @@ async fn run(
             break;
         }
         let mut group = vec![first?];
-        let mut events = group[0].batch.rows.len();
+        let mut events = group[0].fetched.batch.rows.len();
         // A failed fetch ends the sync, after the objects already in hand.
         let mut failed = None;
         while events < group_events {
             match fetched.try_recv() {
                 Ok(Ok(next)) => {
-                    events += next.batch.rows.len();
+                    events += next.fetched.batch.rows.len();
                     group.push(next);
                 }
                 Ok(Err(e)) => {
@@ -266,22 +324,29 @@ async fn run(
         let started = std::time::Instant::now();
         let (group, done) = db
             .call(move |c| {
-                let done = ledger::ingest_objects(c, &source, &group)?;
+                let fetched: Vec<&FetchedObject> = group.iter().map(|o| &o.fetched).collect();
+                let done = ledger::ingest_object_refs(c, &source, &fetched)?;
                 Ok((group, done))
             })
             .await?;
         writing += started.elapsed();
         for (object, done) in group.into_iter().zip(done) {
-            report.bytes += object.size;
+            report.bytes += object.fetched.size;
             report.ingested += 1;
             report.events_inserted += done.inserted;
             report.duplicates += done.duplicates;
             report.bad_lines += done.bad_lines;
+            report.future_keys += u64::from(object.place == KeyPlace::Future);
+            report.out_of_layout_keys += u64::from(object.place == KeyPlace::OutOfLayout);
             // A re-ingest behind the watermark does not move it back (as in the ledger).
-            if report.watermark.as_deref() < Some(object.key.as_str()) {
-                report.watermark = Some(object.key);
+            if object.fetched.moves_watermark
+                && report.watermark.as_deref() < Some(object.fetched.key.as_str())
+            {
+                report.watermark = Some(object.fetched.key);
             }
         }
+        // Their lines are given back with them: the next objects may read on.
+        budget.ingested(report.ingested);
         progress(Progress::new(
             report.ingested,
             Some(total),
@@ -308,7 +373,30 @@ async fn run(
     if cancel.is_cancelled() {
         report.cancelled = true;
     }
+    report.peak_held_bytes = budget.peak();
+    if !report.cancelled {
+        // Every listed object is in the ledger now (ingested before, or by
+        // this run): the newest in-layout key is a true low watermark even
+        // when nothing moved it (after a full listing, say).
+        if let Some(newest) = newest_in_layout {
+            let (source, key) = (options.prefix.clone(), newest.clone());
+            db.call(move |c| Ok(ledger::raise_watermark(c, &source, &key)?))
+                .await?;
+            if report.watermark.as_deref() < Some(newest.as_str()) {
+                report.watermark = Some(newest);
+            }
+        }
+    }
     Ok(report)
+}
+
+/// Closes the budget when a run ends, so readers waiting on it stop.
+struct CloseOnDrop(Arc<MemoryBudget>);
+
+impl Drop for CloseOnDrop {
+    fn drop(&mut self) {
+        self.0.close();
+    }
 }
 
 /// An object's ETag as the ledger keeps it; a store without ETags falls back
@@ -319,10 +407,13 @@ fn etag_of(meta: &ObjectMeta) -> String {
         .unwrap_or_else(|| format!("{}-{}", meta.size, meta.last_modified.unwrap_or(0)))
 }
 
+/// Batch objects under `prefix` after `start_after`, and (with `stop_at`)
+/// before that key.
 async fn list_all(
     store: &dyn ObjectStore,
     prefix: &str,
     start_after: Option<String>,
+    stop_at: Option<&str>,
     cancel: &CancellationToken,
 ) -> Result<Vec<ObjectMeta>> {
     let mut request = ListRequest::prefix(prefix).after(start_after);
@@ -332,14 +423,16 @@ async fn list_all(
             return Err(Error::Cancelled);
         }
         let page = store.list(request.clone()).await?;
+        let past_stop = |key: &str| stop_at.is_some_and(|stop| key >= stop);
+        let done = page.objects.iter().any(|o| past_stop(&o.key));
         objects.extend(
             page.objects
                 .into_iter()
-                .filter(|o| o.key.ends_with(".ndjson.gz")),
+                .filter(|o| o.key.ends_with(".ndjson.gz") && !past_stop(&o.key)),
         );
         match page.next_continuation {
-            Some(token) => request = request.continue_from(Some(token)),
-            None => break,
+            Some(token) if !done => request = request.continue_from(Some(token)),
+            _ => break,
         }
     }
     Ok(objects)
@@ -368,7 +461,18 @@ impl<T> std::future::Future for Spawned<T> {
     }
 }
 
-async fn fetch(store: Arc<dyn ObjectStore>, meta: ObjectMeta) -> Result<FetchedObject> {
+/// A fetched object and where its key stands.
+struct Fetched {
+    fetched: FetchedObject,
+    place: KeyPlace,
+}
+
+async fn fetch(
+    store: Arc<dyn ObjectStore>,
+    meta: ObjectMeta,
+    place: KeyPlace,
+    charge: Charge,
+) -> Result<Fetched> {
     let got = store.get(&meta.key, None).await?;
     // The ETag of what was actually read, should the object change after listing.
     let meta = ObjectMeta {
@@ -376,14 +480,52 @@ async fn fetch(store: Arc<dyn ObjectStore>, meta: ObjectMeta) -> Result<FetchedO
         size: got.meta.size,
         ..meta
     };
-    let body = got.bytes().await?;
-    let batch = tokio::task::spawn_blocking(move || read_batch(&body))
+    // The body is read as it arrives, never whole. A transport failure is
+    // not a cut in the object: it fails the fetch, and the next sync
+    // retries the object.
+    let failed = Arc::new(std::sync::Mutex::new(None));
+    let body = Transport {
+        inner: tokio_util::io::SyncIoBridge::new(got.body),
+        failed: Arc::clone(&failed),
+    };
+    let batch = tokio::task::spawn_blocking(move || read_batch_from(body, Some(charge)))
         .await
         .map_err(|e| Error::Internal(format!("batch reader failed: {e}")))?;
-    Ok(FetchedObject {
-        etag: etag_of(&meta),
-        key: meta.key,
-        size: meta.size,
-        batch,
+    let transport_error = failed
+        .lock()
+        .map_err(|_| Error::Internal("batch reader failed".into()))?
+        .take();
+    if let Some(message) = transport_error {
+        return Err(StoreError::Io {
+            key: meta.key,
+            message,
+        }
+        .into());
+    }
+    Ok(Fetched {
+        fetched: FetchedObject {
+            etag: etag_of(&meta),
+            key: meta.key,
+            size: meta.size,
+            batch,
+            moves_watermark: place == KeyPlace::InLayout,
+        },
+        place,
     })
+}
+
+/// The object's byte stream, remembering a failure to read it.
+struct Transport<R> {
+    inner: R,
+    failed: Arc<std::sync::Mutex<Option<String>>>,
+}
+
+impl<R: std::io::Read> std::io::Read for Transport<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.inner.read(buf).inspect_err(|e| {
+            if let Ok(mut failed) = self.failed.lock() {
+                *failed = Some(e.to_string());
+            }
+        })
+    }
 }

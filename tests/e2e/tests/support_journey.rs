@@ -155,6 +155,27 @@ async fn journey(app: &App) -> Result<()> {
     // Live tail: a batch the collector writes now arrives by itself (the
     // suite shortens the timed sync's interval), and the screen offers it.
     app.click("filter-clear").await?;
+    // The unfiltered rows must be on screen before the batch lands. Clearing
+    // the filter reloads the rows after a 200 ms debounce, and that reload
+    // takes the cached count as the baseline of "new events": if the timed
+    // sync (and a status refresh) came first, the batch was simply in the
+    // reloaded rows and no "3 new events" notice could ever appear — the
+    // cause of this journey's intermittent failures.
+    let mut names = Vec::new();
+    for _ in 0..100 {
+        names.clear();
+        for row in app.find_all("event-row").await.unwrap_or_default() {
+            names.push(text_of(&row).await);
+        }
+        if names.iter().any(|t| !t.contains("Button Clicked")) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+    assert!(
+        names.iter().any(|t| !t.contains("Button Clicked")),
+        "the cleared filter lists every event again: {names:?}"
+    );
     drop_batch(
         app,
         "cust-00034",

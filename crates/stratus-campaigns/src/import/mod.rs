@@ -1,6 +1,7 @@
 //! Customer import from CSV or NDJSON: every row validated, bad rows reported
 //! with their line number, good rows upserted by id in one transaction.
 
+mod lines;
 mod row;
 
 use std::collections::BTreeSet;
@@ -12,6 +13,7 @@ use stratus_core::db::Db;
 
 use crate::customer::{json_list, Customer};
 use crate::{Error, Result};
+use lines::LineCounter;
 use row::{Collector, Field};
 
 /// The file's format.
@@ -153,22 +155,11 @@ fn parse_csv(text: &str, options: &ImportOptions) -> Result<Parsed> {
         }
     }
     let mut collector = Collector::new(options);
-    // Line numbers from byte offsets: counting newlines ourselves stays right
-    // with CRLF and with quoted newlines inside fields.
-    // A record's position may point at the line break before it (CRLF,
-    // blank lines): skip breaks to reach its first character.
-    let line_at = |byte: u64| -> u64 {
-        let bytes = text.as_bytes();
-        let mut end = usize::try_from(byte).unwrap_or(usize::MAX).min(bytes.len());
-        while end < bytes.len() && matches!(bytes[end], b'\r' | b'\n') {
-            end += 1;
-        }
-        bytes[..end].iter().filter(|b| **b == b'\n').count() as u64 + 1
-    };
+    let mut lines = LineCounter::new(text.as_bytes());
     for record in reader.records() {
         match record {
             Ok(record) => {
-                let line = record.position().map_or(0, |p| line_at(p.byte()));
+                let line = record.position().map_or(0, |p| lines.line_at(p.byte()));
                 let values = mapping
                     .iter()
                     .zip(record.iter())
@@ -177,7 +168,7 @@ fn parse_csv(text: &str, options: &ImportOptions) -> Result<Parsed> {
                 collector.add(line, values);
             }
             Err(e) => {
-                let line = e.position().map_or(0, |p| line_at(p.byte()));
+                let line = e.position().map_or(0, |p| lines.line_at(p.byte()));
                 collector.refuse(line, None, format!("the row cannot be read: {e}"));
             }
         }

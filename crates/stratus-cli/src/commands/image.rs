@@ -32,7 +32,8 @@ pub enum ImageCommand {
     Upload {
         #[arg(required = true)]
         files: Vec<PathBuf>,
-        /// Folder to put them in, e.g. `products/`.
+        /// Folder to put them in, e.g. `products/` (`products` is the same
+        /// folder: a slash is added).
         #[arg(long, default_value = "")]
         prefix: String,
     },
@@ -82,26 +83,21 @@ pub async fn run(ctx: &Context, cmd: ImageCommand) -> Result<ExitCode> {
             }
         }
         ImageCommand::Upload { files, prefix } => {
+            // Each file is reported on its own line; one that cannot be read
+            // or is refused does not stop the others.
+            let folder = folder(&prefix);
             let mut failed = 0;
             for file in files {
-                let name = file
-                    .file_name()
-                    .and_then(|n| n.to_str())
-                    .context("a file has no usable name")?;
-                let key = format!("{prefix}{name}");
-                let bytes = std::fs::read(&file)
-                    .with_context(|| format!("cannot read {}", file.display()))?;
-                match upload_original(&*stack.media, &key, Bytes::from(bytes), &Limits::default())
-                    .await
-                {
+                match upload_file(&*stack.media, &folder, &file).await {
                     Ok(meta) => println!("uploaded {} ({} bytes)", meta.key, meta.size),
-                    Err(e) => {
+                    Err((code, message)) => {
                         failed += 1;
-                        eprintln!("error[{}]: {}: {e}", e.code(), file.display());
+                        eprintln!("error[{code}]: {}: {message}", file.display());
                     }
                 }
             }
             if failed > 0 {
+                eprintln!("{failed} file(s) not uploaded");
                 return Ok(ExitCode::FAILURE);
             }
         }
@@ -150,4 +146,48 @@ pub async fn run(ctx: &Context, cmd: ImageCommand) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `--prefix` names a folder: `mine` and `mine/` both put `Dune.jpg` at
+/// `mine/Dune.jpg` (never `mineDune.jpg`); empty is the bucket's top.
+fn folder(prefix: &str) -> String {
+    if prefix.is_empty() || prefix.ends_with('/') {
+        prefix.to_string()
+    } else {
+        format!("{prefix}/")
+    }
+}
+
+/// Reads and uploads one file; the error as its code and one sentence.
+async fn upload_file(
+    store: &dyn stratus_core::store::ObjectStore,
+    folder: &str,
+    file: &std::path::Path,
+) -> std::result::Result<stratus_core::store::ObjectMeta, (&'static str, String)> {
+    let name = file
+        .file_name()
+        .and_then(|n| n.to_str())
+        .ok_or(("bad_file_name", "the file has no usable name".to_string()))?;
+    let bytes = std::fs::read(file).map_err(|e| ("io", format!("cannot read it: {e}")))?;
+    upload_original(
+        store,
+        &format!("{folder}{name}"),
+        Bytes::from(bytes),
+        &Limits::default(),
+    )
+    .await
+    .map_err(|e| (e.code(), e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::folder;
+
+    #[test]
+    fn a_prefix_is_a_folder() {
+        assert_eq!(folder(""), "");
+        assert_eq!(folder("mine"), "mine/");
+        assert_eq!(folder("products/"), "products/");
+        assert_eq!(folder("a/b"), "a/b/");
+    }
 }

@@ -9,7 +9,9 @@ use std::time::Instant;
 use anyhow::Result;
 use clap::Args;
 use stratus_core::clock::now_millis;
+use stratus_events::batch_key::EVENTS_PREFIX;
 use stratus_events::gen::{generate, GenSpec};
+use stratus_events::ledger;
 
 use super::filter_args::parse_time;
 use crate::context::Context;
@@ -51,6 +53,14 @@ pub async fn run(ctx: &Context, args: GenArgs) -> Result<ExitCode> {
     let started = Instant::now();
     let report = generate(Arc::clone(&stack.events), &spec).await?;
     let seconds = started.elapsed().as_secs_f64();
+    // The batches are keyed over the past (or future) days, behind a cache's
+    // watermark: the next incremental sync lists from the earliest of them.
+    if let Some(first) = report.first_key.clone() {
+        stack
+            .db
+            .call(move |c| Ok(ledger::lower_watermark(c, EVENTS_PREFIX, &first)?))
+            .await?;
+    }
     println!(
         "generated {} events in {} objects ({} KiB gzipped) into {} in {:.1}s",
         report.events,

@@ -5,6 +5,7 @@ mod export;
 mod filter_args;
 mod gen;
 mod query;
+mod status;
 mod sync;
 
 use std::process::ExitCode;
@@ -24,6 +25,8 @@ pub enum EventsCommand {
     Export(export::ExportArgs),
     /// Generate realistic traffic into the events bucket (load tests, demos).
     Gen(gen::GenArgs),
+    /// The cache's sync status: last sync, objects behind, bad lines, odd keys.
+    Status,
 }
 
 pub async fn run(ctx: &Context, cmd: EventsCommand) -> Result<ExitCode> {
@@ -32,5 +35,6 @@ pub async fn run(ctx: &Context, cmd: EventsCommand) -> Result<ExitCode> {
         EventsCommand::Query(args) => query::run(ctx, args).await,
         EventsCommand::Export(args) => export::run(ctx, args).await,
         EventsCommand::Gen(args) => gen::run(ctx, args).await,
+        EventsCommand::Status => status::run(ctx).await,
     }
 }

@@ -72,6 +72,12 @@ pub async fn run(ctx: &Context, args: SyncArgs) -> Result<ExitCode> {
     match outcome {
         Ok(report) => {
             println!("{}", summary(&report, seconds));
+            if report.future_keys + report.out_of_layout_keys > 0 {
+                println!(
+                    "note: {} object(s) keyed in the future and {} out of the dt=/hh= layout were ingested but do not move the watermark (see `stratus events status`)",
+                    report.future_keys, report.out_of_layout_keys
+                );
+            }
             if report.cancelled {
                 println!("cancelled: what was synced is kept; run again to resume");
                 return Ok(ExitCode::from(130));
