@@ -231,6 +231,30 @@ pub struct SyncStatusView {
     /// The timed sync's interval; it runs once the cache was synced once.
     #[ts(type = "number")]
     pub auto_sync_seconds: u64,
+    /// Ingested objects keyed ahead of the clock (a collector host with a
+    /// fast clock, a backfill): they never move the watermark.
+    pub future_keys: OddKeysView,
+    /// Ingested objects whose keys are outside the `dt=/hh=` layout.
+    pub out_of_layout_keys: OddKeysView,
+}
+
+/// Objects with odd keys: how many, and a few of them (newest first).
+#[derive(Debug, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct OddKeysView {
+    #[ts(type = "number")]
+    pub count: u64,
+    pub examples: Vec<String>,
+}
+
+impl From<stratus_events::ledger::OddKeys> for OddKeysView {
+    fn from(keys: stratus_events::ledger::OddKeys) -> Self {
+        OddKeysView {
+            count: keys.count,
+            examples: keys.examples,
+        }
+    }
 }
 
 impl SyncStatusView {
@@ -246,6 +270,8 @@ impl SyncStatusView {
             behind_error: o.behind_error,
             syncing,
             auto_sync_seconds,
+            future_keys: o.status.future_keys.into(),
+            out_of_layout_keys: o.status.out_of_layout_keys.into(),
         }
     }
 }

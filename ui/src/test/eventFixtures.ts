@@ -29,6 +29,8 @@ export function syncStatus(overrides: Partial<SyncStatusView> = {}): SyncStatusV
     behindError: null,
     syncing: false,
     autoSyncSeconds: 60,
+    futureKeys: { count: 0, examples: [] },
+    outOfLayoutKeys: { count: 0, examples: [] },
     ...overrides,
   };
 }

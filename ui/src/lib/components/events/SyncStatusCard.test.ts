@@ -1,0 +1,38 @@
+import { render, screen } from '@testing-library/svelte';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+
+vi.mock('$lib/backend', async (importOriginal) =>
+  (await import('../../../test/backend')).mockBackend(await importOriginal()),
+);
+
+import * as backend from '$lib/backend';
+import { syncStatus } from '../../../test/eventFixtures';
+import SyncStatusCard from './SyncStatusCard.svelte';
+
+beforeEach(() => {
+  vi.clearAllMocks();
+});
+
+describe('SyncStatusCard', () => {
+  it('flags objects keyed in the future or outside the layout, with an example of each', async () => {
+    vi.mocked(backend.eventsSyncStatus).mockResolvedValue(
+      syncStatus({
+        futureKeys: { count: 2, examples: ['events/v1/dt=2031-01-01/hh=00/a.ndjson.gz'] },
+        outOfLayoutKeys: { count: 1, examples: ['events/backfill/old.ndjson.gz'] },
+      }),
+    );
+    render(SyncStatusCard, { timeZone: 'UTC', onsynced: () => {} });
+    const note = await screen.findByTestId('sync-odd-keys');
+    expect(note).toHaveTextContent('2 objects are keyed ahead of the clock');
+    expect(note).toHaveTextContent('dt=2031-01-01');
+    expect(note).toHaveTextContent('1 object is outside the dt=/hh= layout');
+    expect(note).toHaveTextContent('events/backfill/old.ndjson.gz');
+  });
+
+  it('says nothing about odd keys when there are none', async () => {
+    vi.mocked(backend.eventsSyncStatus).mockResolvedValue(syncStatus());
+    render(SyncStatusCard, { timeZone: 'UTC', onsynced: () => {} });
+    await vi.waitFor(() => expect(screen.getByTestId('sync-events')).toHaveTextContent('30,000'));
+    expect(screen.queryByTestId('sync-odd-keys')).toBeNull();
+  });
+});
