@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The end-to-end suite alone: builds the app, starts Xvfb and tauri-driver,
 # runs the journeys (extra arguments go to `cargo test`, e.g. `--test
-# editor_journey`) and stops everything at the end. `make test` calls this
-# with STRATUS_E2E_RETRY=1; by hand it is the quick loop for one journey.
+# editor_journey`) and stops everything at the end. `make test` runs it with
+# no retry; by hand it is the quick loop for one journey.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
@@ -56,11 +56,5 @@ run_suite() {
   return 1
 }
 
-if ! run_suite "$@"; then
-  [[ ${STRATUS_E2E_RETRY:-0} == 1 ]] || { echo "screenshots: $STRATUS_E2E_SCREENSHOTS"; exit 1; }
-  mkdir -p "$STRATUS_E2E_SCREENSHOTS/first-attempt"
-  mv "$STRATUS_E2E_SCREENSHOTS"/*.png "$STRATUS_E2E_SCREENSHOTS/first-attempt/" 2>/dev/null || true
-  echo "WARNING: the end-to-end suite failed once; retrying it (first attempt's screenshots in first-attempt/)"
-  run_suite "$@" || { echo "screenshots: $STRATUS_E2E_SCREENSHOTS"; exit 1; }
-fi
+run_suite "$@" || { echo "screenshots: $STRATUS_E2E_SCREENSHOTS"; exit 1; }
 echo "screenshots of each section: $STRATUS_E2E_SCREENSHOTS"

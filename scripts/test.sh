@@ -90,6 +90,6 @@ step "UI component tests (Vitest)"
 (cd ui && npm test)
 
 step "End-to-end: the real app under Xvfb via tauri-driver"
-# One retry: a journey that fails twice fails the run. A retry is reported
-# loudly, so a flaky journey gets noticed and fixed rather than hidden.
-STRATUS_E2E_RETRY=1 "$ROOT/scripts/e2e.sh"
+# No retry: a journey that fails once fails the run (a flake is a bug to
+# find, not to hide).
+"$ROOT/scripts/e2e.sh"

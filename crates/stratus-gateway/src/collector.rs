@@ -202,10 +202,11 @@ impl From<stratus_events::Error> for Refused {
 fn refused_by_spool(spool: &Spool, e: SpoolError) -> Refused {
     match e {
         SpoolError::Full { .. } => Refused::Busy(e, spool.retry_after()),
-        other => Refused::Api(ApiError::new(
+        // A disk failure of the spool: its text names local paths.
+        other => Refused::Api(ApiError::internal(
             StatusCode::SERVICE_UNAVAILABLE,
             other.code(),
-            other.to_string(),
+            &other,
         )),
     }
 }

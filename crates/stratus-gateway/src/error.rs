@@ -47,7 +47,7 @@ impl ApiError {
             ..ApiError::new(
                 status,
                 code,
-                format!("the image function could not answer this request (request id {id})"),
+                format!("the function could not answer this request (request id {id})"),
             )
         }
     }
@@ -110,9 +110,12 @@ impl From<stratus_events::Error> for ApiError {
             E::InvalidBatch(_) => StatusCode::BAD_REQUEST,
             E::BatchTooLarge { .. } | E::RequestTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             // The bucket did not take the batch: a retry may succeed, and
-            // retried events collapse on their `event_id`.
-            E::Store(_) | E::Core(_) => StatusCode::SERVICE_UNAVAILABLE,
-            _ => StatusCode::INTERNAL_SERVER_ERROR,
+            // retried events collapse on their `event_id`. Its text names
+            // buckets and endpoints: for the log, not the client.
+            E::Store(_) | E::Core(_) => {
+                return ApiError::internal(StatusCode::SERVICE_UNAVAILABLE, e.code(), &e)
+            }
+            _ => return ApiError::internal(StatusCode::INTERNAL_SERVER_ERROR, e.code(), &e),
         };
         ApiError::new(status, e.code(), e.to_string())
     }

@@ -572,3 +572,27 @@ async fn the_tracker_script_is_served_as_javascript() {
     let script = String::from_utf8(body.to_vec()).unwrap();
     assert!(script.contains("/v1/batch") && script.contains("event_id"));
 }
+
+#[tokio::test]
+async fn a_bucket_failure_is_a_503_with_a_request_id_and_no_internal_detail() {
+    let g = gateway(
+        Keep::BeforeResponse,
+        AllowedOrigins::Any,
+        CollectorConfig::default(),
+    );
+    // The bucket's folder becomes a file: every write fails with an error
+    // that names the local path.
+    let root = g.dir.path().join("events");
+    std::fs::remove_dir_all(&root).unwrap();
+    std::fs::write(&root, b"not a folder").unwrap();
+
+    let (status, _, answer) = send(&g.app, post_json("/v1/batch", &native(1, "Signed Up"))).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{answer}");
+    let message = answer["message"].as_str().unwrap();
+    assert!(message.contains("request id"), "{answer}");
+    let leaked = root.to_string_lossy().into_owned();
+    assert!(
+        !answer.to_string().contains(&leaked) && !answer.to_string().contains("os error"),
+        "internal detail reached the client: {answer}"
+    );
+}
