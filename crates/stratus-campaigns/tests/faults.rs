@@ -29,9 +29,15 @@ mod support;
 /// Longer than the operation timeout below: the answer comes too late.
 const LATE: Duration = Duration::from_millis(2_500);
 
+/// The operation timeout of runs whose delayed answers must time out.
+const IMPATIENT: Duration = Duration::from_millis(1_000);
+/// An operation timeout no loaded moto answer comes near, for requests whose
+/// fault must be seen as itself rather than raced by the timeout.
+const PATIENT: Duration = Duration::from_secs(60);
+
 /// The SDK configuration of a cloud profile (standard retries included, as
-/// `stratus_core::cloud` builds it) with a short operation timeout.
-async fn profile_sdk(endpoint: &str) -> SdkConfig {
+/// `stratus_core::cloud` builds it) with the given operation timeout.
+async fn profile_sdk(endpoint: &str, timeout: Duration) -> SdkConfig {
     aws_config::defaults(BehaviorVersion::latest())
         .region(Region::new("us-east-1"))
         .endpoint_url(endpoint)
@@ -42,11 +48,7 @@ async fn profile_sdk(endpoint: &str) -> SdkConfig {
             None,
             "stratus-tests",
         ))
-        .timeout_config(
-            TimeoutConfig::builder()
-                .operation_timeout(Duration::from_millis(1_000))
-                .build(),
-        )
+        .timeout_config(TimeoutConfig::builder().operation_timeout(timeout).build())
         .retry_config(RetryConfig::standard().with_max_attempts(3))
         .load()
         .await
@@ -159,7 +161,9 @@ async fn in_doubt_publishes_end_unknown_and_only_retry_with_unknown_resends_them
     let db = Db::open_in_memory().unwrap();
     support::insert(&db, &audience(&block, 200));
     let id = support::launched(&db, spec(8)).await;
-    let notifier = Arc::new(SnsNotifier::new(&profile_sdk(&proxy.url()).await));
+    let notifier = Arc::new(SnsNotifier::new(
+        &profile_sdk(&proxy.url(), IMPATIENT).await,
+    ));
 
     let outcome = run(&db, &id, notifier.clone(), 8).await;
     assert_eq!(outcome.state, CampaignState::Completed);
@@ -246,7 +250,9 @@ async fn an_outage_pauses_the_run_and_it_resumes_when_the_provider_answers() {
     let db = Db::open_in_memory().unwrap();
     support::insert(&db, &audience(&block, 60));
     let id = support::launched(&db, spec(8)).await;
-    let notifier = Arc::new(SnsNotifier::new(&profile_sdk(&proxy.url()).await));
+    let notifier = Arc::new(SnsNotifier::new(
+        &profile_sdk(&proxy.url(), IMPATIENT).await,
+    ));
     let sent = |db: &Db| support::count_status(db, &id, "sent");
 
     let runner = tokio::spawn({
@@ -308,6 +314,58 @@ async fn an_outage_pauses_the_run_and_it_resumes_when_the_provider_answers() {
     }
 }
 
+/// A run paused for an outage whose process then dies (or quits) must not
+/// stay paused for good: the next run goes on probing and resumes by itself
+/// when the provider answers, without anyone pressing Resume.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_outage_pause_left_by_a_dead_run_ends_by_itself_in_the_next_run() {
+    let Some(endpoint) = support::endpoint() else {
+        return;
+    };
+    let proxy = FaultProxy::start(&endpoint).await.unwrap();
+    let block = number_block();
+    let db = Db::open_in_memory().unwrap();
+    support::insert(&db, &audience(&block, 40));
+    let id = support::launched(&db, spec(4)).await;
+    let notifier = Arc::new(SnsNotifier::new(
+        &profile_sdk(&proxy.url(), IMPATIENT).await,
+    ));
+
+    let first = tokio::spawn({
+        let (db, id, notifier) = (db.clone(), id.clone(), notifier.clone());
+        async move { run(&db, &id, notifier, 4).await }
+    });
+    support::wait_until("a few sends", || {
+        support::count_status(&db, &id, "sent") >= 3
+    })
+    .await;
+    proxy.set_refusing(true).unwrap();
+    support::wait_until("the run to pause itself", || {
+        support::campaign_state(&db, &id) == "paused"
+    })
+    .await;
+    // The process dies while the provider is away.
+    first.abort();
+    assert!(first.await.unwrap_err().is_cancelled());
+
+    proxy.set_refusing(false).unwrap();
+    let second = tokio::time::timeout(Duration::from_secs(120), run(&db, &id, notifier, 4))
+        .await
+        .expect("the next run stayed paused although the provider answers");
+    assert_eq!(second.state, CampaignState::Completed);
+    assert_eq!(second.counts.failed, 0);
+    let got = received(&endpoint, &block);
+    for (customer, status, _, _, phone) in rows(&db, &id) {
+        let n = got.get(&phone).copied().unwrap_or(0);
+        match status {
+            RecipientStatus::Sent => assert_eq!(n, 1, "{customer}"),
+            RecipientStatus::Unknown => assert!(n <= 1, "{customer}"),
+            RecipientStatus::Skipped if phone.ends_with("99") => assert_eq!(n, 0),
+            other => panic!("{customer} ended {other:?}"),
+        }
+    }
+}
+
 /// The notifier on its own: each fault is classified by whether SNS may
 /// have acted, the SDK never re-sends on its own (the profile's config has
 /// standard retries), and messages are sentences, not `Debug` dumps.
@@ -317,7 +375,8 @@ async fn each_fault_is_classified_by_whether_sns_may_have_acted() {
         return;
     };
     let proxy = FaultProxy::start(&endpoint).await.unwrap();
-    let notifier = SnsNotifier::new(&profile_sdk(&proxy.url()).await);
+    let notifier = SnsNotifier::new(&profile_sdk(&proxy.url(), PATIENT).await);
+    let impatient = SnsNotifier::new(&profile_sdk(&proxy.url(), IMPATIENT).await);
     let block = number_block();
     let message = |i: usize| OutboundMessage {
         campaign_id: "k".into(),
@@ -343,11 +402,16 @@ async fn each_fault_is_classified_by_whether_sns_may_have_acted() {
     ));
     assert_eq!(proxy.forwarded(), before, "rejected: never reached moto");
 
-    for (i, fault, code) in [
-        (2, Fault::CutAfterForward, "connection_lost"),
-        (3, Fault::FailAfterForward(500), "InternalError"),
-        (4, Fault::FailAfterForward(503), "ServiceUnavailable"),
-        (5, Fault::DelayAfterForward(LATE), "timeout"),
+    for (i, fault, code, notifier) in [
+        (2, Fault::CutAfterForward, "connection_lost", &notifier),
+        (3, Fault::FailAfterForward(500), "InternalError", &notifier),
+        (
+            4,
+            Fault::FailAfterForward(503),
+            "ServiceUnavailable",
+            &notifier,
+        ),
+        (5, Fault::DelayAfterForward(LATE), "timeout", &impatient),
     ] {
         try_with(Some(fault));
         let before = proxy.forwarded();
@@ -391,4 +455,58 @@ async fn each_fault_is_classified_by_whether_sns_may_have_acted() {
     }
     assert_eq!(got.get(&format!("{block}{:04}", 1)), None);
     assert_eq!(got.get(&format!("{block}{:04}", 6)), None);
+}
+
+/// Credentials that cannot be used (an expired SSO session, a broken
+/// credential process) fail before the request is signed: nothing reaches
+/// SNS, so the publish is not in doubt; it counts as the provider being
+/// away (the run pauses and no recipient is burnt).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn credentials_that_fail_send_nothing_and_are_not_in_doubt() {
+    use aws_credential_types::provider::{error::CredentialsError, future, ProvideCredentials};
+
+    #[derive(Debug)]
+    struct ExpiredSession;
+    impl ProvideCredentials for ExpiredSession {
+        fn provide_credentials<'a>(&'a self) -> future::ProvideCredentials<'a>
+        where
+            Self: 'a,
+        {
+            future::ProvideCredentials::ready(Err(CredentialsError::provider_error(
+                "the SSO session has expired",
+            )))
+        }
+    }
+
+    let Some(endpoint) = support::endpoint() else {
+        return;
+    };
+    let proxy = FaultProxy::start(&endpoint).await.unwrap();
+    let config = aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .endpoint_url(proxy.url())
+        .credentials_provider(ExpiredSession)
+        .load()
+        .await;
+    let notifier = SnsNotifier::new(&config);
+    let err = notifier
+        .publish(&OutboundMessage {
+            campaign_id: "k".into(),
+            customer_id: "c-1".into(),
+            channel: Channel::Sms,
+            address: format!("{}0001", number_block()),
+            body: "hello".into(),
+            sms_type: SmsType::Transactional,
+            sender_id: None,
+        })
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, NotifyError::Unreachable { code, .. } if code == "credentials"),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("SSO session has expired"), "{err}");
+    assert!(err.is_outage(), "the breaker counts it");
+    assert!(notifier.probe().await.unwrap_err().is_outage());
+    assert_eq!(proxy.forwarded(), 0, "nothing reached SNS");
 }

@@ -4,6 +4,7 @@ use std::collections::HashSet;
 
 use aws_config::retry::RetryConfig;
 use aws_config::SdkConfig;
+use aws_credential_types::provider::error::CredentialsError;
 use aws_sdk_sns::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_sns::types::MessageAttributeValue;
 
@@ -156,6 +157,19 @@ fn classify<E: ProvideErrorMetadata + std::error::Error + 'static>(
             code: "connect".into(),
             message: causes(&err),
         },
+        // Credentials are resolved before the request is signed, so it was
+        // never sent. Every later call fails the same way: the breaker
+        // pauses the run until they work again (refreshed, or fixed and
+        // resumed), and no recipient is burnt.
+        SdkError::DispatchFailure(_) if caused_by::<CredentialsError>(&err, |_| true) => {
+            NotifyError::Unreachable {
+                code: "credentials".into(),
+                message: format!(
+                    "the AWS credentials could not be used, nothing was sent: {}",
+                    causes(&err)
+                ),
+            }
+        }
         SdkError::TimeoutError(_) => NotifyError::InDoubt {
             code: "timeout".into(),
             message: "SNS did not answer in time".into(),
@@ -186,11 +200,17 @@ fn classify<E: ProvideErrorMetadata + std::error::Error + 'static>(
 /// Whether the HTTP client failed while connecting: then no byte of the
 /// request was sent. hyper's pooled client marks exactly that case.
 fn failed_to_connect(err: &(dyn std::error::Error + 'static)) -> bool {
+    caused_by(err, hyper_util::client::legacy::Error::is_connect)
+}
+
+/// Whether an error of type `T` for which `matches` holds is in the chain.
+fn caused_by<T: std::error::Error + 'static>(
+    err: &(dyn std::error::Error + 'static),
+    matches: impl Fn(&T) -> bool,
+) -> bool {
     let mut next = Some(err);
     while let Some(e) = next {
-        if e.downcast_ref::<hyper_util::client::legacy::Error>()
-            .is_some_and(hyper_util::client::legacy::Error::is_connect)
-        {
+        if e.downcast_ref::<T>().is_some_and(&matches) {
             return true;
         }
         next = e.source();

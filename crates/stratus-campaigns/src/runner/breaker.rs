@@ -5,6 +5,9 @@
 //! unreachable since …"), probes the provider with a call that sends
 //! nothing, and resumes on its own when it answers again. A Resume by hand
 //! also closes the breaker; if the provider is still down it opens again.
+//! A run that starts on a campaign a previous run paused for an outage
+//! (the app quit or the process died while waiting) goes on probing, so
+//! such a pause never needs a hand to end it.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -43,7 +46,16 @@ pub(crate) struct Outage {
     pub last_error: String,
 }
 
+/// How every outage reason starts: how a later run recognises a pause the
+/// breaker made (a pause by hand has no error).
+const REASON_PREFIX: &str = "provider unreachable since ";
+
 impl Outage {
+    /// Whether a paused campaign's error is an outage reason.
+    pub fn is_reason(error: &str) -> bool {
+        error.starts_with(REASON_PREFIX)
+    }
+
     /// What the campaign's error says while it is paused for the outage.
     pub fn reason(&self) -> String {
         let since = DateTime::from_timestamp_millis(self.since).map_or_else(
@@ -51,7 +63,7 @@ impl Outage {
             |t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
         );
         format!(
-            "provider unreachable since {since} ({}); sending resumes by itself when it answers again",
+            "{REASON_PREFIX}{since} ({}); sending resumes by itself when it answers again",
             self.last_error
         )
     }
@@ -117,49 +129,86 @@ impl Breaker {
 }
 
 /// Runs beside the send tasks: pauses the run when the breaker opens and
-/// resumes it when a probe is answered. Returns when the run is cancelled.
-pub(super) async fn guard(ctx: Arc<SendContext>) -> Result<()> {
+/// resumes it when a probe is answered, until the run ends. A database
+/// error does not end the watch (the run would then stay paused for good):
+/// it is logged and the watch starts again, and the breaker, still open,
+/// brings it back to the same outage.
+pub(super) async fn watch(ctx: Arc<SendContext>) {
+    // The pause a previous run left, if it was an outage: probe from the start.
+    let mut inherited = Some(&ctx.campaign)
+        .filter(|c| c.state == CampaignState::Paused)
+        .and_then(|c| c.error.clone())
+        .filter(|e| Outage::is_reason(e));
     loop {
-        let outage = tokio::select! {
-            outage = ctx.breaker.opened() => outage,
-            _ = ctx.cancel.cancelled() => return Ok(()),
+        match guard(&ctx, &mut inherited).await {
+            Ok(()) => return,
+            Err(e) => {
+                tracing::warn!("campaign {}: outage watch: {e}; retrying", ctx.campaign.id);
+                tokio::select! {
+                    _ = tokio::time::sleep(ctx.settings.probe_every_max) => {}
+                    _ = ctx.cancel.cancelled() => return,
+                }
+            }
+        }
+    }
+}
+
+async fn guard(ctx: &SendContext, inherited: &mut Option<String>) -> Result<()> {
+    loop {
+        let reason = match inherited.clone() {
+            Some(reason) => reason,
+            None => {
+                let outage = tokio::select! {
+                    outage = ctx.breaker.opened() => outage,
+                    _ = ctx.cancel.cancelled() => return Ok(()),
+                };
+                let reason = outage.reason();
+                tracing::warn!("campaign {}: {reason}", ctx.campaign.id);
+                // The row first, then this run: a steering watcher reading the row
+                // in between must not see `running` and resume what we pause.
+                if pause_for_outage(&ctx.db, &ctx.campaign.id, &reason).await? {
+                    ctx.control.pause();
+                }
+                reason
+            }
         };
-        let reason = outage.reason();
-        tracing::warn!("campaign {}: {reason}", ctx.campaign.id);
-        // The row first, then this run: a steering watcher reading the row
-        // in between must not see `running` and resume what we pause.
-        let paused_here = pause_for_outage(&ctx.db, &ctx.campaign.id, &reason).await?;
-        if paused_here {
-            ctx.control.pause();
+        if !probe_until_answered(ctx, &reason).await? {
+            return Ok(());
         }
-        let mut wait = ctx.settings.backoff_base;
-        loop {
-            tokio::select! {
-                _ = tokio::time::sleep(wait) => {}
-                _ = ctx.cancel.cancelled() => return Ok(()),
-            }
-            if !still_paused_for(&ctx.db, &ctx.campaign.id, &reason).await? {
-                // Resumed (or cancelled) by hand: try again from scratch.
-                break;
-            }
-            match ctx.notifier.probe().await {
-                Ok(()) => {
-                    if resume_after_outage(&ctx.db, &ctx.campaign.id, &reason).await? {
-                        tracing::info!(
-                            "campaign {}: the provider answers again; resuming",
-                            ctx.campaign.id
-                        );
-                        ctx.control.resume();
-                    }
-                    break;
-                }
-                Err(e) => {
-                    tracing::debug!("campaign {}: probe failed: {e}", ctx.campaign.id);
-                    wait = (wait * 2).min(ctx.settings.probe_every_max);
-                }
-            }
-        }
+        *inherited = None;
         ctx.breaker.close();
+    }
+}
+
+/// Probes, slower and slower, while the campaign is paused for `reason`;
+/// resumes it when the provider answers. False when the run was cancelled.
+async fn probe_until_answered(ctx: &SendContext, reason: &str) -> Result<bool> {
+    let mut wait = ctx.settings.backoff_base;
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            _ = ctx.cancel.cancelled() => return Ok(false),
+        }
+        if !still_paused_for(&ctx.db, &ctx.campaign.id, reason).await? {
+            // Resumed (or cancelled) by hand: try again from scratch.
+            return Ok(true);
+        }
+        match ctx.notifier.probe().await {
+            Ok(()) => {
+                if resume_after_outage(&ctx.db, &ctx.campaign.id, reason).await? {
+                    tracing::info!(
+                        "campaign {}: the provider answers again; resuming",
+                        ctx.campaign.id
+                    );
+                    ctx.control.resume();
+                }
+                return Ok(true);
+            }
+            Err(e) => {
+                tracing::debug!("campaign {}: probe failed: {e}", ctx.campaign.id);
+                wait = (wait * 2).min(ctx.settings.probe_every_max);
+            }
+        }
     }
 }
 

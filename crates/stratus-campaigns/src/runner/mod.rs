@@ -180,7 +180,8 @@ pub(crate) async fn run_inner(
         CampaignState::Running => {}
         CampaignState::Paused => {
             // Interrupted while paused: stay paused (also in the database,
-            // which other processes read) until someone resumes.
+            // which other processes read) until someone resumes, or, for a
+            // pause the breaker made, until the provider answers a probe.
             control.pause();
         }
         other => {
@@ -223,11 +224,7 @@ pub(crate) async fn run_inner(
     let guard = AbortOnDrop(
         tokio::spawn({
             let ctx = Arc::clone(&ctx);
-            async move {
-                if let Err(e) = breaker::guard(ctx).await {
-                    tracing::warn!("the campaign's outage guard stopped: {e}");
-                }
-            }
+            breaker::watch(ctx)
         })
         .abort_handle(),
     );
