@@ -1,4 +1,4 @@
-//! Campaigns: push and SMS at scale. See `shared/design/campaigns.md`.
+//! Campaigns: push and SMS at scale. See `docs/campaigns.md`.
 //!
 //! Customers are imported ([`import`]), selected by a [`segment`], addressed
 //! by a [`template`], snapshotted into recipient rows at [`campaign`] launch

@@ -1,4 +1,4 @@
-//! Events: collect, sync, browse. See `shared/design/events.md`.
+//! Events: collect, sync, browse. See `docs/events.md`.
 //!
 //! - [`envelope`], [`validate`], [`enrich`]: the event line and its checks.
 //! - [`collector`] (+ [`sdk_formats`], [`batch_key`]): the batch writer behind the HTTP collector;

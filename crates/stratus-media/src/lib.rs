@@ -1,6 +1,6 @@
 //! Images on demand: a variant (size, fit, format) of an original is made the
 //! first time it is asked for and stored beside it; every later request is a
-//! plain object-store hit. See `../shared/design/images.md`.
+//! plain object-store hit. See `docs/images.md`.
 
 pub mod budget;
 pub mod demo;
