@@ -41,7 +41,7 @@ step "Clippy, warnings denied"
 cargo clippy --workspace --all-targets -- -D warnings
 cargo clippy -p stratus-gateway --features lambda --all-targets -- -D warnings
 
-step "Dependency audit (cargo audit, offline RustSec snapshot in ../shared/advisory-db)"
+step "Dependency audit (cargo audit, offline RustSec snapshot: ../shared/advisory-db or the vendored one)"
 scripts/audit.sh
 
 step "Core crates do not depend on tauri"
