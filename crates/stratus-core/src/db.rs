@@ -21,6 +21,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0005_campaign_progress.sql"),
     include_str!("../migrations/0006_events_fts_bulk.sql"),
     include_str!("../migrations/0007_events_compact.sql"),
+    include_str!("../migrations/0008_sync_sweep.sql"),
 ];
 
 /// The same list for `rusqlite_migration`'s checks (and tests that stop at

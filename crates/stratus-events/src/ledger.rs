@@ -1,8 +1,6 @@
 //! The database side of sync: the ledger of ingested objects, the watermark,
 //! and the one transaction per object that makes a crash a clean retry.
 
-use std::collections::HashMap;
-
 use rusqlite::{params, Connection, OptionalExtension};
 use stratus_core::clock::now_millis;
 
@@ -18,14 +16,45 @@ pub struct Ingested {
     pub bad_lines: u64,
 }
 
-/// ETags of ledger rows with keys after `after` (all when `None`).
-pub fn ledger_etags(
+/// The keys among `listed` (key, ETag) that the ledger does not hold with
+/// that ETag: new or changed objects. One indexed lookup per listed key, so
+/// the cost follows the listing, not the size of the ledger.
+pub fn not_ingested<'a>(
     conn: &Connection,
-    after: Option<&str>,
-) -> rusqlite::Result<HashMap<String, String>> {
-    let mut stmt = conn.prepare("SELECT key, etag FROM sync_ledger WHERE key > ?1")?;
-    let rows = stmt.query_map([after.unwrap_or("")], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    rows.collect()
+    listed: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> rusqlite::Result<std::collections::HashSet<String>> {
+    let mut stmt = conn.prepare_cached("SELECT etag FROM sync_ledger WHERE key = ?1")?;
+    let mut todo = std::collections::HashSet::new();
+    for (key, etag) in listed {
+        let known: Option<String> = stmt.query_row([key], |r| r.get(0)).optional()?;
+        if known.as_deref() != Some(etag) {
+            todo.insert(key.to_string());
+        }
+    }
+    Ok(todo)
+}
+
+/// When the source was last listed completely (Unix ms), if ever.
+pub fn last_full_listing(conn: &Connection, source: &str) -> rusqlite::Result<Option<i64>> {
+    Ok(conn
+        .query_row(
+            "SELECT last_full_at FROM sync_state WHERE source = ?1",
+            [source],
+            |r| r.get::<_, Option<i64>>(0),
+        )
+        .optional()?
+        .flatten())
+}
+
+/// Records a complete listing whose every object is now ingested; `at` is
+/// when the listing started (objects written after it are not covered).
+pub fn record_full_listing(conn: &Connection, source: &str, at: i64) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT INTO sync_state (source, last_full_at) VALUES (?1, ?2)
+         ON CONFLICT (source) DO UPDATE SET last_full_at = excluded.last_full_at",
+        params![source, at],
+    )?;
+    Ok(())
 }
 
 /// The watermark of a source prefix.

@@ -6,7 +6,6 @@
 //! one transaction. Key order keeps the watermark a true low watermark: every
 //! key at or below it that was listed has been ingested.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -26,6 +25,10 @@ use crate::memory_budget::{Charge, MemoryBudget, DEFAULT_BUDGET};
 /// ingested but never move it.
 pub const ALLOWED_SKEW: chrono::Duration = chrono::Duration::minutes(15);
 
+/// The default of [`SyncOptions::sweep_every`]: a complete listing costs
+/// one request per thousand objects, a few a day stay cheap.
+pub const SWEEP_EVERY: Duration = Duration::from_secs(6 * 3600);
+
 /// The default of [`SyncOptions::group_events`]. Larger groups write each
 /// index page and FTS segment fewer times; this bound keeps the shared
 /// connection free again within about a second.
@@ -37,12 +40,16 @@ pub struct SyncOptions {
     /// The prefix of batch objects; also the key of the watermark.
     pub prefix: String,
     /// Hours listed again behind the watermark's partition, for objects that
-    /// land late (a slow writer, clocks apart). Later landings are missed
-    /// until a full sync.
+    /// land late (a slow writer, clocks apart). Later landings are found by
+    /// the next sweep.
     pub lookback_hours: u32,
     /// Ignore the watermark and list everything (the ledger still skips
     /// unchanged objects).
     pub full: bool,
+    /// How often a sync lists everything by itself (a sweep), finding
+    /// objects written behind the lookback (backfills, very late writers,
+    /// odd keys inside the layout's range). `None`: only `full` does.
+    pub sweep_every: Option<Duration>,
     /// Objects downloaded at once.
     pub concurrency: usize,
     /// A pause after each ingested object, to leave bandwidth and disk to the
@@ -64,6 +71,7 @@ impl Default for SyncOptions {
             prefix: EVENTS_PREFIX.to_string(),
             lookback_hours: 2,
             full: false,
+            sweep_every: Some(SWEEP_EVERY),
             concurrency: 4,
             pace: None,
             group_events: GROUP_EVENTS,
@@ -77,6 +85,8 @@ impl Default for SyncOptions {
 pub struct SyncReport {
     /// Objects the listing returned (from the lookback start on).
     pub listed: u64,
+    /// The listing was complete (`full`, a due sweep, or no watermark yet).
+    pub listed_everything: bool,
     /// Listed objects already ingested with the same ETag.
     pub skipped: u64,
     /// Objects ingested (including re-ingests of changed ETags).
@@ -160,6 +170,8 @@ struct Plan {
     /// The newest listed key that may be the watermark: once every listed
     /// object is ingested, it is a true low watermark.
     newest_in_layout: Option<String>,
+    /// When a complete listing started (Unix ms); `None` for a partial one.
+    complete_at: Option<i64>,
 }
 
 async fn plan(
@@ -170,7 +182,14 @@ async fn plan(
 ) -> Result<Plan> {
     let source = options.prefix.clone();
     let now = chrono::Utc::now();
-    let stored = db.call(move |c| Ok(ledger::watermark(c, &source)?)).await?;
+    let (stored, last_full) = db
+        .call(move |c| {
+            Ok((
+                ledger::watermark(c, &source)?,
+                ledger::last_full_listing(c, &source)?,
+            ))
+        })
+        .await?;
     // A watermark from the future or out of the layout (kept before they
     // were refused) hides objects or forces full listings: forget it, list
     // everything once, and the run sets a true one.
@@ -183,7 +202,10 @@ async fn plan(
         }
         w => w,
     };
-    let start_after = if options.full {
+    let sweep_due = options.sweep_every.is_some_and(|every| {
+        last_full.is_none_or(|at| now.timestamp_millis() - at >= every.as_millis() as i64)
+    });
+    let start_after = if options.full || sweep_due {
         None
     } else {
         lookback_start_after(watermark.as_deref(), options.lookback_hours, now)
@@ -195,8 +217,15 @@ async fn plan(
         listed = list_all(store, &options.prefix, None, Some(&layout), cancel).await?;
     }
     listed.extend(list_all(store, &options.prefix, start_after.clone(), None, cancel).await?);
-    let known: HashMap<String, String> =
-        db.call(move |c| Ok(ledger::ledger_etags(c, None)?)).await?;
+    let keys: Vec<(String, String)> = listed.iter().map(|o| (o.key.clone(), etag_of(o))).collect();
+    let unknown = db
+        .call(move |c| {
+            Ok(ledger::not_ingested(
+                c,
+                keys.iter().map(|(k, e)| (k.as_str(), e.as_str())),
+            )?)
+        })
+        .await?;
     let count = listed.len() as u64;
     let newest_in_layout = listed
         .iter()
@@ -206,13 +235,14 @@ async fn plan(
         .map(str::to_string);
     let todo = listed
         .into_iter()
-        .filter(|o| known.get(&o.key) != Some(&etag_of(o)))
+        .filter(|o| unknown.contains(&o.key))
         .collect();
     Ok(Plan {
         listed: count,
         todo,
         watermark,
         newest_in_layout,
+        complete_at: start_after.is_none().then(|| now.timestamp_millis()),
     })
 }
 
@@ -240,6 +270,7 @@ async fn run(
         todo,
         watermark,
         newest_in_layout,
+        complete_at,
     } = plan(db, store.as_ref(), options, cancel).await?;
     let now = chrono::Utc::now();
     let places: Vec<KeyPlace> = todo
@@ -251,6 +282,7 @@ async fn run(
     let _close = CloseOnDrop(Arc::clone(&budget));
     let mut report = SyncReport {
         listed,
+        listed_everything: complete_at.is_some(),
         skipped: listed - todo.len() as u64,
         watermark,
         ..SyncReport::default()
@@ -385,6 +417,11 @@ async fn run(
             if report.watermark.as_deref() < Some(newest.as_str()) {
                 report.watermark = Some(newest);
             }
+        }
+        if let Some(at) = complete_at {
+            let source = options.prefix.clone();
+            db.call(move |c| Ok(ledger::record_full_listing(c, &source, at)?))
+                .await?;
         }
     }
     Ok(report)

@@ -284,3 +284,50 @@ async fn gzip_bombs_are_cut_at_the_cap_and_memory_stays_within_the_budget() {
     assert!(longest <= 4096, "a bad line keeps at most 4 KiB: {longest}");
     assert_nothing_missed(&db, &store, &w).await;
 }
+
+/// An object written behind the watermark's lookback (a backfill of last
+/// week, a writer days late, an odd key inside the layout's range) is not
+/// in an incremental listing; the sweep, a complete listing a sync makes by
+/// itself every few hours, finds it. A fresh cache starts with one.
+#[tokio::test]
+async fn a_backfill_behind_the_lookback_is_found_by_the_next_sweep() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = local_store(&dir);
+    let db = Db::open_in_memory().unwrap();
+    let options = SyncOptions::default();
+    let mut w = Written::default();
+    let now = now_millis();
+
+    w.put(store.as_ref(), &key_at(now - HOUR, 1), 20).await;
+    let first = run(&db, &store, &options).await;
+    assert!(first.listed_everything, "a new cache lists everything once");
+    assert_nothing_missed(&db, &store, &w).await;
+
+    w.put(store.as_ref(), &key_at(now - 3 * 24 * HOUR, 1), 15)
+        .await;
+    w.put(
+        store.as_ref(),
+        &format!("{}stray.ndjson.gz", &key_at(now - 2 * 24 * HOUR, 1)[..30]),
+        5,
+    )
+    .await;
+    let soon = run(&db, &store, &options).await;
+    assert!(!soon.listed_everything);
+    assert_eq!(soon.ingested, 0, "behind the lookback until the sweep");
+
+    // Six hours later (the last complete listing moved back in time).
+    db.call(|c| {
+        Ok(c.execute(
+            "UPDATE sync_state SET last_full_at = last_full_at - 6 * 3600 * 1000",
+            [],
+        )?)
+    })
+    .await
+    .unwrap();
+    let swept = run(&db, &store, &options).await;
+    assert!(swept.listed_everything);
+    assert_eq!(swept.ingested, 2, "the backfill and the stray key");
+    assert_nothing_missed(&db, &store, &w).await;
+    let after = run(&db, &store, &options).await;
+    assert!(!after.listed_everything, "the next sweep is six hours away");
+}

@@ -18,7 +18,9 @@ use crate::context::Context;
 #[derive(Args)]
 pub struct SyncArgs {
     /// List the whole bucket instead of resuming from the watermark
-    /// (unchanged objects are still skipped).
+    /// (unchanged objects are still skipped). Syncs also do this by
+    /// themselves every 6 hours, to find objects written behind the
+    /// watermark (backfills).
     #[arg(long)]
     full: bool,
     /// Objects downloaded at once.
@@ -99,9 +101,14 @@ fn summary(r: &SyncReport, seconds: f64) -> String {
         0.0
     };
     format!(
-        "synced {} objects ({} listed, {} unchanged): {} new events, {} duplicates, {} bad lines, {} KiB in {:.1}s ({:.0} events/s)",
+        "synced {} objects ({} listed{}, {} unchanged): {} new events, {} duplicates, {} bad lines, {} KiB in {:.1}s ({:.0} events/s)",
         r.ingested,
         r.listed,
+        if r.listed_everything {
+            " in a complete listing"
+        } else {
+            ""
+        },
         r.skipped,
         r.events_inserted,
         r.duplicates,
