@@ -44,6 +44,11 @@ if [[ $mode == test ]]; then
     python3 -m venv "$VENV"
     "$VENV/bin/pip" install --quiet --disable-pip-version-check 'moto[server]>=5.1,<6'
   fi
+  # The deploy template's linter (moto[server] brings it; checked on its own).
+  if [[ ! -x $VENV/bin/cfn-lint ]]; then
+    step "Installing cfn-lint (CloudFormation template linter)"
+    "$VENV/bin/pip" install --quiet --disable-pip-version-check 'cfn-lint>=1.20,<2'
+  fi
   # A real tracking client for the collector's end-to-end test (stratus-cli tests/events.rs).
   posthog_version=7.91.1
   if ! "$VENV/bin/python" -c "import posthog, sys; sys.exit(posthog.VERSION != '$posthog_version')" 2>/dev/null; then

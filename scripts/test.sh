@@ -44,6 +44,9 @@ cargo clippy -p stratus-gateway --features lambda --all-targets -- -D warnings
 step "Dependency audit (cargo audit, offline RustSec snapshot: ../shared/advisory-db or the vendored one)"
 scripts/audit.sh
 
+step "Deploy template (cfn-lint)"
+scripts/lint-template.sh
+
 step "Core crates do not depend on tauri"
 for manifest in crates/*/Cargo.toml; do
   crate=$(basename "$(dirname "$manifest")")
