@@ -77,9 +77,12 @@ cargo test --workspace --exclude stratus-e2e
 step "Multipart uploads against moto (last: afterwards moto cannot describe its state in data.json)"
 cargo test -p stratus-core --test multipart -- --ignored
 
-step "The image function on Lambda (feature lambda): API Gateway event test and binary"
-cargo test -p stratus-gateway --features lambda
+step "The functions on Lambda (feature lambda): the packaged bootstrap behind a Runtime API emulator"
+# The same profile and features as the tests: packaging reuses this build.
 cargo build -p stratus-gateway --features lambda --bin stratus-lambda
+STRATUS_LAMBDA_PACKAGE=$(scripts/package-lambda.sh)
+export STRATUS_LAMBDA_PACKAGE
+cargo test -p stratus-gateway --features lambda
 
 step "Generated TypeScript bindings are up to date"
 if [[ -n $(git status --porcelain -- ui/src/lib/backend/bindings) ]]; then

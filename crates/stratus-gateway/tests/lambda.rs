@@ -13,26 +13,7 @@ use stratus_media::{Limits, PresetCatalog, VariantService};
 use tower::ServiceExt;
 
 /// An API Gateway HTTP API (payload 2.0) event as Lambda receives it.
-const EVENT: &str = r#"{
-  "version": "2.0",
-  "routeKey": "$default",
-  "rawPath": "/img/card-auto/photos/a.jpg",
-  "rawQueryString": "",
-  "headers": { "accept": "image/webp,*/*", "host": "abc123.execute-api.us-east-1.amazonaws.com" },
-  "requestContext": {
-    "accountId": "123456789012",
-    "apiId": "abc123",
-    "domainName": "abc123.execute-api.us-east-1.amazonaws.com",
-    "domainPrefix": "abc123",
-    "http": { "method": "GET", "path": "/img/card-auto/photos/a.jpg", "protocol": "HTTP/1.1", "sourceIp": "192.0.2.10", "userAgent": "curl/8" },
-    "requestId": "req-1",
-    "routeKey": "$default",
-    "stage": "$default",
-    "time": "26/Nov/2026:16:00:00 +0000",
-    "timeEpoch": 1795708800000
-  },
-  "isBase64Encoded": false
-}"#;
+const EVENT: &str = include_str!("fixtures/apigw-v2-image.json");
 
 #[tokio::test]
 async fn an_api_gateway_event_gets_the_variant() {
@@ -66,27 +47,7 @@ async fn an_api_gateway_event_gets_the_variant() {
 }
 
 /// A browser's batch through an API Gateway HTTP API (payload 2.0).
-const COLLECT_EVENT: &str = r#"{
-  "version": "2.0",
-  "routeKey": "$default",
-  "rawPath": "/v1/batch",
-  "rawQueryString": "",
-  "headers": { "content-type": "application/json", "origin": "https://shop.example.com", "x-forwarded-for": "203.0.113.66", "host": "abc123.execute-api.us-east-1.amazonaws.com" },
-  "requestContext": {
-    "accountId": "123456789012",
-    "apiId": "abc123",
-    "domainName": "abc123.execute-api.us-east-1.amazonaws.com",
-    "domainPrefix": "abc123",
-    "http": { "method": "POST", "path": "/v1/batch", "protocol": "HTTP/1.1", "sourceIp": "198.51.100.23", "userAgent": "Mozilla/5.0" },
-    "requestId": "req-2",
-    "routeKey": "$default",
-    "stage": "$default",
-    "time": "26/Nov/2026:16:00:00 +0000",
-    "timeEpoch": 1795708800000
-  },
-  "body": "{\"batch\":[{\"event_id\":\"0192f3a0-0000-7000-8000-000000000001\",\"type\":\"track\",\"event\":\"Clicked\",\"distinct_id\":\"cust-00001\"},{\"event_id\":\"oops\",\"type\":\"track\",\"event\":\"Clicked\",\"distinct_id\":\"cust-00001\"}]}",
-  "isBase64Encoded": false
-}"#;
+const COLLECT_EVENT: &str = include_str!("fixtures/apigw-v2-collect.json");
 
 #[tokio::test]
 async fn a_collector_event_is_written_before_the_response_returns() {

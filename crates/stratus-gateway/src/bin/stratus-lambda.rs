@@ -12,7 +12,8 @@
 //! answered with a redirect to a presigned GET, for Lambda's 6 MB response
 //! cap), and
 //! `STRATUS_ALLOWED_ORIGINS` (comma-separated origins that may send events
-//! from a browser; default any). Behind a REST API with a named stage, also
+//! from a browser; default any), and `STRATUS_ENDPOINT_URL` (an
+//! S3-compatible endpoint instead of AWS, path-style; the tests' moto). Behind a REST API with a named stage, also
 //! set `AWS_LAMBDA_HTTP_IGNORE_STAGE_IN_PATH=true` so paths match without
 //! the stage prefix (an HTTP API's `$default` stage needs nothing).
 
@@ -44,8 +45,8 @@ async fn main() -> Result<(), lambda_http::Error> {
     let settings = CloudSettings {
         aws_profile: None,
         region: env("AWS_REGION").unwrap_or_else(|| "us-east-1".into()),
-        endpoint_url: None,
-        force_path_style: false,
+        endpoint_url: env("STRATUS_ENDPOINT_URL"),
+        force_path_style: env("STRATUS_ENDPOINT_URL").is_some(),
         allow_insecure_http: false,
         media_bucket: media_bucket.clone().unwrap_or_else(|| any_bucket.clone()),
         events_bucket: events_bucket.clone().unwrap_or(any_bucket),
