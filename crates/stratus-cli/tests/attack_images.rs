@@ -184,7 +184,7 @@ fn traversal_is_refused_in_unix_and_windows_forms() {
         ".STRATUS/meta/demo/landscapes/alpine-dawn.jpg.json",
         ".stratus/meta/demo/landscapes/alpine-dawn.jpg.json",
         "demo/landscapes/alpine-dawn.jpg.",
-        "variants/thumb/demo/landscapes/alpine-dawn.jpg.jpeg",
+        "variants/demo/landscapes/alpine-dawn.jpg/thumb.jpeg",
     ] {
         let answer = server.get(&format!("/img/thumb/{key}"));
         assert_eq!(

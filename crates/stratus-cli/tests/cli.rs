@@ -382,3 +382,66 @@ fn image_upload_reports_each_missing_file_uploads_the_rest_into_the_prefix_folde
     );
     assert!(!listing.contains("mineDune"), "{listing}");
 }
+
+#[test]
+fn image_purge_deletes_an_originals_variants_and_a_reupload_purges_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = "demo/landscapes/alpine-dawn.jpg";
+    for preset in ["thumb", "card"] {
+        let made = stratus(dir.path(), &["image", "get", preset, key]);
+        assert!(made.status.success(), "{}", stderr(&made));
+        assert!(
+            stdout(&made).contains(&format!("variants/{key}/{preset}.")),
+            "{}",
+            stdout(&made)
+        );
+    }
+    let listing = stdout(&stratus(
+        dir.path(),
+        &["store", "ls", "-r", "variants/demo"],
+    ));
+    assert!(listing.contains("alpine-dawn.jpg/thumb."), "{listing}");
+    let purged = stratus(dir.path(), &["image", "purge", key]);
+    assert!(purged.status.success(), "{}", stderr(&purged));
+    assert!(
+        stdout(&purged).contains(&format!("{key}: 2 variant(s) purged")),
+        "{}",
+        stdout(&purged)
+    );
+    let listing = stdout(&stratus(
+        dir.path(),
+        &["store", "ls", "-r", "variants/demo"],
+    ));
+    assert!(!listing.contains("alpine-dawn"), "{listing}");
+
+    // A replacement uploaded over the original purges what was made from it.
+    let made = stratus(dir.path(), &["image", "get", "thumb", key]);
+    assert!(made.status.success(), "{}", stderr(&made));
+    let listing = stdout(&stratus(
+        dir.path(),
+        &["store", "ls", "-r", "variants/demo"],
+    ));
+    assert!(listing.contains("alpine-dawn.jpg/thumb."), "{listing}");
+    let photo = dir.path().join("alpine-dawn.jpg");
+    let got = stratus(
+        dir.path(),
+        &["store", "get", key, "-o", photo.to_str().unwrap()],
+    );
+    assert!(got.status.success(), "{}", stderr(&got));
+    let up = stratus(
+        dir.path(),
+        &[
+            "image",
+            "upload",
+            photo.to_str().unwrap(),
+            "--prefix",
+            "demo/landscapes",
+        ],
+    );
+    assert!(up.status.success(), "{}", stderr(&up));
+    let listing = stdout(&stratus(
+        dir.path(),
+        &["store", "ls", "-r", "variants/demo"],
+    ));
+    assert!(!listing.contains("alpine-dawn"), "{listing}");
+}

@@ -98,7 +98,7 @@ async fn a_large_variant_on_s3_redirects_to_the_stored_object() {
         let (code, bytes) = fetch(location).await;
         assert_eq!(code, 200, "{round}: the presigned URL serves the variant");
         let stored = store
-            .get_bytes("variants/card/photos/a.jpg.jpeg")
+            .get_bytes("variants/photos/a.jpg/card.jpeg")
             .await
             .unwrap();
         assert_eq!(bytes, stored.to_vec());

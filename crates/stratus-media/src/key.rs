@@ -1,6 +1,9 @@
 //! Keys of originals and of their variants. A variant of `products/shoe.jpg`
 //! made with preset `thumb` as WebP lives at
-//! `variants/thumb/products/shoe.jpg.webp`.
+//! `variants/products/shoe.jpg/thumb.webp`: every variant of an original is
+//! under one folder, so they are purged with one listing and invalidated on
+//! a CDN with one wildcard path, and the public URL of a variant can be its
+//! key (see docs/production.md).
 
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
@@ -65,10 +68,23 @@ pub fn validate_original_key(key: &str) -> Result<(), MediaError> {
 }
 
 /// The variant key for an original made by preset (or canonical spec) `name`
-/// in the concrete output format `ext`.
+/// in the concrete output format `ext`. Names never hold a `/`, so the last
+/// segment is the variant and the rest the original: one key, one meaning.
 pub fn variant_key(name: &str, original: &str, ext: &str) -> Result<String, MediaError> {
     validate_original_key(original)?;
-    Ok(format!("{VARIANTS_PREFIX}{name}/{original}.{ext}"))
+    if name.is_empty() || name.contains('/') {
+        return Err(MediaError::InvalidKey {
+            key: name.escape_debug().to_string(),
+            reason: "a variant name is one segment",
+        });
+    }
+    Ok(format!("{}{name}.{ext}", variants_folder(original)))
+}
+
+/// The folder holding every variant of `original` (its direct children;
+/// deeper keys are variants of originals in a folder of that name).
+pub fn variants_folder(original: &str) -> String {
+    format!("{VARIANTS_PREFIX}{original}/")
 }
 
 #[cfg(test)]
@@ -95,7 +111,20 @@ mod tests {
     fn variant_keys_stay_under_variants() {
         assert_eq!(
             variant_key("thumb", "products/shoe.jpg", "webp").unwrap(),
-            "variants/thumb/products/shoe.jpg.webp"
+            "variants/products/shoe.jpg/thumb.webp"
+        );
+        assert_eq!(
+            variant_key("480x320-cover-q80.webp", "a.jpg", "webp").unwrap(),
+            "variants/a.jpg/480x320-cover-q80.webp.webp"
+        );
+        // An original in a folder named like another original: no clash.
+        assert_ne!(
+            variant_key("thumb", "a.jpg/thumb.webp", "webp").unwrap(),
+            variant_key("thumb", "a.jpg", "webp").unwrap()
+        );
+        assert_eq!(
+            variant_key("a/b", "x.jpg", "webp").unwrap_err().code(),
+            "invalid_key"
         );
         for bad in [
             "",

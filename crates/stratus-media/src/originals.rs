@@ -7,10 +7,12 @@ use stratus_core::store::{ListPage, ListRequest, ObjectMeta, ObjectStore, PutOpt
 use crate::error::{MediaError, Result};
 use crate::key::{validate_original_key, VARIANTS_PREFIX};
 use crate::pipeline::{probe, Limits};
+use crate::purge::purge_variants;
 
 /// Stores an original after checking its key and that its header is a
 /// readable image within the limits, so a broken upload fails now, with the
-/// file's name, rather than on the first page view.
+/// file's name, rather than on the first page view. Replacing an original
+/// purges the variants made from the old one.
 pub async fn upload_original(
     store: &dyn ObjectStore,
     key: &str,
@@ -20,7 +22,7 @@ pub async fn upload_original(
     validate_original_key(key)?;
     let (format, _, _) = probe(key, &bytes, limits)?;
     let content_type = format.to_mime_type().to_string();
-    Ok(store
+    let stored = store
         .put(
             key,
             bytes,
@@ -29,7 +31,9 @@ pub async fn upload_original(
                 ..PutOptions::default()
             },
         )
-        .await?)
+        .await?;
+    purge_variants(store, key).await?;
+    Ok(stored)
 }
 
 /// One page of originals under `prefix`, folder by folder; `variants/` is hidden.

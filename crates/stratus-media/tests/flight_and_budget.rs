@@ -35,7 +35,7 @@ fn gated_bucket() -> (tempfile::TempDir, Arc<dyn ObjectStore>, Arc<GatedStore>) 
 async fn a_request_after_the_original_changed_never_joins_the_old_remake() {
     let (_dir, local, gated) = gated_bucket();
     let catalog = PresetCatalog::default();
-    let key = "variants/hero/swap.jpg.jpeg";
+    let key = "variants/swap.jpg/hero.jpeg";
     local
         .put("swap.jpg", photo(640, 320), PutOptions::default())
         .await

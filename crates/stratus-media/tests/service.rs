@@ -48,7 +48,7 @@ mod cases {
             .await
             .unwrap();
         assert!(matches!(first.outcome, Outcome::Made { .. }));
-        assert_eq!(first.key, "variants/card/products/shoe.jpg.jpeg");
+        assert_eq!(first.key, "variants/products/shoe.jpg/card.jpeg");
         assert_eq!((first.width, first.height), (Some(480), Some(320)));
 
         let stored = store.head(&first.key).await.unwrap().unwrap();
@@ -107,7 +107,7 @@ mod cases {
             1,
             "one write"
         );
-        assert_eq!(variants(&*store).await, ["variants/thumb/crowd.jpg.jpeg"]);
+        assert_eq!(variants(&*store).await, ["variants/crowd.jpg/thumb.jpeg"]);
     }
 
     pub async fn two_processes_never_overwrite_each_other(store: Arc<dyn ObjectStore>) {
@@ -229,9 +229,84 @@ mod cases {
             .get_variant(&catalog, "auto.jpg", "card-auto", Some("*/*"))
             .await
             .unwrap();
-        assert_eq!(webp.key, "variants/card-auto/auto.jpg.webp");
-        assert_eq!(jpeg.key, "variants/card-auto/auto.jpg.jpeg");
+        assert_eq!(webp.key, "variants/auto.jpg/card-auto.webp");
+        assert_eq!(jpeg.key, "variants/auto.jpg/card-auto.jpeg");
         assert!(webp.bytes.starts_with(b"RIFF"));
+    }
+
+    /// Every variant of an original sits in one folder: uploading a
+    /// replacement purges them (they are made again from the new one), and
+    /// a purge by hand deletes them; variants of other originals, also of
+    /// one in a folder named like the original, stay.
+    pub async fn replacing_or_purging_an_original_deletes_only_its_variants(
+        store: Arc<dyn ObjectStore>,
+    ) {
+        use stratus_media::originals::upload_original;
+        use stratus_media::purge_variants;
+
+        let limits = Limits::default();
+        // An original inside a folder named like another original exists on
+        // S3 only (a local folder cannot also be a file).
+        let mut originals = vec!["shop/a.jpg", "shop/a.jpg2.jpg", "shop/c.jpg"];
+        for key in &originals {
+            upload_original(&*store, key, photo(300, 200), &limits)
+                .await
+                .unwrap();
+        }
+        if upload_original(&*store, "shop/a.jpg/b.jpg", photo(300, 200), &limits)
+            .await
+            .is_ok()
+        {
+            originals.push("shop/a.jpg/b.jpg");
+        }
+        let service = VariantService::new(Arc::clone(&store), Limits::default());
+        let catalog = PresetCatalog::default();
+        for key in &originals {
+            for preset in ["thumb", "card"] {
+                service
+                    .get_variant(&catalog, key, preset, None)
+                    .await
+                    .unwrap();
+            }
+        }
+        assert_eq!(variants(&*store).await.len(), 2 * originals.len());
+
+        upload_original(&*store, "shop/a.jpg", photo(200, 300), &limits)
+            .await
+            .unwrap();
+        let mut left = variants(&*store).await;
+        left.sort();
+        let mut expected: Vec<String> = originals[1..]
+            .iter()
+            .flat_map(|o| ["card", "thumb"].map(|p| format!("variants/{o}/{p}.jpeg")))
+            .collect();
+        expected.sort();
+        assert_eq!(left, expected, "only shop/a.jpg's variants are gone");
+        let remade = service
+            .get_variant(&catalog, "shop/a.jpg", "card", None)
+            .await
+            .unwrap();
+        assert!(matches!(remade.outcome, Outcome::Made { .. }));
+        assert_eq!((remade.width, remade.height), (Some(480), Some(320)));
+
+        let purged = purge_variants(&*store, "shop/c.jpg").await.unwrap();
+        assert_eq!(purged.len(), 2);
+        assert!(store
+            .head("variants/shop/c.jpg/card.jpeg")
+            .await
+            .unwrap()
+            .is_none());
+        assert_eq!(
+            variants(&*store).await.len(),
+            2 * originals.len() - 2 - 2 + 1
+        );
+        assert_eq!(
+            purge_variants(&*store, "../x.jpg")
+                .await
+                .unwrap_err()
+                .code(),
+            "invalid_key"
+        );
     }
 }
 
@@ -267,6 +342,7 @@ on_both_stores!(
     a_replaced_original_is_remade,
     a_failed_resize_stores_nothing,
     auto_negotiates_and_keys_per_format,
+    replacing_or_purging_an_original_deletes_only_its_variants,
 );
 
 mod library {

@@ -10,7 +10,7 @@ use clap::Subcommand;
 use stratus_core::jobs::CancellationToken;
 use stratus_media::originals::upload_original;
 use stratus_media::warm::warm;
-use stratus_media::{Limits, Outcome, PresetCatalog, VariantService};
+use stratus_media::{purge_variants, Limits, Outcome, PresetCatalog, VariantService};
 
 use super::progress::TerminalProgress;
 use crate::context::Context;
@@ -39,6 +39,9 @@ pub enum ImageCommand {
     },
     /// Make a preset for every original under a prefix.
     Warm { preset: String, prefix: String },
+    /// Delete every stored variant of an original (they are made again on
+    /// the next request). Uploading a replacement does this by itself.
+    Purge { key: String },
     /// List the presets and the allow-list of the profile.
     Presets,
 }
@@ -135,6 +138,13 @@ pub async fn run(ctx: &Context, cmd: ImageCommand) -> Result<ExitCode> {
             if !report.failed.is_empty() || report.cancelled {
                 return Ok(ExitCode::FAILURE);
             }
+        }
+        ImageCommand::Purge { key } => {
+            let purged = purge_variants(&*stack.media, &key).await?;
+            for variant in &purged {
+                println!("deleted {variant}");
+            }
+            println!("{key}: {} variant(s) purged", purged.len());
         }
         ImageCommand::Presets => {
             for (name, spec) in catalog.presets() {
