@@ -21,6 +21,9 @@ use super::Shared;
 /// flushed in bounded steps.
 const GROUP_BYTES: usize = 8 * 1024 * 1024;
 
+/// How often segments that could not be sealed are tried again.
+const ORPHAN_RETRY: Duration = Duration::from_secs(5);
+
 /// What the writer is asked to do. Errors travel as text: one failed write
 /// answers every request of its group.
 pub(super) enum Command {
@@ -46,6 +49,10 @@ pub(super) struct Writer {
     pub seal_after: Duration,
     pub seal_bytes: u64,
     open: Option<OpenSegment>,
+    /// Segments left open by a failed write whose seal failed too: their
+    /// records were acknowledged, so they are sealed (and uploaded) as soon
+    /// as the disk lets us, not only at the next start.
+    orphans: Vec<SegmentName>,
 }
 
 impl Writer {
@@ -56,16 +63,21 @@ impl Writer {
             seal_after,
             seal_bytes,
             open: None,
+            orphans: Vec::new(),
         }
     }
 
     /// Serves commands until every sender is gone, then seals what is open.
     pub fn run(mut self, commands: Receiver<Command>) {
         loop {
-            let wait = match &self.open {
+            self.seal_orphans();
+            let mut wait = match &self.open {
                 Some(open) => self.seal_after.saturating_sub(open.since.elapsed()),
                 None => Duration::from_secs(3600),
             };
+            if !self.orphans.is_empty() {
+                wait = wait.min(ORPHAN_RETRY);
+            }
             let first = match commands.recv_timeout(wait) {
                 Ok(command) => command,
                 Err(RecvTimeoutError::Timeout) => {
@@ -145,8 +157,10 @@ impl Writer {
                 // on disk as `.open` if it cannot be sealed, and the next
                 // start seals it.
                 if let Err(seal) = self.seal() {
-                    tracing::warn!(error = %seal, "cannot seal the collector spool segment");
-                    self.open = None;
+                    tracing::warn!(error = %seal, "cannot seal the collector spool segment; retrying");
+                    if let Some(open) = self.open.take() {
+                        self.orphans.push(open.name);
+                    }
                 }
                 Err(e)
             }
@@ -202,9 +216,69 @@ impl Writer {
         result
     }
 
+    /// Tries again to seal the segments a failed write left open.
+    fn seal_orphans(&mut self) {
+        let dir = self.dir.clone();
+        let before = self.orphans.len();
+        self.orphans.retain(|name| {
+            let result =
+                fs::rename(name.path(&dir), name.sealed().path(&dir)).and_then(|()| sync_dir(&dir));
+            if let Err(e) = &result {
+                tracing::warn!(error = %e, "cannot seal a collector spool segment yet");
+            }
+            result.is_err()
+        });
+        if self.orphans.len() < before {
+            self.shared.sealed.notify_one();
+        }
+    }
+
     fn seal_logged(&mut self) {
         if let Err(e) = self.seal() {
             tracing::warn!(error = %e, "cannot seal the collector spool segment");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    /// A write that failed and whose segment could not be sealed either
+    /// leaves acknowledged records in an open segment: it is sealed as soon
+    /// as the disk lets it, not only at the next start.
+    #[test]
+    fn a_segment_that_could_not_be_sealed_is_sealed_when_the_disk_lets_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let shared = Arc::new(Shared {
+            queued: tokio::sync::watch::Sender::new(0),
+            sealed: tokio::sync::Notify::new(),
+            pause_ms: Default::default(),
+        });
+        let mut writer = Writer::new(
+            dir.path().to_path_buf(),
+            shared,
+            Duration::from_secs(60),
+            1 << 20,
+        );
+        let name = SegmentName::new_open();
+        let records = b"{\"event_id\":\"acknowledged\"}\n";
+        fs::write(name.path(dir.path()), records).unwrap();
+        // Something stands where the sealed segment goes: the rename fails.
+        let blocker = name.sealed().path(dir.path());
+        fs::create_dir(&blocker).unwrap();
+        fs::write(blocker.join("in-the-way"), b"").unwrap();
+        writer.orphans.push(name);
+
+        writer.seal_orphans();
+        assert_eq!(writer.orphans, [name], "kept for the next try");
+        assert!(name.path(dir.path()).exists());
+
+        fs::remove_dir_all(&blocker).unwrap();
+        writer.seal_orphans();
+        assert!(writer.orphans.is_empty());
+        assert_eq!(fs::read(name.sealed().path(dir.path())).unwrap(), records);
+        assert!(!name.path(dir.path()).exists());
     }
 }
