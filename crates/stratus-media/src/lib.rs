@@ -18,6 +18,6 @@ pub use budget::BudgetConfig;
 pub use error::{MediaError, Result};
 pub use output::OutputFormat;
 pub use pipeline::{render, Limits, Rendered};
-pub use preset::PresetCatalog;
+pub use preset::{Access, PresetCatalog};
 pub use service::{Outcome, Variant, VariantService};
 pub use spec::{Fit, Format, VariantSpec};
