@@ -294,7 +294,10 @@ mod tests {
         let denied = catalog.resolve_for(other, Access::Unsigned).unwrap_err();
         assert_eq!(denied.code(), "spec_not_allowed", "unsigned: not listed");
         assert_eq!(
-            catalog.resolve_for(other, Access::Signed).unwrap().to_string(),
+            catalog
+                .resolve_for(other, Access::Signed)
+                .unwrap()
+                .to_string(),
             other,
             "signed: any canonical spec"
         );
@@ -316,12 +319,18 @@ mod tests {
             "invalid_spec"
         );
         assert_eq!(
-            catalog.resolve_for("huge", Access::Signed).unwrap_err().code(),
+            catalog
+                .resolve_for("huge", Access::Signed)
+                .unwrap_err()
+                .code(),
             "invalid_spec",
             "signed: an unknown name is not a spec either"
         );
         assert_eq!(
-            catalog.resolve("1200x900-contain-q90.webp").unwrap_err().code(),
+            catalog
+                .resolve("1200x900-contain-q90.webp")
+                .unwrap_err()
+                .code(),
             "spec_not_allowed",
             "resolve is the unsigned rule"
         );
