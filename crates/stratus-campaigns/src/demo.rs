@@ -13,7 +13,9 @@ use stratus_core::stack::Stack;
 
 use crate::campaign::{self, CampaignSpec, CampaignState, Channel, QuietHours, SmsType};
 use crate::customer::{self, Customer};
+use crate::eligibility::SkipReason;
 use crate::gamify;
+use crate::notifier::NotifyError;
 use crate::template::{MessageTemplate, TemplateContext};
 use crate::Result;
 
@@ -226,9 +228,9 @@ pub fn insert_campaigns(conn: &mut Connection, now: i64) -> Result<()> {
                     completed.id,
                     customer_id,
                     "skipped",
-                    "opted_out",
-                    "opted_out",
-                    "the phone number has opted out",
+                    SkipReason::OptedOut.as_str(),
+                    NotifyError::OptedOut.code(),
+                    NotifyError::OptedOut.to_string(),
                     None::<String>,
                     1,
                     None::<String>,

@@ -19,10 +19,9 @@ use stratus_core::db::Db;
 
 use crate::campaign::{self, CampaignSpec, Channel};
 use crate::customer;
+use crate::eligibility::{self, Moment, SkipReason};
 use crate::notifier::{Notifier, OptOutFilter};
-use crate::phone;
 use crate::reader::read;
-use crate::runner::in_quiet_hours;
 use crate::segment::Segment;
 use crate::sms::{self, SmsLength};
 use crate::template::{MessageTemplate, TemplateContext};
@@ -78,8 +77,10 @@ pub struct DryRunReport {
     pub audience: u64,
     /// Of those, customers who would be sent a message.
     pub eligible: u64,
-    /// Customers left out, by reason: `not_opted_in`, `no_address`,
-    /// `invalid_number`, `opted_out`, `quiet_hours`.
+    /// Customers left out, by reason ([`SkipReason::as_str`]):
+    /// `not_opted_in`, `no_address`, `quiet_hours`, `invalid_number`,
+    /// `opted_out`, each counted once, under the first rule that applies
+    /// in the runner's order ([`crate::eligibility`]).
     pub skipped: BTreeMap<String, u64>,
     /// Whether the provider's opt-out list was consulted (`opted_out` is
     /// otherwise only found at send time).
@@ -176,39 +177,21 @@ pub fn dry_run_blocking(
         let customer = customer::from_row(row, 0)?;
         let rank: i64 = row.get(15)?;
         report.audience += 1;
-        let (consent, address) = match spec.channel {
-            Channel::Sms => (customer.sms_opt_in, customer.phone.clone()),
-            Channel::Push => (customer.push_opt_in, customer.push_endpoint_arn.clone()),
-        };
-        // The same order of rules as launch (consent, address) and send.
-        let address = match (consent, address) {
-            (false, _) => {
-                skip(&mut report, "not_opted_in");
+        // The runner's rules in the runner's order: its own checks, the
+        // render, then what the provider would answer.
+        let address = eligibility::address(&customer, spec.channel);
+        let moment = Moment::Send { now: options.now };
+        let address = match eligibility::check(&customer, address, spec, moment) {
+            Ok(address) => address.to_string(),
+            Err(reason) => {
+                if !reason.found_at_launch() {
+                    send_slots += 1;
+                }
+                skip(&mut report, reason);
                 continue;
             }
-            (true, None) => {
-                skip(&mut report, "no_address");
-                continue;
-            }
-            (true, Some(address)) => address,
         };
         send_slots += 1;
-        if spec.channel == Channel::Sms {
-            if phone::normalize(&address, None).is_err() {
-                skip(&mut report, "invalid_number");
-                continue;
-            }
-            if opt_outs.is_some_and(|o| o.is_opted_out(&address)) {
-                skip(&mut report, "opted_out");
-                continue;
-            }
-        }
-        if let Some(quiet) = spec.quiet_hours {
-            if in_quiet_hours(quiet, &customer.time_zone, options.now) {
-                skip(&mut report, "quiet_hours");
-                continue;
-            }
-        }
         let text = match template.render(&TemplateContext::new(&customer, rank)) {
             Ok(text) => text,
             Err(e) => {
@@ -220,6 +203,10 @@ pub fn dry_run_blocking(
                 continue;
             }
         };
+        if let Err(reason) = eligibility::predict_provider(spec.channel, &address, opt_outs) {
+            skip(&mut report, reason);
+            continue;
+        }
         let length = sms::measure(&text);
         report.eligible += 1;
         report.total_parts += match spec.channel {
@@ -241,6 +228,9 @@ pub fn dry_run_blocking(
     Ok(report)
 }
 
-fn skip(report: &mut DryRunReport, reason: &str) {
-    *report.skipped.entry(reason.to_string()).or_default() += 1;
+fn skip(report: &mut DryRunReport, reason: SkipReason) {
+    *report
+        .skipped
+        .entry(reason.as_str().to_string())
+        .or_default() += 1;
 }

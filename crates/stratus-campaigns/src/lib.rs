@@ -22,6 +22,7 @@ pub mod customer;
 pub mod customer_search;
 pub mod demo;
 pub mod dry_run;
+pub mod eligibility;
 pub mod error;
 pub mod gamify;
 pub mod import;

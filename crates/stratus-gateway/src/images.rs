@@ -10,7 +10,7 @@ use axum::routing::get;
 use axum::Router;
 use serde::Deserialize;
 use stratus_media::service::VARIANT_CACHE_CONTROL;
-use stratus_media::{Format, MediaError, Outcome, Variant, VariantSpec};
+use stratus_media::{Access, Format, MediaError, Outcome, Variant};
 
 use crate::error::ApiError;
 use crate::signature::Verdict;
@@ -77,15 +77,16 @@ async fn get_image(
                 "this gateway only serves signed URLs",
             ))
         }
-        Verdict::Unsigned => function.catalog.read().await.resolve(&name)?,
-        // A signed URL may ask for any canonical spec, not only presets.
-        Verdict::Valid { .. } => match function.catalog.read().await.resolve(&name) {
-            Ok(spec) => spec,
-            Err(MediaError::NotAllowed { .. } | MediaError::UnknownPreset(_)) => {
-                VariantSpec::parse(&name)?
-            }
-            Err(e) => return Err(e.into()),
-        },
+        Verdict::Unsigned => function
+            .catalog
+            .read()
+            .await
+            .resolve_for(&name, Access::Unsigned)?,
+        Verdict::Valid { .. } => function
+            .catalog
+            .read()
+            .await
+            .resolve_for(&name, Access::Signed)?,
     };
     let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
     // A signed answer may be kept only until its URL expires.

@@ -19,7 +19,7 @@ pub use budget::BudgetConfig;
 pub use error::{MediaError, Result};
 pub use output::OutputFormat;
 pub use pipeline::{render, Limits, Rendered};
-pub use preset::PresetCatalog;
+pub use preset::{Access, PresetCatalog};
 pub use purge::purge_variants;
 pub use service::{Outcome, Variant, VariantService};
 pub use spec::{Fit, Format, VariantSpec};

@@ -1,6 +1,7 @@
 //! Named presets and the allow-list: which specs may be made on demand.
-//! Arbitrary sizes are a cost and storage attack, so by default only presets
-//! are made; a profile may allow a short list of extra canonical specs.
+//! Arbitrary sizes are a cost and storage attack, so an unsigned URL gets
+//! only presets and a profile's short list of extra canonical specs; a
+//! signed URL may ask for any canonical spec ([`PresetCatalog::resolve_for`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -9,6 +10,14 @@ use stratus_core::db::Db;
 
 use crate::error::MediaError;
 use crate::spec::{Fit, Format, VariantSpec};
+
+/// Who asks for a variant: an unsigned URL, or one whose signature was
+/// checked (valid and not expired) before the catalog is asked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    Unsigned,
+    Signed,
+}
 
 /// A profile's presets and allow-list.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -124,10 +133,23 @@ impl PresetCatalog {
         Ok(catalog)
     }
 
-    /// What a request's `<preset-or-spec>` segment means, if it may be made.
+    /// What a request's `<preset-or-spec>` segment means, if an unsigned URL
+    /// may have it made ([`PresetCatalog::resolve_for`] with [`Access::Unsigned`]).
     pub fn resolve(&self, name: &str) -> Result<VariantSpec, MediaError> {
+        self.resolve_for(name, Access::Unsigned)
+    }
+
+    /// What a request's `<preset-or-spec>` segment means, if `access` may
+    /// have it made: a preset or an allow-listed canonical spec for anyone;
+    /// any other canonical spec only for a validly signed URL (the signer
+    /// vouches for the size, so it is not a cost attack).
+    pub fn resolve_for(&self, name: &str, access: Access) -> Result<VariantSpec, MediaError> {
         if let Some(spec) = self.presets.get(name) {
             return Ok(*spec);
+        }
+        if access == Access::Signed {
+            // Only the canonical spelling parses, so one spec keeps one key.
+            return VariantSpec::parse(name);
         }
         // Only a canonical spelling can be on the list, so a spec spelled
         // another way is refused rather than made under a second key.
@@ -243,6 +265,75 @@ mod tests {
         catalog.allow_spec(&spec);
         assert_eq!(catalog.resolve("300x300-cover-q80.jpeg").unwrap(), spec);
         assert!(catalog.set_preset("Bad Name", spec).is_err());
+    }
+
+    /// The rule the image function asks for every request: who may have
+    /// which spec made.
+    #[test]
+    fn unsigned_urls_get_presets_and_the_allow_list_signed_urls_any_canonical_spec() {
+        let mut catalog = PresetCatalog::default();
+        let allowed = VariantSpec::parse("300x300-cover-q80.jpeg").unwrap();
+        catalog.allow_spec(&allowed);
+        let thumb = "160x160-cover-q75.jpeg";
+        for access in [Access::Unsigned, Access::Signed] {
+            assert_eq!(
+                catalog.resolve_for("thumb", access).unwrap().to_string(),
+                thumb,
+                "{access:?}: a preset"
+            );
+            assert_eq!(
+                catalog
+                    .resolve_for("300x300-cover-q80.jpeg", access)
+                    .unwrap(),
+                allowed,
+                "{access:?}: an allow-listed spec"
+            );
+        }
+
+        let other = "1200x900-contain-q90.webp";
+        let denied = catalog.resolve_for(other, Access::Unsigned).unwrap_err();
+        assert_eq!(denied.code(), "spec_not_allowed", "unsigned: not listed");
+        assert_eq!(
+            catalog
+                .resolve_for(other, Access::Signed)
+                .unwrap()
+                .to_string(),
+            other,
+            "signed: any canonical spec"
+        );
+
+        // A second spelling of a spec would be a second key: refused for both.
+        let spelled_otherwise = "1200x900-contain-q90.WEBP";
+        assert_eq!(
+            catalog
+                .resolve_for(spelled_otherwise, Access::Unsigned)
+                .unwrap_err()
+                .code(),
+            "unknown_preset"
+        );
+        assert_eq!(
+            catalog
+                .resolve_for(spelled_otherwise, Access::Signed)
+                .unwrap_err()
+                .code(),
+            "invalid_spec"
+        );
+        assert_eq!(
+            catalog
+                .resolve_for("huge", Access::Signed)
+                .unwrap_err()
+                .code(),
+            "invalid_spec",
+            "signed: an unknown name is not a spec either"
+        );
+        assert_eq!(
+            catalog
+                .resolve("1200x900-contain-q90.webp")
+                .unwrap_err()
+                .code(),
+            "spec_not_allowed",
+            "resolve is the unsigned rule"
+        );
     }
 
     #[tokio::test]

@@ -6,6 +6,8 @@ use stratus_core::clock::now_millis;
 use stratus_core::db::Db;
 
 use super::{Campaign, CampaignSpec, CampaignState, Channel, QuietHours, SmsType};
+use crate::customer;
+use crate::eligibility::{self, Moment};
 use crate::segment::Segment;
 use crate::{Error, Result};
 
@@ -201,34 +203,37 @@ pub fn launch_in(tx: &Connection, id: &str, now: i64) -> Result<LaunchReport> {
         params![id, now],
     )?;
     let filter = Segment::parse(&campaign.spec.segment)?.to_sql(now);
-    let (address, consent) = match campaign.spec.channel {
-        Channel::Sms => ("phone", "sms_opt_in"),
-        Channel::Push => ("push_endpoint_arn", "push_opt_in"),
-    };
-    // Customers without consent or an address are recorded as skipped, so
-    // the report says who was left out and why. Parameters: the campaign
-    // id, now, then the segment's own.
-    let sql = format!(
-        "INSERT INTO recipients (campaign_id, customer_id, address, status, reason, updated_at)
-         SELECT ?, id, {address},
-                CASE WHEN {consent} = 0 THEN 'skipped' WHEN {address} IS NULL THEN 'skipped' ELSE 'pending' END,
-                CASE WHEN {consent} = 0 THEN 'not_opted_in' WHEN {address} IS NULL THEN 'no_address' END,
-                ?
-         FROM customers WHERE {}",
+    // Customers the launch rules leave out are recorded as skipped, so the
+    // report says who was left out and why.
+    let mut select = tx.prepare(&format!(
+        "SELECT {} FROM customers WHERE {}",
+        customer::COLUMNS,
         filter.condition
-    );
-    let mut values: Vec<rusqlite::types::Value> = vec![id.to_string().into(), now.into()];
-    values.extend(filter.params);
-    let recipients = tx.execute(&sql, params_from_iter(values))? as u64;
-    let skipped: i64 = tx.query_row(
-        "SELECT count(*) FROM recipients WHERE campaign_id = ?1 AND status = 'skipped'",
-        [id],
-        |r| r.get(0),
+    ))?;
+    let mut insert = tx.prepare(
+        "INSERT INTO recipients (campaign_id, customer_id, address, status, reason, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?;
-    Ok(LaunchReport {
-        recipients,
-        skipped: u64::try_from(skipped).unwrap_or(0),
-    })
+    let mut report = LaunchReport {
+        recipients: 0,
+        skipped: 0,
+    };
+    let mut rows = select.query(params_from_iter(filter.params.iter()))?;
+    while let Some(row) = rows.next()? {
+        let customer = customer::from_row(row, 0)?;
+        let address = eligibility::address(&customer, campaign.spec.channel);
+        let (status, reason) =
+            match eligibility::check(&customer, address, &campaign.spec, Moment::Launch) {
+                Ok(_) => ("pending", None),
+                Err(reason) => {
+                    report.skipped += 1;
+                    ("skipped", Some(reason.as_str()))
+                }
+            };
+        insert.execute(params![id, customer.id, address, status, reason, now])?;
+        report.recipients += 1;
+    }
+    Ok(report)
 }
 
 pub async fn launch(db: &Db, id: &str) -> Result<LaunchReport> {

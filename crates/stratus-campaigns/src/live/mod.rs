@@ -43,7 +43,7 @@ mod lock;
 use std::sync::Arc;
 use std::time::Duration;
 
-use rusqlite::{params, Connection};
+use rusqlite::params;
 use serde::Serialize;
 use stratus_core::clock::now_millis;
 use stratus_core::db::Db;
@@ -193,7 +193,7 @@ async fn settle_if_cancelled(db: &Db, id: &str, result: Result<RunOutcome>) -> R
             Ok((|| -> Result<_> {
                 let state = campaign::get_blocking(c, &id_owned)?.state;
                 if state == CampaignState::Cancelled {
-                    settle_cancelled_rows(c, &id_owned)?;
+                    runner::settle_cancelled(c, &id_owned)?;
                 }
                 Ok((state, runner::counts_blocking(c, &id_owned)?))
             })())
@@ -345,30 +345,13 @@ pub async fn cancel(db: &Db, campaign_id: &str) -> Result<runner::StatusCounts> 
             // Immediate: read-then-write must not lose the write lock to another process.
             let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             campaign::transition_blocking(&tx, &id, CampaignState::Cancelled, None)?;
-            settle_cancelled_rows(&tx, &id)?;
+            runner::settle_cancelled(&tx, &id)?;
             let counts = runner::counts_blocking(&tx, &id)?;
             tx.commit()?;
             Ok(counts)
         })())
     })
     .await?
-}
-
-/// Nothing pending stays pending, nothing stays in flight (as the runner
-/// settles after its own cancel).
-fn settle_cancelled_rows(conn: &Connection, id: &str) -> Result<()> {
-    let now = now_millis();
-    conn.execute(
-        "UPDATE recipients SET status = 'skipped', reason = 'cancelled', updated_at = ?2
-         WHERE campaign_id = ?1 AND status = 'pending'",
-        params![id, now],
-    )?;
-    conn.execute(
-        "UPDATE recipients SET status = 'unknown', reason = 'cancelled_in_flight', updated_at = ?2
-         WHERE campaign_id = ?1 AND status = 'in_flight'",
-        params![id, now],
-    )?;
-    Ok(())
 }
 
 /// Changes the send rate and/or concurrency of a campaign that has not

@@ -9,6 +9,7 @@ pub use outbox::{OutboxConfig, OutboxNotifier};
 pub use sns::{classify_code, SnsNotifier};
 
 use crate::campaign::{Channel, SmsType};
+use crate::eligibility::SkipReason;
 
 /// The provider's id for an accepted message.
 pub type MessageId = String;
@@ -82,11 +83,11 @@ impl NotifyError {
     }
 
     /// For errors that mean "never send to this recipient": the skip reason.
-    pub fn skip_reason(&self) -> Option<&'static str> {
+    pub fn skip_reason(&self) -> Option<SkipReason> {
         match self {
-            NotifyError::OptedOut => Some("opted_out"),
-            NotifyError::InvalidNumber(_) => Some("invalid_number"),
-            NotifyError::EndpointDisabled => Some("endpoint_disabled"),
+            NotifyError::OptedOut => Some(SkipReason::OptedOut),
+            NotifyError::InvalidNumber(_) => Some(SkipReason::InvalidNumber),
+            NotifyError::EndpointDisabled => Some(SkipReason::EndpointDisabled),
             _ => None,
         }
     }

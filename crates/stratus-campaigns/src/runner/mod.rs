@@ -23,10 +23,11 @@ use stratus_core::db::Db;
 use stratus_core::jobs::{CancellationToken, Progress};
 use tokio::task::JoinSet;
 
+pub use crate::eligibility::in_quiet_hours;
 pub use control::RunControl;
 pub use rate::TokenBucket;
+pub(crate) use recipient::settle_cancelled;
 pub use recipient::{PendingRecipient, RecipientStatus};
-pub use send::in_quiet_hours;
 pub use summary::{
     counts_blocking, progress_summary, summary_blocking, ProgressSummary, StatusCounts,
 };

@@ -8,6 +8,7 @@ use serde::Serialize;
 use stratus_core::clock::now_millis;
 
 use crate::customer::{self, Customer};
+use crate::eligibility::SkipReason;
 use crate::Result;
 
 /// Where one recipient stands.
@@ -193,11 +194,18 @@ pub fn release_unsent(
     )?
     .execute(params![campaign, customer, error.0, error.1, now, undo])?;
     conn.prepare_cached(
-        "UPDATE recipients SET status = 'skipped', reason = 'cancelled', attempts = max(attempts - ?4, 0),
+        "UPDATE recipients SET status = 'skipped', reason = ?5, attempts = max(attempts - ?4, 0),
              updated_at = ?3
-         WHERE campaign_id = ?1 AND customer_id = ?2 AND status = 'unknown' AND reason = 'cancelled_in_flight'",
+         WHERE campaign_id = ?1 AND customer_id = ?2 AND status = 'unknown' AND reason = ?6",
     )?
-    .execute(params![campaign, customer, now, undo])?;
+    .execute(params![
+        campaign,
+        customer,
+        now,
+        undo,
+        SkipReason::Cancelled.as_str(),
+        CANCELLED_IN_FLIGHT
+    ])?;
     Ok(())
 }
 
@@ -245,6 +253,9 @@ pub fn mark(
 /// Reason of an `unknown` row whose publish got no clear answer.
 pub const IN_DOUBT: &str = "in_doubt";
 
+/// Reason of an `unknown` row that was in flight when its campaign was cancelled.
+pub const CANCELLED_IN_FLIGHT: &str = "cancelled_in_flight";
+
 /// After a crash: rows left `in_flight` may or may not have been sent.
 pub fn recover_in_flight(conn: &Connection, campaign: &str) -> Result<u64> {
     let n = conn.execute(
@@ -255,23 +266,26 @@ pub fn recover_in_flight(conn: &Connection, campaign: &str) -> Result<u64> {
     Ok(n as u64)
 }
 
-/// After a cancel: nothing pending stays pending, nothing stays in flight.
-pub fn settle_cancelled(conn: &mut Connection, campaign: &str) -> Result<()> {
-    // Immediate: a read-then-write transaction must not lose the race for the
-    // write lock to another process (SQLITE_BUSY_SNAPSHOT is not retried).
-    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    let now = now_millis();
-    tx.execute(
-        "UPDATE recipients SET status = 'skipped', reason = 'cancelled', updated_at = ?2
-         WHERE campaign_id = ?1 AND status = 'pending'",
-        params![campaign, now],
+/// Settles the rows of a cancelled campaign: pending → `skipped`
+/// (`cancelled`), in flight → `unknown` (`cancelled_in_flight`: the message
+/// may be on its way). The one place this happens, whoever cancelled (the
+/// runner, `live::cancel` from any process, a cancel that landed while a
+/// run was finishing). One statement, so it is atomic on its own and also
+/// fits inside a caller's transaction.
+pub fn settle_cancelled(conn: &Connection, campaign: &str) -> Result<()> {
+    conn.execute(
+        "UPDATE recipients
+         SET status = CASE status WHEN 'pending' THEN 'skipped' ELSE 'unknown' END,
+             reason = CASE status WHEN 'pending' THEN ?3 ELSE ?4 END,
+             updated_at = ?2
+         WHERE campaign_id = ?1 AND status IN ('pending', 'in_flight')",
+        params![
+            campaign,
+            now_millis(),
+            SkipReason::Cancelled.as_str(),
+            CANCELLED_IN_FLIGHT
+        ],
     )?;
-    tx.execute(
-        "UPDATE recipients SET status = 'unknown', reason = 'cancelled_in_flight', updated_at = ?2
-         WHERE campaign_id = ?1 AND status = 'in_flight'",
-        params![campaign, now],
-    )?;
-    tx.commit()?;
     Ok(())
 }
 
@@ -296,6 +310,48 @@ mod tests {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .push(sql.to_ascii_uppercase());
+    }
+
+    /// Every way a run is cancelled settles its rows through this one function.
+    #[test]
+    fn a_cancel_skips_what_was_pending_and_leaves_in_flight_in_doubt() {
+        let db = stratus_core::db::Db::open_in_memory().unwrap();
+        let rows = db
+            .call_blocking(|c| {
+                c.execute_batch(
+                    "INSERT INTO campaigns (id, name, channel, segment, template, rate_per_sec, concurrency, state, created_at, updated_at)
+                     VALUES ('k', 'k', 'sms', '', 'hi', 1, 1, 'cancelled', 0, 0);
+                     INSERT INTO recipients (campaign_id, customer_id, status, updated_at) VALUES
+                       ('k', 'a', 'pending', 0), ('k', 'b', 'in_flight', 0), ('k', 'c', 'sent', 0);",
+                )?;
+                settle_cancelled(c, "k").map_err(|e| stratus_core::Error::Internal(e.to_string()))?;
+                let mut stmt = c.prepare(
+                    "SELECT customer_id, status, reason FROM recipients ORDER BY customer_id",
+                )?;
+                let rows = stmt
+                    .query_map([], |r| {
+                        Ok((
+                            r.get::<_, String>(0)?,
+                            r.get::<_, String>(1)?,
+                            r.get::<_, Option<String>>(2)?,
+                        ))
+                    })?
+                    .collect::<rusqlite::Result<Vec<_>>>()?;
+                Ok(rows)
+            })
+            .unwrap();
+        let rows: Vec<(&str, &str, Option<&str>)> = rows
+            .iter()
+            .map(|(id, status, reason)| (id.as_str(), status.as_str(), reason.as_deref()))
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                ("a", "skipped", Some("cancelled")),
+                ("b", "unknown", Some("cancelled_in_flight")),
+                ("c", "sent", None)
+            ]
+        );
     }
 
     /// A batch of marks costs one synced commit, not one per recipient.

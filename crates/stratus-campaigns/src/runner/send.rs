@@ -1,5 +1,6 @@
-//! Sending to one recipient: skip rules, render, the opt-out check,
-//! `in_flight` on disk before the publish call, then the outcome.
+//! Sending to one recipient: the eligibility rules ([`crate::eligibility`]),
+//! render, the opt-out check, `in_flight` on disk before the publish call,
+//! then the outcome.
 //!
 //! Only what certainly did not reach the provider is tried again (a
 //! refused connection, a "slow down" answer, a failed check before the
@@ -10,7 +11,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{DateTime, Timelike};
 use rand::Rng;
 use stratus_core::db::Db;
 use stratus_core::jobs::CancellationToken;
@@ -19,7 +19,8 @@ use super::breaker::Breaker;
 use super::marks::{Claim, MarkWriter};
 use super::recipient::{self, PendingRecipient, RecipientStatus};
 use super::{RunControl, RunSettings};
-use crate::campaign::{Campaign, Channel, QuietHours};
+use crate::campaign::{Campaign, Channel};
+use crate::eligibility::{self, Moment, SkipReason};
 use crate::notifier::{Notifier, NotifyError, OutboundMessage};
 use crate::template::{MessageTemplate, TemplateContext};
 use crate::Result;
@@ -67,6 +68,21 @@ impl SendContext {
             .await?
     }
 
+    async fn skip(
+        &self,
+        customer: &str,
+        reason: SkipReason,
+        error: Option<(String, String)>,
+    ) -> Result<()> {
+        self.mark(
+            customer,
+            RecipientStatus::Skipped,
+            Some(reason.as_str()),
+            error,
+        )
+        .await
+    }
+
     /// Exponential backoff with equal jitter: half fixed, half random.
     fn backoff(&self, retry: u32) -> Duration {
         let base = self.settings.backoff_base.as_secs_f64() * 2f64.powi(retry.min(30) as i32);
@@ -76,39 +92,22 @@ impl SendContext {
     }
 }
 
-/// Whether `now_millis` falls in the quiet hours of `time_zone` (UTC if unknown).
-pub fn in_quiet_hours(quiet: QuietHours, time_zone: &str, now_millis: i64) -> bool {
-    let tz: chrono_tz::Tz = time_zone.parse().unwrap_or(chrono_tz::UTC);
-    match DateTime::from_timestamp_millis(now_millis) {
-        Some(t) => {
-            let local = t.with_timezone(&tz);
-            let minute = local.hour() * 60 + local.minute();
-            quiet.contains(u16::try_from(minute).unwrap_or(0))
-        }
-        None => false,
-    }
-}
-
 /// Takes one recipient to a definite state (or leaves it pending when cancelled).
 pub(super) async fn send_one(ctx: Arc<SendContext>, rec: PendingRecipient) -> Result<()> {
     let id = rec.customer_id.as_str();
     let Some(customer) = rec.customer else {
-        return ctx
-            .mark(id, RecipientStatus::Skipped, Some("customer_deleted"), None)
-            .await;
+        return ctx.skip(id, SkipReason::CustomerDeleted, None).await;
     };
-    let Some(address) = rec.address else {
-        return ctx
-            .mark(id, RecipientStatus::Skipped, Some("no_address"), None)
-            .await;
+    let now = (ctx.settings.clock)();
+    let address = match eligibility::check(
+        &customer,
+        rec.address.as_deref(),
+        &ctx.campaign.spec,
+        Moment::Send { now },
+    ) {
+        Ok(address) => address.to_string(),
+        Err(reason) => return ctx.skip(id, reason, None).await,
     };
-    if let Some(quiet) = ctx.campaign.spec.quiet_hours {
-        if in_quiet_hours(quiet, &customer.time_zone, (ctx.settings.clock)()) {
-            return ctx
-                .mark(id, RecipientStatus::Skipped, Some("quiet_hours"), None)
-                .await;
-        }
-    }
     let body = match ctx
         .template
         .render(&TemplateContext::new(&customer, rec.rank))
@@ -261,10 +260,7 @@ async fn attempt(ctx: &SendContext, message: &OutboundMessage) -> Result<Attempt
 async fn settle(ctx: &SendContext, id: &str, error: &NotifyError) -> Result<Attempt> {
     let detail = Some((error.code(), error.to_string()));
     match error.skip_reason() {
-        Some(reason) => {
-            ctx.mark(id, RecipientStatus::Skipped, Some(reason), detail)
-                .await?
-        }
+        Some(reason) => ctx.skip(id, reason, detail).await?,
         None => ctx.mark(id, RecipientStatus::Failed, None, detail).await?,
     }
     Ok(Attempt::Settled)
