@@ -1,4 +1,9 @@
-//! `GET /img/<preset-or-spec>/<original key>`: the resize-on-miss function.
+//! The resize-on-miss function:
+//! - `GET /img/<preset-or-spec>/<original key>`: by name, `auto` negotiated
+//!   from `Accept`, signed URLs for any canonical spec;
+//! - `GET /variants/<original key>/<preset>.<ext>`: by the variant's own
+//!   key, as a CDN forwards a miss (its hits never reach the function);
+//!   unsigned names only, the extension is the format.
 
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -10,7 +15,7 @@ use axum::routing::get;
 use axum::Router;
 use serde::Deserialize;
 use stratus_media::service::VARIANT_CACHE_CONTROL;
-use stratus_media::{Access, Format, MediaError, Outcome, Variant};
+use stratus_media::{Access, Format, MediaError, Outcome, OutputFormat, Variant};
 
 use crate::error::ApiError;
 use crate::signature::Verdict;
@@ -19,6 +24,7 @@ use crate::ImageFunction;
 pub fn routes(function: Arc<ImageFunction>) -> Router {
     Router::new()
         .route("/img/{name}/{*key}", get(get_image))
+        .route("/variants/{*path}", get(get_by_key))
         .with_state(function)
 }
 
@@ -79,12 +85,12 @@ async fn get_image(
         }
         Verdict::Unsigned => function
             .catalog
-            .read()
+            .current()
             .await
             .resolve_for(&name, Access::Unsigned)?,
         Verdict::Valid { .. } => function
             .catalog
-            .read()
+            .current()
             .await
             .resolve_for(&name, Access::Signed)?,
     };
@@ -98,11 +104,87 @@ async fn get_image(
         .service
         .get_with_spec(&key, &name, spec, accept)
         .await?;
+    // The body of `auto` depends on Accept: caches must key on it.
+    answer(
+        &function,
+        &headers,
+        variant,
+        signed_for,
+        spec.format == Format::Auto,
+    )
+    .await
+}
 
+/// `GET /variants/<original key>/<name>.<ext>`: the variant stored under
+/// exactly this key, made on a miss.
+async fn get_by_key(
+    State(function): State<Arc<ImageFunction>>,
+    Path(path): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    if function.signing.required {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "signature_required",
+            "this gateway only serves signed URLs",
+        ));
+    }
+    let not_a_variant = || {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_a_variant",
+            "a variant path is /variants/<original key>/<preset>.<jpeg|png|webp|avif>",
+        )
+    };
+    let (original, file) = path.rsplit_once('/').ok_or_else(not_a_variant)?;
+    let (name, ext) = file.rsplit_once('.').ok_or_else(not_a_variant)?;
+    let spec = function
+        .catalog
+        .current()
+        .await
+        .resolve_for(name, Access::Unsigned)?;
+    let format = OutputFormat::from_ext_for(ext, spec.format).ok_or_else(not_a_variant)?;
+    let variant = function
+        .service
+        .get_in_format(original, name, spec, format)
+        .await?;
+    // Website wiring: back to the bucket, which has it now. A variant that
+    // was not stored (its original changed meanwhile) is served here, or
+    // the bucket would send the browser straight back.
+    if let (Some(website), Some(_)) = (&function.redirect.website, &variant.etag) {
+        return Ok(back_to_website(website, &variant.key));
+    }
+    answer(&function, &headers, variant, None, false).await
+}
+
+/// `302` to the stored variant on the bucket's website endpoint. Not cached:
+/// the browser asked the bucket first and will again next time.
+fn back_to_website(website: &str, key: &str) -> Response {
+    let url = format!("{}/{}", website.trim_end_matches('/'), key);
+    let mut response = StatusCode::FOUND.into_response();
+    let h = response.headers_mut();
+    if let Ok(location) = HeaderValue::from_str(&url) {
+        h.insert(header::LOCATION, location);
+    }
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert("x-stratus-variant", HeaderValue::from_static("redirect"));
+    response
+}
+
+/// The answer for a variant: the bytes (or 304, or a redirect to the stored
+/// object when it is too large for the function's response), with its
+/// ETag and how long it may be cached.
+async fn answer(
+    function: &ImageFunction,
+    headers: &HeaderMap,
+    variant: Variant,
+    signed_for: Option<u64>,
+    varies_by_accept: bool,
+) -> Result<Response, ApiError> {
     let etag = variant.etag.as_deref().map(|e| format!("\"{e}\""));
-    let not_modified = etag.is_some() && if_none_match(&headers, etag.as_deref());
+    let not_modified = etag.is_some() && if_none_match(headers, etag.as_deref());
     if !not_modified && variant.bytes.len() as u64 > function.redirect.above_bytes {
-        if let Some(response) = redirect_to_stored(&function, &variant, signed_for).await? {
+        if let Some(response) = redirect_to_stored(function, &variant, signed_for).await? {
             return Ok(response);
         }
     }
@@ -121,8 +203,7 @@ async fn get_image(
     if let Some(value) = etag.and_then(|e| HeaderValue::from_str(&e).ok()) {
         h.insert(header::ETAG, value);
     }
-    if spec.format == Format::Auto {
-        // The body depends on Accept: caches must key on it.
+    if varies_by_accept {
         h.insert(header::VARY, HeaderValue::from_static("Accept"));
     }
     let (state, timing) = match variant.outcome {
@@ -137,9 +218,9 @@ async fn get_image(
     Ok(response)
 }
 
-/// A year and immutable for a public URL (a variant never changes under its
-/// key); for a signed one, `max-age` is what is left of its life, so no
-/// cache serves it after it has expired.
+/// The variant's own caching for a public URL (see
+/// [`VARIANT_CACHE_CONTROL`]); for a signed one, `max-age` is what is left
+/// of its life, so no cache serves it after it has expired.
 fn cache_control(signed_for: Option<u64>) -> HeaderValue {
     match signed_for {
         None => HeaderValue::from_static(VARIANT_CACHE_CONTROL),

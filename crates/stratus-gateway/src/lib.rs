@@ -11,6 +11,9 @@ pub mod guard;
 mod images;
 #[cfg(feature = "lambda")]
 pub mod lambda;
+#[cfg(feature = "lambda")]
+pub mod lambda_aws;
+pub mod original_changes;
 mod request_body;
 pub mod server;
 pub mod signature;
@@ -20,8 +23,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use stratus_media::{PresetCatalog, VariantService};
-use tokio::sync::RwLock;
+use stratus_media::published::CatalogSource;
+use stratus_media::VariantService;
 
 pub use client_ip::TrustedProxies;
 pub use collector::{AllowedOrigins, CollectorFunction, FlushPolicy};
@@ -33,8 +36,8 @@ pub use signature::{SigningKey, SigningPolicy};
 /// What the image function needs.
 pub struct ImageFunction {
     pub service: VariantService,
-    /// Presets and allow-list; editable while serving.
-    pub catalog: RwLock<PresetCatalog>,
+    /// Presets and allow-list: the profile's, or the bucket's published set.
+    pub catalog: CatalogSource,
     pub signing: SigningPolicy,
     pub redirect: RedirectPolicy,
 }
@@ -43,11 +46,16 @@ pub struct ImageFunction {
 /// a variant above `above_bytes` is answered with a redirect to the stored
 /// object (a presigned GET) instead of its bytes. A store without such URLs
 /// (the local demo store) always serves the bytes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RedirectPolicy {
     pub above_bytes: u64,
     /// How long the presigned URL works; caches keep the redirect half as long.
     pub url_lifetime: Duration,
+    /// With S3 website wiring, the bucket's website endpoint: the bucket
+    /// redirects a missing `variants/…` key here, and once the function has
+    /// stored it, it sends the browser back to `<website>/<key>`, which is
+    /// now a plain S3 hit (the seed's flow).
+    pub website: Option<String>,
 }
 
 impl Default for RedirectPolicy {
@@ -55,6 +63,7 @@ impl Default for RedirectPolicy {
         RedirectPolicy {
             above_bytes: 4 * 1024 * 1024,
             url_lifetime: Duration::from_secs(3600),
+            website: None,
         }
     }
 }

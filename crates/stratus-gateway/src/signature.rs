@@ -38,6 +38,24 @@ pub enum SigningKeyError {
     DuplicateId { id: String },
     #[error("no signing keys were given")]
     NoKeys,
+    #[error("the signing-key secret is not `{{\"id\",\"secret\"}}`, `{{\"keys\":[…]}}` or `id:secret,…`: {0}")]
+    UnreadableSecret(String),
+}
+
+/// A key as a secret stores it.
+#[derive(serde::Deserialize)]
+struct StoredKey {
+    id: String,
+    secret: String,
+}
+
+/// The secret's JSON: one key (what a deploy generates) or a list (after a
+/// rotation: the newest first, older ones kept while URLs they signed live).
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+enum StoredKeys {
+    Many { keys: Vec<StoredKey> },
+    One(StoredKey),
 }
 
 /// One signing secret, named so logs can say which key signed.
@@ -129,31 +147,36 @@ impl SigningPolicy {
             let (id, secret) = entry
                 .split_once(':')
                 .ok_or(SigningKeyError::Malformed { position })?;
-            let (id, secret) = (id.trim(), secret.trim());
-            if id.is_empty() {
-                return Err(SigningKeyError::BlankId { position });
-            }
-            if secret.is_empty() {
-                return Err(SigningKeyError::EmptySecret { id: id.into() });
-            }
-            if secret.len() < MIN_SECRET_BYTES {
-                return Err(SigningKeyError::ShortSecret {
-                    id: id.into(),
-                    bytes: secret.len(),
-                });
-            }
-            if keys.iter().any(|k| k.id == id) {
-                return Err(SigningKeyError::DuplicateId { id: id.into() });
-            }
-            keys.push(SigningKey {
-                id: id.to_string(),
-                secret: secret.as_bytes().to_vec(),
-            });
+            push_checked(&mut keys, position, id, secret)?;
         }
         if keys.is_empty() {
             return Err(SigningKeyError::NoKeys);
         }
         Ok(keys)
+    }
+
+    /// Keys from a secret's text (Secrets Manager on Lambda): JSON
+    /// `{"id":"k1","secret":"…"}`, `{"keys":[{"id":…,"secret":…},…]}`, or
+    /// the plain `id:secret,…` list; checked like [`SigningPolicy::parse_keys`].
+    pub fn keys_from_secret(text: &str) -> Result<Vec<SigningKey>, SigningKeyError> {
+        let text = text.trim();
+        if !text.starts_with('{') {
+            return Self::parse_keys(text);
+        }
+        let stored: StoredKeys = serde_json::from_str(text)
+            .map_err(|e| SigningKeyError::UnreadableSecret(e.to_string()))?;
+        let keys = match stored {
+            StoredKeys::Many { keys } => keys,
+            StoredKeys::One(key) => vec![key],
+        };
+        let mut checked = Vec::new();
+        for (i, key) in keys.iter().enumerate() {
+            push_checked(&mut checked, i + 1, &key.id, &key.secret)?;
+        }
+        if checked.is_empty() {
+            return Err(SigningKeyError::NoKeys);
+        }
+        Ok(checked)
     }
 
     /// The policy from its configuration texts (environment variables on
@@ -218,6 +241,36 @@ impl SigningPolicy {
         }
         Verdict::Invalid
     }
+}
+
+/// Adds one key after the checks every source of keys shares.
+fn push_checked(
+    keys: &mut Vec<SigningKey>,
+    position: usize,
+    id: &str,
+    secret: &str,
+) -> Result<(), SigningKeyError> {
+    let (id, secret) = (id.trim(), secret.trim());
+    if id.is_empty() {
+        return Err(SigningKeyError::BlankId { position });
+    }
+    if secret.is_empty() {
+        return Err(SigningKeyError::EmptySecret { id: id.into() });
+    }
+    if secret.len() < MIN_SECRET_BYTES {
+        return Err(SigningKeyError::ShortSecret {
+            id: id.into(),
+            bytes: secret.len(),
+        });
+    }
+    if keys.iter().any(|k| k.id == id) {
+        return Err(SigningKeyError::DuplicateId { id: id.into() });
+    }
+    keys.push(SigningKey {
+        id: id.to_string(),
+        secret: secret.as_bytes().to_vec(),
+    });
+    Ok(())
 }
 
 #[cfg(test)]
@@ -356,5 +409,37 @@ mod tests {
             policy.verify(path, Some(&(now + 3601).to_string()), Some(&late), now),
             Verdict::TooLong
         );
+    }
+
+    #[test]
+    fn keys_come_from_a_secret_as_the_deploy_and_a_rotation_write_it() {
+        let one = format!(r#"{{"id":"k1","secret":"{NEW}"}}"#);
+        let keys = SigningPolicy::keys_from_secret(&one).unwrap();
+        assert_eq!((keys.len(), keys[0].id.as_str()), (1, "k1"));
+
+        let rotated = format!(
+            r#"{{"keys":[{{"id":"k2","secret":"{NEW},with,commas"}},{{"id":"k1","secret":"{OLD}"}}]}}"#
+        );
+        let keys = SigningPolicy::keys_from_secret(&rotated).unwrap();
+        let ids: Vec<_> = keys.iter().map(|k| k.id.as_str()).collect();
+        assert_eq!(ids, ["k2", "k1"]);
+        assert_eq!(keys[0].secret, format!("{NEW},with,commas").into_bytes());
+
+        let plain = format!("k1:{}", "x".repeat(40));
+        assert_eq!(SigningPolicy::keys_from_secret(&plain).unwrap().len(), 1);
+
+        for (bad, why) in [
+            (r#"{"id":"k1","secret":"short"}"#.to_string(), "short"),
+            (r#"{"keys":[]}"#.to_string(), "none"),
+            (r#"{"nope":1}"#.to_string(), "unreadable"),
+            (
+                format!(
+                    r#"{{"keys":[{{"id":"a","secret":"{OLD}"}},{{"id":"a","secret":"{NEW}"}}]}}"#
+                ),
+                "twice",
+            ),
+        ] {
+            assert!(SigningPolicy::keys_from_secret(&bad).is_err(), "{why}");
+        }
     }
 }

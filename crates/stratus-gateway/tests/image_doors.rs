@@ -18,6 +18,7 @@ use stratus_core::store::{
 };
 use stratus_gateway::signature::sign;
 use stratus_gateway::{router, ImageFunction, SigningKey, SigningPolicy};
+use stratus_media::published::CatalogSource;
 use stratus_media::{BudgetConfig, Limits, PresetCatalog, VariantService};
 use tower::ServiceExt;
 
@@ -42,7 +43,7 @@ fn now() -> u64 {
 fn app(service: VariantService, signing: SigningPolicy) -> axum::Router {
     router(Arc::new(ImageFunction {
         service,
-        catalog: tokio::sync::RwLock::new(PresetCatalog::default()),
+        catalog: CatalogSource::fixed(PresetCatalog::default()),
         signing,
         redirect: Default::default(),
     }))
@@ -119,10 +120,14 @@ async fn a_signed_answer_is_cached_no_longer_than_its_url_lives() {
         );
         assert!(!h["cache-control"].to_str().unwrap().contains("immutable"));
     }
-    // The same variant unsigned is the public, immutable URL.
+    // The same variant unsigned is the public URL: a day in browsers, then
+    // revalidated; a year at the CDN, which is told when the original changes.
     let (status, h, _) = get(&app, path).await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(h["cache-control"], "public, max-age=31536000, immutable");
+    assert_eq!(
+        h["cache-control"],
+        "public, max-age=86400, s-maxage=31536000"
+    );
 }
 
 #[tokio::test]

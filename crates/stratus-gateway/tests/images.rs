@@ -11,6 +11,7 @@ use http_body_util::BodyExt;
 use stratus_core::store::{LocalStore, ObjectStore, PutOptions};
 use stratus_gateway::signature::sign;
 use stratus_gateway::{router, ImageFunction, SigningKey, SigningPolicy};
+use stratus_media::published::CatalogSource;
 use stratus_media::{Limits, PresetCatalog, VariantService};
 use tower::ServiceExt;
 
@@ -53,7 +54,7 @@ async fn gateway(signing: SigningPolicy) -> Gateway {
         .unwrap();
     let function = ImageFunction {
         service: VariantService::new(store, Limits::default()),
-        catalog: tokio::sync::RwLock::new(PresetCatalog::default()),
+        catalog: CatalogSource::fixed(PresetCatalog::default()),
         signing,
         redirect: Default::default(),
     };
@@ -96,7 +97,10 @@ async fn a_preset_is_made_then_served_with_caching_headers_and_304() {
     let (status, h, body) = get(&g.app, "/img/thumb/photos/a.jpg", &[]).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(h["content-type"], "image/jpeg");
-    assert_eq!(h["cache-control"], "public, max-age=31536000, immutable");
+    assert_eq!(
+        h["cache-control"],
+        "public, max-age=86400, s-maxage=31536000"
+    );
     assert_eq!(h["x-stratus-variant"], "made");
     assert!(h.get("vary").is_none(), "a fixed format does not vary");
     assert!(body.starts_with(b"\xFF\xD8"));
@@ -261,4 +265,103 @@ fn now() -> u64 {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs()
+}
+
+/// The CDN forwards a miss by the variant's own key: the function makes it
+/// and stores it under exactly that key, so the next request is a hit at
+/// the CDN (and here).
+#[tokio::test]
+async fn a_variant_key_path_is_made_and_stored_under_that_key() {
+    let g = gateway(SigningPolicy::default()).await;
+    let path = "/variants/photos/a.jpg/card-webp.webp";
+    let (status, h, body) = get(&g.app, path, &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(h["content-type"], "image/webp");
+    assert_eq!(h["x-stratus-variant"], "made");
+    assert_eq!(
+        h["cache-control"],
+        "public, max-age=86400, s-maxage=31536000"
+    );
+    assert!(h.get("vary").is_none(), "the key names the format");
+    let stored = g._dir.path().join("media").join(&path[1..]);
+    assert_eq!(std::fs::read(&stored).unwrap(), body.to_vec());
+
+    let (status, h, again) = get(&g.app, path, &[]).await;
+    assert_eq!(
+        (status, h["x-stratus-variant"].to_str().unwrap()),
+        (StatusCode::OK, "hit")
+    );
+    assert_eq!(again, body);
+
+    // `card-auto` may be stored as any format a browser can be given.
+    let (status, h, _) = get(&g.app, "/variants/photos/a.jpg/card-auto.avif", &[]).await;
+    assert_eq!(
+        (status, h["content-type"].to_str().unwrap()),
+        (StatusCode::OK, "image/avif")
+    );
+}
+
+#[tokio::test]
+async fn a_variant_key_path_that_names_no_variant_is_refused() {
+    let g = gateway(SigningPolicy::default()).await;
+    for (uri, status, expected) in [
+        // A preset in a format it is not made in.
+        ("/variants/photos/a.jpg/thumb.webp", 404, "not_a_variant"),
+        ("/variants/photos/a.jpg/thumb", 404, "not_a_variant"),
+        ("/variants/thumb.jpeg", 404, "not_a_variant"),
+        // Only preset names: a spec needs a signed /img URL.
+        (
+            "/variants/photos/a.jpg/100x100-cover-q70.webp",
+            400,
+            "unknown_preset",
+        ),
+        ("/variants/photos/a.jpg/nope.jpeg", 400, "unknown_preset"),
+        (
+            "/variants/photos/gone.jpg/thumb.jpeg",
+            404,
+            "original_not_found",
+        ),
+    ] {
+        let (got, h, body) = get(&g.app, uri, &[]).await;
+        assert_eq!(
+            (got.as_u16(), code(&body)),
+            (status, expected.to_string()),
+            "{uri}"
+        );
+        assert_eq!(h["cache-control"], "no-store", "{uri}");
+    }
+    let variants = g._dir.path().join("media/variants");
+    let made: Vec<_> = walk(&variants);
+    assert!(made.is_empty(), "nothing stored for a refusal: {made:?}");
+
+    let g = gateway(SigningPolicy {
+        keys: vec![SigningKey {
+            id: "k".into(),
+            secret: b"a secret that is long enough, 32+ bytes".to_vec(),
+        }],
+        required: true,
+        ..SigningPolicy::default()
+    })
+    .await;
+    let (status, _, body) = get(&g.app, "/variants/photos/a.jpg/thumb.jpeg", &[]).await;
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::FORBIDDEN, "signature_required".to_string())
+    );
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .flat_map(|e| {
+            if e.path().is_dir() {
+                walk(&e.path())
+            } else {
+                vec![e.path()]
+            }
+        })
+        .collect()
 }

@@ -9,6 +9,7 @@ use bytes::Bytes;
 use http_body_util::BodyExt;
 use stratus_core::store::{LocalStore, ObjectStore, PutOptions};
 use stratus_gateway::{router, ImageFunction, SigningPolicy};
+use stratus_media::published::CatalogSource;
 use stratus_media::{Limits, PresetCatalog, VariantService};
 use tower::ServiceExt;
 
@@ -32,7 +33,7 @@ async fn an_api_gateway_event_gets_the_variant() {
         .unwrap();
     let app = router(Arc::new(ImageFunction {
         service: VariantService::new(store, Limits::default()),
-        catalog: tokio::sync::RwLock::new(PresetCatalog::default()),
+        catalog: CatalogSource::fixed(PresetCatalog::default()),
         signing: SigningPolicy::default(),
         redirect: Default::default(),
     }));

@@ -104,6 +104,35 @@ async fn keys(s3: &aws_sdk_s3::Client, bucket: &str, prefix: &str) -> Vec<String
         .collect()
 }
 
+/// Starts the unpacked `bootstrap` in `task` as Lambda would, polling `api`,
+/// its output in `task/function.log`.
+fn start_function(task: &Path, api: &RuntimeApi, endpoint: &str, env: &[(&str, &str)]) -> Function {
+    let log = task.join("function.log");
+    let mut command = Command::new(task.join("bootstrap"));
+    command
+        .current_dir(task)
+        .env_clear()
+        .env("AWS_LAMBDA_RUNTIME_API", api.address())
+        .env("AWS_LAMBDA_FUNCTION_NAME", "stratus-test")
+        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "2048")
+        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        .env("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/stratus-test")
+        .env("AWS_LAMBDA_LOG_STREAM_NAME", "test")
+        .env("LAMBDA_TASK_ROOT", task)
+        .env("LD_LIBRARY_PATH", task.join("lib"))
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("STRATUS_ENDPOINT_URL", endpoint)
+        .envs(env.iter().copied())
+        .stdout(Stdio::from(std::fs::File::create(&log).unwrap()))
+        .stderr(Stdio::from(
+            std::fs::OpenOptions::new().append(true).open(&log).unwrap(),
+        ));
+    Function(command.spawn().unwrap())
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_packaged_bootstrap_serves_images_and_events_behind_the_runtime_api() {
     let Some(zip) = package() else {
@@ -147,31 +176,14 @@ async fn the_packaged_bootstrap_serves_images_and_events_behind_the_runtime_api(
 
     let api = RuntimeApi::start().await;
     let log = task.path().join("function.log");
-    let _function = Function(
-        Command::new(task.path().join("bootstrap"))
-            .current_dir(task.path())
-            .env_clear()
-            .env("AWS_LAMBDA_RUNTIME_API", api.address())
-            .env("AWS_LAMBDA_FUNCTION_NAME", "stratus-test")
-            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "2048")
-            .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
-            .env("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/stratus-test")
-            .env("AWS_LAMBDA_LOG_STREAM_NAME", "test")
-            .env("LAMBDA_TASK_ROOT", task.path())
-            .env("LD_LIBRARY_PATH", &lib)
-            .env("AWS_REGION", "us-east-1")
-            .env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env("STRATUS_ENDPOINT_URL", &endpoint)
-            .env("STRATUS_MEDIA_BUCKET", &media)
-            .env("STRATUS_EVENTS_BUCKET", &events)
-            .stdout(Stdio::from(std::fs::File::create(&log).unwrap()))
-            .stderr(Stdio::from(
-                std::fs::OpenOptions::new().append(true).open(&log).unwrap(),
-            ))
-            .spawn()
-            .unwrap(),
+    let _function = start_function(
+        task.path(),
+        &api,
+        &endpoint,
+        &[
+            ("STRATUS_MEDIA_BUCKET", &media),
+            ("STRATUS_EVENTS_BUCKET", &events),
+        ],
     );
 
     // An image request: made on the miss, stored, served as WebP.
@@ -203,5 +215,242 @@ async fn the_packaged_bootstrap_serves_images_and_events_behind_the_runtime_api(
     );
     assert_eq!(keys(&s3, &events, "events/v1/").await.len(), 1);
     assert_eq!(keys(&s3, &events, "bad/v1/").await.len(), 1);
+    assert_eq!(api.init_error(), None);
+}
+
+const S3_NOTIFICATION: &str = include_str!("fixtures/s3-notification.json");
+
+/// The SDK configuration for the test server (Secrets Manager, SSM and
+/// CloudFront as moto emulates them).
+async fn sdk(endpoint: &str) -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new("us-east-1"))
+        .endpoint_url(endpoint)
+        .credentials_provider(aws_sdk_s3::config::Credentials::new(
+            "testing", "testing", None, None, "tests",
+        ))
+        .load()
+        .await
+}
+
+/// A distribution in front of `bucket`, as the deploy makes one.
+async fn distribution(cf: &aws_sdk_cloudfront::Client, bucket: &str) -> String {
+    use aws_sdk_cloudfront::types::{
+        DefaultCacheBehavior, DistributionConfig, Origin, Origins, S3OriginConfig,
+        ViewerProtocolPolicy,
+    };
+    let origin = Origin::builder()
+        .id("media")
+        .domain_name(format!("{bucket}.s3.us-east-1.amazonaws.com"))
+        .s3_origin_config(S3OriginConfig::builder().origin_access_identity("").build())
+        .build()
+        .unwrap();
+    let config = DistributionConfig::builder()
+        .caller_reference(bucket)
+        .comment("stratus test")
+        .enabled(true)
+        .origins(
+            Origins::builder()
+                .quantity(1)
+                .items(origin)
+                .build()
+                .unwrap(),
+        )
+        .default_cache_behavior(
+            DefaultCacheBehavior::builder()
+                .target_origin_id("media")
+                .viewer_protocol_policy(ViewerProtocolPolicy::RedirectToHttps)
+                .build()
+                .unwrap(),
+        )
+        .build()
+        .unwrap();
+    let created = cf
+        .create_distribution()
+        .distribution_config(config)
+        .send()
+        .await
+        .unwrap();
+    created.distribution().unwrap().id().to_string()
+}
+
+/// An image request event for `path` (and query).
+fn image_event(path: &str, query: &str) -> String {
+    let mut event: serde_json::Value = serde_json::from_str(IMAGE_EVENT).unwrap();
+    event["rawPath"] = path.into();
+    event["rawQueryString"] = query.into();
+    event["requestContext"]["http"]["path"] = path.into();
+    event.to_string()
+}
+
+/// What the deploy gives the function besides its bucket: signing keys in
+/// Secrets Manager, the editor's published presets, the distribution id in
+/// SSM; and the bucket's notifications when an original is replaced
+/// straight in S3: variants purged, their CDN paths invalidated.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_packaged_bootstrap_takes_its_deploy_settings_and_s3_notifications() {
+    let Some(zip) = package() else {
+        return;
+    };
+    let Some(endpoint) = testing::endpoint() else {
+        return;
+    };
+    let task = tempfile::tempdir().unwrap();
+    unpack(&zip, task.path());
+    let sdk = sdk(&endpoint).await;
+    let s3 = testing::s3_client(&endpoint);
+    let media = testing::unique_bucket("fn-deploy");
+    s3.create_bucket().bucket(&media).send().await.unwrap();
+    s3.put_object()
+        .bucket(&media)
+        .key("photos/summer sale/a.jpg")
+        .body(jpeg(200, 150).into())
+        .send()
+        .await
+        .unwrap();
+
+    // The deploy's secret, with a key the test signs with.
+    let secret_text = "k1-secret-that-is-long-enough-for-hmac-0123456789";
+    let secrets = aws_sdk_secretsmanager::Client::new(&sdk);
+    let secret_name = format!("/stratus/{media}/signing-keys");
+    secrets
+        .create_secret()
+        .name(&secret_name)
+        .secret_string(format!(r#"{{"id":"k1","secret":"{secret_text}"}}"#))
+        .send()
+        .await
+        .unwrap();
+    // The distribution and the parameter that names it.
+    let cf = aws_sdk_cloudfront::Client::new(&sdk);
+    let distribution_id = distribution(&cf, &media).await;
+    let parameter = format!("/stratus/{media}/distribution-id");
+    aws_sdk_ssm::Client::new(&sdk)
+        .put_parameter()
+        .name(&parameter)
+        .value(&distribution_id)
+        .r#type(aws_sdk_ssm::types::ParameterType::String)
+        .send()
+        .await
+        .unwrap();
+    // The editor's presets as the app publishes them: a new `tiny`.
+    let mut presets = stratus_media::PresetCatalog::default();
+    presets
+        .set_preset(
+            "tiny",
+            stratus_media::VariantSpec::parse("40x30-cover-q70.webp").unwrap(),
+        )
+        .unwrap();
+    s3.put_object()
+        .bucket(&media)
+        .key(stratus_media::published::PUBLISHED_PRESETS_KEY)
+        .body(stratus_media::published::to_json(&presets).into())
+        .send()
+        .await
+        .unwrap();
+
+    let api = RuntimeApi::start().await;
+    let log = task.path().join("function.log");
+    let _function = start_function(
+        task.path(),
+        &api,
+        &endpoint,
+        &[
+            ("STRATUS_MEDIA_BUCKET", &media),
+            ("STRATUS_SIGNING_KEYS_SECRET", &secret_name),
+            ("STRATUS_DISTRIBUTION_ID_PARAMETER", &parameter),
+        ],
+    );
+
+    // The published preset, asked for by its variant key (a CDN miss).
+    let key = "variants/photos/summer sale/a.jpg/tiny.webp";
+    let tiny = answer(
+        api.invoke(
+            &image_event("/variants/photos/summer%20sale/a.jpg/tiny.webp", ""),
+            PATIENCE,
+        )
+        .await,
+        &log,
+    );
+    assert_eq!(tiny["statusCode"], 200, "{tiny}");
+    assert_eq!(tiny["headers"]["content-type"], "image/webp");
+    assert_eq!(keys(&s3, &media, "variants/photos/").await, [key]);
+
+    // A spec no preset names, signed with the key from the secret.
+    let path = "/img/64x64-cover-q60.jpeg/photos/summer%20sale/a.jpg";
+    let expires = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        + 600;
+    let signing_key = stratus_gateway::SigningKey {
+        id: "k1".into(),
+        secret: secret_text.as_bytes().to_vec(),
+    };
+    let sig = stratus_gateway::signature::sign(&signing_key, path, expires);
+    let signed = answer(
+        api.invoke(
+            &image_event(path, &format!("exp={expires}&sig={sig}")),
+            PATIENCE,
+        )
+        .await,
+        &log,
+    );
+    assert_eq!(signed["statusCode"], 200, "{signed}");
+    let unsigned = answer(api.invoke(&image_event(path, ""), PATIENCE).await, &log);
+    assert_eq!(unsigned["statusCode"], 403, "{unsigned}");
+    assert_eq!(keys(&s3, &media, "variants/photos/").await.len(), 2);
+
+    // The original is replaced straight in S3; S3 tells the function.
+    s3.put_object()
+        .bucket(&media)
+        .key("photos/summer sale/a.jpg")
+        .body(jpeg(120, 160).into())
+        .send()
+        .await
+        .unwrap();
+    let notification = S3_NOTIFICATION
+        .replace("EVENT_NAME", "ObjectCreated:Put")
+        .replace("BUCKET", &media)
+        .replace("ENCODED_KEY", "photos/summer+sale/a.jpg");
+    let purged = answer(api.invoke(&notification, PATIENCE).await, &log);
+    assert_eq!(purged["variants_deleted"], 2, "{purged}");
+    assert!(keys(&s3, &media, "variants/photos/").await.is_empty());
+    let invalidations = cf
+        .list_invalidations()
+        .distribution_id(&distribution_id)
+        .send()
+        .await
+        .unwrap();
+    let list = invalidations.invalidation_list().unwrap();
+    assert_eq!(list.quantity(), 1, "one invalidation: {list:?}");
+    let id = list.items()[0].id();
+    let invalidation = cf
+        .get_invalidation()
+        .distribution_id(&distribution_id)
+        .id(id)
+        .send()
+        .await
+        .unwrap();
+    let paths = invalidation
+        .invalidation()
+        .unwrap()
+        .invalidation_batch()
+        .unwrap()
+        .paths()
+        .unwrap()
+        .items()
+        .to_vec();
+    assert_eq!(paths, ["/variants/photos/summer%20sale/a.jpg/*"]);
+
+    // The next request is made from the new original.
+    let remade = answer(
+        api.invoke(
+            &image_event("/variants/photos/summer%20sale/a.jpg/tiny.webp", ""),
+            PATIENCE,
+        )
+        .await,
+        &log,
+    );
+    assert_eq!(remade["statusCode"], 200, "{remade}");
     assert_eq!(api.init_error(), None);
 }

@@ -12,6 +12,7 @@ use bytes::Bytes;
 use http_body_util::BodyExt;
 use stratus_core::store::{LocalStore, ObjectStore, PutOptions};
 use stratus_gateway::{router, ImageFunction, RedirectPolicy, SigningPolicy};
+use stratus_media::published::CatalogSource;
 use stratus_media::{Limits, PresetCatalog, VariantService};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tower::ServiceExt;
@@ -32,19 +33,24 @@ fn small_threshold() -> RedirectPolicy {
     RedirectPolicy {
         above_bytes: 1024,
         url_lifetime: Duration::from_secs(600),
+        website: None,
     }
 }
 
 async fn app_over(store: Arc<dyn ObjectStore>) -> axum::Router {
+    app_with(store, small_threshold()).await
+}
+
+async fn app_with(store: Arc<dyn ObjectStore>, redirect: RedirectPolicy) -> axum::Router {
     store
         .put("photos/a.jpg", photo(), PutOptions::default())
         .await
         .unwrap();
     router(Arc::new(ImageFunction {
         service: VariantService::new(store, Limits::default()),
-        catalog: tokio::sync::RwLock::new(PresetCatalog::default()),
+        catalog: CatalogSource::fixed(PresetCatalog::default()),
         signing: SigningPolicy::default(),
-        redirect: small_threshold(),
+        redirect,
     }))
 }
 
@@ -115,4 +121,43 @@ async fn the_local_store_serves_large_variants_itself() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(h["content-type"], "image/jpeg");
     assert!(body.len() > 1024);
+}
+
+/// Website wiring (the seed's flow): the bucket redirects a missing variant
+/// key to the function, which stores it under that key and sends the
+/// browser back to the bucket, where it is now a plain hit.
+#[tokio::test]
+async fn with_website_wiring_a_made_variant_is_answered_by_a_redirect_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let store: Arc<dyn ObjectStore> = Arc::new(LocalStore::open(dir.path().join("media")).unwrap());
+    let website = "http://media.s3-website.eu-west-1.amazonaws.com/";
+    let app = app_with(
+        Arc::clone(&store),
+        RedirectPolicy {
+            website: Some(website.into()),
+            ..RedirectPolicy::default()
+        },
+    )
+    .await;
+    let key = "variants/photos/a.jpg/card.jpeg";
+    let (status, h, body) = get(&app, &format!("/{key}")).await;
+    assert_eq!(status, StatusCode::FOUND);
+    assert!(body.is_empty());
+    assert_eq!(
+        h["location"],
+        "http://media.s3-website.eu-west-1.amazonaws.com/variants/photos/a.jpg/card.jpeg"
+    );
+    assert_eq!(h["cache-control"], "no-store");
+    let stored = store.get_bytes(key).await.unwrap();
+    assert!(
+        stored.starts_with(b"\xFF\xD8"),
+        "stored under the asked key"
+    );
+
+    // /img URLs (signed, ad hoc) are answered with the bytes as before.
+    let (status, h, _) = get(&app, "/img/card/photos/a.jpg").await;
+    assert_eq!(
+        (status, h["content-type"].to_str().unwrap()),
+        (StatusCode::OK, "image/jpeg")
+    );
 }

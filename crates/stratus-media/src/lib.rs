@@ -10,6 +10,7 @@ pub mod originals;
 pub mod output;
 pub mod pipeline;
 pub mod preset;
+pub mod published;
 pub mod purge;
 pub mod service;
 pub mod spec;

@@ -22,6 +22,24 @@ impl OutputFormat {
         }
     }
 
+    /// The output format a variant key's extension names, if a spec of
+    /// `format` can be stored in it (`auto` may be AVIF, WebP or JPEG).
+    pub fn from_ext_for(ext: &str, format: Format) -> Option<OutputFormat> {
+        let output = [
+            OutputFormat::Jpeg,
+            OutputFormat::Png,
+            OutputFormat::Webp,
+            OutputFormat::Avif,
+        ]
+        .into_iter()
+        .find(|o| o.ext() == ext)?;
+        let fits = match format {
+            Format::Auto => output != OutputFormat::Png,
+            concrete => OutputFormat::negotiate(concrete, None) == output,
+        };
+        fits.then_some(output)
+    }
+
     pub fn content_type(self) -> &'static str {
         match self {
             OutputFormat::Jpeg => "image/jpeg",
@@ -95,5 +113,17 @@ mod tests {
             OutputFormat::negotiate(Format::Png, Some(chrome)),
             OutputFormat::Png
         );
+    }
+
+    #[test]
+    fn a_key_extension_names_a_format_the_spec_can_be_stored_in() {
+        use OutputFormat::*;
+        assert_eq!(OutputFormat::from_ext_for("webp", Format::Auto), Some(Webp));
+        assert_eq!(OutputFormat::from_ext_for("jpeg", Format::Auto), Some(Jpeg));
+        assert_eq!(OutputFormat::from_ext_for("png", Format::Auto), None);
+        assert_eq!(OutputFormat::from_ext_for("png", Format::Png), Some(Png));
+        assert_eq!(OutputFormat::from_ext_for("webp", Format::Jpeg), None);
+        assert_eq!(OutputFormat::from_ext_for("jpg", Format::Jpeg), None);
+        assert_eq!(OutputFormat::from_ext_for("auto", Format::Auto), None);
     }
 }

@@ -1,13 +1,17 @@
 //! `VariantService`: resize on miss over an `ObjectStore`.
 //!
-//! A stored variant is a hit only if it was made from the original's current
-//! ETag with the current spec. On a miss, concurrent requests for the same
-//! variant of the same original version share one resize (single-flight in
-//! this process, keyed by variant key and source ETag: a request that saw a
-//! replaced original never joins a remake of the old one), and a new variant
-//! is written with a conditional create, so two processes never overwrite
-//! each other's work. Renders share a pixel budget (see [`crate::budget`]).
-//! Failures are returned, never stored.
+//! A hit costs one store request: the variant is read by its key, and used
+//! if it was made with the current spec. Freshness comes from purging an
+//! original's variants when it is replaced or deleted (the app and CLI on
+//! upload, the S3 notification on Lambda; see [`crate::purge`]), not from
+//! asking the original on every request. On a miss, concurrent requests
+//! for the same variant of the same original version share one resize
+//! (single-flight in this process, keyed by variant key and source ETag: a
+//! request that saw a replaced original never joins a remake of the old
+//! one); a remake whose original changed meanwhile answers its own request
+//! but is never stored; a new variant is written with a conditional create,
+//! so two processes never overwrite each other's work. Renders share a
+//! pixel budget (see [`crate::budget`]). Failures are returned, never stored.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -26,9 +30,11 @@ use crate::pipeline::{probe, render, Limits};
 use crate::preset::PresetCatalog;
 use crate::spec::VariantSpec;
 
-/// Variants never change under their key (a new original or spec means a
-/// remake), so caches may keep them for a year.
-pub const VARIANT_CACHE_CONTROL: &str = "public, max-age=31536000, immutable";
+/// A variant's key stays the same when its original is replaced (the
+/// variants are purged and the CDN's copies invalidated), so browsers keep
+/// it a day and then revalidate by ETag; shared caches (the CDN, which is
+/// told of changes) keep it a year.
+pub const VARIANT_CACHE_CONTROL: &str = "public, max-age=86400, s-maxage=31536000";
 
 const META_SOURCE_ETAG: &str = "source-etag";
 const META_SPEC: &str = "spec";
@@ -133,9 +139,33 @@ impl VariantService {
         spec: VariantSpec,
         accept: Option<&str>,
     ) -> Result<Variant> {
-        validate_original_key(original)?;
         let format = OutputFormat::negotiate(spec.format, accept);
+        self.get_in_format(original, name, spec, format).await
+    }
+
+    /// The variant in a concrete output format (a variant key names one).
+    pub async fn get_in_format(
+        &self,
+        original: &str,
+        name: &str,
+        spec: VariantSpec,
+        format: OutputFormat,
+    ) -> Result<Variant> {
+        validate_original_key(original)?;
         let key = variant_key(name, original, format.ext())?;
+
+        // The hit path: one request, the variant itself.
+        let stored = match self.store.get(&key, None).await {
+            Ok(object) if made_with(&object.meta, &spec) => {
+                let meta = object.meta.clone();
+                let bytes = object.bytes().await?;
+                return Ok(hit(&key, format, &meta, bytes));
+            }
+            // Made with another definition of the preset: remake over it.
+            Ok(_) => true,
+            Err(StoreError::NotFound { .. }) => false,
+            Err(e) => return Err(e.into()),
+        };
 
         let source = self
             .store
@@ -148,12 +178,6 @@ impl VariantService {
                 bytes: source.size,
                 limit: self.limits.max_source_bytes,
             });
-        }
-        let stored = self.store.head(&key).await?;
-        if let Some(meta) = &stored {
-            if is_current(meta, &source, &spec) {
-                return self.read_hit(&key, format, meta).await;
-            }
         }
 
         let flight_key: FlightKey = (key.clone(), source.etag.clone());
@@ -172,7 +196,7 @@ impl VariantService {
                         spec,
                         format,
                         source,
-                        replace: stored.is_some(),
+                        replace: stored,
                     };
                     let f = job.run().boxed().shared();
                     inflight.insert(flight_key.clone(), f.clone());
@@ -188,30 +212,25 @@ impl VariantService {
             .remove(&flight_key);
         result
     }
+}
 
-    async fn read_hit(
-        &self,
-        key: &str,
-        format: OutputFormat,
-        meta: &ObjectMeta,
-    ) -> Result<Variant> {
-        let bytes = self.store.get_bytes(key).await?;
-        Ok(Variant {
-            key: key.to_string(),
-            bytes,
-            format,
-            width: meta.metadata.get(META_WIDTH).and_then(|w| w.parse().ok()),
-            height: meta.metadata.get(META_HEIGHT).and_then(|h| h.parse().ok()),
-            etag: meta.etag.clone(),
-            outcome: Outcome::Hit,
-        })
+/// A stored variant served as it is.
+fn hit(key: &str, format: OutputFormat, meta: &ObjectMeta, bytes: Bytes) -> Variant {
+    Variant {
+        key: key.to_string(),
+        bytes,
+        format,
+        width: meta.metadata.get(META_WIDTH).and_then(|w| w.parse().ok()),
+        height: meta.metadata.get(META_HEIGHT).and_then(|h| h.parse().ok()),
+        etag: meta.etag.clone(),
+        outcome: Outcome::Hit,
     }
 }
 
-fn is_current(variant: &ObjectMeta, source: &ObjectMeta, spec: &VariantSpec) -> bool {
-    source.etag.is_some()
-        && variant.metadata.get(META_SOURCE_ETAG) == source.etag.as_ref()
-        && variant.metadata.get(META_SPEC).map(String::as_str) == Some(spec.to_string().as_str())
+/// Whether a stored variant was made with this spec (a preset may have been
+/// redefined since).
+fn made_with(variant: &ObjectMeta, spec: &VariantSpec) -> bool {
+    variant.metadata.get(META_SPEC).map(String::as_str) == Some(spec.to_string().as_str())
 }
 
 /// One resize and store, shared by every waiter for the same key.
@@ -318,10 +337,10 @@ impl MakeJob {
             etag: None,
             outcome: Outcome::Made { millis },
         };
-        // Made from an original that has been replaced meanwhile: answer the
-        // request that asked before the change, but never store it over a
-        // variant of the new original.
-        if self.replace && !self.source_is_current().await? {
+        // Made from an original that has been replaced meanwhile (and its
+        // variants purged): answer the request that asked before the change,
+        // but never store it, or it would be served as a hit from now on.
+        if !self.source_is_current().await? {
             return Ok(unwritten);
         }
         let written = match self

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use stratus_core::store::{GatedStore, LocalStore, ObjectStore, PutOptions};
+use stratus_media::originals::upload_original;
 use stratus_media::{BudgetConfig, Limits, Outcome, PresetCatalog, VariantService};
 
 fn photo(w: u16, h: u16) -> Bytes {
@@ -35,20 +36,20 @@ fn gated_bucket() -> (tempfile::TempDir, Arc<dyn ObjectStore>, Arc<GatedStore>) 
 async fn a_request_after_the_original_changed_never_joins_the_old_remake() {
     let (_dir, local, gated) = gated_bucket();
     let catalog = PresetCatalog::default();
-    let key = "variants/swap.jpg/hero.jpeg";
+    let limits = Limits::default();
     local
         .put("swap.jpg", photo(640, 320), PutOptions::default())
         .await
         .unwrap();
     let store: Arc<dyn ObjectStore> = gated.clone();
-    let service = Arc::new(VariantService::new(store, Limits::default()));
-    // A variant of a first original, so the next request is a remake.
+    let service = Arc::new(VariantService::new(store, limits));
+    // A variant of a first original, then the original is replaced (which
+    // purges it), so the next request is a remake.
     service
         .get_variant(&catalog, "swap.jpg", "hero", None)
         .await
         .unwrap();
-    local
-        .put("swap.jpg", photo(800, 400), PutOptions::default())
+    upload_original(&*local, "swap.jpg", photo(800, 400), &limits)
         .await
         .unwrap();
 
@@ -64,14 +65,13 @@ async fn a_request_after_the_original_changed_never_joins_the_old_remake() {
         })
     };
     gated.wait_parked().await;
-    local
-        .put("swap.jpg", photo(400, 800), PutOptions::default())
+    upload_original(&*local, "swap.jpg", photo(400, 800), &limits)
         .await
         .unwrap();
     // Request B sees the 400×800 original. A is let go the moment B has
-    // looked at the stored variant (its heads: first make, A, then B), so
-    // A's flight is still open when B decides whether to join it.
-    gated.open_on_head(key, 3);
+    // looked at the original (its heads: the first make's two, A's, then
+    // B's), so A's flight is still open when B decides whether to join it.
+    gated.open_on_head("swap.jpg", 4);
     let fresh = service
         .get_variant(&catalog, "swap.jpg", "hero", None)
         .await
@@ -84,13 +84,42 @@ async fn a_request_after_the_original_changed_never_joins_the_old_remake() {
     let old = slow.await.unwrap();
     assert_eq!((old.width, old.height), (Some(800), Some(400)));
 
-    // What is stored (and served from now on, immutable) is the new one.
+    // What is stored (and served from now on) is the new one: A's remake of
+    // the old original answered A but was never stored.
     let later = service
         .get_variant(&catalog, "swap.jpg", "hero", None)
         .await
         .unwrap();
     assert_eq!(later.outcome, Outcome::Hit);
     assert_eq!((later.width, later.height), (Some(400), Some(800)));
+}
+
+/// A hit costs one store request: the variant itself, nothing about the
+/// original (a miss goes on to the original).
+#[tokio::test]
+async fn a_hit_is_one_store_request() {
+    let (_dir, local, gated) = gated_bucket();
+    let catalog = PresetCatalog::default();
+    local
+        .put("one.jpg", photo(640, 320), PutOptions::default())
+        .await
+        .unwrap();
+    let store: Arc<dyn ObjectStore> = gated.clone();
+    let service = VariantService::new(store, Limits::default());
+    let made = service
+        .get_variant(&catalog, "one.jpg", "thumb", None)
+        .await
+        .unwrap();
+    assert!(matches!(made.outcome, Outcome::Made { .. }));
+    let miss = gated.take_requests();
+    assert!(miss.contains(&"GET one.jpg".to_string()), "{miss:?}");
+
+    let hit = service
+        .get_variant(&catalog, "one.jpg", "thumb", None)
+        .await
+        .unwrap();
+    assert_eq!(hit.outcome, Outcome::Hit);
+    assert_eq!(gated.take_requests(), [format!("GET {}", made.key)]);
 }
 
 /// Issue 11 item 8: renders share a pixel budget; a miss that does not fit

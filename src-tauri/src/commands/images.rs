@@ -1,5 +1,6 @@
 use bytes::Bytes;
 use stratus_media::originals::{list_originals, upload_original};
+use stratus_media::published::publish;
 use stratus_media::warm::warm;
 use stratus_media::{Limits, PresetCatalog};
 use tauri::ipc::{InvokeBody, Request};
@@ -40,6 +41,18 @@ pub async fn image_catalog_save(
     let catalog = catalog.into_catalog()?;
     let stack = state.stack().await;
     catalog.save(&stack.db).await?;
+    // The deployed function reads the bucket's copy (the local one is for
+    // `stratus serve` and the app): a failure here leaves the profile saved
+    // and says so; saving again publishes again.
+    publish(&*stack.media, &catalog).await.map_err(|e| {
+        AppError::new(
+            "presets_not_published",
+            format!(
+                "Saved in this profile, but not published to {}: {e}. The deployed function keeps the previous presets until you save again.",
+                stack.media.location()
+            ),
+        )
+    })?;
     Ok(ImageCatalog::from(&catalog))
 }
 

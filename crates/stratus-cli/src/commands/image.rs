@@ -9,6 +9,7 @@ use bytes::Bytes;
 use clap::Subcommand;
 use stratus_core::jobs::CancellationToken;
 use stratus_media::originals::upload_original;
+use stratus_media::published;
 use stratus_media::warm::warm;
 use stratus_media::{purge_variants, Limits, Outcome, PresetCatalog, VariantService};
 
@@ -43,7 +44,12 @@ pub enum ImageCommand {
     /// the next request). Uploading a replacement does this by itself.
     Purge { key: String },
     /// List the presets and the allow-list of the profile.
-    Presets,
+    Presets {
+        /// Also write them to the media bucket, where the deployed function
+        /// reads them (the app does this on every Save).
+        #[arg(long)]
+        publish: bool,
+    },
 }
 
 pub async fn run(ctx: &Context, cmd: ImageCommand) -> Result<ExitCode> {
@@ -146,12 +152,20 @@ pub async fn run(ctx: &Context, cmd: ImageCommand) -> Result<ExitCode> {
             }
             println!("{key}: {} variant(s) purged", purged.len());
         }
-        ImageCommand::Presets => {
+        ImageCommand::Presets { publish } => {
             for (name, spec) in catalog.presets() {
                 println!("{name:<12} {spec}");
             }
             for spec in catalog.extra_specs() {
                 println!("{:<12} {spec}", "(allowed)");
+            }
+            if publish {
+                published::publish(&*stack.media, &catalog).await?;
+                println!(
+                    "published to {} ({})",
+                    stack.media.location(),
+                    published::PUBLISHED_PRESETS_KEY
+                );
             }
         }
     }

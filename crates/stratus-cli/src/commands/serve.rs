@@ -22,6 +22,7 @@ use stratus_gateway::{
     functions_router, AllowedHosts, AllowedOrigins, CollectorFunction, FlushPolicy, ImageFunction,
     RedirectPolicy, ServeOptions, TrustedProxies,
 };
+use stratus_media::published::CatalogSource;
 use stratus_media::{Limits, PresetCatalog, VariantService};
 
 use super::signing_keys::SigningArgs;
@@ -111,7 +112,7 @@ pub async fn run(ctx: &Context, args: ServeArgs) -> Result<ExitCode> {
     let catalog = PresetCatalog::load(&stack.db).await?;
     let images = Arc::new(ImageFunction {
         service: VariantService::new(Arc::clone(&stack.media), Limits::default()),
-        catalog: tokio::sync::RwLock::new(catalog),
+        catalog: CatalogSource::fixed(catalog),
         signing,
         redirect: RedirectPolicy {
             above_bytes: args.redirect_above,

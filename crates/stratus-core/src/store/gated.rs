@@ -2,7 +2,8 @@
 //! opens a gate, so a race (a slow remake in flight, a render holding the
 //! budget) is set up by order of events instead of by sleeping. The read is
 //! parked after the object was opened: the reader holds the version that was
-//! there when it asked, as a slow download would.
+//! there when it asked, as a slow download would. It also keeps a log of
+//! the requests it passed on, so a test can count what a path costs.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -29,6 +30,8 @@ struct GateState {
     /// Open the gate when the head of this key returns for the n-th time.
     open_on_head: Option<(String, usize)>,
     heads: HashMap<String, usize>,
+    /// Every request passed on, as "GET key", "HEAD key", "PUT key", …
+    log: Vec<String>,
 }
 
 impl GatedStore {
@@ -61,6 +64,15 @@ impl GatedStore {
         self.gate.add_permits(1);
     }
 
+    /// The requests passed on since the last call, oldest first.
+    pub fn take_requests(&self) -> Vec<String> {
+        std::mem::take(&mut self.state().log)
+    }
+
+    fn record(&self, op: &str, key: &str) {
+        self.state().log.push(format!("{op} {key}"));
+    }
+
     /// Opens the gate as the `nth` head of `key` (counting from 1) returns,
     /// before its caller runs on: the caller's next step happens while the
     /// parked GET is still waiting.
@@ -76,6 +88,7 @@ impl ObjectStore for GatedStore {
     }
 
     async fn get(&self, key: &str, range: Option<ByteRange>) -> StoreResult<GetObject> {
+        self.record("GET", key);
         let park = range.is_none() && {
             let mut state = self.state();
             let hit = state.park_get_of.as_deref() == Some(key);
@@ -96,10 +109,12 @@ impl ObjectStore for GatedStore {
     }
 
     async fn put(&self, key: &str, body: Bytes, options: PutOptions) -> StoreResult<ObjectMeta> {
+        self.record("PUT", key);
         self.inner.put(key, body, options).await
     }
 
     async fn head(&self, key: &str) -> StoreResult<Option<ObjectMeta>> {
+        self.record("HEAD", key);
         let result = self.inner.head(key).await;
         let open = {
             let mut state = self.state();
@@ -118,10 +133,12 @@ impl ObjectStore for GatedStore {
     }
 
     async fn list(&self, request: ListRequest) -> StoreResult<ListPage> {
+        self.record("LIST", &request.prefix);
         self.inner.list(request).await
     }
 
     async fn delete(&self, key: &str) -> StoreResult<()> {
+        self.record("DELETE", key);
         self.inner.delete(key).await
     }
 }

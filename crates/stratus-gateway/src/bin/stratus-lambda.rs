@@ -1,32 +1,51 @@
-//! The serverless functions as an AWS Lambda (API Gateway in front): one
-//! binary, and each function is on when its bucket is configured, so one
-//! deployment can serve images, events or both. Environment:
-//! `STRATUS_MEDIA_BUCKET` (the image function), `STRATUS_EVENTS_BUCKET` (the
-//! collector; at least one of the two), `AWS_REGION` (set by Lambda),
-//! `STRATUS_SIGNING_KEYS` (`id:secret,id:secret`, optional; each secret at
-//! least 32 bytes, or the function refuses to start),
-//! `STRATUS_REQUIRE_SIGNATURE=1` to refuse unsigned URLs (keys required),
-//! `STRATUS_SIGNED_URL_MAX_LIFETIME` (seconds a signed URL may reach ahead,
-//! default 7 days),
-//! `STRATUS_REDIRECT_ABOVE` (bytes, default 4 MiB: larger variants are
-//! answered with a redirect to a presigned GET, for Lambda's 6 MB response
-//! cap), and
-//! `STRATUS_ALLOWED_ORIGINS` (comma-separated origins that may send events
-//! from a browser; default any), and `STRATUS_ENDPOINT_URL` (an
-//! S3-compatible endpoint instead of AWS, path-style; the tests' moto). Behind a REST API with a named stage, also
-//! set `AWS_LAMBDA_HTTP_IGNORE_STAGE_IN_PATH=true` so paths match without
-//! the stage prefix (an HTTP API's `$default` stage needs nothing).
+//! The serverless functions as an AWS Lambda: one binary, and each
+//! function is on when its bucket is configured, so one deployment can
+//! serve images, events or both. It answers HTTP events (function URLs, API
+//! Gateway) and, with a media bucket, that bucket's S3 notifications
+//! (replaced or removed originals: variants purged, CDN invalidated).
+//!
+//! Environment (the deploy template sets these):
+//! - `STRATUS_MEDIA_BUCKET` (the image function), `STRATUS_EVENTS_BUCKET`
+//!   (the collector); at least one. `AWS_REGION` is set by Lambda.
+//! - `STRATUS_SIGNING_KEYS_SECRET`: a Secrets Manager secret holding the
+//!   signing keys (`{"id","secret"}` or `{"keys":[…]}`), read at start. For
+//!   a hand-made function, `STRATUS_SIGNING_KEYS` (`id:secret,…`) instead.
+//!   Each secret at least 32 bytes, or the function refuses to start.
+//! - `STRATUS_REQUIRE_SIGNATURE=1`: refuse unsigned URLs (keys required).
+//! - `STRATUS_SIGNED_URL_MAX_LIFETIME`: seconds a signed URL may reach
+//!   ahead (default 7 days).
+//! - `STRATUS_PRESETS_REFRESH`: seconds the published presets
+//!   (`variants/.presets.json`, written by the app) are trusted before
+//!   they are read again (default 60); the built-in set until one exists.
+//! - `STRATUS_DISTRIBUTION_ID_PARAMETER`: an SSM parameter naming the
+//!   CloudFront distribution to invalidate (none: no invalidation).
+//! - `STRATUS_WEBSITE_URL` (website wiring): the bucket's website endpoint;
+//!   a variant made at `/variants/…` is answered by a redirect back there.
+//! - `STRATUS_REDIRECT_ABOVE`: bytes (default 4 MiB); larger variants are
+//!   answered with a redirect to a presigned GET (Lambda's 6 MB cap).
+//! - `STRATUS_ALLOWED_ORIGINS`: comma-separated origins that may send
+//!   events from a browser (default any).
+//! - `STRATUS_ENDPOINT_URL`: an S3-compatible endpoint instead of AWS,
+//!   path-style (the tests' moto).
+//! - Behind a REST API with a named stage, also
+//!   `AWS_LAMBDA_HTTP_IGNORE_STAGE_IN_PATH=true` so paths match without the
+//!   stage prefix (function URLs and an HTTP API's `$default` need nothing).
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use stratus_core::cloud::{self, Patience};
 use stratus_core::profile::CloudSettings;
 use stratus_core::store::{ObjectStore, S3Store};
 use stratus_events::collector::CollectorConfig;
+use stratus_gateway::lambda::Notifications;
+use stratus_gateway::lambda_aws::{self, CloudFront};
+use stratus_gateway::original_changes::Cdn;
 use stratus_gateway::{
     functions_router, AllowedOrigins, CollectorFunction, FlushPolicy, ImageFunction,
     RedirectPolicy, SigningPolicy,
 };
+use stratus_media::published::{self, CatalogSource, PublishedPresets};
 use stratus_media::{Limits, PresetCatalog, VariantService};
 
 fn env(name: &str) -> Option<String> {
@@ -55,27 +74,40 @@ async fn main() -> Result<(), lambda_http::Error> {
     };
     let sdk = cloud::sdk_config(&settings, Patience::Normal).await;
     let s3 = cloud::s3_client(&sdk, &settings);
-    // A bad key list stops the function at start, before it serves anything.
-    let signing = SigningPolicy::configured(
-        env("STRATUS_SIGNING_KEYS").as_deref(),
-        env("STRATUS_REQUIRE_SIGNATURE").as_deref() == Some("1"),
-        env("STRATUS_SIGNED_URL_MAX_LIFETIME").and_then(|v| v.parse().ok()),
-    )
-    .map_err(|e| format!("STRATUS_SIGNING_KEYS: {e}"))?;
-    let images = media_bucket.map(|bucket| {
-        let store: Arc<dyn ObjectStore> = Arc::new(S3Store::new(s3.clone(), bucket, "S3"));
+    // Bad or unreadable keys stop the function at start, before it serves
+    // anything.
+    let signing = signing_policy(&sdk).await?;
+    let media: Option<Arc<dyn ObjectStore>> = media_bucket
+        .map(|bucket| Arc::new(S3Store::new(s3.clone(), bucket, "S3")) as Arc<dyn ObjectStore>);
+    let images = media.clone().map(|store| {
+        let presets = PublishedPresets::new(
+            Arc::clone(&store),
+            PresetCatalog::default(),
+            env("STRATUS_PRESETS_REFRESH")
+                .and_then(|v| v.parse().ok())
+                .map(Duration::from_secs)
+                .unwrap_or(published::DEFAULT_REFRESH),
+        );
         Arc::new(ImageFunction {
             service: VariantService::new(store, Limits::default()),
-            catalog: tokio::sync::RwLock::new(PresetCatalog::default()),
+            catalog: CatalogSource::Published(presets),
             signing,
             redirect: RedirectPolicy {
                 above_bytes: env("STRATUS_REDIRECT_ABOVE")
                     .and_then(|v| v.parse().ok())
                     .unwrap_or(RedirectPolicy::default().above_bytes),
+                website: env("STRATUS_WEBSITE_URL"),
                 ..RedirectPolicy::default()
             },
         })
     });
+    let notifications = match media {
+        Some(store) => Some(Notifications {
+            store,
+            cdn: cdn(&sdk).await?,
+        }),
+        None => None,
+    };
     let events = events_bucket.map(|bucket| {
         let store: Arc<dyn ObjectStore> = Arc::new(S3Store::new(s3.clone(), bucket, "S3"));
         // No background work after a response on Lambda: each request's
@@ -87,5 +119,37 @@ async fn main() -> Result<(), lambda_http::Error> {
             AllowedOrigins::parse(&env("STRATUS_ALLOWED_ORIGINS").unwrap_or_default()),
         ))
     });
-    stratus_gateway::lambda::run(functions_router(images, events)).await
+    stratus_gateway::lambda::run(functions_router(images, events), notifications).await
+}
+
+/// Keys from the deploy's secret (`STRATUS_SIGNING_KEYS_SECRET`) or, for a
+/// hand-made function, the `STRATUS_SIGNING_KEYS` list.
+async fn signing_policy(sdk: &aws_config::SdkConfig) -> Result<SigningPolicy, lambda_http::Error> {
+    let secret = env("STRATUS_SIGNING_KEYS_SECRET");
+    let mut policy = SigningPolicy::configured(
+        env("STRATUS_SIGNING_KEYS").as_deref(),
+        env("STRATUS_REQUIRE_SIGNATURE").as_deref() == Some("1") && secret.is_none(),
+        env("STRATUS_SIGNED_URL_MAX_LIFETIME").and_then(|v| v.parse().ok()),
+    )
+    .map_err(|e| format!("STRATUS_SIGNING_KEYS: {e}"))?;
+    if let Some(secret) = secret {
+        let client = aws_sdk_secretsmanager::Client::new(sdk);
+        policy.keys = lambda_aws::signing_keys(&client, &secret).await?;
+    }
+    Ok(policy)
+}
+
+/// CloudFront, when the deploy recorded a distribution for this bucket.
+async fn cdn(sdk: &aws_config::SdkConfig) -> Result<Option<Arc<dyn Cdn>>, lambda_http::Error> {
+    let Some(parameter) = env("STRATUS_DISTRIBUTION_ID_PARAMETER") else {
+        return Ok(None);
+    };
+    let ssm = aws_sdk_ssm::Client::new(sdk);
+    let Some(distribution_id) = lambda_aws::distribution_id(&ssm, &parameter).await? else {
+        return Ok(None);
+    };
+    Ok(Some(Arc::new(CloudFront {
+        client: aws_sdk_cloudfront::Client::new(sdk),
+        distribution_id,
+    })))
 }

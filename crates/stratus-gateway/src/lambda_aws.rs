@@ -1,0 +1,97 @@
+//! What the function asks AWS itself when it runs on Lambda: its signing
+//! keys (Secrets Manager), the distribution it invalidates (an SSM
+//! parameter the deploy writes once the distribution exists, which the
+//! function's environment cannot name without a cycle), and CloudFront.
+
+use async_trait::async_trait;
+use aws_sdk_cloudfront::types::{InvalidationBatch, Paths};
+
+use crate::original_changes::Cdn;
+use crate::signature::{SigningKey, SigningKeyError, SigningPolicy};
+
+/// The signing keys stored in a secret (see
+/// [`SigningPolicy::keys_from_secret`] for its format).
+pub async fn signing_keys(
+    client: &aws_sdk_secretsmanager::Client,
+    secret_id: &str,
+) -> Result<Vec<SigningKey>, String> {
+    let secret = client
+        .get_secret_value()
+        .secret_id(secret_id)
+        .send()
+        .await
+        .map_err(|e| format!("reading secret {secret_id}: {}", aws_error(&e)))?;
+    let text = secret
+        .secret_string()
+        .ok_or_else(|| format!("secret {secret_id} holds no text"))?;
+    SigningPolicy::keys_from_secret(text)
+        .map_err(|e: SigningKeyError| format!("secret {secret_id}: {e}"))
+}
+
+/// The distribution id the deploy recorded, if it did (no CDN with website
+/// wiring).
+pub async fn distribution_id(
+    client: &aws_sdk_ssm::Client,
+    parameter: &str,
+) -> Result<Option<String>, String> {
+    match client.get_parameter().name(parameter).send().await {
+        Ok(answer) => Ok(answer
+            .parameter()
+            .and_then(|p| p.value())
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_string)),
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_parameter_not_found()) =>
+        {
+            Ok(None)
+        }
+        Err(e) => Err(format!("reading parameter {parameter}: {}", aws_error(&e))),
+    }
+}
+
+/// CloudFront in front of the media bucket.
+pub struct CloudFront {
+    pub client: aws_sdk_cloudfront::Client,
+    pub distribution_id: String,
+}
+
+#[async_trait]
+impl Cdn for CloudFront {
+    async fn invalidate(&self, paths: &[String]) -> Result<(), String> {
+        let items = Paths::builder()
+            .quantity(paths.len() as i32)
+            .set_items(Some(paths.to_vec()))
+            .build()
+            .map_err(|e| e.to_string())?;
+        let batch = InvalidationBatch::builder()
+            .paths(items)
+            // Unique per call: a retried event is a new invalidation, which
+            // is what a retry after a failed purge needs.
+            .caller_reference(uuid::Uuid::now_v7().to_string())
+            .build()
+            .map_err(|e| e.to_string())?;
+        self.client
+            .create_invalidation()
+            .distribution_id(&self.distribution_id)
+            .invalidation_batch(batch)
+            .send()
+            .await
+            .map_err(|e| aws_error(&e))?;
+        Ok(())
+    }
+}
+
+/// The service's own words for a failed call (the SDK's `Display` says only
+/// "service error").
+fn aws_error<E: std::error::Error>(e: &E) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
