@@ -4,7 +4,7 @@
 
 SHELL := /bin/bash
 
-.PHONY: run test setup ui app clean-data
+.PHONY: run test setup ui app clean-data deploy
 
 run:
 	scripts/setup.sh run
@@ -13,6 +13,12 @@ run:
 test:
 	scripts/setup.sh test
 	scripts/test.sh
+
+# The serverless half on AWS for a cloud profile: `make deploy PROFILE=name`
+# (builds the release function, then `stratus deploy` shows the plan and asks).
+deploy:
+	scripts/setup.sh run
+	scripts/deploy.sh "$(PROFILE)"
 
 # Only the installs (apt, npm, Python venv with moto, tauri-driver).
 setup:

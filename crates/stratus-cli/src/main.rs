@@ -22,9 +22,9 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use commands::{
-    campaign::CampaignCommand, customers::CustomersCommand, demo::DemoCommand,
-    events::EventsCommand, image::ImageCommand, profile::ProfileCommand, serve::ServeArgs,
-    store::StoreCommand,
+    campaign::CampaignCommand, customers::CustomersCommand, demo::DemoCommand, deploy::DeployArgs,
+    deploy::TeardownArgs, events::EventsCommand, image::ImageCommand, profile::ProfileCommand,
+    serve::ServeArgs, store::StoreCommand,
 };
 use context::Context;
 
@@ -72,6 +72,11 @@ enum Command {
     /// SMS and push campaigns: create, dry-run, test, launch, steer, export.
     #[command(subcommand)]
     Campaign(CampaignCommand),
+    /// Deploy the image CDN and the collector to AWS: shows the plan, asks,
+    /// applies, and points the profile at the result.
+    Deploy(DeployArgs),
+    /// Delete the deployed stack (the buckets and their data are kept).
+    Teardown(TeardownArgs),
 }
 
 #[tokio::main]
@@ -97,6 +102,8 @@ async fn main() -> ExitCode {
         Command::Serve(args) => commands::serve::run(&ctx, args).await,
         Command::Customers(cmd) => commands::customers::run(&ctx, cmd).await,
         Command::Campaign(cmd) => commands::campaign::run(&ctx, cmd).await,
+        Command::Deploy(args) => commands::deploy::deploy(&ctx, args).await,
+        Command::Teardown(args) => commands::deploy::teardown(&ctx, args).await,
     };
     match result {
         Ok(code) => code,
@@ -118,6 +125,8 @@ fn report(e: &anyhow::Error) -> ExitCode {
         eprintln!("error[{}]: {store}", store.code());
     } else if let Some(campaigns) = e.downcast_ref::<stratus_campaigns::Error>() {
         eprintln!("error[{}]: {campaigns}", campaigns.code());
+    } else if let Some(deploy) = e.downcast_ref::<stratus_deploy::DeployError>() {
+        eprintln!("error[{}]: {deploy}", deploy.code());
     } else {
         eprintln!("error: {e:#}");
     }

@@ -445,3 +445,63 @@ fn image_purge_deletes_an_originals_variants_and_a_reupload_purges_too() {
     ));
     assert!(!listing.contains("alpine-dawn"), "{listing}");
 }
+
+#[test]
+fn presets_publish_to_the_media_bucket_where_the_function_reads_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let published = stratus(dir.path(), &["image", "presets", "--publish"]);
+    assert!(published.status.success(), "{}", stderr(&published));
+    assert!(
+        stdout(&published).contains("published to")
+            && stdout(&published).contains("variants/.presets.json"),
+        "{}",
+        stdout(&published)
+    );
+    let object = stratus(dir.path(), &["store", "get", "variants/.presets.json"]);
+    assert!(object.status.success(), "{}", stderr(&object));
+    let catalog = stratus_media::published::from_json(&object.stdout).unwrap();
+    assert_eq!(catalog, stratus_media::PresetCatalog::default());
+
+    // Without a cloud profile there is nothing to deploy to; --emit still
+    // writes what a pipeline needs.
+    let refused = stratus(dir.path(), &["deploy", "--artifact", "/nonexistent.zip"]);
+    assert!(!refused.status.success());
+    assert!(
+        stderr(&refused).contains("error[artifact_missing]"),
+        "{}",
+        stderr(&refused)
+    );
+    let zip = dir.path().join("fn.zip");
+    std::fs::write(&zip, b"PK zip").unwrap();
+    let out = dir.path().join("emitted");
+    let emitted = stratus(
+        dir.path(),
+        &[
+            "deploy",
+            "--prefix",
+            "shop",
+            "--artifact",
+            zip.to_str().unwrap(),
+            "--emit",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert!(emitted.status.success(), "{}", stderr(&emitted));
+    let template = std::fs::read_to_string(out.join("stratus.yaml")).unwrap();
+    assert!(template.contains("AWS::CloudFront::Distribution"));
+    assert_eq!(
+        std::fs::read(out.join("stratus-lambda.zip")).unwrap(),
+        b"PK zip"
+    );
+    let parameters = std::fs::read_to_string(out.join("parameters.json")).unwrap();
+    assert!(parameters.contains("NamePrefix=shop"), "{parameters}");
+    let on_demo = stratus(
+        dir.path(),
+        &["deploy", "--artifact", zip.to_str().unwrap(), "--yes"],
+    );
+    assert!(
+        stderr(&on_demo).contains("demo profile is offline"),
+        "{}",
+        stderr(&on_demo)
+    );
+}

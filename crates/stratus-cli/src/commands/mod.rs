@@ -1,6 +1,7 @@
 pub mod campaign;
 pub mod customers;
 pub mod demo;
+pub mod deploy;
 pub mod events;
 pub mod image;
 pub mod profile;
