@@ -283,12 +283,99 @@ fn image_event(path: &str, query: &str) -> String {
     event.to_string()
 }
 
-/// What the deploy gives the function besides its bucket: signing keys in
-/// Secrets Manager, the editor's published presets, the distribution id in
-/// SSM; and the bucket's notifications when an original is replaced
-/// straight in S3: variants purged, their CDN paths invalidated.
+/// The deploy template as moto can apply it, and the resources it had to
+/// leave out (`tests/moto/template_subset.py`).
+fn moto_template() -> (String, serde_json::Value) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let python = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap()
+        .join(".cache/stratus/venv/bin/python");
+    let out = Command::new(&python)
+        .arg(root.join("tests/moto/template_subset.py"))
+        .arg(root.join("infra/stratus.yaml"))
+        .output()
+        .unwrap_or_else(|e| panic!("{}: {e} (scripts/setup.sh installs it)", python.display()));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let split: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    (split["template"].to_string(), split["dropped"].clone())
+}
+
+/// What moto cannot create is checked from the template's properties: the
+/// CDN serves variants from the bucket and fails over to the function on a
+/// miss, `.auto` is rewritten before the cache, the function URL is
+/// CloudFront-only with this wiring, the signing key is generated.
+fn check_what_moto_lacks(dropped: &serde_json::Value) {
+    let mut lacking: Vec<&str> = dropped
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    lacking.sort_unstable();
+    assert_eq!(
+        lacking,
+        [
+            "AutoFormat",
+            "CollectorFunctionUrl",
+            "Distribution",
+            "EventsFirehose",
+            "FunctionOriginAccess",
+            "ImageFunctionUrl",
+            "SigningKeySecret",
+            "VariantsOriginAccess"
+        ]
+    );
+    let config = &dropped["Distribution"]["Properties"]["DistributionConfig"];
+    let group = &config["OriginGroups"]["Items"][0];
+    let codes = &group["FailoverCriteria"]["StatusCodes"]["Items"];
+    assert_eq!(codes, &serde_json::json!([403, 404]), "{group}");
+    let members: Vec<&str> = group["Members"]["Items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["OriginId"].as_str().unwrap())
+        .collect();
+    // Variants (the default behavior) go through the group, bucket first;
+    // `img/*` (signed URLs, ad-hoc specs) straight to the function.
+    let variants = &config["DefaultCacheBehavior"];
+    assert_eq!(variants["TargetOriginId"], group["Id"]);
+    assert_eq!(members, ["variants-bucket", "image-function"]);
+    let association = &variants["FunctionAssociations"][0];
+    assert_eq!(association["EventType"], "viewer-request");
+    assert_eq!(association["FunctionARN"]["Fn::GetAtt"][0], "AutoFormat");
+    let img = config["CacheBehaviors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["PathPattern"] == "img/*")
+        .expect("an img/* behavior");
+    assert_eq!(img["TargetOriginId"], "image-function");
+    assert_eq!(
+        dropped["ImageFunctionUrl"]["Properties"]["AuthType"]["Fn::If"][1],
+        "AWS_IAM"
+    );
+    let secret = &dropped["SigningKeySecret"]["Properties"]["GenerateSecretString"];
+    assert_eq!(secret["PasswordLength"], 64);
+    assert_eq!(
+        dropped["CollectorFunctionUrl"]["Properties"]["AuthType"],
+        "NONE"
+    );
+}
+
+/// The stack `stratus deploy` makes, created in moto's CloudFormation
+/// through the same change-set path; then the packaged function runs with
+/// the stack's bucket and parameter, as the stack's function would. The
+/// deploy's secret and distribution (types moto lacks) are made by hand.
+/// The editor's presets are published; a variant is asked for by its key,
+/// stored under it and then a plain S3 GET; the original is replaced
+/// straight in S3 and the notification purges and invalidates.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_packaged_bootstrap_takes_its_deploy_settings_and_s3_notifications() {
+async fn the_deployed_stack_serves_variants_and_forgets_replaced_originals() {
     let Some(zip) = package() else {
         return;
     };
@@ -299,8 +386,55 @@ async fn the_packaged_bootstrap_takes_its_deploy_settings_and_s3_notifications()
     unpack(&zip, task.path());
     let sdk = sdk(&endpoint).await;
     let s3 = testing::s3_client(&endpoint);
-    let media = testing::unique_bucket("fn-deploy");
-    s3.create_bucket().bucket(&media).send().await.unwrap();
+
+    // The plan of the real template lists everything it would create.
+    let mut deployer = stratus_deploy::Deployer::new(&sdk, s3.clone());
+    deployer.poll = Duration::ZERO;
+    let unique = testing::unique_bucket("x");
+    let prefix = format!("s{}", &unique[unique.len() - 10..]);
+    let settings = |name_prefix: String| stratus_deploy::DeploySettings {
+        name_prefix,
+        wiring: stratus_deploy::Wiring::CloudFront,
+        use_firehose: false,
+        allowed_origins: Vec::new(),
+        artifact_bucket: format!("{prefix}-artifacts"),
+    };
+    let artifact = std::fs::read(&zip).unwrap();
+    let key = deployer
+        .upload_artifact(&format!("{prefix}-artifacts"), &artifact)
+        .await
+        .unwrap();
+    let full = deployer
+        .plan(
+            stratus_deploy::template::TEMPLATE,
+            &settings(format!("{prefix}p")),
+            &key,
+        )
+        .await
+        .unwrap();
+    assert!(full.creates_stack);
+    let planned: Vec<&str> = full.changes.iter().map(|c| c.logical_id.as_str()).collect();
+    for id in [
+        "MediaBucket",
+        "Distribution",
+        "ImageFunction",
+        "ImageFunctionUrl",
+    ] {
+        assert!(planned.contains(&id), "{id} in {planned:?}");
+    }
+
+    // What moto can create is created for real.
+    let (template, dropped) = moto_template();
+    check_what_moto_lacks(&dropped);
+    let plan = deployer
+        .plan(&template, &settings(prefix.clone()), &key)
+        .await
+        .unwrap();
+    assert!(plan.creates_stack && !plan.is_empty());
+    deployer.apply(&plan, |_, _| {}).await.unwrap();
+    let media = format!("{prefix}-media-123456789012-us-east-1");
+    s3.head_bucket().bucket(&media).send().await.unwrap();
+    let parameter = format!("/stratus/{prefix}/distribution-id");
     s3.put_object()
         .bucket(&media)
         .key("photos/summer sale/a.jpg")
@@ -312,7 +446,7 @@ async fn the_packaged_bootstrap_takes_its_deploy_settings_and_s3_notifications()
     // The deploy's secret, with a key the test signs with.
     let secret_text = "k1-secret-that-is-long-enough-for-hmac-0123456789";
     let secrets = aws_sdk_secretsmanager::Client::new(&sdk);
-    let secret_name = format!("/stratus/{media}/signing-keys");
+    let secret_name = format!("/stratus/{prefix}/signing-keys");
     secrets
         .create_secret()
         .name(&secret_name)
@@ -320,14 +454,14 @@ async fn the_packaged_bootstrap_takes_its_deploy_settings_and_s3_notifications()
         .send()
         .await
         .unwrap();
-    // The distribution and the parameter that names it.
+    // The distribution, and its id in the stack's parameter.
     let cf = aws_sdk_cloudfront::Client::new(&sdk);
     let distribution_id = distribution(&cf, &media).await;
-    let parameter = format!("/stratus/{media}/distribution-id");
     aws_sdk_ssm::Client::new(&sdk)
         .put_parameter()
         .name(&parameter)
         .value(&distribution_id)
+        .overwrite(true)
         .r#type(aws_sdk_ssm::types::ParameterType::String)
         .send()
         .await
@@ -362,7 +496,7 @@ async fn the_packaged_bootstrap_takes_its_deploy_settings_and_s3_notifications()
     );
 
     // The published preset, asked for by its variant key (a CDN miss).
-    let key = "variants/photos/summer sale/a.jpg/tiny.webp";
+    let variant = "variants/photos/summer sale/a.jpg/tiny.webp";
     let tiny = answer(
         api.invoke(
             &image_event("/variants/photos/summer%20sale/a.jpg/tiny.webp", ""),
@@ -373,7 +507,19 @@ async fn the_packaged_bootstrap_takes_its_deploy_settings_and_s3_notifications()
     );
     assert_eq!(tiny["statusCode"], 200, "{tiny}");
     assert_eq!(tiny["headers"]["content-type"], "image/webp");
-    assert_eq!(keys(&s3, &media, "variants/photos/").await, [key]);
+    assert_eq!(keys(&s3, &media, "variants/photos/").await, [variant]);
+    // From now on a plain S3 GET of that key (what the CDN does) serves it.
+    let served = base64::engine::general_purpose::STANDARD
+        .decode(tiny["body"].as_str().unwrap())
+        .unwrap();
+    let stored = s3
+        .get_object()
+        .bucket(&media)
+        .key(variant)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stored.body.collect().await.unwrap().into_bytes(), served);
 
     // A spec no preset names, signed with the key from the secret.
     let path = "/img/64x64-cover-q60.jpeg/photos/summer%20sale/a.jpg";
