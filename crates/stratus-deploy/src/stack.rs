@@ -78,13 +78,19 @@ impl Deployer {
 
     /// Whether the stack exists (and is not a deleted one).
     pub async fn stack_exists(&self, stack: &str) -> Result<bool> {
+        Ok(self.stack_status(stack).await?.is_some())
+    }
+
+    /// The stack's status, if it exists (and is not a deleted one).
+    async fn stack_status(&self, stack: &str) -> Result<Option<StackStatus>> {
         match self.cfn.describe_stacks().stack_name(stack).send().await {
             Ok(out) => Ok(out
                 .stacks()
                 .first()
                 .and_then(|s| s.stack_status())
-                .is_some_and(|s| *s != StackStatus::DeleteComplete)),
-            Err(e) if e.to_string().contains("does not exist") || not_found(&e) => Ok(false),
+                .filter(|s| **s != StackStatus::DeleteComplete)
+                .cloned()),
+            Err(e) if not_found(&e) => Ok(None),
             Err(e) => Err(DeployError::aws("cloudformation:DescribeStacks", &e)),
         }
     }
@@ -99,7 +105,12 @@ impl Deployer {
         artifact_key: &str,
     ) -> Result<Plan> {
         let stack = settings.stack_name();
-        let creates_stack = !self.stack_exists(&stack).await?;
+        // A stack whose first change set was never executed (a plan-only
+        // run) is still created by the next one.
+        let creates_stack = matches!(
+            self.stack_status(&stack).await?,
+            None | Some(StackStatus::ReviewInProgress)
+        );
         let change_set_name = format!("stratus-{}", unix_now());
         let parameters: Vec<Parameter> = settings
             .parameters(artifact_key)
