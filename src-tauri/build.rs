@@ -22,6 +22,7 @@ fn main() {
             "image_variant",
             "image_warm",
             "image_upload",
+            "image_purge",
             "campaigns_list",
             "campaign_get",
             "campaign_create",

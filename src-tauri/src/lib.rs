@@ -65,6 +65,7 @@ pub fn run() {
             commands::images::image_variant,
             commands::images::image_warm,
             commands::images::image_upload,
+            commands::images::image_purge,
             commands::campaigns::campaigns_list,
             commands::campaigns::campaign_get,
             commands::campaigns::campaign_create,

@@ -1,6 +1,7 @@
 use bytes::Bytes;
 use stratus_media::originals::{list_originals, upload_original};
 use stratus_media::published::publish;
+use stratus_media::purge_variants;
 use stratus_media::warm::warm;
 use stratus_media::{Limits, PresetCatalog};
 use tauri::ipc::{InvokeBody, Request};
@@ -79,6 +80,15 @@ pub async fn image_variant(
         stack.profile.image_function_url(),
         variant,
     ))
+}
+
+/// Deletes every stored variant of `original` (made again when next asked
+/// for) and returns how many there were.
+#[tauri::command]
+pub async fn image_purge(state: AppHandleState<'_>, original: String) -> CommandResult<u32> {
+    let stack = state.stack().await;
+    let purged = purge_variants(&*stack.media, &original).await?;
+    Ok(purged.len() as u32)
 }
 
 /// Starts a job that makes `preset` for every original under `prefix`.

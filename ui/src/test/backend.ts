@@ -29,6 +29,7 @@ export function mockBackend(actual: typeof Backend): typeof Backend {
     saveImageCatalog: vi.fn(),
     getVariant: vi.fn(),
     warmPreset: vi.fn(),
+    purgeVariants: vi.fn(),
     listCampaigns: vi.fn(),
     getCampaign: vi.fn(),
     createCampaign: vi.fn(),

@@ -134,6 +134,11 @@ export function getVariant(original: string, preset: string): Promise<VariantVie
   return call<VariantView>('image_variant', { original, preset });
 }
 
+/** Deletes every stored variant of `original` (made again on the next view); returns how many. */
+export function purgeVariants(original: string): Promise<number> {
+  return call<number>('image_purge', { original });
+}
+
 /** Starts a job that makes one preset for every original under `prefix`. */
 export function warmPreset(preset: string, prefix: string): Promise<JobView> {
   return call<JobView>('image_warm', { preset, prefix });

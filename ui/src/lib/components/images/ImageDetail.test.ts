@@ -6,7 +6,7 @@ vi.mock('$lib/backend', async (importOriginal) =>
   (await import('../../../test/backend')).mockBackend(await importOriginal()),
 );
 
-import { getVariant, type VariantView } from '$lib/backend';
+import { getVariant, purgeVariants, type VariantView } from '$lib/backend';
 import { preset, variant } from '../../../test/fixtures';
 import ImageDetail from './ImageDetail.svelte';
 
@@ -132,5 +132,36 @@ describe('ImageDetail', () => {
 
     await user.click(screen.getByRole('button', { name: 'Stop comparing' }));
     expect(screen.queryByTestId('compare-preview')).not.toBeInTheDocument();
+  });
+});
+
+describe('ImageDetail purge', () => {
+  it('purges the original’s variants, says how many, and asks for each preset again', async () => {
+    const purge = vi.mocked(purgeVariants);
+    purge.mockReset();
+    purge.mockResolvedValue(3);
+    get.mockImplementation(async (_original, name) => variant({ preset: name, outcome: 'hit' }));
+    render(ImageDetail, { original: 'products/shoe.jpg', presets });
+    await vi.waitFor(() => expect(get).toHaveBeenCalledTimes(3));
+
+    await userEvent.click(screen.getByTestId('purge-variants'));
+    expect(purge).toHaveBeenCalledWith('products/shoe.jpg');
+    expect(await screen.findByTestId('purge-result')).toHaveTextContent('3 variants deleted');
+    // Every card asks again: the variants are made anew from the current original.
+    await vi.waitFor(() => expect(get).toHaveBeenCalledTimes(6));
+  });
+
+  it('shows why a purge failed and keeps the cards', async () => {
+    const purge = vi.mocked(purgeVariants);
+    purge.mockReset();
+    purge.mockRejectedValue({ code: 'storage_failed', message: 'the bucket did not answer' });
+    get.mockImplementation(async (_original, name) => variant({ preset: name, outcome: 'hit' }));
+    render(ImageDetail, { original: 'products/shoe.jpg', presets });
+    await vi.waitFor(() => expect(get).toHaveBeenCalledTimes(3));
+
+    await userEvent.click(screen.getByTestId('purge-variants'));
+    expect(await screen.findByTestId('purge-error')).toHaveTextContent('the bucket did not answer');
+    expect(get).toHaveBeenCalledTimes(3);
+    expect(screen.getAllByTestId('variant-card')).toHaveLength(3);
   });
 });
