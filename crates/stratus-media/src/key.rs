@@ -21,20 +21,17 @@ const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'_')
     .remove(b'~');
 
-/// The public URL of a variant as the image function serves it:
-/// `<base>/img/<preset>/<original key>`, each key segment percent-encoded
-/// (the function decodes them), the key's `/` kept.
-pub fn function_url(base: &str, preset: &str, original: &str) -> String {
-    let key = original
+/// The public URL of a stored variant: `<base>/<variant key>`, each
+/// segment percent-encoded. Behind the CDN this is a plain hit on the
+/// bucket; `stratus serve` and the function answer the same path (making it
+/// on a miss), so one URL works in every setup.
+pub fn variant_url(base: &str, variant_key: &str) -> String {
+    let key = variant_key
         .split('/')
         .map(|s| utf8_percent_encode(s, SEGMENT).to_string())
         .collect::<Vec<_>>()
         .join("/");
-    format!(
-        "{}/img/{}/{key}",
-        base.trim_end_matches('/'),
-        utf8_percent_encode(preset, SEGMENT)
-    )
+    format!("{}/{key}", base.trim_end_matches('/'))
 }
 
 /// S3's limit on key length, in bytes.
@@ -92,18 +89,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn function_urls_encode_each_segment_and_keep_the_folders() {
+    fn a_variant_url_is_its_key_under_the_base() {
         assert_eq!(
-            function_url(
-                "https://img.example.com/",
-                "card",
-                "summer 2026/shoe #1.jpg"
+            variant_url(
+                "https://d111.cloudfront.net/",
+                "variants/summer 2026/shoe #1.jpg/card.webp"
             ),
-            "https://img.example.com/img/card/summer%202026/shoe%20%231.jpg"
-        );
-        assert_eq!(
-            function_url("http://127.0.0.1:8787", "thumb", "photos/café.jpg"),
-            "http://127.0.0.1:8787/img/thumb/photos/caf%C3%A9.jpg"
+            "https://d111.cloudfront.net/variants/summer%202026/shoe%20%231.jpg/card.webp"
         );
     }
 

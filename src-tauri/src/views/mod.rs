@@ -8,7 +8,7 @@ use stratus_core::jobs::{JobSnapshot, JobState as CoreJobState};
 use stratus_core::profile::{CloudSettings, Profile, ProfileKind as CoreKind};
 use stratus_core::stack::BucketRole as CoreBucketRole;
 use stratus_core::store::{ListPage, ObjectMeta};
-use stratus_media::key::function_url;
+use stratus_media::key::variant_url;
 use stratus_media::{Fit, Format, MediaError, Outcome, PresetCatalog, Variant, VariantSpec};
 use ts_rs::TS;
 
@@ -426,8 +426,9 @@ pub struct VariantView {
     pub key: String,
     /// Where the webview loads it from (the app's `stratus-img` protocol).
     pub url: String,
-    /// Where the world gets it: the profile's image function
-    /// (`<base>/img/<preset>/<key>`); `None` when the profile names none.
+    /// Where the world gets it: `<image URL base>/<variant key>` (a plain
+    /// CDN/S3 hit once made; `stratus serve` answers it too); `None` when
+    /// the profile names no base.
     pub public_url: Option<String>,
     pub width: Option<u32>,
     pub height: Option<u32>,
@@ -449,7 +450,7 @@ impl VariantView {
         VariantView {
             preset: preset.to_string(),
             url: crate::protocol::variant_url(preset, original),
-            public_url: function_base.map(|base| function_url(base, preset, original)),
+            public_url: function_base.map(|base| variant_url(base, &v.key)),
             key: v.key,
             width: v.width,
             height: v.height,

@@ -9,8 +9,9 @@ export type VariantView = { preset: string, key: string,
  */
 url: string, 
 /**
- * Where the world gets it: the profile's image function
- * (`<base>/img/<preset>/<key>`); `None` when the profile names none.
+ * Where the world gets it: `<image URL base>/<variant key>` (a plain
+ * CDN/S3 hit once made; `stratus serve` answers it too); `None` when
+ * the profile names no base.
  */
 publicUrl: string | null, width: number | null, height: number | null, bytes: number, format: string, 
 /**

@@ -98,14 +98,17 @@ describe('ImageDetail', () => {
     const user = userEvent.setup();
     const writeText = vi.fn().mockResolvedValue(undefined);
     get.mockResolvedValue(
-      variant({ publicUrl: 'https://img.example.com/img/thumb/summer%202026/shoe.jpg', key: 'variants/thumb/x.webp' }),
+      variant({
+        publicUrl: 'https://img.example.com/variants/summer%202026/shoe.jpg/thumb.webp',
+        key: 'variants/summer 2026/shoe.jpg/thumb.webp',
+      }),
     );
     render(ImageDetail, { original: 'summer 2026/shoe.jpg', presets: presets.slice(0, 1) });
     Object.defineProperty(navigator, 'clipboard', { value: { writeText }, configurable: true });
 
     const copyUrl = await screen.findByTestId('variant-copy-url');
     await user.click(copyUrl);
-    expect(writeText).toHaveBeenCalledWith('https://img.example.com/img/thumb/summer%202026/shoe.jpg');
+    expect(writeText).toHaveBeenCalledWith('https://img.example.com/variants/summer%202026/shoe.jpg/thumb.webp');
     expect(copyUrl).toHaveTextContent('Copied');
     expect(screen.getByTestId('variant-copy')).toHaveTextContent('Copy key');
   });
