@@ -29,6 +29,21 @@ pub fn corrected_ts(received_at: i64, sent_at: Option<&str>, client_ts: Option<&
     }
 }
 
+/// The time the client claims for an event, for the collector's time
+/// bounds: skew-corrected (`received_at − (sent_at − client_ts)`) when both
+/// times parse, else `client_ts` as sent; `None` without a parseable
+/// `client_ts` (the event then takes `received_at`, always in bounds).
+pub fn claimed_ts(received_at: i64, sent_at: Option<&str>, client_ts: Option<&str>) -> Option<i64> {
+    let client = client_ts.and_then(parse_millis)?;
+    match sent_at.and_then(parse_millis) {
+        Some(sent) => sent
+            .checked_sub(client)
+            .and_then(|delay| received_at.checked_sub(delay))
+            .or(Some(i64::MIN)),
+        None => Some(client),
+    }
+}
+
 /// Truncates a client address so it no longer names one device: IPv4 to /24
 /// (last octet zeroed), IPv6 to /48. Unparseable input gives `None`: an
 /// address we cannot truncate is not stored at all.
