@@ -435,8 +435,12 @@ impl TryFrom<WriteKeyInput> for NewKey {
     type Error = KeyError;
 
     fn try_from(input: WriteKeyInput) -> Result<Self, KeyError> {
-        let kind = KeyKind::parse(&input.kind)
-            .ok_or_else(|| KeyError::Invalid(format!("`{}` is not a key kind: browser or server", input.kind)))?;
+        let kind = KeyKind::parse(&input.kind).ok_or_else(|| {
+            KeyError::Invalid(format!(
+                "`{}` is not a key kind: browser or server",
+                input.kind
+            ))
+        })?;
         Ok(NewKey {
             kind,
             label: input.label,
