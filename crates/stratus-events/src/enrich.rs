@@ -111,6 +111,25 @@ mod tests {
     }
 
     #[test]
+    fn the_claimed_time_is_skew_corrected_when_it_can_be() {
+        // A clock a day fast, the event 5 s before its send: 5 s ago.
+        let day = 24 * 3_600_000;
+        let claimed = claimed_ts(
+            RECEIVED,
+            Some(&t(RECEIVED + day)),
+            Some(&t(RECEIVED + day - 5_000)),
+        );
+        assert_eq!(claimed, Some(RECEIVED - 5_000));
+        // No sent_at: the client's time as sent; no client_ts: nothing claimed.
+        assert_eq!(
+            claimed_ts(RECEIVED, None, Some(&t(RECEIVED - 8 * day))),
+            Some(RECEIVED - 8 * day)
+        );
+        assert_eq!(claimed_ts(RECEIVED, Some(&t(RECEIVED)), None), None);
+        assert_eq!(claimed_ts(RECEIVED, None, Some("yesterday")), None);
+    }
+
+    #[test]
     fn ips_are_truncated_and_garbage_is_dropped() {
         assert_eq!(truncate_ip("203.0.113.77").as_deref(), Some("203.0.113.0"));
         assert_eq!(
