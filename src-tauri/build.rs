@@ -55,6 +55,9 @@ fn main() {
             "events_export",
             "events_retention",
             "events_retention_save",
+            "events_keys",
+            "events_key_create",
+            "events_key_revoke",
         ]),
     ))
     .expect("tauri-build failed");

@@ -50,4 +50,10 @@ impl From<stratus_events::retention_setting::RetentionSettingError> for AppError
     }
 }
 
+impl From<stratus_events::write_keys::KeyError> for AppError {
+    fn from(e: stratus_events::write_keys::KeyError) -> Self {
+        AppError::new(e.code(), e.to_string())
+    }
+}
+
 pub type CommandResult<T> = Result<T, AppError>;

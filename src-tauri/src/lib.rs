@@ -98,6 +98,9 @@ pub fn run() {
             commands::events::events_export,
             commands::events::events_retention,
             commands::events::events_retention_save,
+            commands::events::events_keys,
+            commands::events::events_key_create,
+            commands::events::events_key_revoke,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -262,12 +262,32 @@ fn events_sent_by_posthogs_python_sdk_are_synced_and_found() {
     }
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path();
+    // With a key in the profile the collector takes only keyed senders: the
+    // SDK sends the token as its project API key.
+    let created = ok(stratus(
+        data,
+        &[
+            "events",
+            "keys",
+            "create",
+            "--kind",
+            "server",
+            "--label",
+            "python sdk",
+        ],
+    ));
+    let token = created
+        .lines()
+        .find_map(|l| l.strip_prefix("token (shown once, store it now): "))
+        .unwrap()
+        .trim()
+        .to_string();
     let server = Server::start(data);
     let customer = format!("sdk-{}", uuid::Uuid::now_v7().simple());
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/posthog_client.py");
     let sent = Command::new(&python)
         .arg(&script)
-        .args([&server.url, &customer])
+        .args([&server.url, &customer, &token])
         .output()
         .unwrap();
     let sent = ok(sent);

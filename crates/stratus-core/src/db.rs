@@ -22,6 +22,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0006_events_fts_bulk.sql"),
     include_str!("../migrations/0007_events_compact.sql"),
     include_str!("../migrations/0008_sync_sweep.sql"),
+    // 0009 is another branch's; it goes before this one when both are merged.
+    include_str!("../migrations/0010_write_keys.sql"),
 ];
 
 /// The same list for `rusqlite_migration`'s checks (and tests that stop at

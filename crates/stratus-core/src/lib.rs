@@ -12,6 +12,7 @@ pub mod home;
 pub mod jobs;
 pub mod private_files;
 pub mod profile;
+pub mod published;
 pub mod stack;
 pub mod store;
 pub mod testing;

@@ -29,6 +29,21 @@ pub fn corrected_ts(received_at: i64, sent_at: Option<&str>, client_ts: Option<&
     }
 }
 
+/// The time the client claims for an event, for the collector's time
+/// bounds: skew-corrected (`received_at − (sent_at − client_ts)`) when both
+/// times parse, else `client_ts` as sent; `None` without a parseable
+/// `client_ts` (the event then takes `received_at`, always in bounds).
+pub fn claimed_ts(received_at: i64, sent_at: Option<&str>, client_ts: Option<&str>) -> Option<i64> {
+    let client = client_ts.and_then(parse_millis)?;
+    match sent_at.and_then(parse_millis) {
+        Some(sent) => sent
+            .checked_sub(client)
+            .and_then(|delay| received_at.checked_sub(delay))
+            .or(Some(i64::MIN)),
+        None => Some(client),
+    }
+}
+
 /// Truncates a client address so it no longer names one device: IPv4 to /24
 /// (last octet zeroed), IPv6 to /48. Unparseable input gives `None`: an
 /// address we cannot truncate is not stored at all.
@@ -93,6 +108,25 @@ mod tests {
         assert_eq!(at_limit, RECEIVED + MAX_FUTURE_MS);
         let beyond = corrected_ts(RECEIVED, Some(&t(sent)), Some(&t(sent + MAX_FUTURE_MS + 1)));
         assert_eq!(beyond, RECEIVED);
+    }
+
+    #[test]
+    fn the_claimed_time_is_skew_corrected_when_it_can_be() {
+        // A clock a day fast, the event 5 s before its send: 5 s ago.
+        let day = 24 * 3_600_000;
+        let claimed = claimed_ts(
+            RECEIVED,
+            Some(&t(RECEIVED + day)),
+            Some(&t(RECEIVED + day - 5_000)),
+        );
+        assert_eq!(claimed, Some(RECEIVED - 5_000));
+        // No sent_at: the client's time as sent; no client_ts: nothing claimed.
+        assert_eq!(
+            claimed_ts(RECEIVED, None, Some(&t(RECEIVED - 8 * day))),
+            Some(RECEIVED - 8 * day)
+        );
+        assert_eq!(claimed_ts(RECEIVED, Some(&t(RECEIVED)), None), None);
+        assert_eq!(claimed_ts(RECEIVED, None, Some("yesterday")), None);
     }
 
     #[test]

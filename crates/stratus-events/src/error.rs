@@ -36,6 +36,9 @@ pub enum EnvelopeError {
 
     #[error("unknown event type `{0}`: use `track`, `identify` or `page`")]
     UnknownType(String),
+
+    #[error("the event's time {at} is {reason}; send events as they happen (at most 7 days late, 1 day ahead)")]
+    TimeOutOfRange { at: String, reason: &'static str },
 }
 
 impl EnvelopeError {
@@ -50,6 +53,7 @@ impl EnvelopeError {
             EnvelopeError::TooLarge { .. } => "too_large",
             EnvelopeError::NotFlat(_) => "properties_not_flat",
             EnvelopeError::UnknownType(_) => "unknown_type",
+            EnvelopeError::TimeOutOfRange { .. } => "time_out_of_range",
         }
     }
 }

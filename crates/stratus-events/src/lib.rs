@@ -10,6 +10,7 @@
 //!   [`retention_setting`]: the cache's retention, kept per profile.
 //! - [`stored`]: the envelope from a row's columns and `extra`.
 //! - [`on_db`]: runs any of them on the database's blocking pool.
+//! - [`write_keys`]: who may send to the collector (keys, publishing, rate limit).
 //! - [`demo`], [`gen`] (+ [`traffic`]): demo data and the load generator.
 
 pub mod autosync;
@@ -41,6 +42,7 @@ pub mod sync;
 pub mod tail;
 pub mod traffic;
 pub mod validate;
+pub mod write_keys;
 
 pub use error::{EnvelopeError, Error, Result};
 pub use on_db::on_db;

@@ -4,7 +4,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::enrich::{corrected_ts, truncate_ip};
+use crate::enrich::{claimed_ts, corrected_ts, truncate_ip};
 use crate::envelope::{format_millis, CollectorInfo, Envelope, EventContext, EventType};
 use crate::error::EnvelopeError;
 
@@ -21,6 +21,11 @@ pub struct Limits {
     pub max_name_chars: usize,
     /// Free text in `context` (url, title, referrer…).
     pub max_text_chars: usize,
+    /// An event whose time is more than this before it was received is
+    /// rejected (a replay, or a clock years off), in ms.
+    pub max_late_ms: i64,
+    /// … or more than this after it was received.
+    pub max_ahead_ms: i64,
 }
 
 impl Default for Limits {
@@ -31,6 +36,8 @@ impl Default for Limits {
             max_context_bytes: 8 * 1024,
             max_name_chars: 200,
             max_text_chars: 2048,
+            max_late_ms: 7 * 24 * 3600 * 1000,
+            max_ahead_ms: 24 * 3600 * 1000,
         }
     }
 }
@@ -103,6 +110,29 @@ pub fn validate(
     let client_ts = optional_text(obj, "client_ts", limits.max_name_chars, &mut errors);
     let sent_at = optional_text(obj, "sent_at", limits.max_name_chars, &mut errors)
         .or_else(|| request.sent_at.clone());
+    if let Some(at) = claimed_ts(
+        request.received_at,
+        sent_at.as_deref(),
+        client_ts.as_deref(),
+    ) {
+        let reason = if at < request.received_at.saturating_sub(limits.max_late_ms) {
+            Some("more than 7 days before it was received")
+        } else if at > request.received_at.saturating_add(limits.max_ahead_ms) {
+            Some("more than 1 day after it was received")
+        } else {
+            None
+        };
+        if let Some(reason) = reason {
+            errors.push(EnvelopeError::TimeOutOfRange {
+                at: if at == i64::MIN {
+                    "(out of range)".into()
+                } else {
+                    format_millis(at)
+                },
+                reason,
+            });
+        }
+    }
     let properties = properties(obj.get("properties"), limits, &mut errors);
     let context = context(obj.get("context"), limits, &mut errors);
 

@@ -9,7 +9,9 @@
  *   <script src="https://collector.example.com/t.js" defer></script>
  *   <script>stratus.identify("cust-00042")</script>
  *
- * Options as attributes of the script tag: data-endpoint (default: /v1/batch
+ * Options as attributes of the script tag: data-key (a browser write key,
+ * needed once the collector has keys; sent as the batch's writeKey, so no
+ * preflight), data-endpoint (default: /v1/batch
  * on the script's own origin), data-flush-ms (default 1000),
  * data-no-auto (no automatic page views, clicks and submits),
  * data-keep-params (query parameters to keep in URLs, comma-separated).
@@ -24,6 +26,7 @@
   var script = document.currentScript;
   var origin = script && script.src ? new URL(script.src, location.href).origin : location.origin;
   var endpoint = (script && script.getAttribute("data-endpoint")) || origin + "/v1/batch";
+  var writeKey = (script && script.getAttribute("data-key")) || null;
   var flushMs = Number((script && script.getAttribute("data-flush-ms")) || 1000);
   var auto = !(script && script.hasAttribute("data-no-auto"));
   var keepParams = ((script && script.getAttribute("data-keep-params")) || "")
@@ -125,7 +128,9 @@
     if (timer) { clearTimeout(timer); timer = null; }
     if (!queue.length) return Promise.resolve(null);
     var batch = queue.splice(0, MAX_BATCH);
-    var body = JSON.stringify({ batch: batch, sent_at: new Date().toISOString() });
+    var payload = { batch: batch, sent_at: new Date().toISOString() };
+    if (writeKey) payload.writeKey = writeKey;
+    var body = JSON.stringify(payload);
     return fetch(endpoint, {
       method: "POST",
       headers: { "Content-Type": "application/json" },
@@ -205,6 +210,8 @@
     },
     distinctId: function () { return load("localStorage", "stratus.distinct_id"); },
     flush: flush,
+    // The write key, for pages that learn it after the script loaded.
+    setKey: function (key) { writeKey = key || null; },
     onSend: function (listener) { listeners.push(listener); }
   };
 

@@ -3,9 +3,12 @@
 //! with per-event results (identical rejections collapsed), bounded (and
 //! optionally gzipped) bodies and CORS for browser trackers. A request is
 //! answered only once its events are kept (see [`FlushPolicy`]).
+//!
+//! Before any event is parsed: the write key (when the host has keys; see
+//! [`crate::write_key`]), the browser key's origin, and the key's rate limit.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
@@ -19,11 +22,13 @@ use stratus_core::store::ObjectStore;
 use stratus_events::collector::{Collector, CollectorConfig, RejectionGroup};
 use stratus_events::spool::{Spool, SpoolError};
 use stratus_events::validate::RequestMeta;
+use stratus_events::write_keys::{KeyRefusal, KeyRing, PublishedKey, RateLimiter};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use crate::client_ip::{client_ip, TrustedProxies};
 use crate::error::ApiError;
 use crate::request_body::{read_json_body, Encoding};
+use crate::write_key::{key_from_body, key_from_headers, redact_body_key, KEY_HEADER};
 
 /// When a request's events are made durable, before it is answered.
 #[derive(Clone)]
@@ -69,6 +74,10 @@ pub struct CollectorFunction {
     pub origins: AllowedOrigins,
     /// Whose `X-Forwarded-For` names the client (none by default).
     pub trusted_proxies: TrustedProxies,
+    /// Who may send (none by default: every request is let in).
+    pub keys: KeyRing,
+    /// Each key's rate limit, in this process.
+    pub limiter: RateLimiter,
     max_request_bytes: usize,
 }
 
@@ -85,7 +94,15 @@ impl CollectorFunction {
             flush,
             origins,
             trusted_proxies: TrustedProxies::default(),
+            keys: KeyRing::open(),
+            limiter: RateLimiter::new(),
         }
+    }
+
+    /// Checks requests against these write keys.
+    pub fn with_write_keys(mut self, keys: KeyRing) -> Self {
+        self.keys = keys;
+        self
     }
 
     /// Believes `X-Forwarded-For` from these proxies.
@@ -134,7 +151,9 @@ fn cors_layer(origins: &AllowedOrigins) -> CorsLayer {
         .allow_headers([
             header::CONTENT_TYPE,
             header::CONTENT_ENCODING,
+            header::AUTHORIZATION,
             header::HeaderName::from_static("x-request-id"),
+            header::HeaderName::from_static(KEY_HEADER),
         ])
         .max_age(Duration::from_secs(24 * 3600));
     match origins {
@@ -250,8 +269,37 @@ async fn ingest(
         ip: client_ip(&parts, &function.trusted_proxies),
         sent_at: None,
     };
+    let keys = function.keys.current().await.map_err(|e| {
+        ApiError::internal(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "write_keys_unavailable",
+            &e,
+        )
+    })?;
+    let host_requires = function.keys.host_requires_keys();
+    let origin = parts
+        .headers
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok());
+    let header_key = key_from_headers(&parts.headers);
+    let needs_key = keys.keys_required(host_requires);
+    // A key in the headers is checked before the body is read.
+    let mut sender: Option<PublishedKey> = None;
+    if needs_key && header_key.is_some() {
+        sender = admit(
+            function,
+            keys.check(host_requires, header_key.as_deref(), origin),
+        )?;
+    }
     let encoding = Encoding::of(&parts.headers, parts.uri.query())?;
     let bytes = read_json_body(body, encoding, function.max_request_bytes).await?;
+    if needs_key && header_key.is_none() {
+        let body_key = key_from_body(&bytes);
+        sender = admit(
+            function,
+            keys.check(host_requires, body_key.as_deref(), origin),
+        )?;
+    }
     let mut value: Value = serde_json::from_slice(&bytes).map_err(|e| {
         ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -267,8 +315,14 @@ async fn ingest(
                 .or_insert_with(|| Value::String(kind.into()));
         }
     }
+    redact_body_key(&mut value);
     let request_id = meta.request_id.clone().unwrap_or_default();
     let (report, lines) = function.collector.prepare(value, meta)?;
+    if let Some(key) = &sender {
+        function
+            .limiter
+            .charge(key, report.accepted + report.rejected, Instant::now());
+    }
     // Only answered once the events are kept: on local disk (fsync'd) or
     // in the bucket.
     match &function.flush {
@@ -296,6 +350,42 @@ async fn ingest(
             .collect(),
         rejections,
     })
+}
+
+/// A request's key, checked: refused (401 who are you, 403 not allowed),
+/// over its rate limit (429 with `Retry-After`), or let in.
+fn admit(
+    function: &CollectorFunction,
+    checked: Result<Option<&PublishedKey>, KeyRefusal>,
+) -> Result<Option<PublishedKey>, Refused> {
+    let key = match checked {
+        Ok(Some(key)) => key,
+        Ok(None) => return Ok(None),
+        Err(refusal) => {
+            let status = if refusal.is_forbidden() {
+                StatusCode::FORBIDDEN
+            } else {
+                StatusCode::UNAUTHORIZED
+            };
+            return Err(ApiError::new(status, refusal.code(), refusal.to_string()).into());
+        }
+    };
+    if let Err(wait) = function.limiter.admit(key, Instant::now()) {
+        let seconds = wait.as_secs_f64().ceil().max(1.0) as u64;
+        return Err(ApiError {
+            retry_after: Some(seconds),
+            ..ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                format!(
+                    "write key `{}` is over its rate of {} events per second; retry after {seconds} s",
+                    key.id, key.rate_per_sec
+                ),
+            )
+        }
+        .into());
+    }
+    Ok(Some(key.clone()))
 }
 
 /// The caller's request id when it sent one (kept short), else a fresh one.

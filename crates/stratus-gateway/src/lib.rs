@@ -18,6 +18,7 @@ mod request_body;
 pub mod server;
 pub mod signature;
 pub mod tracker;
+pub mod write_key;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -99,9 +99,12 @@ fn event_id(n: u128) -> String {
     uuid::Uuid::from_u128(0x0192_f3a0_0000_7000_8000_0000_0000_0000 + n).to_string()
 }
 
+/// An event of a minute ago: the collector refuses times more than 7 days
+/// late, so a fixed date would fail a week after it was written.
 fn native(n: u128, name: &str) -> Value {
+    let minute_ago = stratus_core::clock::now_millis() - 60_000;
     json!({"event_id": event_id(n), "type": "track", "event": name, "distinct_id": "cust-00007",
-           "client_ts": "2026-11-26T15:00:00Z", "properties": {"plan": "pro"}})
+           "client_ts": stratus_events::envelope::format_millis(minute_ago), "properties": {"plan": "pro"}})
 }
 
 async fn send(
@@ -187,8 +190,9 @@ async fn mixed_good_and_bad_events_get_per_event_results_and_land_in_their_objec
     let bad_id =
         json!({"event_id": "not-a-uuid", "type": "track", "event": "Clicked", "distinct_id": "c"});
     let no_name = json!({"event_id": event_id(9), "type": "track", "distinct_id": "c"});
+    let sent_at = stratus_events::envelope::format_millis(stratus_core::clock::now_millis());
     let body = json!({"batch": [native(1, "Button Clicked"), bad_id, native(2, "Form Submitted"), no_name],
-                      "sent_at": "2026-11-26T15:00:01Z"});
+                      "sent_at": sent_at});
     let (status, headers, answer) = send(&g.app, post_json("/v1/batch", &body)).await;
     assert_eq!(status, StatusCode::OK, "{answer}");
     assert_eq!(headers["cache-control"], "no-store");

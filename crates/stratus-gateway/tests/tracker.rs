@@ -1,6 +1,7 @@
 //! The tracker script run in Node with a minimal page around it: what it
 //! sends when a page with a reset token in its URL is viewed, a button
-//! and a filled-in input are clicked and a form is submitted.
+//! and a filled-in input are clicked and a form is submitted, with the
+//! write key of its `data-key` attribute.
 
 #![allow(clippy::unwrap_used)]
 
@@ -25,7 +26,8 @@ globalThis.document = {
   title: "Reset", referrer: "https://mail.example.com/inbox?session=abc",
   visibilityState: "visible",
   currentScript: { src: "https://collector.example.com/t.js",
-    getAttribute(n) { return n === "data-keep-params" ? "ref" : null; }, hasAttribute() { return false; } },
+    getAttribute(n) { return { "data-keep-params": "ref", "data-key": "stratus_pk_test" }[n] || null; },
+    hasAttribute() { return false; } },
   addEventListener(type, fn) { handlers[type] = fn; },
 };
 Object.defineProperty(globalThis, "navigator", { value: { language: "en" }, configurable: true });
@@ -94,6 +96,10 @@ fn the_tracker_strips_urls_and_never_sends_input_values() {
     assert_eq!(
         events[0]["context"]["referrer"],
         "https://mail.example.com/inbox"
+    );
+    assert!(
+        sent.iter().all(|b| b["writeKey"] == "stratus_pk_test"),
+        "every batch carries the write key of `data-key`: {text}"
     );
     assert_eq!(events[1]["context"]["element"]["text"], "Buy now");
     assert_eq!(events[3]["properties"]["fields"], "email");

@@ -13,13 +13,15 @@ use stratus_events::query::{self, event_detail, sessions};
 use stratus_events::retention_setting::{apply_retention, load_retention, save_retention};
 use stratus_events::status::sync_overview;
 use stratus_events::sync::SyncOptions;
+use stratus_events::write_keys::{create_key, list_keys, publish_keys, revoke_key, NewKey};
 
 use super::AppHandleState;
 use crate::error::{AppError, CommandResult};
 use crate::live_tail::auto_sync_every;
 use crate::views::events::{
     CustomerView, EventDetailView, EventFilterInput, EventPageView, ExportFormat, ExportView,
-    FacetsView, RetentionInput, RetentionView, SessionView, SyncStatusView,
+    FacetsView, RetentionInput, RetentionView, SessionView, SyncStatusView, WriteKeyChange,
+    WriteKeyInput, WriteKeyView,
 };
 use crate::views::JobView;
 
@@ -193,6 +195,49 @@ pub async fn events_retention_save(
     save_retention(&state.home.profile_dir(&stack.profile.name), retention)?;
     let pruned = apply_retention(&stack.db, retention).await?;
     Ok(RetentionView::new(retention, pruned))
+}
+
+/// The collector's write keys of the active profile, revoked ones included.
+#[tauri::command]
+pub async fn events_keys(state: AppHandleState<'_>) -> CommandResult<Vec<WriteKeyView>> {
+    let stack = state.stack().await;
+    let keys = list_keys(&stack.db).await?;
+    Ok(keys.into_iter().map(WriteKeyView::from).collect())
+}
+
+/// Creates a write key (its token is in this answer only) and publishes
+/// the key set to the events bucket.
+#[tauri::command]
+pub async fn events_key_create(
+    state: AppHandleState<'_>,
+    input: WriteKeyInput,
+) -> CommandResult<WriteKeyChange> {
+    let stack = state.stack().await;
+    let created = create_key(&stack.db, &NewKey::try_from(input)?).await?;
+    let published = publish_keys(&stack.db, stack.events.as_ref()).await;
+    Ok(WriteKeyChange {
+        key: created.key.into(),
+        token: Some(created.token),
+        published: published.is_ok(),
+        publish_error: published.err().map(|e| e.to_string()),
+    })
+}
+
+/// Revokes a write key and publishes the key set.
+#[tauri::command]
+pub async fn events_key_revoke(
+    state: AppHandleState<'_>,
+    id: String,
+) -> CommandResult<WriteKeyChange> {
+    let stack = state.stack().await;
+    let key = revoke_key(&stack.db, &id).await?;
+    let published = publish_keys(&stack.db, stack.events.as_ref()).await;
+    Ok(WriteKeyChange {
+        key: key.into(),
+        token: None,
+        published: published.is_ok(),
+        publish_error: published.err().map(|e| e.to_string()),
+    })
 }
 
 /// A job's error as the registry keeps it (its code kept where the core has one).

@@ -9,6 +9,8 @@ use stratus_events::filter::EventFilter;
 use stratus_events::query::{EventPage, EventRecord, SessionSummary};
 use stratus_events::retention::Retention;
 use stratus_events::status::SyncOverview;
+use stratus_events::write_keys::profile_keys::{DEFAULT_BURST, DEFAULT_RATE_PER_SEC};
+use stratus_events::write_keys::{KeyError, KeyKind, NewKey, WriteKey};
 use ts_rs::TS;
 
 /// One property condition of the event table's filter: `key = value`.
@@ -381,4 +383,82 @@ impl RetentionView {
             pruned,
         }
     }
+}
+
+/// A write key of the collector as the keys panel shows it: never its token.
+#[derive(Debug, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct WriteKeyView {
+    pub id: String,
+    #[ts(type = "'browser' | 'server'")]
+    pub kind: String,
+    pub label: String,
+    pub allowed_origins: Vec<String>,
+    pub rate_per_sec: f64,
+    pub burst: u32,
+    #[ts(type = "number")]
+    pub created_at: i64,
+    #[ts(type = "number | null")]
+    pub revoked_at: Option<i64>,
+}
+
+impl From<WriteKey> for WriteKeyView {
+    fn from(k: WriteKey) -> Self {
+        WriteKeyView {
+            id: k.id,
+            kind: k.kind.as_str().into(),
+            label: k.label,
+            allowed_origins: k.allowed_origins,
+            rate_per_sec: k.rate_per_sec,
+            burst: k.burst,
+            created_at: k.created_at,
+            revoked_at: k.revoked_at,
+        }
+    }
+}
+
+/// A key to create; rate and burst `null` take the defaults.
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct WriteKeyInput {
+    #[ts(type = "'browser' | 'server'")]
+    pub kind: String,
+    pub label: String,
+    pub allowed_origins: Vec<String>,
+    pub rate_per_sec: Option<f64>,
+    pub burst: Option<u32>,
+}
+
+impl TryFrom<WriteKeyInput> for NewKey {
+    type Error = KeyError;
+
+    fn try_from(input: WriteKeyInput) -> Result<Self, KeyError> {
+        let kind = KeyKind::parse(&input.kind).ok_or_else(|| {
+            KeyError::Invalid(format!(
+                "`{}` is not a key kind: browser or server",
+                input.kind
+            ))
+        })?;
+        Ok(NewKey {
+            kind,
+            label: input.label,
+            allowed_origins: input.allowed_origins,
+            rate_per_sec: input.rate_per_sec.unwrap_or(DEFAULT_RATE_PER_SEC),
+            burst: input.burst.unwrap_or(DEFAULT_BURST),
+        })
+    }
+}
+
+/// A key created or revoked: the token only right after creation, and
+/// whether the key set reached the events bucket (the deployed collector).
+#[derive(Debug, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct WriteKeyChange {
+    pub key: WriteKeyView,
+    pub token: Option<String>,
+    pub published: bool,
+    pub publish_error: Option<String>,
 }

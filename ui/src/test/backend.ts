@@ -62,5 +62,8 @@ export function mockBackend(actual: typeof Backend): typeof Backend {
     exportEvents: vi.fn(),
     eventsRetention: vi.fn(),
     saveEventsRetention: vi.fn(),
+    writeKeys: vi.fn(),
+    createWriteKey: vi.fn(),
+    revokeWriteKey: vi.fn(),
   };
 }

@@ -17,6 +17,7 @@ use anyhow::{Context as _, Result};
 use clap::Args;
 use stratus_events::collector::CollectorConfig;
 use stratus_events::spool::{Spool, SpoolConfig};
+use stratus_events::write_keys::{list_keys, KeyRing};
 use stratus_gateway::tracker::demo_routes;
 use stratus_gateway::{
     functions_router, AllowedHosts, AllowedOrigins, CollectorFunction, FlushPolicy, ImageFunction,
@@ -83,6 +84,10 @@ pub struct ServeArgs {
     /// the stored object (cloud profiles; the demo store always sends bytes).
     #[arg(long, default_value_t = RedirectPolicy::default().above_bytes)]
     redirect_above: u64,
+    /// How often the collector re-reads the profile's write keys: a key
+    /// created or revoked meanwhile (app or CLI) counts within this.
+    #[arg(long, default_value = "2s", value_parser = parse_duration)]
+    keys_refresh: Duration,
 }
 
 /// `250ms`, `10s`, `2m` (a bare number is seconds).
@@ -148,8 +153,11 @@ pub async fn run(ctx: &Context, args: ServeArgs) -> Result<ExitCode> {
             FlushPolicy::Spool(Arc::clone(&spool)),
             origins,
         )
-        .with_trusted_proxies(trusted),
+        .with_trusted_proxies(trusted)
+        // The profile's own keys: none (the offline demo) takes any sender.
+        .with_write_keys(KeyRing::profile(stack.db.clone(), args.keys_refresh)),
     );
+    let keys = list_keys(&stack.db).await?;
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await
         .with_context(|| format!("cannot listen on {}", args.addr))?;
@@ -171,6 +179,16 @@ pub async fn run(ctx: &Context, args: ServeArgs) -> Result<ExitCode> {
         "  events: http://{addr}/v1/batch  (also /v1/track, Segment /v1/batch, PostHog /batch/ /capture/ /e/) -> {}",
         stack.events.location()
     );
+    if keys.is_empty() {
+        println!(
+            "  write keys: none, so any sender is taken (`stratus events keys create` adds one)"
+        );
+    } else {
+        println!(
+            "  write keys: required ({} in the profile; `stratus events keys list`); the demo page takes one as /demo?key=<browser key token>",
+            keys.len()
+        );
+    }
     println!("  tracker: http://{addr}/t.js");
     println!(
         "  demo page: http://{addr}/demo   (then `stratus events sync` and `stratus events query`)"

@@ -1,6 +1,6 @@
 """Sends events to a Stratus collector with PostHog's own Python SDK.
 
-Usage: python posthog_client.py <collector URL> <distinct_id>
+Usage: python posthog_client.py <collector URL> <distinct_id> <write key>
 Prints one line per event sent: "<uuid> <event name>".
 """
 import sys
@@ -8,9 +8,10 @@ import uuid
 
 from posthog import Posthog
 
-host, distinct_id = sys.argv[1], sys.argv[2]
-# gzip=True: the SDK compresses its batches, as production setups do.
-client = Posthog("phc_stratus_test", host=host, gzip=True, flush_at=3, max_retries=1)
+host, distinct_id, write_key = sys.argv[1], sys.argv[2], sys.argv[3]
+# gzip=True: the SDK compresses its batches, as production setups do. The
+# write key is PostHog's project API key (`api_key` in each batch body).
+client = Posthog(write_key, host=host, gzip=True, flush_at=3, max_retries=1)
 events = [
     ("Signed Up", {"plan": "pro", "referrer": "newsletter"}),
     ("Button Clicked", {"button": "upgrade"}),

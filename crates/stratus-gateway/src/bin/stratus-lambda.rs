@@ -25,6 +25,12 @@
 //!   answered with a redirect to a presigned GET (Lambda's 6 MB cap).
 //! - `STRATUS_ALLOWED_ORIGINS`: comma-separated origins that may send
 //!   events from a browser (default any).
+//! - `STRATUS_WRITE_KEYS_REFRESH_SECS`: how often the collector re-reads
+//!   the write keys published to `collector/write-keys.json` in the events
+//!   bucket (default 30: a revoked key stops working within that).
+//! - `STRATUS_REQUIRE_WRITE_KEY=1`: refuse every event while no key is
+//!   published (without it a bucket with no published keys takes events
+//!   unchecked, as the offline demo does).
 //! - `STRATUS_ENDPOINT_URL`: an S3-compatible endpoint instead of AWS,
 //!   path-style (the tests' moto).
 //! - Behind a REST API with a named stage, also
@@ -38,6 +44,7 @@ use stratus_core::cloud::{self, Patience};
 use stratus_core::profile::CloudSettings;
 use stratus_core::store::{ObjectStore, S3Store};
 use stratus_events::collector::CollectorConfig;
+use stratus_events::write_keys::KeyRing;
 use stratus_gateway::lambda::Notifications;
 use stratus_gateway::lambda_aws::{self, CloudFront};
 use stratus_gateway::original_changes::Cdn;
@@ -108,16 +115,25 @@ async fn main() -> Result<(), lambda_http::Error> {
         }),
         None => None,
     };
+    let refresh = Duration::from_secs(
+        env("STRATUS_WRITE_KEYS_REFRESH_SECS")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(30),
+    );
+    let require_key = env("STRATUS_REQUIRE_WRITE_KEY").as_deref() == Some("1");
     let events = events_bucket.map(|bucket| {
         let store: Arc<dyn ObjectStore> = Arc::new(S3Store::new(s3.clone(), bucket, "S3"));
         // No background work after a response on Lambda: each request's
         // events are written before it is answered.
-        Arc::new(CollectorFunction::new(
-            store,
-            CollectorConfig::default(),
-            FlushPolicy::BeforeResponse,
-            AllowedOrigins::parse(&env("STRATUS_ALLOWED_ORIGINS").unwrap_or_default()),
-        ))
+        Arc::new(
+            CollectorFunction::new(
+                Arc::clone(&store),
+                CollectorConfig::default(),
+                FlushPolicy::BeforeResponse,
+                AllowedOrigins::parse(&env("STRATUS_ALLOWED_ORIGINS").unwrap_or_default()),
+            )
+            .with_write_keys(KeyRing::published(store, refresh, require_key)),
+        )
     });
     stratus_gateway::lambda::run(functions_router(images, events), notifications).await
 }

@@ -11,6 +11,9 @@ import type { RetentionInput } from './bindings/RetentionInput';
 import type { RetentionView } from './bindings/RetentionView';
 import type { SessionView } from './bindings/SessionView';
 import type { SyncStatusView } from './bindings/SyncStatusView';
+import type { WriteKeyChange } from './bindings/WriteKeyChange';
+import type { WriteKeyInput } from './bindings/WriteKeyInput';
+import type { WriteKeyView } from './bindings/WriteKeyView';
 import { call } from './call';
 
 export type { CustomerView } from './bindings/CustomerView';
@@ -27,6 +30,9 @@ export type { RetentionInput } from './bindings/RetentionInput';
 export type { RetentionView } from './bindings/RetentionView';
 export type { SessionView } from './bindings/SessionView';
 export type { SyncStatusView } from './bindings/SyncStatusView';
+export type { WriteKeyChange } from './bindings/WriteKeyChange';
+export type { WriteKeyInput } from './bindings/WriteKeyInput';
+export type { WriteKeyView } from './bindings/WriteKeyView';
 
 /** Starts a job that syncs the events bucket into the local cache. */
 export function syncEvents(): Promise<JobView> {
@@ -81,4 +87,19 @@ export function eventsRetention(): Promise<RetentionView> {
 /** Saves the cache's retention and prunes to it at once; says how many events went. */
 export function saveEventsRetention(input: RetentionInput): Promise<RetentionView> {
   return call<RetentionView>('events_retention_save', { input });
+}
+
+/** The collector's write keys of the active profile, revoked ones included (never their tokens). */
+export function writeKeys(): Promise<WriteKeyView[]> {
+  return call<WriteKeyView[]>('events_keys');
+}
+
+/** Creates a write key; the answer holds its token, shown this once. Publishes the key set. */
+export function createWriteKey(input: WriteKeyInput): Promise<WriteKeyChange> {
+  return call<WriteKeyChange>('events_key_create', { input });
+}
+
+/** Revokes a write key and publishes the key set. */
+export function revokeWriteKey(id: string): Promise<WriteKeyChange> {
+  return call<WriteKeyChange>('events_key_revoke', { id });
 }

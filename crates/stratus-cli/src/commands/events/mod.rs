@@ -1,9 +1,10 @@
 //! `stratus events`: sync the events bucket into the local cache, query and
-//! export it, and generate load.
+//! export it, generate load, and manage the collector's write keys.
 
 mod export;
 mod filter_args;
 mod gen;
+mod keys;
 mod query;
 mod status;
 mod sync;
@@ -27,6 +28,9 @@ pub enum EventsCommand {
     Gen(gen::GenArgs),
     /// The cache's sync status: last sync, objects behind, bad lines, odd keys.
     Status,
+    /// Write keys of the collector: create, list, revoke, publish.
+    #[command(subcommand)]
+    Keys(keys::KeysCommand),
 }
 
 pub async fn run(ctx: &Context, cmd: EventsCommand) -> Result<ExitCode> {
@@ -36,5 +40,6 @@ pub async fn run(ctx: &Context, cmd: EventsCommand) -> Result<ExitCode> {
         EventsCommand::Export(args) => export::run(ctx, args).await,
         EventsCommand::Gen(args) => gen::run(ctx, args).await,
         EventsCommand::Status => status::run(ctx).await,
+        EventsCommand::Keys(cmd) => keys::run(ctx, cmd).await,
     }
 }
