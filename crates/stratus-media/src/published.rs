@@ -1,7 +1,8 @@
 //! The preset catalog as one small JSON object in the media bucket, so the
 //! deployed function makes what the editor saved: the app publishes it on
 //! Save, a deploy carries the current set, and the function reads it with a
-//! short cache ([`PublishedPresets`]). The object sits under `variants/`
+//! short cache ([`PublishedPresets`], over core's
+//! [`stratus_core::published::PublishedObject`]). The object sits under `variants/`
 //! (which holds only what Stratus writes and is never an original); its
 //! name has no image extension, so it is never taken for a variant. It is
 //! as public as the variants are: preset names and sizes are in every URL
@@ -9,12 +10,12 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
+use stratus_core::published::{Published, PublishedObject};
 use stratus_core::store::{ObjectMeta, ObjectStore, PutOptions, StoreError};
-use tokio::sync::Mutex;
 
 use crate::error::{MediaError, Result};
 use crate::preset::PresetCatalog;
@@ -29,7 +30,7 @@ pub const DEFAULT_REFRESH: Duration = Duration::from_secs(60);
 /// The object's format (version 1). Specs are stored in their canonical
 /// text, so a reader checks them like the editor's Save does.
 #[derive(Debug, Serialize, Deserialize)]
-struct Published {
+struct PublishedDoc {
     version: u32,
     presets: BTreeMap<String, String>,
     allowed_specs: Vec<String>,
@@ -37,7 +38,7 @@ struct Published {
 
 /// The catalog as the published JSON text.
 pub fn to_json(catalog: &PresetCatalog) -> Vec<u8> {
-    let published = Published {
+    let published = PublishedDoc {
         version: 1,
         presets: catalog
             .presets()
@@ -56,8 +57,17 @@ pub fn from_json(bytes: &[u8]) -> Result<PresetCatalog> {
         spec: PUBLISHED_PRESETS_KEY.to_string(),
         reason,
     };
-    let published: Published =
+    let published: PublishedDoc =
         serde_json::from_slice(bytes).map_err(|e| unreadable(e.to_string()))?;
+    checked(published)
+}
+
+/// A document's catalog, every name and spec checked like the editor's Save.
+fn checked(published: PublishedDoc) -> Result<PresetCatalog> {
+    let unreadable = |reason: String| MediaError::InvalidSpec {
+        spec: PUBLISHED_PRESETS_KEY.to_string(),
+        reason,
+    };
     if published.version != 1 {
         return Err(unreadable(format!(
             "version {} is newer than this function (1)",
@@ -97,48 +107,44 @@ pub async fn read_published(store: &dyn ObjectStore) -> Result<Option<PresetCata
     }
 }
 
+/// A published catalog that passed the checks while it was read, so a
+/// broken one counts as unreadable and the last good one is kept.
+#[derive(Debug, Deserialize)]
+#[serde(try_from = "PublishedDoc")]
+struct CheckedCatalog(PresetCatalog);
+
+impl TryFrom<PublishedDoc> for CheckedCatalog {
+    type Error = MediaError;
+
+    fn try_from(doc: PublishedDoc) -> Result<Self> {
+        checked(doc).map(CheckedCatalog)
+    }
+}
+
 /// The function's view of the published catalog: read at most once per
 /// `refresh`; until one is published, the catalog it started with. A
 /// published object that cannot be read or checked keeps the last good
 /// catalog (logged), so a bad publish never takes images down.
 pub struct PublishedPresets {
-    store: Arc<dyn ObjectStore>,
-    refresh: Duration,
-    fallback: PresetCatalog,
-    cached: Mutex<Option<(Instant, Arc<PresetCatalog>)>>,
+    object: PublishedObject<CheckedCatalog>,
+    fallback: Arc<PresetCatalog>,
 }
 
 impl PublishedPresets {
     pub fn new(store: Arc<dyn ObjectStore>, fallback: PresetCatalog, refresh: Duration) -> Self {
         PublishedPresets {
-            store,
-            refresh,
-            fallback,
-            cached: Mutex::new(None),
+            object: PublishedObject::new(store, PUBLISHED_PRESETS_KEY, refresh),
+            fallback: Arc::new(fallback),
         }
     }
 
     /// The catalog to answer with now.
     pub async fn current(&self) -> Arc<PresetCatalog> {
-        let mut cached = self.cached.lock().await;
-        if let Some((read_at, catalog)) = cached.as_ref() {
-            if read_at.elapsed() < self.refresh {
-                return Arc::clone(catalog);
-            }
+        match self.object.current().await {
+            Ok(Published::Value(checked)) => Arc::new(checked.0.clone()),
+            // Never published, or broken with nothing good before it.
+            Ok(Published::Missing) | Err(_) => Arc::clone(&self.fallback),
         }
-        let catalog = match read_published(&*self.store).await {
-            Ok(Some(published)) => Arc::new(published),
-            Ok(None) => Arc::new(self.fallback.clone()),
-            Err(e) => {
-                tracing::warn!("published presets unreadable, keeping the last good set: {e}");
-                cached
-                    .as_ref()
-                    .map(|(_, c)| Arc::clone(c))
-                    .unwrap_or_else(|| Arc::new(self.fallback.clone()))
-            }
-        };
-        *cached = Some((Instant::now(), Arc::clone(&catalog)));
-        catalog
     }
 }
 
