@@ -20,7 +20,7 @@ pub async fn search(db: &Db, text: &str, limit: usize) -> Result<Vec<Customer>> 
     );
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
     Ok(db
-        .call(move |c| {
+        .call(move |c| -> Result<_> {
             let mut stmt = c.prepare_cached(&format!(
                 "SELECT {} FROM customers
                  WHERE id LIKE ?1 ESCAPE '\\' OR name LIKE ?1 ESCAPE '\\'

@@ -25,7 +25,7 @@ pub async fn received(db: &Db, address: &str, limit: usize) -> Result<Vec<Receiv
     let address = address.trim().to_string();
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
     Ok(db
-        .call(move |c| {
+        .call(move |c| -> Result<_> {
             let mut stmt = c.prepare_cached(
                 "SELECT o.message_id, o.campaign_id, k.name, o.sender_id, o.body, o.sent_at
                  FROM outbox o LEFT JOIN campaigns k ON k.id = o.campaign_id

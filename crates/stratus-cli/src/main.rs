@@ -118,6 +118,8 @@ fn report(e: &anyhow::Error) -> ExitCode {
         eprintln!("error[{}]: {store}", store.code());
     } else if let Some(campaigns) = e.downcast_ref::<stratus_campaigns::Error>() {
         eprintln!("error[{}]: {campaigns}", campaigns.code());
+    } else if let Some(failure) = e.downcast_ref::<stratus_core::Failure>() {
+        eprintln!("error[{}]: {failure}", failure.code);
     } else {
         eprintln!("error: {e:#}");
     }

@@ -9,8 +9,10 @@
 //!   customer search, sync status panel, export to a file and timed sync;
 //!   [`retention_setting`]: the cache's retention, kept per profile.
 //! - [`stored`]: the envelope from a row's columns and `extra`.
-//! - [`on_db`]: runs any of them on the database's blocking pool.
 //! - [`demo`], [`gen`] (+ [`traffic`]): demo data and the load generator.
+//!
+//! The reads take a `&Connection`; run them with `Db::call`/`Db::read`, whose
+//! closures return this crate's errors.
 
 pub mod autosync;
 pub mod batch_key;
@@ -28,7 +30,6 @@ pub mod filter;
 pub mod gen;
 pub mod ledger;
 pub mod memory_budget;
-pub mod on_db;
 pub mod query;
 pub mod retention;
 pub mod retention_setting;
@@ -43,4 +44,3 @@ pub mod traffic;
 pub mod validate;
 
 pub use error::{EnvelopeError, Error, Result};
-pub use on_db::on_db;

@@ -257,7 +257,7 @@ impl From<JobSnapshot> for JobView {
             done: s.progress.done,
             total: s.progress.total,
             message: s.progress.message,
-            error: s.error,
+            error: s.error.map(|f| f.message),
             started_at: s.started_at,
             finished_at: s.finished_at,
         }

@@ -76,7 +76,7 @@ async fn write_batches(db: Db, campaign: String, mut rx: mpsc::UnboundedReceiver
             .unzip();
         let id = campaign.clone();
         let result = db
-            .call(move |c| Ok(recipient::mark_in_flight_durably(c, &id, &rows)))
+            .call(move |c| -> Result<_> { Ok(recipient::mark_in_flight_durably(c, &id, &rows)) })
             .await
             .map_err(Error::from)
             .and_then(|r| r);
