@@ -34,7 +34,11 @@ pub type CommandResult<T> = Result<T, AppError>;
 
 #[cfg(test)]
 mod tests {
+    use stratus_core::jobs::{JobSnapshot, JobState, Progress};
+    use stratus_core::Failure;
+
     use super::*;
+    use crate::views::JobView;
 
     #[test]
     fn every_crate_error_reaches_the_ui_with_its_own_code() {
@@ -49,5 +53,24 @@ mod tests {
         assert_eq!(campaigns.code, "campaign_not_found");
         let core = AppError::from(stratus_core::Error::ProfileNotFound("p".into()));
         assert_eq!(core.code, "profile_not_found");
+    }
+
+    #[test]
+    fn a_failed_job_shows_its_error_code_and_message() {
+        let view = JobView::from(JobSnapshot {
+            id: "j".into(),
+            kind: "image.warm".into(),
+            title: "Warm thumb".into(),
+            state: JobState::Failed,
+            progress: Progress::default(),
+            error: Some(Failure::new("too_large", "original `a.jpg` is too large")),
+            started_at: 1,
+            finished_at: Some(2),
+        });
+        let json = serde_json::to_value(&view).unwrap();
+        assert_eq!(
+            json["error"],
+            serde_json::json!({ "code": "too_large", "message": "original `a.jpg` is too large" })
+        );
     }
 }
