@@ -97,7 +97,7 @@ pub async fn tick(
     match synced_before {
         Ok(false) => Tick::NeverSynced,
         Ok(true) => Tick::Synced(sync(db, store, options, |_| {}, cancel).await),
-        Err(e) => Tick::Synced(Err(e.into())),
+        Err(e) => Tick::Synced(Err(e)),
     }
 }
 

@@ -85,7 +85,6 @@ pub async fn list(db: &Db) -> Result<Vec<Campaign>> {
         Ok(rows)
     })
     .await
-    .map_err(Error::from)
 }
 
 /// Stores a new draft (blocking).
