@@ -9,7 +9,7 @@ use stratus_core::jobs::{JobContext, JobRegistry, Progress};
 use stratus_core::profile::{Profile, ProfileBook};
 use stratus_core::stack::Stack;
 use stratus_core::store::ObjectStore;
-use stratus_core::{Error, Result};
+use stratus_core::{Error, Failure, Result};
 use stratus_events::autosync::SyncGate;
 use stratus_media::{Limits, VariantService};
 use tokio::sync::{Mutex, RwLock};
@@ -40,7 +40,7 @@ pub struct AppState {
 impl AppState {
     /// Opens the active profile. The demo profile is seeded on first start;
     /// a profile that cannot be opened falls back to demo so the app starts.
-    pub async fn open(home: AppHome) -> Result<AppState> {
+    pub async fn open(home: AppHome) -> Result<AppState, Failure> {
         let jobs = JobRegistry::new();
         let active = ProfileBook::load(&home)
             .map(|b| b.active())
@@ -103,7 +103,7 @@ impl AppState {
     }
 
     /// Opens `profile` and makes it the one the app works on.
-    pub async fn switch_to(&self, profile: Profile) -> Result<Arc<Stack>> {
+    pub async fn switch_to(&self, profile: Profile) -> Result<Arc<Stack>, Failure> {
         let stack = Arc::new(open_stack(&self.home, profile).await?);
         self.jobs.mark_interrupted(&stack.db).await?;
         *self.stack.write().await = Arc::clone(&stack);
@@ -111,11 +111,12 @@ impl AppState {
     }
 
     /// Deletes and reseeds demo data; if demo is active, the app moves to the new data.
-    pub async fn reset_demo(&self, ctx: JobContext) -> Result<String> {
+    /// A failing seed step keeps its capability's code.
+    pub async fn reset_demo(&self, ctx: JobContext) -> Result<String, Failure> {
         ctx.report(Progress::new(0, None, "deleting demo data"));
         demo::wipe(&self.home).await?;
         if ctx.cancel_token().is_cancelled() {
-            return Err(Error::Cancelled);
+            return Err(Error::Cancelled.into());
         }
         let fresh = Stack::open(&self.home, Profile::demo()).await?;
         let report = demo::seed(&fresh, &demo_steps(), ctx.reporter(), ctx.cancel_token()).await?;
@@ -129,11 +130,11 @@ impl AppState {
     }
 }
 
-async fn open_stack(home: &AppHome, profile: Profile) -> Result<Stack> {
+async fn open_stack(home: &AppHome, profile: Profile) -> Result<Stack, Failure> {
     if profile.is_demo() {
         demo::open_seeded(home, &demo_steps()).await
     } else {
-        Stack::open(home, profile).await
+        Ok(Stack::open(home, profile).await?)
     }
 }
 

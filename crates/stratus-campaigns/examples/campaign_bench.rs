@@ -87,7 +87,7 @@ fn phone(i: usize) -> String {
 }
 
 fn seed(db: &Db, n: usize) {
-    db.call_blocking(|c| {
+    db.call_blocking(|c| -> stratus_campaigns::Result<_> {
         let tx = c.transaction()?;
         for i in 0..n {
             let mut cust = Customer::new(format!("b-{i:07}"), format!("Bench{i} Person"));
@@ -95,8 +95,7 @@ fn seed(db: &Db, n: usize) {
             cust.sms_opt_in = true;
             cust.points = (i % 12_000) as i64;
             cust.streak = (i % 30) as i64;
-            customer::upsert(&tx, &cust, 1)
-                .map_err(|e| stratus_core::Error::Internal(e.to_string()))?;
+            customer::upsert(&tx, &cust, 1)?;
         }
         tx.commit()?;
         Ok(())

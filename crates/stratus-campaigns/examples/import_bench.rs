@@ -38,7 +38,9 @@ fn main() {
     };
     let started = Instant::now();
     let report = db
-        .call_blocking(|c| Ok(import_blocking(c, csv.as_bytes(), &options)))
+        .call_blocking(|c| -> stratus_campaigns::Result<_> {
+            Ok(import_blocking(c, csv.as_bytes(), &options))
+        })
         .unwrap()
         .unwrap();
     let seconds = started.elapsed().as_secs_f64();

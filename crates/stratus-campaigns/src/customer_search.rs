@@ -19,19 +19,18 @@ pub async fn search(db: &Db, text: &str, limit: usize) -> Result<Vec<Customer>> 
             .replace('_', "\\_")
     );
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-    Ok(db
-        .call(move |c| {
-            let mut stmt = c.prepare_cached(&format!(
-                "SELECT {} FROM customers
+    db.call(move |c| -> Result<_> {
+        let mut stmt = c.prepare_cached(&format!(
+            "SELECT {} FROM customers
                  WHERE id LIKE ?1 ESCAPE '\\' OR name LIKE ?1 ESCAPE '\\'
                     OR phone LIKE ?1 ESCAPE '\\' OR email LIKE ?1 ESCAPE '\\'
                  ORDER BY id LIMIT ?2",
-                customer::COLUMNS
-            ))?;
-            let rows = stmt
-                .query_map(params![pattern, limit], |r| customer::from_row(r, 0))?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            Ok(rows)
-        })
-        .await?)
+            customer::COLUMNS
+        ))?;
+        let rows = stmt
+            .query_map(params![pattern, limit], |r| customer::from_row(r, 0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    })
+    .await
 }

@@ -8,7 +8,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rusqlite::{params, Connection};
 use stratus_core::clock::now_millis;
-use stratus_core::demo::SeedStep;
+use stratus_core::demo::{coded, SeedStep};
 use stratus_core::stack::Stack;
 
 use crate::campaign::{self, CampaignSpec, CampaignState, Channel, QuietHours, SmsType};
@@ -29,29 +29,21 @@ pub fn demo_steps() -> Vec<SeedStep> {
     vec![
         SeedStep {
             name: "campaigns.customers.v1",
-            run: |stack| Box::pin(seed_customers(stack)),
+            run: |stack| Box::pin(coded(seed_customers(stack))),
         },
         SeedStep {
             name: "campaigns.sample-campaigns.v1",
-            run: |stack| Box::pin(seed_campaigns(stack)),
+            run: |stack| Box::pin(coded(seed_campaigns(stack))),
         },
     ]
 }
 
-async fn seed_customers(stack: &Stack) -> stratus_core::Result<()> {
-    stack
-        .db
-        .call(|c| Ok(insert_customers(c, now_millis())))
-        .await?
-        .map_err(Into::into)
+async fn seed_customers(stack: &Stack) -> Result<()> {
+    stack.db.call(|c| insert_customers(c, now_millis())).await
 }
 
-async fn seed_campaigns(stack: &Stack) -> stratus_core::Result<()> {
-    stack
-        .db
-        .call(|c| Ok(insert_campaigns(c, now_millis())))
-        .await?
-        .map_err(Into::into)
+async fn seed_campaigns(stack: &Stack) -> Result<()> {
+    stack.db.call(|c| insert_campaigns(c, now_millis())).await
 }
 
 /// (country, phone prefix, digits after it, locale, time zones)

@@ -21,7 +21,6 @@ use crate::campaign::{self, CampaignSpec, Channel};
 use crate::customer;
 use crate::eligibility::{self, Moment, SkipReason};
 use crate::notifier::{Notifier, OptOutFilter};
-use crate::reader::read;
 use crate::segment::Segment;
 use crate::sms::{self, SmsLength};
 use crate::template::{MessageTemplate, TemplateContext};
@@ -129,10 +128,8 @@ pub async fn dry_run_spec(
         },
         _ => None,
     };
-    read(db, move |c| {
-        dry_run_blocking(c, &spec, opt_outs.as_ref(), &options)
-    })
-    .await
+    db.read(move |c| dry_run_blocking(c, &spec, opt_outs.as_ref(), &options))
+        .await
 }
 
 /// Streams the segment's customers once; memory stays flat.

@@ -89,14 +89,8 @@ impl Error {
     }
 }
 
-impl From<Error> for stratus_core::Error {
-    /// For seams that speak the core's error (demo seed steps, jobs).
-    fn from(e: Error) -> Self {
-        match e {
-            Error::Core(core) => core,
-            Error::Db(db) => stratus_core::Error::Db(db),
-            Error::Cancelled => stratus_core::Error::Cancelled,
-            other => stratus_core::Error::Internal(format!("{}: {other}", other.code())),
-        }
+impl stratus_core::CodedError for Error {
+    fn code(&self) -> &str {
+        Error::code(self)
     }
 }

@@ -24,26 +24,25 @@ pub struct ReceivedMessage {
 pub async fn received(db: &Db, address: &str, limit: usize) -> Result<Vec<ReceivedMessage>> {
     let address = address.trim().to_string();
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-    Ok(db
-        .call(move |c| {
-            let mut stmt = c.prepare_cached(
-                "SELECT o.message_id, o.campaign_id, k.name, o.sender_id, o.body, o.sent_at
+    db.call(move |c| -> Result<_> {
+        let mut stmt = c.prepare_cached(
+            "SELECT o.message_id, o.campaign_id, k.name, o.sender_id, o.body, o.sent_at
                  FROM outbox o LEFT JOIN campaigns k ON k.id = o.campaign_id
                  WHERE o.address = ?1 ORDER BY o.sent_at DESC, o.message_id DESC LIMIT ?2",
-            )?;
-            let rows = stmt
-                .query_map(params![address, limit], |r| {
-                    Ok(ReceivedMessage {
-                        message_id: r.get(0)?,
-                        campaign_id: r.get(1)?,
-                        campaign_name: r.get(2)?,
-                        sender_id: r.get(3)?,
-                        body: r.get(4)?,
-                        sent_at: r.get(5)?,
-                    })
-                })?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            Ok(rows)
-        })
-        .await?)
+        )?;
+        let rows = stmt
+            .query_map(params![address, limit], |r| {
+                Ok(ReceivedMessage {
+                    message_id: r.get(0)?,
+                    campaign_id: r.get(1)?,
+                    campaign_name: r.get(2)?,
+                    sender_id: r.get(3)?,
+                    body: r.get(4)?,
+                    sent_at: r.get(5)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    })
+    .await
 }

@@ -31,7 +31,6 @@ pub mod live;
 pub mod notifier;
 pub mod overview;
 pub mod phone;
-mod reader;
 pub mod recipients;
 pub mod runner;
 pub mod segment;

@@ -13,7 +13,7 @@ use crate::Result;
 pub async fn list_with_counts(db: &Db) -> Result<Vec<(Campaign, StatusCounts)>> {
     let campaigns = campaign::list(db).await?;
     let mut counts = db
-        .call(|c| {
+        .call(|c| -> Result<_> {
             let mut stmt = c.prepare(
                 "SELECT campaign_id, status, count(*) FROM recipients GROUP BY campaign_id, status",
             )?;

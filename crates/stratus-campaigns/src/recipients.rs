@@ -14,7 +14,6 @@ use rusqlite::{params_from_iter, Connection, Row};
 use serde::Serialize;
 use stratus_core::db::Db;
 
-use crate::reader::read;
 use crate::runner::RecipientStatus;
 use crate::{Error, Result};
 
@@ -148,10 +147,8 @@ pub async fn page(
     limit: usize,
 ) -> Result<RecipientPage> {
     let campaign = campaign.to_string();
-    read(db, move |c| {
-        page_blocking(c, &campaign, &filter, after.as_deref(), limit)
-    })
-    .await
+    db.read(move |c| page_blocking(c, &campaign, &filter, after.as_deref(), limit))
+        .await
 }
 
 /// Failed recipients grouped by error code, largest group first (blocking).
@@ -177,7 +174,7 @@ pub fn error_groups_blocking(conn: &Connection, campaign: &str) -> Result<Vec<Er
 
 pub async fn error_groups(db: &Db, campaign: &str) -> Result<Vec<ErrorGroup>> {
     let campaign = campaign.to_string();
-    read(db, move |c| error_groups_blocking(c, &campaign)).await
+    db.read(move |c| error_groups_blocking(c, &campaign)).await
 }
 
 /// The export's columns, in order.
@@ -251,7 +248,7 @@ pub async fn export_csv(
     path: &std::path::Path,
 ) -> Result<u64> {
     let (campaign, path) = (campaign.to_string(), path.to_path_buf());
-    read(db, move |c| {
+    db.read(move |c| {
         let file = std::fs::File::create(&path).map_err(|source| Error::Io {
             context: format!("cannot create {}", path.display()),
             source,

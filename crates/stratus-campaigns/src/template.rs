@@ -236,9 +236,7 @@ async fn preview_compiled(
     customer_id: &str,
 ) -> Result<Preview> {
     let id = customer_id.to_string();
-    let (customer, rank) = db
-        .call(move |conn| Ok(preview_customer(conn, &id)))
-        .await??;
+    let (customer, rank) = db.call(move |conn| preview_customer(conn, &id)).await?;
     tokio::task::spawn_blocking(move || render_preview(&template, &customer, rank))
         .await
         .map_err(|e| Error::Internal(format!("template worker failed: {e}")))?
@@ -295,18 +293,15 @@ mod tests {
     #[tokio::test]
     async fn a_preview_renders_without_holding_the_database() {
         let db = Db::open_in_memory().unwrap();
-        db.call_blocking(|c| {
-            crate::customer::upsert(c, &customer(), 1)
-                .map_err(|e| stratus_core::Error::Internal(e.to_string()))
-        })
-        .unwrap();
+        db.call_blocking(|c| crate::customer::upsert(c, &customer(), 1))
+            .unwrap();
         // A template whose rendering asks the database for something, the
         // way any other screen would while a heavy template renders.
         let mut template = MessageTemplate::compile("{{ first_name }}").unwrap();
         let probe = db.clone();
         template.env.add_function("concurrent_query", move || {
             let answered = probe
-                .try_call_blocking(|c| {
+                .try_call_blocking(|c| -> Result<_> {
                     Ok(c.query_row("SELECT count(*) FROM customers", [], |r| r.get::<_, i64>(0))?)
                 })
                 .map_err(|e| {

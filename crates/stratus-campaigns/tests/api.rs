@@ -18,7 +18,7 @@ use support::{customers, sms_customer, spec, ScriptedNotifier, Step};
 mod support;
 
 fn outbox_rows(db: &Db) -> Vec<(String, String)> {
-    db.call_blocking(|c| {
+    db.call_blocking(|c| -> stratus_campaigns::Result<_> {
         let mut stmt =
             c.prepare("SELECT address, body FROM outbox ORDER BY sent_at, message_id")?;
         let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;

@@ -205,7 +205,7 @@ async fn chaos_run() {
     }
     let rows: Vec<(String, String, Option<String>, String)> = {
         let id = id.clone();
-        db.call_blocking(move |c| {
+        db.call_blocking(move |c| -> stratus_campaigns::Result<_> {
             let mut stmt = c.prepare(
                 "SELECT customer_id, status, reason, address FROM recipients WHERE campaign_id = ?1",
             )?;

@@ -28,7 +28,7 @@ async fn demo_seed_creates_customers_and_campaigns_once() {
 
     let db = &stack.db;
     let (count, first, last, e164): (i64, String, String, i64) = db
-        .call(|c| {
+        .call(|c| -> stratus_campaigns::Result<_> {
             Ok((
                 c.query_row("SELECT count(*) FROM customers", [], |r| r.get(0))?,
                 c.query_row("SELECT min(id) FROM customers", [], |r| r.get(0))?,
@@ -47,7 +47,7 @@ async fn demo_seed_creates_customers_and_campaigns_once() {
         (10_000, "cust-00001", "cust-10000", 10_000)
     );
     let countries: i64 = db
-        .call(|c| {
+        .call(|c| -> stratus_campaigns::Result<_> {
             Ok(
                 c.query_row("SELECT count(DISTINCT time_zone) FROM customers", [], |r| {
                     r.get(0)
@@ -71,7 +71,7 @@ async fn demo_seed_creates_customers_and_campaigns_once() {
     assert_eq!(summary.counts.pending + summary.counts.in_flight, 0);
     let id = done.id.clone();
     let outbox: i64 = db
-        .call(move |c| {
+        .call(move |c| -> stratus_campaigns::Result<_> {
             Ok(c.query_row(
                 "SELECT count(*) FROM outbox o JOIN recipients r ON r.message_id = o.message_id
                  WHERE r.campaign_id = ?1 AND r.status = 'sent' AND r.rendered = o.body",

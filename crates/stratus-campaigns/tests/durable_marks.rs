@@ -86,7 +86,7 @@ async fn the_in_flight_mark_is_synced_to_disk_before_the_publish() {
     let db = Db::open(&path).unwrap();
     support::insert(&db, &support::customers(40));
     let id = support::launched(&db, support::spec("Hi {{ first_name }}")).await;
-    db.call_blocking(|c| {
+    db.call_blocking(|c| -> stratus_campaigns::Result<_> {
         // The legacy hook: it hands over statements with their values bound.
         #[allow(deprecated)]
         c.trace(Some(record));
@@ -111,7 +111,9 @@ async fn the_in_flight_mark_is_synced_to_disk_before_the_publish() {
     assert_eq!(outcome.counts.sent, 40, "{:?}", outcome.counts);
     assert_eq!(witness.seen.lock().unwrap().len(), 40);
     let level: i64 = db
-        .call_blocking(|c| Ok(c.query_row("PRAGMA synchronous", [], |r| r.get(0))?))
+        .call_blocking(|c| -> stratus_campaigns::Result<_> {
+            Ok(c.query_row("PRAGMA synchronous", [], |r| r.get(0))?)
+        })
         .unwrap();
     assert_eq!(
         level, 1,

@@ -143,8 +143,10 @@ async fn consent_withdrawn_after_launch_is_honoured_when_sending() {
 #[tokio::test]
 async fn a_customer_deleted_after_launch_is_skipped() {
     let (db, id) = ann_and_bo_launched().await;
-    db.call_blocking(|c| Ok(c.execute("DELETE FROM customers WHERE id = 'c-2'", [])?))
-        .unwrap();
+    db.call_blocking(|c| -> stratus_campaigns::Result<_> {
+        Ok(c.execute("DELETE FROM customers WHERE id = 'c-2'", [])?)
+    })
+    .unwrap();
     let notifier = Arc::new(ScriptedNotifier::default());
     run(&db, &id, notifier.clone()).await;
     let rows = support::statuses(&db, &id);

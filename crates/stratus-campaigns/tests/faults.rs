@@ -106,7 +106,7 @@ fn received(endpoint: &str, block: &str) -> HashMap<String, usize> {
 /// (customer, status, reason, attempts) of every recipient, with its phone.
 fn rows(db: &Db, id: &str) -> Vec<(String, RecipientStatus, Option<String>, i64, String)> {
     let id = id.to_string();
-    db.call_blocking(move |c| {
+    db.call_blocking(move |c| -> stratus_campaigns::Result<_> {
         let mut stmt = c.prepare(
             "SELECT customer_id, status, reason, attempts, address FROM recipients
              WHERE campaign_id = ?1 ORDER BY customer_id",
@@ -199,7 +199,7 @@ async fn in_doubt_publishes_end_unknown_and_only_retry_with_unknown_resends_them
 
     // The export shows them with the provider's answer.
     let mut csv = Vec::new();
-    db.call_blocking(|c| {
+    db.call_blocking(|c| -> stratus_campaigns::Result<_> {
         let filter = RecipientFilter {
             status: Some(RecipientStatus::Unknown),
             ..Default::default()

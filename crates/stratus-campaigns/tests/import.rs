@@ -54,9 +54,8 @@ async fn valid_rows_mode_imports_good_rows_and_reports_every_bad_one_with_its_li
     assert!(bad[2].2.contains("phone"), "{}", bad[2].2);
 
     let (j, z, l) = db
-        .call_blocking(|c| {
-            let get =
-                |id| customer::get(c, id).map_err(|e| stratus_core::Error::Internal(e.to_string()));
+        .call_blocking(|c| -> stratus_campaigns::Result<_> {
+            let get = |id| customer::get(c, id);
             Ok((get("c-1")?, get("c-2")?, get("c-5")?))
         })
         .unwrap();
@@ -99,7 +98,9 @@ async fn all_or_nothing_mode_imports_nothing_when_a_row_is_bad() {
         vec![4, 5, 6]
     );
     let n: i64 = db
-        .call_blocking(|c| Ok(c.query_row("SELECT count(*) FROM customers", [], |r| r.get(0))?))
+        .call_blocking(|c| -> stratus_campaigns::Result<_> {
+            Ok(c.query_row("SELECT count(*) FROM customers", [], |r| r.get(0))?)
+        })
         .unwrap();
     assert_eq!(n, 0);
 
@@ -135,7 +136,7 @@ async fn reimport_upserts_by_id_and_keeps_columns_the_file_lacks() {
     .unwrap();
     assert_eq!((report.inserted, report.updated), (1, 1));
     let ann = db
-        .call_blocking(|c| Ok(customer::get(c, "c-1").unwrap()))
+        .call_blocking(|c| -> stratus_campaigns::Result<_> { Ok(customer::get(c, "c-1").unwrap()) })
         .unwrap();
     assert_eq!((ann.name.as_str(), ann.points), ("Ann B.", 99));
     assert_eq!(
@@ -168,7 +169,7 @@ not json\r\n\
     );
     assert_eq!(report.ignored_columns, vec!["extra".to_string()]);
     let ana = db
-        .call_blocking(|c| Ok(customer::get(c, "n-1").unwrap()))
+        .call_blocking(|c| -> stratus_campaigns::Result<_> { Ok(customer::get(c, "n-1").unwrap()) })
         .unwrap();
     assert_eq!(ana.badges, vec!["explorer".to_string()]);
     assert_eq!(ana.last_active, Some(1_717_113_600_000));

@@ -231,7 +231,7 @@ async fn a_runner_killed_mid_run_resumes_without_sending_twice() {
         .unwrap();
     let counts = || {
         let id = id.clone();
-        db.call_blocking(move |c| {
+        db.call_blocking(move |c| -> stratus_campaigns::Result<_> {
             Ok(c.query_row(
                 "SELECT count(*) FILTER (WHERE status = 'sent'), count(*) FILTER (WHERE status = 'in_flight')
                  FROM recipients WHERE campaign_id = ?1",

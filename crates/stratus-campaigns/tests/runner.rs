@@ -56,7 +56,7 @@ async fn outbox_run_sends_each_eligible_recipient_exactly_once_with_its_text() {
     );
 
     let (outbox, joined, text): (i64, i64, String) = db
-        .call_blocking(|c| {
+        .call_blocking(|c| -> stratus_campaigns::Result<_> {
             let outbox = c.query_row("SELECT count(*) FROM outbox", [], |r| r.get(0))?;
             let joined = c.query_row(
                 "SELECT count(DISTINCT o.customer_id) FROM outbox o JOIN recipients r
@@ -173,7 +173,7 @@ async fn only_what_certainly_was_not_sent_is_retried() {
     }
     assert_eq!(notifier.sent_to(&phone(3)), 0);
     let attempts = |customer: &'static str| -> i64 {
-        db.call_blocking(move |c| {
+        db.call_blocking(move |c| -> stratus_campaigns::Result<_> {
             Ok(c.query_row(
                 "SELECT attempts FROM recipients WHERE customer_id = ?1",
                 [customer],

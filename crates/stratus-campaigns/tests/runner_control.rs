@@ -159,7 +159,7 @@ async fn retry_failed_requeues_only_failed_and_unknown_when_asked() {
     let first = run(notifier.clone()).await;
     assert_eq!((first.counts.sent, first.counts.failed), (8, 2));
     // As if a crash had left one row unknown.
-    db.call_blocking(|c| Ok(c.execute("UPDATE recipients SET status = 'unknown', reason = 'interrupted' WHERE customer_id = 'c-0005'", [])?))
+    db.call_blocking(|c| -> stratus_campaigns::Result<_> { Ok(c.execute("UPDATE recipients SET status = 'unknown', reason = 'interrupted' WHERE customer_id = 'c-0005'", [])?) })
         .unwrap();
 
     assert_eq!(runner::retry_failed(&db, &id, false).await.unwrap(), 2);
@@ -196,7 +196,7 @@ async fn rows_in_flight_at_start_become_unknown_and_are_not_resent() {
     stratus_campaigns::campaign::transition(&db, &id, CampaignState::Running)
         .await
         .unwrap();
-    db.call_blocking(|c| {
+    db.call_blocking(|c| -> stratus_campaigns::Result<_> {
         Ok(c.execute(
             "UPDATE recipients SET status = 'in_flight' WHERE customer_id IN ('c-0001', 'c-0002')",
             [],

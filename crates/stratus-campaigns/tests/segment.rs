@@ -101,7 +101,9 @@ async fn a_hostile_value_matches_literally() {
         0
     );
     let n: i64 = db
-        .call_blocking(|c| Ok(c.query_row("SELECT count(*) FROM customers", [], |r| r.get(0))?))
+        .call_blocking(|c| -> stratus_campaigns::Result<_> {
+            Ok(c.query_row("SELECT count(*) FROM customers", [], |r| r.get(0))?)
+        })
         .unwrap();
     assert_eq!(n, 5);
 }

@@ -129,6 +129,8 @@ fn report(e: &anyhow::Error) -> ExitCode {
         eprintln!("error[{}]: {campaigns}", campaigns.code());
     } else if let Some(deploy) = e.downcast_ref::<stratus_deploy::DeployError>() {
         eprintln!("error[{}]: {deploy}", deploy.code());
+    } else if let Some(failure) = e.downcast_ref::<stratus_core::Failure>() {
+        eprintln!("error[{}]: {failure}", failure.code);
     } else {
         eprintln!("error: {e:#}");
     }

@@ -643,7 +643,7 @@ fn a_launch_with_in_doubt_publishes_says_so_and_exits_non_zero() {
 fn sent_count(db_path: &Path, id: &str) -> i64 {
     let db = stratus_core::db::Db::open(db_path).unwrap();
     let id = id.to_string();
-    db.call_blocking(move |c| {
+    db.call_blocking(move |c| -> stratus_core::Result<_> {
         Ok(c.query_row(
             "SELECT count(*) FROM recipients WHERE campaign_id = ?1 AND status = 'sent'",
             [id],

@@ -22,14 +22,14 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0006_events_fts_bulk.sql"),
     include_str!("../migrations/0007_events_compact.sql"),
     include_str!("../migrations/0008_sync_sweep.sql"),
-    // 0009 is another branch's; it goes before this one when both are merged.
+    include_str!("../migrations/0009_job_error_code.sql"),
     include_str!("../migrations/0010_write_keys.sql"),
 ];
 
 /// The same list for `rusqlite_migration`'s checks (and tests that stop at
 /// an older version).
 #[cfg(test)]
-fn migrations() -> Migrations<'static> {
+pub(crate) fn migrations() -> Migrations<'static> {
     Migrations::new(MIGRATIONS.iter().map(|sql| M::up(sql)).collect())
 }
 
@@ -150,47 +150,76 @@ impl Db {
     }
 
     /// Runs `work` with the connection on the blocking thread pool.
-    pub async fn call<T, F>(&self, work: F) -> Result<T>
+    ///
+    /// The closure speaks its caller's error type `E` (anything a core error
+    /// converts into; `?` on `rusqlite` errors needs `E: From<rusqlite::Error>`),
+    /// so a capability's error comes back with its own code. Where the
+    /// compiler cannot tell `E` (the result is `?`-ed again), name it on the
+    /// closure: `db.call(|c| -> Result<_> { … })`.
+    pub async fn call<T, E, F>(&self, work: F) -> Result<T, E>
     where
         T: Send + 'static,
-        F: FnOnce(&mut Connection) -> Result<T> + Send + 'static,
+        E: From<Error> + Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, E> + Send + 'static,
     {
         let conn = Arc::clone(&self.conn);
         tokio::task::spawn_blocking(move || {
-            let mut guard = conn
-                .lock()
-                .map_err(|_| Error::Internal("database lock poisoned".into()))?;
+            let mut guard = conn.lock().map_err(|_| poisoned())?;
             work(&mut guard)
         })
         .await
         .map_err(|e| Error::Internal(format!("database worker failed: {e}")))?
     }
 
+    /// Runs `work` on a fresh read connection on the blocking pool, so a
+    /// long read (progress, dry runs, exports) never queues behind the
+    /// writer. An in-memory database (tests) has only its writer, so that is
+    /// used instead. Errors as in [`Db::call`].
+    pub async fn read<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<Error> + Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
+    {
+        if self.path.is_none() {
+            return self.call(move |c| work(c)).await;
+        }
+        let db = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let conn = db.open_reader()?;
+            work(&conn)
+        })
+        .await
+        .map_err(|e| Error::Internal(format!("database reader failed: {e}")))?
+    }
+
     /// Runs `work` at once if no other call holds the connection, `None` if
     /// one does (never waits): for work that must not queue behind a long
     /// call, and for checking that long work does not hold the connection.
-    pub fn try_call_blocking<T>(
+    pub fn try_call_blocking<T, E: From<Error>>(
         &self,
-        work: impl FnOnce(&mut Connection) -> Result<T>,
-    ) -> Result<Option<T>> {
+        work: impl FnOnce(&mut Connection) -> Result<T, E>,
+    ) -> Result<Option<T>, E> {
         match self.conn.try_lock() {
             Ok(mut guard) => work(&mut guard).map(Some),
             Err(std::sync::TryLockError::WouldBlock) => Ok(None),
-            Err(std::sync::TryLockError::Poisoned(_)) => {
-                Err(Error::Internal("database lock poisoned".into()))
-            }
+            Err(std::sync::TryLockError::Poisoned(_)) => Err(poisoned().into()),
         }
     }
 
     /// Runs `work` on the current thread. Only for callers that are already
     /// off the async workers (CLI setup, blocking tasks, tests).
-    pub fn call_blocking<T>(&self, work: impl FnOnce(&mut Connection) -> Result<T>) -> Result<T> {
-        let mut guard = self
-            .conn
-            .lock()
-            .map_err(|_| Error::Internal("database lock poisoned".into()))?;
+    pub fn call_blocking<T, E: From<Error>>(
+        &self,
+        work: impl FnOnce(&mut Connection) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let mut guard = self.conn.lock().map_err(|_| poisoned())?;
         work(&mut guard)
     }
+}
+
+fn poisoned() -> Error {
+    Error::Internal("database lock poisoned".into())
 }
 
 /// `stratus.sqlite-wal` and friends.
@@ -247,7 +276,7 @@ mod tests {
             }
             let db = results.into_iter().next().unwrap().unwrap();
             let (version, tables): (i64, i64) = db
-                .call_blocking(|c| {
+                .call_blocking(|c| -> Result<_> {
                     Ok((
                         c.query_row("PRAGMA user_version", [], |r| r.get(0))?,
                         c.query_row(
@@ -261,6 +290,53 @@ mod tests {
             assert_eq!(version, MIGRATIONS.len() as i64);
             assert_eq!(tables, 1);
         }
+    }
+
+    /// A capability's error in the closure comes back as itself, code and all.
+    #[derive(Debug, thiserror::Error)]
+    enum Domain {
+        #[error("campaign `{0}` does not exist")]
+        NotFound(String),
+        #[error(transparent)]
+        Core(#[from] Error),
+        #[error(transparent)]
+        Db(#[from] rusqlite::Error),
+    }
+
+    impl crate::CodedError for Domain {
+        fn code(&self) -> &str {
+            match self {
+                Domain::NotFound(_) => "campaign_not_found",
+                Domain::Core(e) => e.code(),
+                Domain::Db(_) => "database",
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn a_domain_error_keeps_its_code_through_every_call() {
+        use crate::CodedError;
+        // A file, so `read` takes its own reader connection.
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&dir.path().join("stratus.sqlite")).unwrap();
+        let missing = |c: &Connection| -> Result<i64, Domain> {
+            let n: i64 = c.query_row("SELECT count(*) FROM jobs", [], |r| r.get(0))?;
+            Err(Domain::NotFound(format!("c{n}")))
+        };
+        let err = db.call(move |c| missing(c)).await.unwrap_err();
+        assert_eq!(err.code(), "campaign_not_found");
+        assert_eq!(err.to_string(), "campaign `c0` does not exist");
+        let err = db.read(move |c| missing(c)).await.unwrap_err();
+        assert_eq!(err.code(), "campaign_not_found");
+        let err = db.call_blocking(|c| missing(c)).unwrap_err();
+        assert_eq!(err.code(), "campaign_not_found");
+        let err = db.try_call_blocking(|c| missing(c)).unwrap_err();
+        assert_eq!(err.code(), "campaign_not_found");
+        let err = db
+            .call(|c| -> Result<(), Domain> { Ok(c.execute_batch("NOT SQL")?) })
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), "database");
     }
 
     #[test]
@@ -281,11 +357,11 @@ mod tests {
         let path = dir.path().join("nested/stratus.sqlite");
         let db = Db::open(&path).unwrap();
         let mode: String = db
-            .call(|c| Ok(c.query_row("PRAGMA journal_mode", [], |r| r.get(0))?))
+            .call(|c| -> Result<_> { Ok(c.query_row("PRAGMA journal_mode", [], |r| r.get(0))?) })
             .await
             .unwrap();
         assert_eq!(mode, "wal");
-        db.call(|c| {
+        db.call(|c| -> Result<_> {
             c.execute(
                 "INSERT INTO demo_seed (step, applied_at) VALUES ('x', 1)",
                 [],
@@ -297,7 +373,9 @@ mod tests {
         drop(db);
         let again = Db::open(&path).unwrap();
         let count: i64 = again
-            .call(|c| Ok(c.query_row("SELECT count(*) FROM demo_seed", [], |r| r.get(0))?))
+            .call(|c| -> Result<_> {
+                Ok(c.query_row("SELECT count(*) FROM demo_seed", [], |r| r.get(0))?)
+            })
             .await
             .unwrap();
         assert_eq!(
@@ -315,8 +393,10 @@ mod tests {
         let home = crate::home::AppHome::new(dir.path().join("data"));
         let path = home.database("demo");
         let db = Db::open(&path).unwrap();
-        db.call_blocking(|c| Ok(c.execute("INSERT INTO demo_seed VALUES ('x', 1)", [])?))
-            .unwrap();
+        db.call_blocking(|c| -> Result<_> {
+            Ok(c.execute("INSERT INTO demo_seed VALUES ('x', 1)", [])?)
+        })
+        .unwrap();
         assert_eq!(mode(&home.profile_dir("demo")), 0o700);
         for file in [&path, &sidecar(&path, "-wal"), &sidecar(&path, "-shm")] {
             assert_eq!(mode(file), 0o600, "{}", file.display());

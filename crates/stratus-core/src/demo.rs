@@ -18,21 +18,30 @@ use crate::jobs::{CancellationToken, Progress};
 use crate::profile::{Profile, DEMO};
 use crate::stack::Stack;
 use crate::store::PutOptions;
-use crate::{Error, Result};
+use crate::{CodedError, Error, Failure, Result};
 
-type StepFuture<'a> = Pin<Box<dyn Future<Output = Result<()>> + Send + 'a>>;
+/// A step fails with its own crate's error, kept as its code and message.
+type StepFuture<'a> = Pin<Box<dyn Future<Output = Result<(), Failure>> + Send + 'a>>;
 
-/// One seeding step: a stable name and the work.
+/// One seeding step: a stable name and the work (see [`coded`]).
 pub struct SeedStep {
     pub name: &'static str,
     pub run: for<'a> fn(&'a Stack) -> StepFuture<'a>,
+}
+
+/// Wraps a capability's step so its error keeps its code:
+/// `run: |stack| Box::pin(demo::coded(seed_customers(stack)))`.
+pub async fn coded<E: CodedError>(
+    work: impl Future<Output = Result<(), E>>,
+) -> Result<(), Failure> {
+    work.await.map_err(|e| Failure::of(&e))
 }
 
 /// The core's own steps; they run first.
 pub fn core_steps() -> Vec<SeedStep> {
     vec![SeedStep {
         name: "core.welcome.v1",
-        run: |stack| Box::pin(seed_welcome(stack)),
+        run: |stack| Box::pin(coded(seed_welcome(stack))),
     }]
 }
 
@@ -43,18 +52,20 @@ pub struct SeedReport {
     pub already_applied: Vec<&'static str>,
 }
 
-/// Runs every step not yet applied to this demo stack.
+/// Runs every step not yet applied to this demo stack. A failing step's
+/// error keeps its crate's code.
 pub async fn seed(
     stack: &Stack,
     steps: &[SeedStep],
     progress: impl Fn(Progress),
     cancel: &CancellationToken,
-) -> Result<SeedReport> {
+) -> Result<SeedReport, Failure> {
     if !stack.profile.is_demo() {
         return Err(Error::InvalidProfile(format!(
             "demo data can only be seeded into the demo profile, not `{}`",
             stack.profile.name
-        )));
+        ))
+        .into());
     }
     let total = steps.len() as u64;
     let mut report = SeedReport {
@@ -63,7 +74,7 @@ pub async fn seed(
     };
     for (i, step) in steps.iter().enumerate() {
         if cancel.is_cancelled() {
-            return Err(Error::Cancelled);
+            return Err(Error::Cancelled.into());
         }
         progress(Progress::new(
             i as u64,
@@ -73,7 +84,7 @@ pub async fn seed(
         let name = step.name;
         let done: bool = stack
             .db
-            .call(move |c| {
+            .call(move |c| -> Result<_> {
                 Ok(c.query_row(
                     "SELECT EXISTS(SELECT 1 FROM demo_seed WHERE step = ?1)",
                     [name],
@@ -88,7 +99,7 @@ pub async fn seed(
         (step.run)(stack).await?;
         stack
             .db
-            .call(move |c| {
+            .call(move |c| -> Result<_> {
                 c.execute(
                     "INSERT OR IGNORE INTO demo_seed (step, applied_at) VALUES (?1, ?2)",
                     params![name, now_millis()],
@@ -103,7 +114,7 @@ pub async fn seed(
 }
 
 /// Opens the demo profile, seeding what is missing (all of it on the first start).
-pub async fn open_seeded(home: &AppHome, steps: &[SeedStep]) -> Result<Stack> {
+pub async fn open_seeded(home: &AppHome, steps: &[SeedStep]) -> Result<Stack, Failure> {
     let stack = Stack::open(home, Profile::demo()).await?;
     seed(&stack, steps, |_| {}, &CancellationToken::new()).await?;
     Ok(stack)
@@ -229,6 +240,6 @@ mod tests {
         let err = seed(&stack, &core_steps(), |_| {}, &CancellationToken::new())
             .await
             .unwrap_err();
-        assert_eq!(err.code(), "invalid_profile");
+        assert_eq!(err.code, "invalid_profile");
     }
 }

@@ -78,3 +78,67 @@ impl Error {
         }
     }
 }
+
+/// An error with a stable code: what every crate's error enum offers, so the
+/// generic seams (jobs, demo seeding, the shell's error shape) keep a
+/// capability's code instead of flattening it to `internal`.
+pub trait CodedError: std::error::Error + Send + Sync + 'static {
+    /// Stable machine-readable code the edges branch on.
+    fn code(&self) -> &str;
+
+    /// The sentence for people: what happened and what to do.
+    fn message(&self) -> String {
+        self.to_string()
+    }
+}
+
+/// A code and a message without the error behind them: how a job's failure
+/// is stored, a demo step's failure travels, or several failures are summed up.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct Failure {
+    pub code: String,
+    pub message: String,
+}
+
+impl Failure {
+    pub fn new(code: impl Into<String>, message: impl Into<String>) -> Self {
+        Failure {
+            code: code.into(),
+            message: message.into(),
+        }
+    }
+
+    /// Keeps `e`'s code and message.
+    pub fn of(e: &(impl CodedError + ?Sized)) -> Self {
+        Failure::new(e.code(), e.message())
+    }
+}
+
+impl CodedError for Failure {
+    fn code(&self) -> &str {
+        &self.code
+    }
+
+    fn message(&self) -> String {
+        self.message.clone()
+    }
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Self {
+        Failure::of(&e)
+    }
+}
+
+impl CodedError for Error {
+    fn code(&self) -> &str {
+        Error::code(self)
+    }
+}
+
+impl CodedError for crate::store::StoreError {
+    fn code(&self) -> &str {
+        crate::store::StoreError::code(self)
+    }
+}

@@ -13,13 +13,15 @@ pub use tokio_util::sync::CancellationToken;
 
 use crate::clock::now_millis;
 use crate::db::Db;
-use crate::{Error, Result};
+use crate::{CodedError, Error, Failure, Result};
 
 /// How often a running job's progress is written to its row. The UI gets
 /// every update live; the row only has to be fresh enough to reattach to.
 const PERSIST_EVERY: Duration = Duration::from_millis(750);
 /// Finished jobs kept in memory for the jobs panel.
 const RECENT_IN_MEMORY: usize = 50;
+/// The code every crate gives its "cancelled" error.
+const CANCELLED: &str = "cancelled";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum JobState {
@@ -86,7 +88,8 @@ pub struct JobSnapshot {
     pub title: String,
     pub state: JobState,
     pub progress: Progress,
-    pub error: Option<String>,
+    /// Why a failed job failed: the code of the error that stopped it and its message.
+    pub error: Option<Failure>,
     pub started_at: i64,
     pub finished_at: Option<i64>,
 }
@@ -157,7 +160,9 @@ impl JobRegistry {
     }
 
     /// Records the job in `db` and runs `work` on the runtime. Returns at once.
-    pub async fn start<F, Fut>(
+    /// `work` fails with its own crate's error; the job keeps that error's
+    /// code (`cancelled` ends the job as cancelled, not failed).
+    pub async fn start<F, Fut, E>(
         &self,
         db: &Db,
         kind: &str,
@@ -166,7 +171,8 @@ impl JobRegistry {
     ) -> Result<JobSnapshot>
     where
         F: FnOnce(JobContext) -> Fut + Send + 'static,
-        Fut: Future<Output = Result<String>> + Send + 'static,
+        Fut: Future<Output = Result<String, E>> + Send + 'static,
+        E: CodedError,
     {
         let snapshot = JobSnapshot {
             id: uuid::Uuid::now_v7().to_string(),
@@ -179,7 +185,7 @@ impl JobRegistry {
             finished_at: None,
         };
         let row = snapshot.clone();
-        db.call(move |c| {
+        db.call(move |c| -> Result<()> {
             c.execute(
                 "INSERT INTO jobs (id, kind, title, state, done, total, message, started_at, updated_at)
                  VALUES (?1, ?2, ?3, ?4, 0, NULL, '', ?5, ?5)",
@@ -215,11 +221,10 @@ impl JobRegistry {
             let outcome = work(ctx).await;
             let (state, message, error) = match outcome {
                 Ok(summary) => (JobState::Succeeded, Some(summary), None),
-                Err(Error::Cancelled) => (JobState::Cancelled, Some("cancelled".to_string()), None),
-                Err(_) if cancel.is_cancelled() => {
+                Err(e) if e.code() == CANCELLED || cancel.is_cancelled() => {
                     (JobState::Cancelled, Some("cancelled".to_string()), None)
                 }
-                Err(e) => (JobState::Failed, None, Some(e.to_string())),
+                Err(e) => (JobState::Failed, None, Some(Failure::of(&e))),
             };
             registry.finish(&id, &db, state, message, error).await;
         });
@@ -250,11 +255,10 @@ impl JobRegistry {
     pub async fn list(&self, db: &Db, limit: usize) -> Result<Vec<JobSnapshot>> {
         let limit_sql = i64::try_from(limit).unwrap_or(i64::MAX);
         let mut stored = db
-            .call(move |c| {
-                let mut stmt = c.prepare(
-                    "SELECT id, kind, title, state, done, total, message, error, started_at, finished_at
-                     FROM jobs ORDER BY started_at DESC LIMIT ?1",
-                )?;
+            .call(move |c| -> Result<_> {
+                let mut stmt = c.prepare(&format!(
+                    "SELECT {COLUMNS} FROM jobs ORDER BY started_at DESC LIMIT ?1"
+                ))?;
                 let rows = stmt.query_map([limit_sql], snapshot_from_row)?;
                 Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
             })
@@ -303,8 +307,7 @@ impl JobRegistry {
         let id = id.to_string();
         db.call(move |c| {
             Ok(c.query_row(
-                "SELECT id, kind, title, state, done, total, message, error, started_at, finished_at
-                 FROM jobs WHERE id = ?1",
+                &format!("SELECT {COLUMNS} FROM jobs WHERE id = ?1"),
                 [id],
                 snapshot_from_row,
             )
@@ -336,7 +339,7 @@ impl JobRegistry {
             tokio::spawn(async move {
                 // `state = 'running'` keeps a late progress write from undoing the final state.
                 let result = db
-                    .call(move |c| {
+                    .call(move |c| -> Result<_> {
                         c.execute(
                             "UPDATE jobs SET done = ?2, total = ?3, message = ?4, updated_at = ?5
                              WHERE id = ?1 AND state = 'running'",
@@ -364,7 +367,7 @@ impl JobRegistry {
         db: &Db,
         state: JobState,
         message: Option<String>,
-        error: Option<String>,
+        error: Option<Failure>,
     ) {
         let snapshot = {
             let mut jobs = self.lock();
@@ -382,18 +385,19 @@ impl JobRegistry {
         };
         let row = snapshot.clone();
         let result = db
-            .call(move |c| {
+            .call(move |c| -> Result<_> {
                 c.execute(
                     "UPDATE jobs SET state = ?2, done = ?3, total = ?4, message = ?5, error = ?6,
-                         finished_at = ?7, updated_at = ?7 WHERE id = ?1",
+                         error_code = ?8, finished_at = ?7, updated_at = ?7 WHERE id = ?1",
                     params![
                         row.id,
                         row.state.as_str(),
                         to_sql_count(row.progress.done),
                         row.progress.total.map(to_sql_count),
                         row.progress.message,
-                        row.error,
-                        row.finished_at
+                        row.error.as_ref().map(|f| &f.message),
+                        row.finished_at,
+                        row.error.as_ref().map(|f| &f.code),
                     ],
                 )?;
                 Ok(())
@@ -434,6 +438,10 @@ fn to_sql_count(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
+/// The columns [`snapshot_from_row`] reads, in its order.
+const COLUMNS: &str =
+    "id, kind, title, state, done, total, message, error, started_at, finished_at, error_code";
+
 fn snapshot_from_row(r: &Row<'_>) -> rusqlite::Result<JobSnapshot> {
     let state: String = r.get(3)?;
     let done: i64 = r.get(4)?;
@@ -448,7 +456,17 @@ fn snapshot_from_row(r: &Row<'_>) -> rusqlite::Result<JobSnapshot> {
             total: total.and_then(|t| u64::try_from(t).ok()),
             message: r.get(6)?,
         },
-        error: r.get(7)?,
+        error: match (
+            r.get::<_, Option<String>>(7)?,
+            r.get::<_, Option<String>>(10)?,
+        ) {
+            (Some(message), code) => Some(Failure {
+                // Rows from before codes were stored (migration 0009 fills them).
+                code: code.unwrap_or_else(|| "internal".into()),
+                message,
+            }),
+            (None, _) => None,
+        },
         started_at: r.get(8)?,
         finished_at: r.get(9)?,
     })
@@ -468,7 +486,7 @@ mod tests {
                 for i in 1..=3 {
                     ctx.report(Progress::new(i, Some(3), format!("step {i}")));
                 }
-                Ok("counted".to_string())
+                Ok::<_, Error>("counted".to_string())
             })
             .await
             .unwrap();
@@ -507,24 +525,73 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_failing_job_keeps_its_error_message() {
+    async fn a_failing_job_keeps_its_error_code_and_message_after_a_restart() {
         let db = Db::open_in_memory().unwrap();
         let jobs = JobRegistry::new();
         let job = jobs
             .start(&db, "test", "fail", |_| async {
-                Err(Error::Internal("disk on fire".into()))
+                Err(crate::store::StoreError::NotFound {
+                    key: "photos/cat.jpg".into(),
+                })
             })
             .await
             .unwrap();
         let done = jobs.wait(&job.id).await.unwrap();
         assert_eq!(done.state, JobState::Failed);
-        assert!(done.error.unwrap().contains("disk on fire"));
+        let expected = Failure::new("not_found", "object `photos/cat.jpg` does not exist");
+        assert_eq!(done.error.as_ref(), Some(&expected));
+
+        let stored = JobRegistry::new().get(&db, &job.id).await.unwrap().unwrap();
+        assert_eq!(stored.state, JobState::Failed);
+        assert_eq!(stored.error, Some(expected));
+    }
+
+    #[tokio::test]
+    async fn an_error_coded_cancelled_ends_the_job_cancelled_not_failed() {
+        let db = Db::open_in_memory().unwrap();
+        let jobs = JobRegistry::new();
+        let job = jobs
+            .start(&db, "test", "stop", |_| async {
+                Err(Failure::new("cancelled", "cancelled"))
+            })
+            .await
+            .unwrap();
+        let done = jobs.wait(&job.id).await.unwrap();
+        assert_eq!(done.state, JobState::Cancelled);
+        assert_eq!(done.error, None);
+    }
+
+    #[test]
+    fn a_failed_row_from_before_error_codes_reads_as_internal() {
+        let mut conn = rusqlite::Connection::open_in_memory().unwrap();
+        crate::db::migrations().to_version(&mut conn, 8).unwrap();
+        conn.execute_batch(
+            "INSERT INTO jobs (id, kind, title, state, error, started_at, updated_at)
+                 VALUES ('old', 'k', 't', 'failed', 'disk on fire', 1, 1);
+             INSERT INTO jobs (id, kind, title, state, started_at, updated_at)
+                 VALUES ('fine', 'k', 't', 'succeeded', 2, 2);",
+        )
+        .unwrap();
+        crate::db::migrations().to_latest(&mut conn).unwrap();
+        let read = |id: &str| {
+            conn.query_row(
+                &format!("SELECT {COLUMNS} FROM jobs WHERE id = ?1"),
+                [id],
+                snapshot_from_row,
+            )
+            .unwrap()
+        };
+        assert_eq!(
+            read("old").error,
+            Some(Failure::new("internal", "disk on fire"))
+        );
+        assert_eq!(read("fine").error, None);
     }
 
     #[tokio::test]
     async fn rows_left_running_by_a_dead_process_become_interrupted() {
         let db = Db::open_in_memory().unwrap();
-        db.call(|c| {
+        db.call(|c| -> Result<_> {
             c.execute(
                 "INSERT INTO jobs (id, kind, title, state, started_at, updated_at) VALUES ('old', 'k', 't', 'running', 1, 1)",
                 [],

@@ -17,4 +17,4 @@ pub mod stack;
 pub mod store;
 pub mod testing;
 
-pub use error::{Error, Result};
+pub use error::{CodedError, Error, Failure, Result};

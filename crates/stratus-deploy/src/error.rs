@@ -46,3 +46,9 @@ impl DeployError {
         }
     }
 }
+
+impl stratus_core::CodedError for DeployError {
+    fn code(&self) -> &str {
+        DeployError::code(self)
+    }
+}

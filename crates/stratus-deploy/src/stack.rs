@@ -235,7 +235,8 @@ impl Deployer {
         self.outputs(&plan.stack_name).await
     }
 
-    async fn status(&self, stack: &str) -> Result<(String, String)> {
+    /// The stack as CloudFormation describes it now.
+    async fn describe(&self, stack: &str) -> Result<aws_sdk_cloudformation::types::Stack> {
         let out = self
             .cfn
             .describe_stacks()
@@ -243,10 +244,14 @@ impl Deployer {
             .send()
             .await
             .map_err(|e| DeployError::aws("cloudformation:DescribeStacks", &e))?;
-        let stack = out
-            .stacks()
+        out.stacks()
             .first()
-            .ok_or_else(|| DeployError::Unexpected(format!("stack {stack} vanished")))?;
+            .cloned()
+            .ok_or_else(|| DeployError::Unexpected(format!("stack {stack} vanished")))
+    }
+
+    async fn status(&self, stack: &str) -> Result<(String, String)> {
+        let stack = self.describe(stack).await?;
         Ok((
             stack
                 .stack_status()
@@ -277,25 +282,13 @@ impl Deployer {
 
     /// The stack's outputs: where the functions and buckets are.
     pub async fn outputs(&self, stack: &str) -> Result<DeployOutputs> {
-        let out = self
-            .cfn
-            .describe_stacks()
-            .stack_name(stack)
-            .send()
-            .await
-            .map_err(|e| DeployError::aws("cloudformation:DescribeStacks", &e))?;
-        let pairs = out
-            .stacks()
-            .first()
-            .map(|s| {
-                s.outputs()
-                    .iter()
-                    .filter_map(|o| {
-                        Some((o.output_key()?.to_string(), o.output_value()?.to_string()))
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
+        let pairs = self
+            .describe(stack)
+            .await?
+            .outputs()
+            .iter()
+            .filter_map(|o| Some((o.output_key()?.to_string(), o.output_value()?.to_string())))
+            .collect();
         Ok(DeployOutputs::from_pairs(pairs))
     }
 

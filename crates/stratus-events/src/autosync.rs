@@ -92,12 +92,12 @@ pub async fn tick(
     };
     let source = options.prefix.clone();
     let synced_before = db
-        .call(move |c| Ok(ledger::sync_status(c, &source)?.last_sync_at.is_some()))
+        .call(move |c| -> Result<_> { Ok(ledger::sync_status(c, &source)?.last_sync_at.is_some()) })
         .await;
     match synced_before {
         Ok(false) => Tick::NeverSynced,
         Ok(true) => Tick::Synced(sync(db, store, options, |_| {}, cancel).await),
-        Err(e) => Tick::Synced(Err(e.into())),
+        Err(e) => Tick::Synced(Err(e)),
     }
 }
 

@@ -3,7 +3,7 @@
 //! sync in the app is a real one.
 
 use stratus_core::clock::now_millis;
-use stratus_core::demo::SeedStep;
+use stratus_core::demo::{coded, SeedStep};
 use stratus_core::stack::Stack;
 
 use crate::gen::{generate, GenSpec};
@@ -26,19 +26,13 @@ pub fn demo_spec(end_ms: i64) -> GenSpec {
 pub fn demo_steps() -> Vec<SeedStep> {
     vec![SeedStep {
         name: "events.traffic.v1",
-        run: |stack| Box::pin(seed_traffic(stack)),
+        run: |stack| Box::pin(coded(seed_traffic(stack))),
     }]
 }
 
-async fn seed_traffic(stack: &Stack) -> stratus_core::Result<()> {
+async fn seed_traffic(stack: &Stack) -> crate::Result<()> {
     // Ends at the last full hour, so the demo looks recent whenever it is seeded.
     let end = now_millis() / 3_600_000 * 3_600_000;
-    generate(stack.events.clone(), &demo_spec(end))
-        .await
-        .map_err(|e| match e {
-            crate::error::Error::Core(core) => core,
-            crate::error::Error::Store(store) => stratus_core::Error::Store(store),
-            other => stratus_core::Error::Internal(format!("demo events: {other}")),
-        })?;
+    generate(stack.events.clone(), &demo_spec(end)).await?;
     Ok(())
 }

@@ -126,6 +126,18 @@ impl Error {
     }
 }
 
+impl stratus_core::CodedError for Error {
+    fn code(&self) -> &str {
+        Error::code(self)
+    }
+}
+
+impl stratus_core::CodedError for EnvelopeError {
+    fn code(&self) -> &str {
+        EnvelopeError::code(self)
+    }
+}
+
 /// A write error of the output stays an I/O error, so a caller can tell a
 /// closed pipe (`stratus events export | head`) from a failed export.
 impl From<csv::Error> for Error {
@@ -147,5 +159,50 @@ impl From<serde_json::Error> for Error {
         } else {
             Error::Export(e.to_string())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use stratus_core::db::Db;
+    use stratus_core::jobs::{JobRegistry, JobState};
+    use stratus_core::Failure;
+
+    use crate::filter::EventFilter;
+    use crate::query::events_page;
+
+    /// An events error crosses `Db::call` and the job registry with its code:
+    /// the stored job says `invalid_cursor`, not `internal`.
+    #[tokio::test]
+    async fn a_job_failing_with_an_events_error_stores_its_code() {
+        let db = Db::open_in_memory().unwrap();
+        let page = db
+            .call(|c| events_page(c, &EventFilter::default(), None, 10))
+            .await
+            .unwrap();
+        assert!(page.events.is_empty());
+
+        let jobs = JobRegistry::new();
+        let job = jobs
+            .start(&db, "events.query", "bad page", {
+                let db = db.clone();
+                move |_| async move {
+                    db.call(|c| events_page(c, &EventFilter::default(), Some("not-a-cursor"), 10))
+                        .await
+                        .map(|p| format!("{} events", p.events.len()))
+                }
+            })
+            .await
+            .unwrap();
+        assert_eq!(jobs.wait(&job.id).await.unwrap().state, JobState::Failed);
+
+        let stored = JobRegistry::new().get(&db, &job.id).await.unwrap().unwrap();
+        assert_eq!(
+            stored.error,
+            Some(Failure::new(
+                "invalid_cursor",
+                "invalid page cursor `not-a-cursor`; start again from the first page"
+            ))
+        );
     }
 }

@@ -53,15 +53,7 @@ pub async fn export_to_file(
     let write = move |conn: &rusqlite::Connection| -> Result<u64> {
         export(conn, &filter, format, BufWriter::new(file))
     };
-    let rows = if db.path().is_some() {
-        let reader = db.open_reader()?;
-        tokio::task::spawn_blocking(move || write(&reader))
-            .await
-            .map_err(|e| Error::Internal(format!("export worker failed: {e}")))?
-    } else {
-        db.call(move |c| Ok(write(c))).await?
-    };
-    let rows = match rows {
+    let rows = match db.read(write).await {
         Ok(rows) => rows,
         Err(e) => {
             let _ = std::fs::remove_file(&part);

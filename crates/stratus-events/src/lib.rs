@@ -9,9 +9,11 @@
 //!   customer search, sync status panel, export to a file and timed sync;
 //!   [`retention_setting`]: the cache's retention, kept per profile.
 //! - [`stored`]: the envelope from a row's columns and `extra`.
-//! - [`on_db`]: runs any of them on the database's blocking pool.
 //! - [`write_keys`]: who may send to the collector (keys, publishing, rate limit).
 //! - [`demo`], [`gen`] (+ [`traffic`]): demo data and the load generator.
+//!
+//! The reads take a `&Connection`; run them with `Db::call`/`Db::read`, whose
+//! closures return this crate's errors.
 
 pub mod autosync;
 pub mod batch_key;
@@ -29,7 +31,6 @@ pub mod filter;
 pub mod gen;
 pub mod ledger;
 pub mod memory_budget;
-pub mod on_db;
 pub mod query;
 pub mod retention;
 pub mod retention_setting;
@@ -45,4 +46,3 @@ pub mod validate;
 pub mod write_keys;
 
 pub use error::{EnvelopeError, Error, Result};
-pub use on_db::on_db;

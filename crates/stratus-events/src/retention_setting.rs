@@ -22,9 +22,6 @@ pub enum RetentionSettingError {
 
     #[error("I/O error on the retention setting: {0}")]
     Io(#[from] std::io::Error),
-
-    #[error("pruning the cache failed: {0}")]
-    Prune(String),
 }
 
 impl RetentionSettingError {
@@ -34,8 +31,13 @@ impl RetentionSettingError {
             RetentionSettingError::Invalid(_) => "invalid_retention",
             RetentionSettingError::Unreadable { .. } => "retention_unreadable",
             RetentionSettingError::Io(_) => "io",
-            RetentionSettingError::Prune(_) => "database",
         }
+    }
+}
+
+impl stratus_core::CodedError for RetentionSettingError {
+    fn code(&self) -> &str {
+        RetentionSettingError::code(self)
     }
 }
 
@@ -105,15 +107,13 @@ pub fn save_retention(profile_dir: &Path, retention: Retention) -> Result<()> {
 }
 
 /// Prunes the cache to `retention` (nothing when it sets no limit);
-/// returns how many events went.
-pub async fn apply_retention(db: &Db, retention: Retention) -> Result<u64> {
+/// returns how many events went. A failure is the events crate's (its code kept).
+pub async fn apply_retention(db: &Db, retention: Retention) -> crate::Result<u64> {
     if retention == Retention::default() {
         return Ok(0);
     }
     let now = now_millis();
-    db.call(move |c| Ok(prune(c, retention, now)?))
-        .await
-        .map_err(|e| RetentionSettingError::Prune(e.to_string()))
+    db.call(move |c| Ok(prune(c, retention, now)?)).await
 }
 
 #[cfg(test)]

@@ -27,7 +27,7 @@ pub async fn sync_overview(
 ) -> Result<SyncOverview> {
     let source = options.prefix.clone();
     let status = db
-        .call(move |c| Ok(ledger::sync_status(c, &source)?))
+        .call(move |c| -> Result<_> { Ok(ledger::sync_status(c, &source)?) })
         .await?;
     let (objects_behind, behind_error) = match objects_behind(db, store, options).await {
         Ok(n) => (Some(n), None),

@@ -111,7 +111,7 @@ mod tests {
             batch,
             moves_watermark: true,
         };
-        db.call_blocking(|conn| {
+        db.call_blocking(|conn| -> crate::Result<_> {
             ingest_objects(conn, "events/v1/", std::slice::from_ref(&fetched))?;
             for original in [&line, &no_context] {
                 let id = original["event_id"].as_str().unwrap();

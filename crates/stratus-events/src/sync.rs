@@ -120,14 +120,17 @@ pub async fn sync(
     progress: impl Fn(Progress),
     cancel: &CancellationToken,
 ) -> Result<SyncReport> {
-    db.call(|c| Ok(writer_tuning(c, true)?)).await?;
+    db.call(|c| -> Result<_> { Ok(writer_tuning(c, true)?) })
+        .await?;
     let result = run(db, store, options, &progress, cancel).await;
     // The app keeps this connection: give back the memory and the usual
     // checkpoint cadence whatever the outcome.
-    let restored = db.call(|c| Ok(writer_tuning(c, false)?)).await;
+    let restored = db
+        .call(|c| -> Result<_> { Ok(writer_tuning(c, false)?) })
+        .await;
     let source = options.prefix.clone();
     let error = result.as_ref().err().map(ToString::to_string);
-    db.call(move |c| Ok(ledger::record_run(c, &source, error.as_deref())?))
+    db.call(move |c| -> Result<_> { Ok(ledger::record_run(c, &source, error.as_deref())?) })
         .await?;
     restored?;
     result
@@ -183,7 +186,7 @@ async fn plan(
     let source = options.prefix.clone();
     let now = chrono::Utc::now();
     let (stored, last_full) = db
-        .call(move |c| {
+        .call(move |c| -> Result<_> {
             Ok((
                 ledger::watermark(c, &source)?,
                 ledger::last_full_listing(c, &source)?,
@@ -196,7 +199,7 @@ async fn plan(
     let watermark = match stored {
         Some(w) if key_place(&w, &options.prefix, now, ALLOWED_SKEW) != KeyPlace::InLayout => {
             let source = options.prefix.clone();
-            db.call(move |c| Ok(ledger::clear_watermark(c, &source)?))
+            db.call(move |c| -> Result<_> { Ok(ledger::clear_watermark(c, &source)?) })
                 .await?;
             None
         }
@@ -219,7 +222,7 @@ async fn plan(
     listed.extend(list_all(store, &options.prefix, start_after.clone(), None, cancel).await?);
     let keys: Vec<(String, String)> = listed.iter().map(|o| (o.key.clone(), etag_of(o))).collect();
     let unknown = db
-        .call(move |c| {
+        .call(move |c| -> Result<_> {
             Ok(ledger::not_ingested(
                 c,
                 keys.iter().map(|(k, e)| (k.as_str(), e.as_str())),
@@ -355,7 +358,7 @@ async fn run(
         let source = options.prefix.clone();
         let started = std::time::Instant::now();
         let (group, done) = db
-            .call(move |c| {
+            .call(move |c| -> Result<_> {
                 let fetched: Vec<&FetchedObject> = group.iter().map(|o| &o.fetched).collect();
                 let done = ledger::ingest_object_refs(c, &source, &fetched)?;
                 Ok((group, done))
@@ -412,7 +415,7 @@ async fn run(
         // when nothing moved it (after a full listing, say).
         if let Some(newest) = newest_in_layout {
             let (source, key) = (options.prefix.clone(), newest.clone());
-            db.call(move |c| Ok(ledger::raise_watermark(c, &source, &key)?))
+            db.call(move |c| -> Result<_> { Ok(ledger::raise_watermark(c, &source, &key)?) })
                 .await?;
             if report.watermark.as_deref() < Some(newest.as_str()) {
                 report.watermark = Some(newest);
@@ -420,7 +423,7 @@ async fn run(
         }
         if let Some(at) = complete_at {
             let source = options.prefix.clone();
-            db.call(move |c| Ok(ledger::record_full_listing(c, &source, at)?))
+            db.call(move |c| -> Result<_> { Ok(ledger::record_full_listing(c, &source, at)?) })
                 .await?;
         }
     }

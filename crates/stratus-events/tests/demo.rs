@@ -94,7 +94,7 @@ async fn the_demo_seed_writes_batches_the_first_sync_ingests() {
     ] {
         let n: i64 = stack
             .db
-            .call(move |c| {
+            .call(move |c| -> stratus_core::Result<_> {
                 Ok(c.query_row(
                     "SELECT count(*) FROM events WHERE event = ?1",
                     [name],

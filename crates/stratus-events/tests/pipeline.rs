@@ -61,7 +61,7 @@ async fn collect_sync_browse(store: Arc<dyn ObjectStore>) {
     assert!(last.message.contains("3 events"), "{}", last.message);
 
     let page = db
-        .call(|c| {
+        .call(|c| -> stratus_core::Result<_> {
             let filter = EventFilter {
                 distinct_id: Some("cust-00420".into()),
                 ..EventFilter::default()

@@ -15,7 +15,7 @@ fn plan(conn: &Connection, sql: &str) -> String {
 #[test]
 fn keyset_pages_walk_an_index_without_a_sort() {
     let db = Db::open_in_memory().unwrap();
-    db.call_blocking(|conn| {
+    db.call_blocking(|conn| -> stratus_core::Result<_> {
         let timeline = plan(
             conn,
             "SELECT * FROM events WHERE distinct_id = 'c' AND (ts, rowid) < (5, 9) ORDER BY ts DESC, rowid DESC LIMIT 51",

@@ -72,7 +72,9 @@ impl Cache {
             let (f, c) = (filter.clone(), cursor.clone());
             let page = self
                 .db
-                .call(move |conn| Ok(events_page(conn, &f, c.as_deref(), size)))
+                .call(move |conn| -> stratus_core::Result<_> {
+                    Ok(events_page(conn, &f, c.as_deref(), size))
+                })
                 .await
                 .unwrap()
                 .unwrap();
@@ -138,7 +140,7 @@ async fn the_timeline_pages_back_to_the_first_event_and_stays_stable_while_event
     let f = customer("cust-00001");
     let first = cache
         .db
-        .call(move |c| Ok(events_page(c, &f, None, 7)))
+        .call(move |c| -> stratus_core::Result<_> { Ok(events_page(c, &f, None, 7)) })
         .await
         .unwrap()
         .unwrap();
@@ -156,7 +158,7 @@ async fn the_timeline_pages_back_to_the_first_event_and_stays_stable_while_event
         let f = customer("cust-00001");
         let page = cache
             .db
-            .call(move |conn| Ok(events_page(conn, &f, Some(&c), 7)))
+            .call(move |conn| -> stratus_core::Result<_> { Ok(events_page(conn, &f, Some(&c), 7)) })
             .await
             .unwrap()
             .unwrap();
@@ -171,7 +173,9 @@ async fn the_timeline_pages_back_to_the_first_event_and_stays_stable_while_event
 
     let err = cache
         .db
-        .call(|c| Ok(events_page(c, &EventFilter::default(), Some("12-oops"), 5)))
+        .call(|c| -> stratus_core::Result<_> {
+            Ok(events_page(c, &EventFilter::default(), Some("12-oops"), 5))
+        })
         .await
         .unwrap()
         .unwrap_err();
@@ -240,7 +244,7 @@ async fn filters_by_name_time_property_and_text_combine() {
 
     let detail = cache
         .db
-        .call(|c| Ok(event_detail(c, &event_id(7))))
+        .call(|c| -> stratus_core::Result<_> { Ok(event_detail(c, &event_id(7))) })
         .await
         .unwrap()
         .unwrap()
@@ -331,7 +335,7 @@ async fn facets_count_by_name_and_by_day_and_sessions_group_a_customer() {
     let f = customer("cust-00001");
     let got = cache
         .db
-        .call(move |c| Ok(facets(c, &f, FacetOptions::default())))
+        .call(move |c| -> stratus_core::Result<_> { Ok(facets(c, &f, FacetOptions::default())) })
         .await
         .unwrap()
         .unwrap();
@@ -343,7 +347,7 @@ async fn facets_count_by_name_and_by_day_and_sessions_group_a_customer() {
 
     let list = cache
         .db
-        .call(|c| Ok(sessions(c, "cust-00001", None, 4)))
+        .call(|c| -> stratus_core::Result<_> { Ok(sessions(c, "cust-00001", None, 4)) })
         .await
         .unwrap()
         .unwrap();
@@ -356,7 +360,9 @@ async fn facets_count_by_name_and_by_day_and_sessions_group_a_customer() {
     let last = (list[3].last_ts, list[3].session_id.clone());
     let next = cache
         .db
-        .call(move |c| Ok(sessions(c, "cust-00001", Some((last.0, &last.1)), 100)))
+        .call(move |c| -> stratus_core::Result<_> {
+            Ok(sessions(c, "cust-00001", Some((last.0, &last.1)), 100))
+        })
         .await
         .unwrap()
         .unwrap();
@@ -380,7 +386,7 @@ async fn csv_export_streams_everything_and_escapes_formula_cells() {
 
     let csv_bytes = cache
         .db
-        .call(|c| {
+        .call(|c| -> stratus_core::Result<_> {
             let mut out = Vec::new();
             let n = export(c, &EventFilter::default(), ExportFormat::Csv, &mut out);
             Ok((n, out))
@@ -415,7 +421,7 @@ async fn csv_export_streams_everything_and_escapes_formula_cells() {
     let f = customer("cust-00002");
     let (n, out) = cache
         .db
-        .call(move |c| {
+        .call(move |c| -> stratus_core::Result<_> {
             let mut out = Vec::new();
             let n = export(c, &f, ExportFormat::Ndjson, &mut out);
             Ok((n, out))
@@ -438,7 +444,7 @@ async fn retention_prunes_by_age_and_by_count_and_the_index_follows() {
     cache.add(history()).await;
     let by_age = cache
         .db
-        .call(|c| {
+        .call(|c| -> stratus_core::Result<_> {
             Ok(prune(
                 c,
                 Retention {
@@ -455,7 +461,7 @@ async fn retention_prunes_by_age_and_by_count_and_the_index_follows() {
     assert_eq!(count(&cache.db, "SELECT count(*) FROM events").await, 22);
     let by_count = cache
         .db
-        .call(|c| {
+        .call(|c| -> stratus_core::Result<_> {
             Ok(prune(
                 c,
                 Retention {

@@ -75,7 +75,7 @@ async fn setup() -> Setup {
         ),
     ];
     put_batch(store.as_ref(), &key_at(T0, 1), &lines).await;
-    db.call(|c| {
+    db.call(|c| -> stratus_core::Result<_> {
         c.execute(
             "INSERT INTO customers (id, name, email, time_zone, created_at, updated_at)
              VALUES ('cust-00034', 'Ann Lee', 'ann.lee@example.com', 'Asia/Tokyo', 0, 0),
@@ -95,7 +95,7 @@ async fn setup() -> Setup {
 
 async fn search(s: &Setup, q: &str) -> Vec<(String, MatchedBy)> {
     let q = q.to_string();
-    s.db.call(move |c| Ok(search_customers(c, &q, 10)))
+    s.db.call(move |c| -> stratus_core::Result<_> { Ok(search_customers(c, &q, 10)) })
         .await
         .unwrap()
         .unwrap()
@@ -160,7 +160,7 @@ async fn a_customers_time_zone_comes_from_the_directory_else_their_latest_event(
     let get = |id: &'static str| {
         let db = s.db.clone();
         async move {
-            db.call(move |c| Ok(customer_summary(c, id)))
+            db.call(move |c| -> stratus_core::Result<_> { Ok(customer_summary(c, id)) })
                 .await
                 .unwrap()
                 .unwrap()

@@ -114,7 +114,9 @@ mod cases {
         assert_eq!((third.ingested, third.events_inserted), (1, 3));
         assert_eq!(count(&db, "SELECT count(*) FROM events").await, 13);
         let status = db
-            .call(|c| Ok(stratus_events::ledger::sync_status(c, "events/v1/")?))
+            .call(|c| -> stratus_core::Result<_> {
+                Ok(stratus_events::ledger::sync_status(c, "events/v1/")?)
+            })
             .await
             .unwrap();
         assert_eq!(

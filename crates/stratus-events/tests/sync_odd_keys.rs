@@ -96,7 +96,7 @@ fn ids(lines: &[String]) -> Vec<String> {
 }
 
 async fn cached_ids(db: &Db) -> Vec<String> {
-    db.call(|c| {
+    db.call(|c| -> stratus_core::Result<_> {
         let mut stmt = c.prepare("SELECT event_id FROM events ORDER BY event_id")?;
         let ids = stmt
             .query_map([], |r| r.get(0))?
@@ -181,7 +181,7 @@ async fn incremental_case(store: Arc<dyn ObjectStore>) {
     assert_nothing_missed(&db, &store, &w).await;
 
     let status = db
-        .call(|c| Ok(sync_status(c, "events/v1/")?))
+        .call(|c| -> stratus_core::Result<_> { Ok(sync_status(c, "events/v1/")?) })
         .await
         .unwrap();
     assert_eq!(status.future_keys.count, 2);
@@ -209,7 +209,7 @@ async fn a_watermark_from_the_future_kept_by_an_older_version_is_forgotten() {
     w.put(store.as_ref(), &key_at(now - 10 * HOUR, 1), 5).await;
     run(&db, &store, &SyncOptions::default()).await;
     let poisoned = key_at(now + 5 * HOUR, 9);
-    db.call(move |c| {
+    db.call(move |c| -> stratus_core::Result<_> {
         c.execute("UPDATE sync_state SET watermark = ?1", [poisoned])?;
         Ok(())
     })
@@ -278,7 +278,9 @@ async fn gzip_bombs_are_cut_at_the_cap_and_memory_stays_within_the_budget() {
         report.peak_held_bytes
     );
     let longest: i64 = db
-        .call(|c| Ok(c.query_row("SELECT max(length(raw)) FROM bad_lines", [], |r| r.get(0))?))
+        .call(|c| -> stratus_core::Result<_> {
+            Ok(c.query_row("SELECT max(length(raw)) FROM bad_lines", [], |r| r.get(0))?)
+        })
         .await
         .unwrap();
     assert!(longest <= 4096, "a bad line keeps at most 4 KiB: {longest}");
@@ -316,7 +318,7 @@ async fn a_backfill_behind_the_lookback_is_found_by_the_next_sweep() {
     assert_eq!(soon.ingested, 0, "behind the lookback until the sweep");
 
     // Six hours later (the last complete listing moved back in time).
-    db.call(|c| {
+    db.call(|c| -> stratus_core::Result<_> {
         Ok(c.execute(
             "UPDATE sync_state SET last_full_at = last_full_at - 6 * 3600 * 1000",
             [],

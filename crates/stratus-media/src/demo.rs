@@ -5,6 +5,7 @@
 use bytes::Bytes;
 use stratus_core::demo::SeedStep;
 use stratus_core::stack::Stack;
+use stratus_core::Failure;
 
 use crate::originals::upload_original;
 use crate::pipeline::Limits;
@@ -89,7 +90,8 @@ const SCENES: [Scene; 6] = [
     },
 ];
 
-async fn seed_landscapes(stack: &Stack) -> stratus_core::Result<()> {
+/// Painting failures are the core's `internal`; an upload keeps its media code.
+async fn seed_landscapes(stack: &Stack) -> Result<(), Failure> {
     for scene in &SCENES {
         let jpeg = tokio::task::spawn_blocking(move || paint_jpeg(scene))
             .await
@@ -103,7 +105,7 @@ async fn seed_landscapes(stack: &Stack) -> stratus_core::Result<()> {
             &Limits::default(),
         )
         .await
-        .map_err(|e| stratus_core::Error::Internal(e.to_string()))?;
+        .map_err(|e| Failure::of(&e))?;
     }
     Ok(())
 }

@@ -71,13 +71,8 @@ impl MediaError {
     }
 }
 
-/// For callers that speak the core's error (jobs, demo seeding): keeps the
-/// message, which names the file and the limit.
-impl From<MediaError> for stratus_core::Error {
-    fn from(e: MediaError) -> Self {
-        match e {
-            MediaError::Store(store) => stratus_core::Error::Store(store),
-            other => stratus_core::Error::Internal(other.to_string()),
-        }
+impl stratus_core::CodedError for MediaError {
+    fn code(&self) -> &str {
+        MediaError::code(self)
     }
 }

@@ -3,6 +3,7 @@
 //! and never stop the rest.
 
 use stratus_core::jobs::{CancellationToken, Progress};
+use stratus_core::Failure;
 
 use crate::error::Result;
 use crate::originals::all_originals;
@@ -14,8 +15,8 @@ use crate::service::{Outcome, VariantService};
 pub struct WarmReport {
     pub made: usize,
     pub already: usize,
-    /// Original key and the error's message, per failed file.
-    pub failed: Vec<(String, String)>,
+    /// Original key and the error's code and message, per failed file.
+    pub failed: Vec<(String, Failure)>,
     /// Stopped by cancel before every original was done.
     pub cancelled: bool,
 }
@@ -46,7 +47,7 @@ pub async fn warm(
         match service.get_variant(catalog, key, preset, None).await {
             Ok(v) if v.outcome == Outcome::Hit => report.already += 1,
             Ok(_) => report.made += 1,
-            Err(e) => report.failed.push((key.clone(), e.to_string())),
+            Err(e) => report.failed.push((key.clone(), Failure::of(&e))),
         }
         progress(Progress::new(i as u64 + 1, Some(total), key.clone()));
     }

@@ -421,6 +421,11 @@ mod library {
         assert_eq!((report.made, report.already), (2, 0));
         assert_eq!(report.failed.len(), 1);
         assert_eq!(report.failed[0].0, "shop/c.jpg");
+        assert_eq!(
+            report.failed[0].1.code, "undecodable",
+            "{:?}",
+            report.failed
+        );
         assert_eq!(*seen.lock().unwrap(), vec![0, 1, 2, 3]);
 
         let again = warm(

@@ -114,7 +114,7 @@ impl CampaignRuns {
                     let outcome = outcome?;
                     let c = &outcome.counts;
                     match outcome.state {
-                        CampaignState::Cancelled => Err(stratus_core::Error::Cancelled),
+                        CampaignState::Cancelled => Err(stratus_campaigns::Error::Cancelled),
                         _ => Ok(format!(
                             "{} sent, {} failed, {} skipped, {} unknown",
                             c.sent, c.failed, c.skipped, c.unknown

@@ -18,13 +18,12 @@ async fn launched(n: usize) -> (tempfile::TempDir, Arc<Stack>, String) {
         .unwrap();
     stack
         .db
-        .call_blocking(|c| {
+        .call_blocking(|c| -> stratus_campaigns::Result<_> {
             for i in 0..n {
                 let mut cust = Customer::new(format!("c-{i:03}"), format!("Person {i}"));
                 cust.phone = Some(format!("+1202555{:04}", 100 + i));
                 cust.sms_opt_in = true;
-                customer::upsert(c, &cust, 1)
-                    .map_err(|e| stratus_core::Error::Internal(e.to_string()))?;
+                customer::upsert(c, &cust, 1)?;
             }
             Ok(())
         })
@@ -39,7 +38,9 @@ async fn launched(n: usize) -> (tempfile::TempDir, Arc<Stack>, String) {
 async fn outbox_count(stack: &Stack) -> i64 {
     stack
         .db
-        .call(|c| Ok(c.query_row("SELECT count(*) FROM outbox", [], |r| r.get(0))?))
+        .call(|c| -> stratus_core::Result<_> {
+            Ok(c.query_row("SELECT count(*) FROM outbox", [], |r| r.get(0))?)
+        })
         .await
         .unwrap()
 }
@@ -53,7 +54,7 @@ async fn a_run_left_running_by_a_closed_app_shows_interrupted_and_resumes_withou
         .db
         .call({
             let id = id.clone();
-            move |c| {
+            move |c| -> stratus_core::Result<_> {
                 c.execute("UPDATE campaigns SET state = 'running' WHERE id = ?1", [&id])?;
                 c.execute(
                     "UPDATE recipients SET status = 'in_flight' WHERE campaign_id = ?1 AND customer_id IN ('c-000', 'c-001')",
@@ -110,7 +111,7 @@ async fn a_second_start_of_the_same_campaign_is_refused() {
         .db
         .call({
             let id = id.clone();
-            move |c| {
+            move |c| -> stratus_core::Result<_> {
                 c.execute(
                     "UPDATE campaigns SET scheduled_at = ?2 WHERE id = ?1",
                     (id.as_str(), stratus_core::clock::now_millis() + 3_600_000),
@@ -187,13 +188,12 @@ async fn a_cloud_profile_sends_through_sns_not_the_outbox() {
     let token = format!("{:x}", stratus_core::clock::now_millis());
     stack
         .db
-        .call_blocking(|c| {
+        .call_blocking(|c| -> stratus_campaigns::Result<_> {
             for i in 0..3 {
                 let mut cust = Customer::new(format!("c-{i}"), format!("Person {i}"));
                 cust.phone = Some(format!("+1202555{:04}", 7100 + i));
                 cust.sms_opt_in = true;
-                customer::upsert(c, &cust, 1)
-                    .map_err(|e| stratus_core::Error::Internal(e.to_string()))?;
+                customer::upsert(c, &cust, 1)?;
             }
             Ok(())
         })

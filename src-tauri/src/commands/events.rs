@@ -8,7 +8,6 @@ use stratus_events::customers::{customer_summary, search_customers, MAX_MATCHES}
 use stratus_events::export_file::{export_stem, export_to_file};
 use stratus_events::facets::{facets, FacetOptions};
 use stratus_events::filter::EventFilter;
-use stratus_events::on_db;
 use stratus_events::query::{self, event_detail, sessions};
 use stratus_events::retention_setting::{apply_retention, load_retention, save_retention};
 use stratus_events::status::sync_overview;
@@ -44,14 +43,11 @@ pub async fn events_sync(state: AppHandleState<'_>) -> CommandResult<JobView> {
                 ctx.reporter(),
                 ctx.cancel_token(),
             )
-            .await
-            .map_err(into_core)?;
+            .await?;
             if report.cancelled {
-                return Err(stratus_core::Error::Cancelled);
+                return Err(stratus_events::Error::Cancelled);
             }
-            let pruned = apply_retention(&stack.db, retention)
-                .await
-                .map_err(|e| stratus_core::Error::Internal(e.to_string()))?;
+            let pruned = apply_retention(&stack.db, retention).await?;
             let mut summary = format!(
                 "{} new events from {} objects ({} already synced, {} bad lines)",
                 report.events_inserted, report.ingested, report.skipped, report.bad_lines
@@ -83,7 +79,10 @@ pub async fn events_search(
     query: String,
 ) -> CommandResult<Vec<CustomerView>> {
     let stack = state.stack().await;
-    let found = on_db(&stack.db, move |c| search_customers(c, &query, MAX_MATCHES)).await?;
+    let found = stack
+        .db
+        .call(move |c| search_customers(c, &query, MAX_MATCHES))
+        .await?;
     Ok(found.into_iter().map(CustomerView::from).collect())
 }
 
@@ -93,7 +92,10 @@ pub async fn events_customer(
     distinct_id: String,
 ) -> CommandResult<Option<CustomerView>> {
     let stack = state.stack().await;
-    let found = on_db(&stack.db, move |c| customer_summary(c, &distinct_id)).await?;
+    let found = stack
+        .db
+        .call(move |c| customer_summary(c, &distinct_id))
+        .await?;
     Ok(found.map(CustomerView::from))
 }
 
@@ -107,10 +109,10 @@ pub async fn events_page(
 ) -> CommandResult<EventPageView> {
     let stack = state.stack().await;
     let filter = EventFilter::from(filter);
-    let page = on_db(&stack.db, move |c| {
-        query::events_page(c, &filter, cursor.as_deref(), limit)
-    })
-    .await?;
+    let page = stack
+        .db
+        .call(move |c| query::events_page(c, &filter, cursor.as_deref(), limit))
+        .await?;
     Ok(page.into())
 }
 
@@ -127,7 +129,7 @@ pub async fn events_facets(
         utc_offset_minutes,
         ..FacetOptions::default()
     };
-    let counts = on_db(&stack.db, move |c| facets(c, &filter, options)).await?;
+    let counts = stack.db.call(move |c| facets(c, &filter, options)).await?;
     Ok(counts.into())
 }
 
@@ -138,7 +140,7 @@ pub async fn events_detail(
 ) -> CommandResult<EventDetailView> {
     let stack = state.stack().await;
     let id = event_id.clone();
-    let detail = on_db(&stack.db, move |c| event_detail(c, &id)).await?;
+    let detail = stack.db.call(move |c| event_detail(c, &id)).await?;
     let value = detail.ok_or_else(|| {
         AppError::new(
             "event_not_found",
@@ -157,7 +159,10 @@ pub async fn events_sessions(
     distinct_id: String,
 ) -> CommandResult<Vec<SessionView>> {
     let stack = state.stack().await;
-    let found = on_db(&stack.db, move |c| sessions(c, &distinct_id, None, 200)).await?;
+    let found = stack
+        .db
+        .call(move |c| sessions(c, &distinct_id, None, 200))
+        .await?;
     Ok(found.into_iter().map(SessionView::from).collect())
 }
 
@@ -238,14 +243,4 @@ pub async fn events_key_revoke(
         published: published.is_ok(),
         publish_error: published.err().map(|e| e.to_string()),
     })
-}
-
-/// A job's error as the registry keeps it (its code kept where the core has one).
-fn into_core(e: stratus_events::Error) -> stratus_core::Error {
-    match e {
-        stratus_events::Error::Core(core) => core,
-        stratus_events::Error::Store(store) => stratus_core::Error::Store(store),
-        stratus_events::Error::Cancelled => stratus_core::Error::Cancelled,
-        other => stratus_core::Error::Internal(other.to_string()),
-    }
 }

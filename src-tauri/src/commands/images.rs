@@ -1,4 +1,5 @@
 use bytes::Bytes;
+use stratus_core::Failure;
 use stratus_media::originals::{list_originals, upload_original};
 use stratus_media::published::publish;
 use stratus_media::purge_variants;
@@ -121,25 +122,29 @@ pub async fn image_warm(
                 ctx.reporter(),
                 ctx.cancel_token(),
             )
-            .await?;
+            .await
+            .map_err(|e| Failure::of(&e))?;
             if report.cancelled {
-                return Err(stratus_core::Error::Cancelled);
+                return Err(Failure::of(&stratus_core::Error::Cancelled));
             }
             let summary = format!("{} made, {} already there", report.made, report.already);
-            if report.failed.is_empty() {
-                Ok(summary)
-            } else {
-                let failures: Vec<String> = report
-                    .failed
-                    .iter()
-                    .map(|(key, e)| format!("{key}: {e}"))
-                    .collect();
-                Err(stratus_core::Error::Internal(format!(
+            let Some((_, first)) = report.failed.first() else {
+                return Ok(summary);
+            };
+            let failures: Vec<String> = report
+                .failed
+                .iter()
+                .map(|(key, e)| format!("{key}: {e}"))
+                .collect();
+            // The job carries the first failure's code (`too_large`, `undecodable`…).
+            Err(Failure::new(
+                first.code.clone(),
+                format!(
                     "{summary}, {} failed — {}",
                     report.failed.len(),
                     failures.join("; ")
-                )))
-            }
+                ),
+            ))
         })
         .await?;
     Ok(job.into())

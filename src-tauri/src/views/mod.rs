@@ -12,6 +12,8 @@ use stratus_media::key::variant_url;
 use stratus_media::{Fit, Format, MediaError, Outcome, PresetCatalog, Variant, VariantSpec};
 use ts_rs::TS;
 
+use crate::error::AppError;
+
 pub mod campaigns;
 pub mod events;
 
@@ -233,7 +235,8 @@ pub struct JobView {
     #[ts(type = "number | null")]
     pub total: Option<u64>,
     pub message: String,
-    pub error: Option<String>,
+    /// Why a failed job failed, with the code of the error that stopped it.
+    pub error: Option<AppError>,
     #[ts(type = "number")]
     pub started_at: i64,
     #[ts(type = "number | null")]
@@ -257,7 +260,7 @@ impl From<JobSnapshot> for JobView {
             done: s.progress.done,
             total: s.progress.total,
             message: s.progress.message,
-            error: s.error,
+            error: s.error.map(|f| AppError::new(&f.code, f.message)),
             started_at: s.started_at,
             finished_at: s.finished_at,
         }

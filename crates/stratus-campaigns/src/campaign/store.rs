@@ -70,12 +70,12 @@ pub fn get_blocking(conn: &Connection, id: &str) -> Result<Campaign> {
 
 pub async fn get(db: &Db, id: &str) -> Result<Campaign> {
     let id = id.to_string();
-    db.call(move |c| Ok(get_blocking(c, &id))).await?
+    db.call(move |c| get_blocking(c, &id)).await
 }
 
 /// All campaigns, most recently changed first.
 pub async fn list(db: &Db) -> Result<Vec<Campaign>> {
-    db.call(|c| {
+    db.call(|c| -> Result<_> {
         let mut stmt = c.prepare(&format!(
             "SELECT {COLUMNS} FROM campaigns ORDER BY updated_at DESC, id"
         ))?;
@@ -85,7 +85,6 @@ pub async fn list(db: &Db) -> Result<Vec<Campaign>> {
         Ok(rows)
     })
     .await
-    .map_err(Error::from)
 }
 
 /// Stores a new draft (blocking).
@@ -104,34 +103,32 @@ pub fn create_draft_blocking(conn: &Connection, spec: &CampaignSpec, now: i64) -
 }
 
 pub async fn create_draft(db: &Db, spec: CampaignSpec) -> Result<Campaign> {
-    db.call(move |c| Ok(create_draft_blocking(c, &spec, now_millis())))
-        .await?
+    db.call(move |c| create_draft_blocking(c, &spec, now_millis()))
+        .await
 }
 
 /// Replaces a draft's settings; only drafts can be edited.
 pub async fn update_draft(db: &Db, id: &str, spec: CampaignSpec) -> Result<Campaign> {
     spec.validate()?;
     let id = id.to_string();
-    db.call(move |c| {
-        Ok((|| -> Result<_> {
-            let current = get_blocking(c, &id)?;
-            if current.state != CampaignState::Draft {
-                return Err(Error::IllegalTransition { from: current.state, to: CampaignState::Draft });
-            }
-            c.execute(
-                "UPDATE campaigns SET name = ?2, channel = ?3, segment = ?4, template = ?5, rate_per_sec = ?6,
-                     concurrency = ?7, scheduled_at = ?8, quiet_start = ?9, quiet_end = ?10, sms_type = ?11,
-                     sender_id = ?12, updated_at = ?13 WHERE id = ?1",
-                params![
-                    id, spec.name, spec.channel.as_str(), spec.segment, spec.template, spec.rate_per_sec,
-                    spec.concurrency, spec.scheduled_at, spec.quiet_hours.map(|q| q.start_minute),
-                    spec.quiet_hours.map(|q| q.end_minute), spec.sms_type.as_str(), spec.sender_id, now_millis()
-                ],
-            )?;
-            get_blocking(c, &id)
-        })())
+    db.call(move |c| -> Result<_> {
+        let current = get_blocking(c, &id)?;
+        if current.state != CampaignState::Draft {
+            return Err(Error::IllegalTransition { from: current.state, to: CampaignState::Draft });
+        }
+        c.execute(
+            "UPDATE campaigns SET name = ?2, channel = ?3, segment = ?4, template = ?5, rate_per_sec = ?6,
+                 concurrency = ?7, scheduled_at = ?8, quiet_start = ?9, quiet_end = ?10, sms_type = ?11,
+                 sender_id = ?12, updated_at = ?13 WHERE id = ?1",
+            params![
+                id, spec.name, spec.channel.as_str(), spec.segment, spec.template, spec.rate_per_sec,
+                spec.concurrency, spec.scheduled_at, spec.quiet_hours.map(|q| q.start_minute),
+                spec.quiet_hours.map(|q| q.end_minute), spec.sms_type.as_str(), spec.sender_id, now_millis()
+            ],
+        )?;
+        get_blocking(c, &id)
     })
-    .await?
+    .await
 }
 
 /// Moves a campaign to `to` if the lifecycle allows it (blocking). The
@@ -169,8 +166,8 @@ pub fn transition_blocking(
 
 pub async fn transition(db: &Db, id: &str, to: CampaignState) -> Result<CampaignState> {
     let id = id.to_string();
-    db.call(move |c| Ok(transition_blocking(c, &id, to, None)))
-        .await?
+    db.call(move |c| transition_blocking(c, &id, to, None))
+        .await
 }
 
 /// What a launch put into the audience snapshot.
@@ -238,6 +235,6 @@ pub fn launch_in(tx: &Connection, id: &str, now: i64) -> Result<LaunchReport> {
 
 pub async fn launch(db: &Db, id: &str) -> Result<LaunchReport> {
     let id = id.to_string();
-    db.call(move |c| Ok(launch_blocking(c, &id, now_millis())))
-        .await?
+    db.call(move |c| launch_blocking(c, &id, now_millis()))
+        .await
 }

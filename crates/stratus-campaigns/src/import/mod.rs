@@ -87,8 +87,8 @@ pub async fn import_customers(
     data: Bytes,
     options: ImportOptions,
 ) -> Result<ImportReport> {
-    db.call(move |conn| Ok(import_blocking(conn, &data, &options)))
-        .await?
+    db.call(move |conn| import_blocking(conn, &data, &options))
+        .await
 }
 
 /// [`import_customers`] for callers already off the async workers.

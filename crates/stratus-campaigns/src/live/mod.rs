@@ -53,7 +53,6 @@ pub use lock::is_held as is_attached;
 
 use crate::campaign::{self, Campaign, CampaignState};
 use crate::notifier::Notifier;
-use crate::reader::read;
 use crate::runner::{
     self, summary_blocking, ProgressSummary, RunControl, RunOutcome, RunSettings, Stops,
 };
@@ -160,27 +159,24 @@ pub async fn resume_and_run(
 /// Drafts are launched; finished campaigns are refused.
 async fn prepare(db: &Db, id: &str) -> Result<Campaign> {
     let id = id.to_string();
-    db.call(move |c| {
-        Ok((|| -> Result<Campaign> {
-            let current = campaign::get_blocking(c, &id)?;
-            match current.state {
-                CampaignState::Draft => {
-                    campaign::launch_blocking(c, &id, now_millis())?;
-                }
-                CampaignState::Scheduled | CampaignState::Running | CampaignState::Paused => {}
-                from @ (CampaignState::Completed
-                | CampaignState::Cancelled
-                | CampaignState::Failed) => {
-                    return Err(Error::IllegalTransition {
-                        from,
-                        to: CampaignState::Running,
-                    })
-                }
+    db.call(move |c| -> Result<Campaign> {
+        let current = campaign::get_blocking(c, &id)?;
+        match current.state {
+            CampaignState::Draft => {
+                campaign::launch_blocking(c, &id, now_millis())?;
             }
-            campaign::get_blocking(c, &id)
-        })())
+            CampaignState::Scheduled | CampaignState::Running | CampaignState::Paused => {}
+            from
+            @ (CampaignState::Completed | CampaignState::Cancelled | CampaignState::Failed) => {
+                return Err(Error::IllegalTransition {
+                    from,
+                    to: CampaignState::Running,
+                })
+            }
+        }
+        campaign::get_blocking(c, &id)
     })
-    .await?
+    .await
 }
 
 /// A cancel that landed while the runner was finishing (its last state
@@ -189,16 +185,14 @@ async fn settle_if_cancelled(db: &Db, id: &str, result: Result<RunOutcome>) -> R
     let recovered_unknown = result.as_ref().map_or(0, |o| o.recovered_unknown);
     let id_owned = id.to_string();
     let (state, counts) = db
-        .call(move |c| {
-            Ok((|| -> Result<_> {
-                let state = campaign::get_blocking(c, &id_owned)?.state;
-                if state == CampaignState::Cancelled {
-                    runner::settle_cancelled(c, &id_owned)?;
-                }
-                Ok((state, runner::counts_blocking(c, &id_owned)?))
-            })())
+        .call(move |c| -> Result<_> {
+            let state = campaign::get_blocking(c, &id_owned)?.state;
+            if state == CampaignState::Cancelled {
+                runner::settle_cancelled(c, &id_owned)?;
+            }
+            Ok((state, runner::counts_blocking(c, &id_owned)?))
         })
-        .await??;
+        .await?;
     match result {
         _ if state == CampaignState::Cancelled => Ok(RunOutcome {
             state,
@@ -266,7 +260,7 @@ fn apply(row: &SteeringRow, control: &RunControl, cancel: &CancellationToken) {
 
 async fn read_row(db: &Db, id: &str) -> Result<SteeringRow> {
     let id = id.to_string();
-    read(db, move |c| {
+    db.read(move |c| {
         let current = campaign::get_blocking(c, &id)?;
         Ok(SteeringRow {
             state: current.state,
@@ -280,7 +274,7 @@ async fn read_row(db: &Db, id: &str) -> Result<SteeringRow> {
 async fn read_progress(db: &Db, id: &str, control: &RunControl) -> Result<RunProgress> {
     let (rate_enforced, rate_configured) = control.rates();
     let id = id.to_string();
-    read(db, move |c| {
+    db.read(move |c| {
         let current = campaign::get_blocking(c, &id)?;
         Ok(RunProgress {
             state: current.state,
@@ -303,7 +297,7 @@ async fn read_progress(db: &Db, id: &str, control: &RunControl) -> Result<RunPro
 pub async fn status(db: &Db, campaign_id: &str) -> Result<RunProgress> {
     let attached = is_attached(db, campaign_id)?;
     let id = campaign_id.to_string();
-    read(db, move |c| {
+    db.read(move |c| {
         let current = campaign::get_blocking(c, &id)?;
         let mut summary = summary_blocking(c, &id, now_millis())?;
         if !attached {
@@ -340,18 +334,16 @@ pub async fn resume(db: &Db, campaign_id: &str) -> Result<CampaignState> {
 /// recipients in the same transaction; a live runner stops within [`POLL_EVERY`].
 pub async fn cancel(db: &Db, campaign_id: &str) -> Result<runner::StatusCounts> {
     let id = campaign_id.to_string();
-    db.call(move |c| {
-        Ok((|| -> Result<_> {
-            // Immediate: read-then-write must not lose the write lock to another process.
-            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            campaign::transition_blocking(&tx, &id, CampaignState::Cancelled, None)?;
-            runner::settle_cancelled(&tx, &id)?;
-            let counts = runner::counts_blocking(&tx, &id)?;
-            tx.commit()?;
-            Ok(counts)
-        })())
+    db.call(move |c| -> Result<_> {
+        // Immediate: read-then-write must not lose the write lock to another process.
+        let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        campaign::transition_blocking(&tx, &id, CampaignState::Cancelled, None)?;
+        runner::settle_cancelled(&tx, &id)?;
+        let counts = runner::counts_blocking(&tx, &id)?;
+        tx.commit()?;
+        Ok(counts)
     })
-    .await?
+    .await
 }
 
 /// Changes the send rate and/or concurrency of a campaign that has not
@@ -375,29 +367,27 @@ pub async fn set_pace(
         ));
     }
     let id = campaign_id.to_string();
-    db.call(move |c| {
-        Ok((|| -> Result<_> {
-            let current = campaign::get_blocking(c, &id)?;
-            if matches!(
-                current.state,
-                CampaignState::Completed | CampaignState::Cancelled | CampaignState::Failed
-            ) {
-                return Err(Error::InvalidCampaign(format!(
-                    "the campaign is {}; its pace can no longer change",
-                    current.state
-                )));
-            }
-            c.execute(
-                "UPDATE campaigns SET rate_per_sec = ?2, concurrency = ?3, updated_at = ?4 WHERE id = ?1",
-                params![
-                    id,
-                    rate_per_sec.unwrap_or(current.spec.rate_per_sec),
-                    concurrency.unwrap_or(current.spec.concurrency),
-                    now_millis()
-                ],
-            )?;
-            campaign::get_blocking(c, &id)
-        })())
+    db.call(move |c| -> Result<_> {
+        let current = campaign::get_blocking(c, &id)?;
+        if matches!(
+            current.state,
+            CampaignState::Completed | CampaignState::Cancelled | CampaignState::Failed
+        ) {
+            return Err(Error::InvalidCampaign(format!(
+                "the campaign is {}; its pace can no longer change",
+                current.state
+            )));
+        }
+        c.execute(
+            "UPDATE campaigns SET rate_per_sec = ?2, concurrency = ?3, updated_at = ?4 WHERE id = ?1",
+            params![
+                id,
+                rate_per_sec.unwrap_or(current.spec.rate_per_sec),
+                concurrency.unwrap_or(current.spec.concurrency),
+                now_millis()
+            ],
+        )?;
+        campaign::get_blocking(c, &id)
     })
-    .await?
+    .await
 }

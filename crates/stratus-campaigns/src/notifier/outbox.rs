@@ -100,7 +100,7 @@ impl Notifier for OutboxNotifier {
         let id = uuid::Uuid::now_v7().to_string();
         let row = (id.clone(), message.clone());
         self.db
-            .call(move |c| {
+            .call(move |c| -> crate::Result<_> {
                 let (id, m) = row;
                 c.prepare_cached(
                     "INSERT INTO outbox (message_id, campaign_id, customer_id, channel, address, body, sms_type, sender_id, sent_at)
@@ -186,7 +186,7 @@ mod tests {
         let outbox = OutboxNotifier::new(db.clone(), OutboxConfig::instant());
         let id = outbox.publish(&message(1)).await.unwrap();
         let stored: String = db
-            .call(move |c| {
+            .call(move |c| -> crate::Result<_> {
                 Ok(c.query_row(
                     "SELECT address FROM outbox WHERE message_id = ?1",
                     [id],

@@ -216,48 +216,42 @@ async fn probe_until_answered(ctx: &SendContext, reason: &str) -> Result<bool> {
 /// the campaign was not running (paused by hand, cancelled, finished).
 async fn pause_for_outage(db: &Db, id: &str, reason: &str) -> Result<bool> {
     let (id, reason) = (id.to_string(), reason.to_string());
-    db.call(move |c| {
-        Ok((|| -> Result<bool> {
-            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            if campaign::get_blocking(&tx, &id)?.state != CampaignState::Running {
-                return Ok(false);
-            }
-            campaign::transition_blocking(&tx, &id, CampaignState::Paused, Some(&reason))?;
-            tx.commit()?;
-            Ok(true)
-        })())
+    db.call(move |c| -> Result<bool> {
+        let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        if campaign::get_blocking(&tx, &id)?.state != CampaignState::Running {
+            return Ok(false);
+        }
+        campaign::transition_blocking(&tx, &id, CampaignState::Paused, Some(&reason))?;
+        tx.commit()?;
+        Ok(true)
     })
-    .await?
+    .await
 }
 
 async fn still_paused_for(db: &Db, id: &str, reason: &str) -> Result<bool> {
     let (id, reason) = (id.to_string(), reason.to_string());
-    db.call(move |c| {
-        Ok((|| -> Result<bool> {
-            let current = campaign::get_blocking(c, &id)?;
-            Ok(current.state == CampaignState::Paused && current.error.as_deref() == Some(&reason))
-        })())
+    db.call(move |c| -> Result<bool> {
+        let current = campaign::get_blocking(c, &id)?;
+        Ok(current.state == CampaignState::Paused && current.error.as_deref() == Some(&reason))
     })
-    .await?
+    .await
 }
 
 /// `paused → running` only if it is still paused for this outage (a pause
 /// by hand meanwhile stays a pause).
 async fn resume_after_outage(db: &Db, id: &str, reason: &str) -> Result<bool> {
     let (id, reason) = (id.to_string(), reason.to_string());
-    db.call(move |c| {
-        Ok((|| -> Result<bool> {
-            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            let current = campaign::get_blocking(&tx, &id)?;
-            if current.state != CampaignState::Paused || current.error.as_deref() != Some(&reason) {
-                return Ok(false);
-            }
-            campaign::transition_blocking(&tx, &id, CampaignState::Running, None)?;
-            tx.commit()?;
-            Ok(true)
-        })())
+    db.call(move |c| -> Result<bool> {
+        let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let current = campaign::get_blocking(&tx, &id)?;
+        if current.state != CampaignState::Paused || current.error.as_deref() != Some(&reason) {
+            return Ok(false);
+        }
+        campaign::transition_blocking(&tx, &id, CampaignState::Running, None)?;
+        tx.commit()?;
+        Ok(true)
     })
-    .await?
+    .await
 }
 
 /// Default pause between probes at most.

@@ -76,10 +76,8 @@ async fn write_batches(db: Db, campaign: String, mut rx: mpsc::UnboundedReceiver
             .unzip();
         let id = campaign.clone();
         let result = db
-            .call(move |c| Ok(recipient::mark_in_flight_durably(c, &id, &rows)))
-            .await
-            .map_err(Error::from)
-            .and_then(|r| r);
+            .call(move |c| recipient::mark_in_flight_durably(c, &id, &rows))
+            .await;
         match result {
             Ok(Some(marked)) => {
                 for (reply, marked) in replies.into_iter().zip(marked) {

@@ -152,14 +152,12 @@ pub(crate) async fn run_inner(
     let id = campaign_id.to_string();
     let (campaign, recovered_unknown) = {
         let id = id.clone();
-        db.call(move |c| {
-            Ok((|| -> Result<_> {
-                let campaign = campaign::get_blocking(c, &id)?;
-                let recovered = recipient::recover_in_flight(c, &id)?;
-                Ok((campaign, recovered))
-            })())
+        db.call(move |c| -> Result<_> {
+            let campaign = campaign::get_blocking(c, &id)?;
+            let recovered = recipient::recover_in_flight(c, &id)?;
+            Ok((campaign, recovered))
         })
-        .await??
+        .await?
     };
     match campaign.state {
         CampaignState::Scheduled => {
@@ -237,7 +235,7 @@ pub(crate) async fn run_inner(
     }
     let counts = {
         let id = id.clone();
-        db.call(move |c| Ok(counts_blocking(c, &id))).await??
+        db.call(move |c| counts_blocking(c, &id)).await?
     };
     if let Some(progress) = &progress {
         progress(counts.to_progress());
@@ -275,8 +273,8 @@ async fn dispatch(ctx: &Arc<SendContext>, with_rank: bool) -> Result<()> {
                     ctx.settings.page_size,
                 );
                 ctx.db
-                    .call(move |c| Ok(recipient::pending_page(c, &id, &after, size, with_rank)))
-                    .await??
+                    .call(move |c| recipient::pending_page(c, &id, &after, size, with_rank))
+                    .await?
             };
             let Some(last) = page.last() else { break };
             cursor = last.customer_id.clone();
@@ -353,27 +351,23 @@ async fn pause_until_resumed(ctx: &SendContext) -> Result<()> {
 /// steering the campaign through the database may have written it first.
 async fn set_state(db: &Db, id: &str, to: CampaignState, error: Option<String>) -> Result<()> {
     let id = id.to_string();
-    db.call(move |c| {
-        Ok((|| -> Result<()> {
-            if campaign::get_blocking(c, &id)?.state == to {
-                return Ok(());
-            }
-            campaign::transition_blocking(c, &id, to, error.as_deref()).map(|_| ())
-        })())
+    db.call(move |c| -> Result<()> {
+        if campaign::get_blocking(c, &id)?.state == to {
+            return Ok(());
+        }
+        campaign::transition_blocking(c, &id, to, error.as_deref()).map(|_| ())
     })
-    .await?
+    .await
 }
 
 async fn finish_cancelled(db: &Db, id: &str, recovered_unknown: u64) -> Result<RunOutcome> {
     let counts = {
         let id = id.to_string();
-        db.call(move |c| {
-            Ok((|| -> Result<_> {
-                recipient::settle_cancelled(c, &id)?;
-                counts_blocking(c, &id)
-            })())
+        db.call(move |c| -> Result<_> {
+            recipient::settle_cancelled(c, &id)?;
+            counts_blocking(c, &id)
         })
-        .await??
+        .await?
     };
     set_state(db, id, CampaignState::Cancelled, None).await?;
     Ok(RunOutcome {
@@ -387,15 +381,13 @@ async fn finish_cancelled(db: &Db, id: &str, recovered_unknown: u64) -> Result<R
 async fn detached(db: &Db, id: &str, recovered_unknown: u64) -> Result<RunOutcome> {
     let id = id.to_string();
     let (state, counts) = db
-        .call(move |c| {
-            Ok((|| -> Result<_> {
-                Ok((
-                    campaign::get_blocking(c, &id)?.state,
-                    counts_blocking(c, &id)?,
-                ))
-            })())
+        .call(move |c| -> Result<_> {
+            Ok((
+                campaign::get_blocking(c, &id)?.state,
+                counts_blocking(c, &id)?,
+            ))
         })
-        .await??;
+        .await?;
     Ok(RunOutcome {
         state,
         counts,
@@ -426,7 +418,10 @@ async fn report_progress(
             _ = stop.cancelled() => return,
         }
         let id = id.clone();
-        match db.call(move |c| Ok(counts_blocking(c, &id))).await {
+        match db
+            .call(move |c| -> Result<_> { Ok(counts_blocking(c, &id)) })
+            .await
+        {
             Ok(Ok(counts)) => progress(counts.to_progress()),
             Ok(Err(e)) => tracing::warn!("cannot read campaign progress: {e}"),
             Err(e) => tracing::warn!("cannot read campaign progress: {e}"),
@@ -439,31 +434,29 @@ async fn report_progress(
 /// as it is (0 is returned); a running or paused one picks them up.
 pub async fn retry_failed(db: &Db, campaign_id: &str, include_unknown: bool) -> Result<u64> {
     let id = campaign_id.to_string();
-    db.call(move |c| {
-        Ok((|| -> Result<_> {
-            // Immediate: read-then-write must not lose the write lock to another process.
-            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            let state = campaign::get_blocking(&tx, &id)?.state;
-            if state == CampaignState::Draft {
-                return Err(Error::IllegalTransition {
-                    from: state,
-                    to: CampaignState::Scheduled,
-                });
-            }
-            let n = recipient::requeue(&tx, &id, include_unknown)?;
-            if n == 0 {
-                // Nothing to send: a finished campaign stays finished.
-                return Ok(0);
-            }
-            if matches!(
-                state,
-                CampaignState::Completed | CampaignState::Cancelled | CampaignState::Failed
-            ) {
-                campaign::transition_blocking(&tx, &id, CampaignState::Scheduled, None)?;
-            }
-            tx.commit()?;
-            Ok(n)
-        })())
+    db.call(move |c| -> Result<_> {
+        // Immediate: read-then-write must not lose the write lock to another process.
+        let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let state = campaign::get_blocking(&tx, &id)?.state;
+        if state == CampaignState::Draft {
+            return Err(Error::IllegalTransition {
+                from: state,
+                to: CampaignState::Scheduled,
+            });
+        }
+        let n = recipient::requeue(&tx, &id, include_unknown)?;
+        if n == 0 {
+            // Nothing to send: a finished campaign stays finished.
+            return Ok(0);
+        }
+        if matches!(
+            state,
+            CampaignState::Completed | CampaignState::Cancelled | CampaignState::Failed
+        ) {
+            campaign::transition_blocking(&tx, &id, CampaignState::Scheduled, None)?;
+        }
+        tx.commit()?;
+        Ok(n)
     })
-    .await?
+    .await
 }

@@ -317,14 +317,14 @@ mod tests {
     fn a_cancel_skips_what_was_pending_and_leaves_in_flight_in_doubt() {
         let db = stratus_core::db::Db::open_in_memory().unwrap();
         let rows = db
-            .call_blocking(|c| {
+            .call_blocking(|c| -> Result<_> {
                 c.execute_batch(
                     "INSERT INTO campaigns (id, name, channel, segment, template, rate_per_sec, concurrency, state, created_at, updated_at)
                      VALUES ('k', 'k', 'sms', '', 'hi', 1, 1, 'cancelled', 0, 0);
                      INSERT INTO recipients (campaign_id, customer_id, status, updated_at) VALUES
                        ('k', 'a', 'pending', 0), ('k', 'b', 'in_flight', 0), ('k', 'c', 'sent', 0);",
                 )?;
-                settle_cancelled(c, "k").map_err(|e| stratus_core::Error::Internal(e.to_string()))?;
+                settle_cancelled(c, "k")?;
                 let mut stmt = c.prepare(
                     "SELECT customer_id, status, reason FROM recipients ORDER BY customer_id",
                 )?;
@@ -359,7 +359,7 @@ mod tests {
     #[allow(deprecated)] // the legacy trace hook hands over bound values
     fn a_batch_of_marks_is_one_commit_under_synchronous_full() {
         let db = stratus_core::db::Db::open_in_memory().unwrap();
-        db.call_blocking(|c| {
+        db.call_blocking(|c| -> Result<_> {
             c.execute_batch(
                 "INSERT INTO campaigns (id, name, channel, segment, template, rate_per_sec, concurrency, state, created_at, updated_at)
                  VALUES ('k', 'k', 'sms', '', 'hi', 1, 1, 'running', 0, 0);
@@ -371,12 +371,10 @@ mod tests {
                 .iter()
                 .map(|id| (id.to_string(), format!("hi {id}")))
                 .collect();
-            let claimed = mark_in_flight_durably(c, "k", &claims)
-                .map_err(|e| stratus_core::Error::Internal(e.to_string()))?;
+            let claimed = mark_in_flight_durably(c, "k", &claims)?;
             assert_eq!(claimed, Some(vec![true, false, true]), "b was no longer pending");
             c.execute("UPDATE campaigns SET state = 'paused'", [])?;
-            let paused = mark_in_flight_durably(c, "k", &claims[2..])
-                .map_err(|e| stratus_core::Error::Internal(e.to_string()))?;
+            let paused = mark_in_flight_durably(c, "k", &claims[2..])?;
             assert_eq!(paused, None, "a paused campaign marks nobody");
             c.trace(None);
             Ok(())

@@ -52,7 +52,7 @@ impl SendContext {
             reason.map(str::to_string),
         );
         self.db
-            .call(move |c| {
+            .call(move |c| -> Result<_> {
                 let error = error
                     .as_ref()
                     .map(|(code, msg)| (code.as_str(), msg.as_str()));
@@ -202,8 +202,8 @@ async fn attempt(ctx: &SendContext, message: &OutboundMessage) -> Result<Attempt
             ctx.control.bucket().on_success();
             let (campaign, customer) = (message.campaign_id.clone(), message.customer_id.clone());
             ctx.db
-                .call(move |c| Ok(recipient::mark_sent(c, &campaign, &customer, &message_id)))
-                .await??;
+                .call(move |c| recipient::mark_sent(c, &campaign, &customer, &message_id))
+                .await?;
             return Ok(Attempt::Settled);
         }
         Err(e) => e,
@@ -243,15 +243,9 @@ async fn attempt(ctx: &SendContext, message: &OutboundMessage) -> Result<Attempt
     );
     ctx.db
         .call(move |c| {
-            Ok(recipient::release_unsent(
-                c,
-                &campaign,
-                &customer,
-                (&code, &text),
-                attempted,
-            ))
+            recipient::release_unsent(c, &campaign, &customer, (&code, &text), attempted)
         })
-        .await??;
+        .await?;
     Ok(Attempt::Again)
 }
 

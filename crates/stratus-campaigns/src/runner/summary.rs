@@ -151,8 +151,8 @@ pub fn summary_blocking(conn: &Connection, campaign: &str, now: i64) -> Result<P
 /// Counts by status and errors by code, from the rows.
 pub async fn progress_summary(db: &Db, campaign: &str) -> Result<ProgressSummary> {
     let campaign = campaign.to_string();
-    db.call(move |c| Ok(summary_blocking(c, &campaign, now_millis())))
-        .await?
+    db.call(move |c| summary_blocking(c, &campaign, now_millis()))
+        .await
 }
 
 #[cfg(test)]
@@ -177,7 +177,7 @@ mod tests {
                     rusqlite::params![format!("c-{i:03}"), status, at],
                 )?;
             }
-            summary_blocking(c, "k", now).map_err(|e| stratus_core::Error::Internal(e.to_string()))
+            summary_blocking(c, "k", now)
         })
         .unwrap()
     }

@@ -84,6 +84,6 @@ pub fn count_blocking(conn: &Connection, segment: &Segment, now: i64) -> Result<
 /// Counts the customers a segment text selects (live, while editing).
 pub async fn count(db: &Db, segment: &str) -> Result<u64> {
     let segment = Segment::parse(segment)?;
-    db.call(move |conn| Ok(count_blocking(conn, &segment, now_millis())))
-        .await?
+    db.call(move |conn| count_blocking(conn, &segment, now_millis()))
+        .await
 }

@@ -92,10 +92,9 @@ pub fn sms_customer(id: &str, name: &str, phone: &str) -> Customer {
 }
 
 pub fn insert(db: &Db, customers: &[Customer]) {
-    db.call_blocking(|c| {
+    db.call_blocking(|c| -> stratus_campaigns::Result<_> {
         for cust in customers {
-            customer::upsert(c, cust, 1)
-                .map_err(|e| stratus_core::Error::Internal(e.to_string()))?;
+            customer::upsert(c, cust, 1)?;
         }
         Ok(())
     })
@@ -180,7 +179,7 @@ impl Notifier for ScriptedNotifier {
 /// Statuses of all recipients of a campaign, by customer id.
 pub fn statuses(db: &Db, campaign: &str) -> Vec<(String, String, Option<String>, Option<String>)> {
     let campaign = campaign.to_string();
-    db.call_blocking(move |c| {
+    db.call_blocking(move |c| -> stratus_campaigns::Result<_> {
         let mut stmt = c.prepare("SELECT customer_id, status, reason, error_code FROM recipients WHERE campaign_id = ?1 ORDER BY customer_id")?;
         let rows = stmt.query_map([campaign], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
@@ -224,7 +223,7 @@ pub async fn wait_until(what: &str, mut check: impl FnMut() -> bool) {
 
 pub fn campaign_state(db: &Db, id: &str) -> String {
     let id = id.to_string();
-    db.call_blocking(move |c| {
+    db.call_blocking(move |c| -> stratus_campaigns::Result<_> {
         Ok(
             c.query_row("SELECT state FROM campaigns WHERE id = ?1", [id], |r| {
                 r.get(0)

@@ -85,6 +85,12 @@ pub enum KeyError {
     Publish(#[from] stratus_core::store::StoreError),
 }
 
+impl stratus_core::CodedError for KeyError {
+    fn code(&self) -> &str {
+        KeyError::code(self)
+    }
+}
+
 impl KeyError {
     /// Stable machine-readable code.
     pub fn code(&self) -> &'static str {

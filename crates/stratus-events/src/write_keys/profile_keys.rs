@@ -152,7 +152,7 @@ pub async fn create_key(db: &Db, new: &NewKey) -> Result<CreatedKey, KeyError> {
         token_sha256: token_hash(&token),
     };
     let row = key.clone();
-    db.call(move |conn| {
+    db.call(move |conn| -> Result<(), KeyError> {
         conn.execute(
             "INSERT INTO write_keys (id, token_sha256, kind, label, allowed_origins, rate_per_sec, burst, created_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -192,18 +192,17 @@ fn read_key(row: &rusqlite::Row<'_>) -> rusqlite::Result<WriteKey> {
 
 /// Every key, revoked ones included, oldest first.
 pub async fn list_keys(db: &Db) -> Result<Vec<WriteKey>, KeyError> {
-    Ok(db
-        .call(|conn| {
-            let mut stmt = conn.prepare(
-                "SELECT id, token_sha256, kind, label, allowed_origins, rate_per_sec, burst, created_at, revoked_at
-                 FROM write_keys ORDER BY created_at, id",
-            )?;
-            let keys = stmt
-                .query_map([], read_key)?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            Ok(keys)
-        })
-        .await?)
+    db.call(|conn| -> Result<_, KeyError> {
+        let mut stmt = conn.prepare(
+            "SELECT id, token_sha256, kind, label, allowed_origins, rate_per_sec, burst, created_at, revoked_at
+             FROM write_keys ORDER BY created_at, id",
+        )?;
+        let keys = stmt
+            .query_map([], read_key)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(keys)
+    })
+    .await
 }
 
 /// Revokes a key: the collector refuses it (403) once it sees the change
@@ -213,7 +212,7 @@ pub async fn revoke_key(db: &Db, id: &str) -> Result<WriteKey, KeyError> {
     let id = id.trim().to_string();
     let looked_up = id.clone();
     let found = db
-        .call(move |conn| {
+        .call(move |conn| -> Result<_, KeyError> {
             let tx = conn.transaction()?;
             let before: Option<Option<i64>> = tx
                 .query_row(
@@ -299,7 +298,7 @@ mod tests {
         let backend = create_key(&db, &server).await.unwrap();
 
         let stored: Vec<String> = db
-            .call(|c| {
+            .call(|c| -> Result<_, KeyError> {
                 let mut s = c.prepare("SELECT token_sha256 FROM write_keys")?;
                 let v = s
                     .query_map([], |r| r.get(0))?

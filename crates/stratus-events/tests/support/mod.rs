@@ -91,7 +91,7 @@ pub async fn read_lines(store: &dyn ObjectStore, key: &str) -> Vec<Value> {
 }
 
 pub async fn count(db: &stratus_core::db::Db, sql: &'static str) -> i64 {
-    db.call(move |c| Ok(c.query_row(sql, [], |r| r.get(0))?))
+    db.call(move |c| -> stratus_core::Result<_> { Ok(c.query_row(sql, [], |r| r.get(0))?) })
         .await
         .unwrap()
 }

@@ -8,8 +8,6 @@ use stratus_campaigns::campaign::{
 use stratus_campaigns::runner::{ProgressSummary, StatusCounts};
 use ts_rs::TS;
 
-use crate::error::AppError;
-
 mod editing;
 mod launch_checks;
 mod recipients;
@@ -20,12 +18,6 @@ pub use editing::{
 
 pub use launch_checks::{DryRunView, TestSendInput, TestSendView};
 pub use recipients::{RecipientExportView, RecipientPageView, RecipientStatusView};
-
-impl From<stratus_campaigns::Error> for AppError {
-    fn from(e: stratus_campaigns::Error) -> Self {
-        AppError::new(e.code(), e.to_string())
-    }
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "lowercase")]

@@ -27,7 +27,14 @@ describe('JobsPanel', () => {
     render(JobsPanel, {
       jobs: [
         job({ id: 'a', title: 'Reset demo data', state: 'running', done: 3, total: 12, message: 'Seeding events' }),
-        job({ id: 'b', title: 'Warm variants', state: 'failed', done: 2, total: 4, error: 'disk full' }),
+        job({
+          id: 'b',
+          title: 'Warm variants',
+          state: 'failed',
+          done: 2,
+          total: 4,
+          error: { code: 'too_large', message: 'original `a.jpg` is 90 bytes, above the 10 byte limit' },
+        }),
       ],
       onclose: vi.fn(),
     });
@@ -44,7 +51,9 @@ describe('JobsPanel', () => {
 
     const b = row('b');
     expect(within(b).getByTestId('job-state')).toHaveTextContent('failed');
-    expect(b).toHaveTextContent('disk full');
+    const failure = within(b).getByTestId('job-error');
+    expect(failure).toHaveTextContent('original `a.jpg` is 90 bytes, above the 10 byte limit');
+    expect(failure).toHaveAttribute('data-code', 'too_large');
   });
 
   it('draws an indeterminate bar when the total is unknown', () => {

@@ -58,7 +58,9 @@ pub async fn run(ctx: &Context, args: GenArgs) -> Result<ExitCode> {
     if let Some(first) = report.first_key.clone() {
         stack
             .db
-            .call(move |c| Ok(ledger::lower_watermark(c, EVENTS_PREFIX, &first)?))
+            .call(move |c| -> stratus_events::Result<_> {
+                Ok(ledger::lower_watermark(c, EVENTS_PREFIX, &first)?)
+            })
             .await?;
     }
     println!(

@@ -8,7 +8,6 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::Args;
 use serde_json::{json, Value};
-use stratus_events::on_db;
 use stratus_events::query::{events_page, EventRecord, MAX_PAGE};
 
 use super::filter_args::{format_time, FilterArgs};
@@ -34,10 +33,10 @@ pub async fn run(ctx: &Context, args: QueryArgs) -> Result<ExitCode> {
     let stack = ctx.stack().await?;
     let limit = usize::from(args.limit);
     let after = args.after.clone();
-    let page = on_db(&stack.db, move |c| {
-        events_page(c, &filter, after.as_deref(), limit)
-    })
-    .await?;
+    let page = stack
+        .db
+        .call(move |c| events_page(c, &filter, after.as_deref(), limit))
+        .await?;
     let mut out = std::io::stdout().lock();
     if args.json {
         for e in &page.events {

@@ -7,6 +7,8 @@ vi.mock('$lib/backend', async (importOriginal) =>
 
 import * as backend from '$lib/backend';
 import { syncStatus } from '../../../test/eventFixtures';
+import { job } from '../../../test/fixtures';
+import { jobs } from '$lib/stores/jobs.svelte';
 import SyncStatusCard from './SyncStatusCard.svelte';
 
 beforeEach(() => {
@@ -34,5 +36,22 @@ describe('SyncStatusCard', () => {
     render(SyncStatusCard, { timeZone: 'UTC', onsynced: () => {} });
     await vi.waitFor(() => expect(screen.getByTestId('sync-events')).toHaveTextContent('30,000'));
     expect(screen.queryByTestId('sync-odd-keys')).toBeNull();
+  });
+
+  it('shows why a sync failed, with the code of the error that stopped it', async () => {
+    vi.mocked(backend.eventsSyncStatus).mockResolvedValue(syncStatus());
+    const started = job({ id: 'sync-1', kind: 'events.sync', title: 'Sync events', state: 'running' });
+    vi.mocked(backend.syncEvents).mockResolvedValue(started);
+    const card = render(SyncStatusCard, { timeZone: 'UTC', onsynced: () => {} });
+    await card.component.syncNow();
+    jobs.upsert({
+      ...started,
+      state: 'failed',
+      finishedAt: Date.now(),
+      error: { code: 'access_denied', message: 'access denied to bucket `events`; check the credentials' },
+    });
+    const message = await screen.findByText(/Sync failed:/);
+    expect(message).toHaveTextContent('Sync failed: access denied to bucket `events`; check the credentials');
+    expect(message).toHaveAttribute('data-code', 'access_denied');
   });
 });
