@@ -23,8 +23,8 @@ use clap::{Parser, Subcommand};
 
 use commands::{
     campaign::CampaignCommand, customers::CustomersCommand, demo::DemoCommand, deploy::DeployArgs,
-    deploy::TeardownArgs, events::EventsCommand, image::ImageCommand, profile::ProfileCommand,
-    serve::ServeArgs, store::StoreCommand,
+    deploy::KeysCommand, deploy::TeardownArgs, events::EventsCommand, image::ImageCommand,
+    profile::ProfileCommand, serve::ServeArgs, store::StoreCommand,
 };
 use context::Context;
 
@@ -77,6 +77,9 @@ enum Command {
     Deploy(DeployArgs),
     /// Delete the deployed stack (the buckets and their data are kept).
     Teardown(TeardownArgs),
+    /// The deployed stack's URL-signing keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
 }
 
 #[tokio::main]
@@ -104,6 +107,7 @@ async fn main() -> ExitCode {
         Command::Campaign(cmd) => commands::campaign::run(&ctx, cmd).await,
         Command::Deploy(args) => commands::deploy::deploy(&ctx, args).await,
         Command::Teardown(args) => commands::deploy::teardown(&ctx, args).await,
+        Command::Keys(cmd) => commands::deploy::keys(&ctx, cmd).await,
     };
     match result {
         Ok(code) => code,

@@ -6,6 +6,7 @@
 
 pub mod emit;
 pub mod error;
+pub mod keys;
 pub mod plan;
 pub mod record;
 pub mod settings;

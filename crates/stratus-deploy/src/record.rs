@@ -24,6 +24,9 @@ pub struct DeploymentRecord {
     pub media_bucket: Option<String>,
     pub events_bucket: Option<String>,
     pub distribution_id: Option<String>,
+    /// The URL-signing keys' secret (`stratus keys rotate`).
+    #[serde(default)]
+    pub signing_key_secret: Option<String>,
 }
 
 fn path(home: &AppHome, profile: &str) -> PathBuf {
@@ -51,6 +54,7 @@ impl DeploymentRecord {
             media_bucket: outputs.media_bucket.clone(),
             events_bucket: outputs.events_bucket.clone(),
             distribution_id: outputs.distribution_id.clone(),
+            signing_key_secret: outputs.signing_key_secret.clone(),
         }
     }
 

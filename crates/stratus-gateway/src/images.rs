@@ -45,7 +45,8 @@ async fn get_image(
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0);
-    let verdict = function.signing.verify(
+    let signing = function.signing.current().await;
+    let verdict = signing.verify(
         uri.path(),
         signature.exp.as_deref(),
         signature.sig.as_deref(),
@@ -72,11 +73,11 @@ async fn get_image(
                 "signature_lifetime_too_long",
                 format!(
                 "this signed URL expires more than {} s from now, longer than the function allows",
-                function.signing.max_lifetime.as_secs()
+                signing.max_lifetime.as_secs()
             ),
             ))
         }
-        Verdict::Unsigned if function.signing.required => {
+        Verdict::Unsigned if signing.required => {
             return Err(ApiError::new(
                 StatusCode::FORBIDDEN,
                 "signature_required",

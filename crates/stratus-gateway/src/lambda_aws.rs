@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use aws_sdk_cloudfront::types::{InvalidationBatch, Paths};
 
 use crate::original_changes::Cdn;
-use crate::signature::{SigningKey, SigningKeyError, SigningPolicy};
+use crate::signature::{KeySource, SigningKey, SigningKeyError, SigningPolicy};
 
 /// The signing keys stored in a secret (see
 /// [`SigningPolicy::keys_from_secret`] for its format).
@@ -26,6 +26,20 @@ pub async fn signing_keys(
         .ok_or_else(|| format!("secret {secret_id} holds no text"))?;
     SigningPolicy::keys_from_secret(text)
         .map_err(|e: SigningKeyError| format!("secret {secret_id}: {e}"))
+}
+
+/// The signing keys' secret, read again by a running function so that a
+/// rotation (`stratus keys rotate`) reaches warm instances.
+pub struct SecretKeys {
+    pub client: aws_sdk_secretsmanager::Client,
+    pub secret_id: String,
+}
+
+#[async_trait]
+impl KeySource for SecretKeys {
+    async fn keys(&self) -> Result<Vec<SigningKey>, String> {
+        signing_keys(&self.client, &self.secret_id).await
+    }
 }
 
 /// The distribution id the deploy recorded, if it did (no CDN with website

@@ -10,7 +10,8 @@
 //! than the policy's longest lifetime (7 days by default): a leaked URL dies.
 //! Secrets are at least 32 bytes; an empty or short one is refused at start.
 
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -82,6 +83,10 @@ pub struct SigningPolicy {
     pub keys: Vec<SigningKey>,
     pub required: bool,
     pub max_lifetime: Duration,
+    /// Where newer keys come from while the function runs (the deployed
+    /// function's secret, so a rotation reaches warm instances); `None`:
+    /// the keys it started with.
+    pub refresh: Option<Arc<KeyRefresh>>,
 }
 
 impl Default for SigningPolicy {
@@ -90,7 +95,54 @@ impl Default for SigningPolicy {
             keys: Vec::new(),
             required: false,
             max_lifetime: DEFAULT_MAX_LIFETIME,
+            refresh: None,
         }
+    }
+}
+
+/// Where the current signing keys can be read (a Secrets Manager secret).
+#[async_trait::async_trait]
+pub trait KeySource: Send + Sync {
+    async fn keys(&self) -> Result<Vec<SigningKey>, String>;
+}
+
+/// Keys read again from a [`KeySource`] at most once per interval; a failed
+/// read keeps the keys already held (logged), so a hiccup of the secret
+/// store never locks signed URLs out.
+pub struct KeyRefresh {
+    source: Arc<dyn KeySource>,
+    every: Duration,
+    held: tokio::sync::Mutex<(Instant, Vec<SigningKey>)>,
+}
+
+impl std::fmt::Debug for KeyRefresh {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyRefresh")
+            .field("every", &self.every)
+            .finish_non_exhaustive()
+    }
+}
+
+impl KeyRefresh {
+    /// `keys` were read just now; they are read again after `every`.
+    pub fn new(source: Arc<dyn KeySource>, keys: Vec<SigningKey>, every: Duration) -> Self {
+        KeyRefresh {
+            source,
+            every,
+            held: tokio::sync::Mutex::new((Instant::now(), keys)),
+        }
+    }
+
+    async fn keys(&self) -> Vec<SigningKey> {
+        let mut held = self.held.lock().await;
+        if held.0.elapsed() >= self.every {
+            match self.source.keys().await {
+                Ok(keys) => held.1 = keys,
+                Err(e) => tracing::warn!("signing keys unreadable, keeping the ones held: {e}"),
+            }
+            held.0 = Instant::now();
+        }
+        held.1.clone()
     }
 }
 
@@ -199,7 +251,20 @@ impl SigningPolicy {
             max_lifetime: max_lifetime_secs
                 .map(Duration::from_secs)
                 .unwrap_or(DEFAULT_MAX_LIFETIME),
+            refresh: None,
         })
+    }
+
+    /// The policy with its keys as they are now (read again from the
+    /// refresh source when due).
+    pub async fn current(&self) -> std::borrow::Cow<'_, SigningPolicy> {
+        match &self.refresh {
+            None => std::borrow::Cow::Borrowed(self),
+            Some(refresh) => std::borrow::Cow::Owned(SigningPolicy {
+                keys: refresh.keys().await,
+                ..self.clone()
+            }),
+        }
     }
 
     /// Checks `sig` against every key in constant time per key.

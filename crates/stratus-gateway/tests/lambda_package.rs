@@ -491,6 +491,7 @@ async fn the_deployed_stack_serves_variants_and_forgets_replaced_originals() {
         &[
             ("STRATUS_MEDIA_BUCKET", &media),
             ("STRATUS_SIGNING_KEYS_SECRET", &secret_name),
+            ("STRATUS_SIGNING_KEYS_REFRESH", "0"),
             ("STRATUS_DISTRIBUTION_ID_PARAMETER", &parameter),
         ],
     );
@@ -545,6 +546,51 @@ async fn the_deployed_stack_serves_variants_and_forgets_replaced_originals() {
     let unsigned = answer(api.invoke(&image_event(path, ""), PATIENCE).await, &log);
     assert_eq!(unsigned["statusCode"], 403, "{unsigned}");
     assert_eq!(keys(&s3, &media, "variants/photos/").await.len(), 2);
+
+    // `stratus keys rotate`: the running function takes the new key (it
+    // reads the secret at every request here) and keeps the old one, until
+    // a rotation keeping one key drops it.
+    let status_signed_with = |id: String, secret: String| {
+        let sig = stratus_gateway::signature::sign(
+            &stratus_gateway::SigningKey {
+                id,
+                secret: secret.into_bytes(),
+            },
+            path,
+            expires,
+        );
+        image_event(path, &format!("exp={expires}&sig={sig}"))
+    };
+    let rotation = stratus_deploy::keys::rotate(&secrets, &secret_name, 2)
+        .await
+        .unwrap();
+    assert_eq!(
+        (rotation.new_id.as_str(), rotation.kept.as_slice()),
+        ("k2", &["k1".to_string()][..])
+    );
+    let stored = secrets
+        .get_secret_value()
+        .secret_id(&secret_name)
+        .send()
+        .await
+        .unwrap();
+    let rotated = stratus_deploy::keys::parse(stored.secret_string().unwrap()).unwrap();
+    let new_key = rotated[0].clone();
+    for (id, secret, expected) in [
+        (new_key.id.clone(), new_key.secret.clone(), 200),
+        ("k1".to_string(), secret_text.to_string(), 200),
+    ] {
+        let event = status_signed_with(id.clone(), secret);
+        let answer = answer(api.invoke(&event, PATIENCE).await, &log);
+        assert_eq!(answer["statusCode"], expected, "signed with {id}: {answer}");
+    }
+    let rotation = stratus_deploy::keys::rotate(&secrets, &secret_name, 1)
+        .await
+        .unwrap();
+    assert_eq!(rotation.dropped, ["k2", "k1"]);
+    let old = status_signed_with("k1".to_string(), secret_text.to_string());
+    let refused = answer(api.invoke(&old, PATIENCE).await, &log);
+    assert_eq!(refused["statusCode"], 403, "a dropped key: {refused}");
 
     // The original is replaced straight in S3; S3 tells the function.
     s3.put_object()

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{anyhow, bail, Result};
-use clap::{Args, ValueEnum};
+use clap::{Args, Subcommand, ValueEnum};
 use stratus_core::cloud::{self, Patience};
 use stratus_core::jobs::Progress;
 use stratus_core::profile::{Profile, ProfileKind};
@@ -69,6 +69,56 @@ pub struct TeardownArgs {
     /// Delete without asking.
     #[arg(long, short)]
     yes: bool,
+}
+
+#[derive(Subcommand)]
+pub enum KeysCommand {
+    /// Put a new URL-signing key first in the deployed stack's secret and
+    /// keep the newest old ones, so URLs they signed keep working; running
+    /// functions pick it up within 5 minutes.
+    Rotate {
+        /// Keys kept in all, the new one included.
+        #[arg(long, default_value_t = 2)]
+        keep: usize,
+    },
+}
+
+pub async fn keys(ctx: &Context, cmd: KeysCommand) -> Result<ExitCode> {
+    let KeysCommand::Rotate { keep } = cmd;
+    let profile = ctx.profile()?;
+    let secret = DeploymentRecord::load(&ctx.home, &profile.name)?
+        .and_then(|r| r.signing_key_secret)
+        .ok_or_else(|| {
+            anyhow!(
+                "profile `{}` has no deployed signing-key secret (stratus deploy records it)",
+                profile.name
+            )
+        })?;
+    let ProfileKind::Cloud(cloud_settings) = &profile.kind else {
+        bail!("the demo profile has nothing deployed");
+    };
+    let sdk = cloud::sdk_config(cloud_settings, Patience::Normal).await;
+    let client = aws_sdk_secretsmanager::Client::new(&sdk);
+    let rotation = stratus_deploy::keys::rotate(&client, &secret, keep).await?;
+    println!(
+        "New signing key {} is first in {secret}; kept: {}; dropped: {}.",
+        rotation.new_id,
+        list_or_none(&rotation.kept),
+        list_or_none(&rotation.dropped)
+    );
+    println!(
+        "Running functions read it within 5 minutes. Sign new URLs with {} (aws secretsmanager get-secret-value --secret-id {secret}); URLs signed with a dropped key stop working within the same 5 minutes.",
+        rotation.new_id
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn list_or_none(ids: &[String]) -> String {
+    if ids.is_empty() {
+        "none".to_string()
+    } else {
+        ids.join(", ")
+    }
 }
 
 pub async fn deploy(ctx: &Context, args: DeployArgs) -> Result<ExitCode> {

@@ -11,6 +11,8 @@
 //!   signing keys (`{"id","secret"}` or `{"keys":[…]}`), read at start. For
 //!   a hand-made function, `STRATUS_SIGNING_KEYS` (`id:secret,…`) instead.
 //!   Each secret at least 32 bytes, or the function refuses to start.
+//! - `STRATUS_SIGNING_KEYS_REFRESH`: seconds between reads of that secret
+//!   while running (default 300), so a rotation reaches warm instances.
 //! - `STRATUS_REQUIRE_SIGNATURE=1`: refuse unsigned URLs (keys required).
 //! - `STRATUS_SIGNED_URL_MAX_LIFETIME`: seconds a signed URL may reach
 //!   ahead (default 7 days).
@@ -48,6 +50,7 @@ use stratus_events::write_keys::KeyRing;
 use stratus_gateway::lambda::Notifications;
 use stratus_gateway::lambda_aws::{self, CloudFront};
 use stratus_gateway::original_changes::Cdn;
+use stratus_gateway::signature::KeyRefresh;
 use stratus_gateway::{
     functions_router, AllowedOrigins, CollectorFunction, FlushPolicy, ImageFunction,
     RedirectPolicy, SigningPolicy,
@@ -148,9 +151,19 @@ async fn signing_policy(sdk: &aws_config::SdkConfig) -> Result<SigningPolicy, la
         env("STRATUS_SIGNED_URL_MAX_LIFETIME").and_then(|v| v.parse().ok()),
     )
     .map_err(|e| format!("STRATUS_SIGNING_KEYS: {e}"))?;
-    if let Some(secret) = secret {
+    if let Some(secret_id) = secret {
         let client = aws_sdk_secretsmanager::Client::new(sdk);
-        policy.keys = lambda_aws::signing_keys(&client, &secret).await?;
+        policy.keys = lambda_aws::signing_keys(&client, &secret_id).await?;
+        let every = env("STRATUS_SIGNING_KEYS_REFRESH")
+            .and_then(|v| v.parse().ok())
+            .map(Duration::from_secs)
+            .unwrap_or(Duration::from_secs(300));
+        let source = Arc::new(lambda_aws::SecretKeys { client, secret_id });
+        policy.refresh = Some(Arc::new(KeyRefresh::new(
+            source,
+            policy.keys.clone(),
+            every,
+        )));
     }
     Ok(policy)
 }
