@@ -15,6 +15,7 @@ pub mod profile;
 pub mod published;
 pub mod stack;
 pub mod store;
+#[cfg(feature = "testing")]
 pub mod testing;
 
 pub use error::{CodedError, Error, Failure, Result};

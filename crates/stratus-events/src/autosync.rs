@@ -2,8 +2,8 @@
 //! manual syncs: never two syncs at once, and a tick that finds a sync
 //! running skips (so the timer pauses while a manual sync runs).
 //!
-//! Unlike [`crate::tail::live_tail`], the loop asks for the stack to sync at
-//! every tick, so it follows profile switches, and it only syncs a cache
+//! The loop asks for the stack to sync at every tick, so it follows
+//! profile switches, and it only syncs a cache
 //! that has been synced once: the first sync can be big and is the user's
 //! to start, with its progress bar and cancel.
 

@@ -26,7 +26,8 @@ use crate::validate::{validate, Limits, RequestMeta};
 #[derive(Debug, Clone)]
 pub struct CollectorConfig {
     pub limits: Limits,
-    /// Largest request body [`Collector::collect_body`] reads.
+    /// Largest request body the HTTP collector reads (`stratus-gateway`'s
+    /// request body reader enforces it).
     pub max_request_bytes: usize,
     /// Flush once the uncompressed NDJSON passes this many bytes.
     pub max_buffer_bytes: usize,
@@ -321,21 +322,6 @@ impl Collector {
             keys.push(key);
         }
         Ok(keys)
-    }
-
-    /// [`Collector::collect`] from the raw request body, as an HTTP handler
-    /// gets it: bounded in size and parsed here, so the handler only maps
-    /// the outcome to a status.
-    pub async fn collect_body(&self, body: &[u8], request: RequestMeta) -> Result<CollectReport> {
-        if body.len() > self.config.max_request_bytes {
-            return Err(Error::RequestTooLarge {
-                actual: body.len(),
-                limit: self.config.max_request_bytes,
-            });
-        }
-        let value: Value = serde_json::from_slice(body)
-            .map_err(|e| Error::InvalidBatch(format!("the body is not JSON: {e}")))?;
-        self.collect(value, request).await
     }
 
     /// Writes whatever is buffered now. Returns the keys written.

@@ -3,7 +3,7 @@
 //! - [`envelope`], [`validate`], [`enrich`]: the event line and its checks.
 //! - [`collector`] (+ [`sdk_formats`], [`batch_key`]): the batch writer behind the HTTP collector;
 //!   [`spool`]: its durable local queue for a long-running server.
-//! - [`sync`] (+ [`tail`], [`batch_reader`], [`ledger`], [`retention`]): S3 batches → SQLite.
+//! - [`sync`] (+ [`batch_reader`], [`ledger`], [`retention`]): S3 batches → SQLite.
 //! - [`query`] (+ `search`), [`filter`], [`facets`], [`export`]: the support screen's reads.
 //! - [`customers`], [`status`], [`export_file`], [`autosync`]: the support screen's
 //!   customer search, sync status panel, export to a file and timed sync;
@@ -40,7 +40,6 @@ pub mod spool;
 pub mod status;
 pub mod stored;
 pub mod sync;
-pub mod tail;
 pub mod traffic;
 pub mod validate;
 pub mod write_keys;

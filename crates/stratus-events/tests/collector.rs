@@ -249,28 +249,3 @@ async fn a_body_that_is_not_a_batch_is_refused_whole() {
         .unwrap_err();
     assert_eq!(err.code(), "batch_too_large");
 }
-
-#[tokio::test]
-async fn raw_bodies_are_bounded_and_parsed() {
-    let dir = tempfile::tempdir().unwrap();
-    let config = CollectorConfig {
-        max_request_bytes: 1_000,
-        ..CollectorConfig::default()
-    };
-    let collector = Collector::new(local_store(&dir), config);
-    let body = serde_json::to_vec(&native(1, "Clicked")).unwrap();
-    let report = collector.collect_body(&body, request()).await.unwrap();
-    assert_eq!(report.accepted, 1);
-    let err = collector
-        .collect_body(b"{oops", request())
-        .await
-        .unwrap_err();
-    assert_eq!(err.code(), "invalid_batch");
-    let big = serde_json::to_vec(
-        &json!({"batch": (0..30).map(|n| native(n, "Clicked")).collect::<Vec<_>>()}),
-    )
-    .unwrap();
-    let err = collector.collect_body(&big, request()).await.unwrap_err();
-    assert_eq!(err.code(), "request_too_large");
-    assert!(err.to_string().contains("limit of 1000"), "{err}");
-}
