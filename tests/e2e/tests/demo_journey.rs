@@ -93,8 +93,11 @@ async fn journey(app: &App) -> Result<()> {
     app.click("nav-images").await?;
     app.find("image-folder").await?;
 
-    // A job with progress: reset the demo data and watch it finish.
+    // A job with progress: reset the demo data and watch it finish. The
+    // profile list loads above the demo card and moves it down: wait for
+    // it, or the click lands where the button was.
     app.click("nav-settings").await?;
+    app.find("profile-row-demo").await?;
     app.click("demo-reset").await?;
     app.click("demo-reset-confirm").await?;
     // Starting a job opens the jobs panel by itself (clicking the toggle
