@@ -1,12 +1,11 @@
 //! The customer record: contact points, consent and gamified data.
 
 use rusqlite::{params, Connection, OptionalExtension, Row};
-use serde::Serialize;
 
 use crate::{Error, Result};
 
 /// One customer as stored in `customers`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Customer {
     pub id: String,
     pub name: String,

@@ -13,7 +13,6 @@
 use std::collections::BTreeMap;
 
 use rusqlite::{params_from_iter, Connection};
-use serde::Serialize;
 use stratus_core::clock::now_millis;
 use stratus_core::db::Db;
 
@@ -52,7 +51,7 @@ impl Default for DryRunOptions {
 }
 
 /// One rendered message as a recipient would get it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SampleMessage {
     pub customer_id: String,
     pub name: String,
@@ -63,13 +62,13 @@ pub struct SampleMessage {
 }
 
 /// A customer whose message cannot be rendered (it would fail at send time).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RenderFailure {
     pub customer_id: String,
     pub message: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct DryRunReport {
     pub channel: Channel,
     /// Customers the segment matches.

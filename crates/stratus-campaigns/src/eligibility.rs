@@ -15,7 +15,6 @@
 use std::fmt;
 
 use chrono::{DateTime, Timelike};
-use serde::Serialize;
 
 use crate::campaign::{CampaignSpec, Channel, QuietHours};
 use crate::customer::Customer;
@@ -23,8 +22,7 @@ use crate::notifier::OptOutFilter;
 use crate::phone;
 
 /// Why a recipient is `skipped`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SkipReason {
     /// No consent for the campaign's channel.
     NotOptedIn,
@@ -218,10 +216,6 @@ mod tests {
         );
         for reason in SkipReason::ALL {
             assert_eq!(SkipReason::parse(reason.as_str()), Some(reason));
-            assert_eq!(
-                serde_json::to_value(reason).unwrap(),
-                serde_json::Value::from(reason.as_str())
-            );
         }
         assert_eq!(SkipReason::parse("retrying"), None, "not a skip reason");
     }

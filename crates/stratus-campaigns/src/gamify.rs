@@ -1,13 +1,12 @@
 //! Computed gamified values: the level table, rank by points, new badges.
 
 use rusqlite::Connection;
-use serde::Serialize;
 
 use crate::customer::Customer;
 use crate::Result;
 
 /// A level and the points it starts at.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Level {
     pub name: &'static str,
     pub min_points: i64,

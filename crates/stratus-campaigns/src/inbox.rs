@@ -2,13 +2,12 @@
 //! through the local outbox, newest first.
 
 use rusqlite::params;
-use serde::Serialize;
 use stratus_core::db::Db;
 
 use crate::Result;
 
 /// One message as the recipient's phone shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReceivedMessage {
     pub message_id: String,
     pub campaign_id: Option<String>,

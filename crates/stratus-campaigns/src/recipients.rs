@@ -11,7 +11,6 @@ use std::io::Write;
 
 use rusqlite::types::Value;
 use rusqlite::{params_from_iter, Connection, Row};
-use serde::Serialize;
 use stratus_core::db::Db;
 
 use crate::runner::RecipientStatus;
@@ -26,7 +25,7 @@ pub struct RecipientFilter {
 }
 
 /// One recipient as the table shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecipientRow {
     pub customer_id: String,
     /// `None` when the customer was deleted after launch.
@@ -45,7 +44,7 @@ pub struct RecipientRow {
     pub updated_at: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecipientPage {
     pub rows: Vec<RecipientRow>,
     /// Pass as `after` for the next page; `None` on the last page.
@@ -53,7 +52,7 @@ pub struct RecipientPage {
 }
 
 /// Failed recipients sharing one provider error code.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ErrorGroup {
     pub code: String,
     pub count: u64,

@@ -1,7 +1,7 @@
 //! SMS length: encoding detection (GSM-7 or UCS-2) and part count.
 
 /// How the text travels.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SmsEncoding {
     /// The GSM 03.38 alphabet: 7-bit septets; extension characters cost two.
     Gsm7,
@@ -10,7 +10,7 @@ pub enum SmsEncoding {
 }
 
 /// What a message costs in parts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SmsLength {
     pub encoding: SmsEncoding,
     /// Septets (GSM-7) or UTF-16 code units (UCS-2).

@@ -208,7 +208,7 @@ fn describe(e: &minijinja::Error) -> String {
 }
 
 /// A rendered message for one customer and its SMS length.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Preview {
     pub customer_id: String,
     pub text: String,

@@ -3,7 +3,6 @@
 //! Goes through the same notifier as the campaign (SNS or the demo outbox),
 //! with the same SMS attributes; it records no recipient row.
 
-use serde::Serialize;
 use stratus_core::db::Db;
 
 use crate::campaign::{self, Channel, SmsType};
@@ -36,7 +35,7 @@ pub struct TestSend {
 }
 
 /// What was sent.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TestSendReport {
     pub message_id: String,
     /// The address as sent (phone numbers normalised to E.164).

@@ -6,8 +6,6 @@ mod store;
 
 use std::fmt;
 
-use serde::Serialize;
-
 use crate::segment::Segment;
 use crate::template::MessageTemplate;
 use crate::{Error, Result};
@@ -17,7 +15,7 @@ pub use store::{
     list, transition, transition_blocking, update_draft, LaunchReport,
 };
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Channel {
     Sms,
     Push,
@@ -32,7 +30,7 @@ impl Channel {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SmsType {
     Transactional,
     Promotional,
@@ -55,7 +53,7 @@ impl SmsType {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CampaignState {
     Draft,
     Scheduled,
@@ -118,7 +116,7 @@ impl fmt::Display for CampaignState {
 
 /// Quiet hours in the recipient's local time, as minutes of the day. May
 /// wrap midnight (`21:00–08:00`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct QuietHours {
     pub start_minute: u16,
     pub end_minute: u16,
@@ -136,7 +134,7 @@ impl QuietHours {
 }
 
 /// What the marketer edits.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CampaignSpec {
     pub name: String,
     pub channel: Channel,
@@ -209,7 +207,7 @@ impl CampaignSpec {
 }
 
 /// A stored campaign.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Campaign {
     pub id: String,
     pub spec: CampaignSpec,

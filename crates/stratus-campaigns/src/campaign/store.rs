@@ -1,7 +1,6 @@
 //! Campaign rows: create, edit, load, lifecycle transitions and the launch snapshot.
 
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row};
-use serde::Serialize;
 use stratus_core::clock::now_millis;
 use stratus_core::db::Db;
 
@@ -171,7 +170,7 @@ pub async fn transition(db: &Db, id: &str, to: CampaignState) -> Result<Campaign
 }
 
 /// What a launch put into the audience snapshot.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LaunchReport {
     /// Rows created (everyone the segment matched).
     pub recipients: u64,

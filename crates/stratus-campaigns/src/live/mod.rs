@@ -44,7 +44,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rusqlite::params;
-use serde::Serialize;
 use stratus_core::clock::now_millis;
 use stratus_core::db::Db;
 use stratus_core::jobs::{CancellationToken, Progress};
@@ -62,7 +61,7 @@ use crate::{Error, Result};
 pub const POLL_EVERY: Duration = Duration::from_millis(250);
 
 /// What a live run reports.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RunProgress {
     pub campaign_id: String,
     pub state: CampaignState,

@@ -4,7 +4,6 @@
 //! power loss can forget that a message may be on its way.
 
 use rusqlite::{params, Connection, OptionalExtension};
-use serde::Serialize;
 use stratus_core::clock::now_millis;
 
 use crate::customer::{self, Customer};
@@ -12,7 +11,7 @@ use crate::eligibility::SkipReason;
 use crate::Result;
 
 /// Where one recipient stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum RecipientStatus {
     Pending,
     /// Committed before the publish call: the message may be on its way.

@@ -3,7 +3,6 @@
 use std::collections::BTreeMap;
 
 use rusqlite::Connection;
-use serde::Serialize;
 use stratus_core::clock::now_millis;
 use stratus_core::db::Db;
 use stratus_core::jobs::Progress;
@@ -12,7 +11,7 @@ use super::recipient::RecipientStatus;
 use crate::Result;
 
 /// Recipients per status.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct StatusCounts {
     pub pending: u64,
     pub in_flight: u64,
@@ -73,7 +72,7 @@ impl StatusCounts {
 }
 
 /// Counts by status plus failures and skips grouped by code / reason.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ProgressSummary {
     pub counts: StatusCounts,
     /// Failed recipients per provider error code.
