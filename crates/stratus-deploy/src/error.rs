@@ -25,14 +25,10 @@ impl DeployError {
     /// The SDK's error with its causes (its `Display` says only "service
     /// error").
     pub fn aws<E: std::error::Error>(operation: &'static str, e: &E) -> Self {
-        let mut message = e.to_string();
-        let mut source = e.source();
-        while let Some(s) = source {
-            message.push_str(": ");
-            message.push_str(&s.to_string());
-            source = s.source();
+        DeployError::Aws {
+            operation,
+            message: stratus_core::store::error_chain(e),
         }
-        DeployError::Aws { operation, message }
     }
 
     pub fn code(&self) -> &'static str {

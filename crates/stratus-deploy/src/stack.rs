@@ -315,14 +315,7 @@ impl Deployer {
 }
 
 fn not_found<E: std::error::Error>(e: &E) -> bool {
-    let mut source: Option<&dyn std::error::Error> = Some(e);
-    while let Some(s) = source {
-        if s.to_string().contains("does not exist") {
-            return true;
-        }
-        source = s.source();
-    }
-    false
+    stratus_core::store::error_chain(e).contains("does not exist")
 }
 
 fn change(c: &aws_sdk_cloudformation::types::Change) -> Option<Change> {

@@ -5,6 +5,7 @@
 
 use async_trait::async_trait;
 use aws_sdk_cloudfront::types::{InvalidationBatch, Paths};
+use stratus_core::store::error_chain;
 
 use crate::original_changes::Cdn;
 use crate::signature::{KeySource, SigningKey, SigningKeyError, SigningPolicy};
@@ -20,7 +21,7 @@ pub async fn signing_keys(
         .secret_id(secret_id)
         .send()
         .await
-        .map_err(|e| format!("reading secret {secret_id}: {}", aws_error(&e)))?;
+        .map_err(|e| format!("reading secret {secret_id}: {}", error_chain(&e)))?;
     let text = secret
         .secret_string()
         .ok_or_else(|| format!("secret {secret_id} holds no text"))?;
@@ -61,7 +62,10 @@ pub async fn distribution_id(
         {
             Ok(None)
         }
-        Err(e) => Err(format!("reading parameter {parameter}: {}", aws_error(&e))),
+        Err(e) => Err(format!(
+            "reading parameter {parameter}: {}",
+            error_chain(&e)
+        )),
     }
 }
 
@@ -92,20 +96,7 @@ impl Cdn for CloudFront {
             .invalidation_batch(batch)
             .send()
             .await
-            .map_err(|e| aws_error(&e))?;
+            .map_err(|e| error_chain(&e))?;
         Ok(())
     }
-}
-
-/// The service's own words for a failed call (the SDK's `Display` says only
-/// "service error").
-fn aws_error<E: std::error::Error>(e: &E) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    text
 }

@@ -8,10 +8,9 @@
 use std::collections::BTreeSet;
 
 use async_trait::async_trait;
-use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde::Serialize;
 use stratus_core::store::ObjectStore;
-use stratus_media::key::validate_original_key;
+use stratus_media::key::{validate_original_key, variant_url, variants_folder};
 use stratus_media::{purge_variants, MediaError};
 
 /// A CDN in front of the bucket (CloudFront with the default wiring).
@@ -117,22 +116,11 @@ pub async fn purge_changed(
     Ok(purged)
 }
 
-/// What stays as it is in an invalidation path; the rest is percent-encoded
-/// as it appears in the URL a browser asked for.
-const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
-
 /// The one wildcard path that covers every variant of `original` (they
-/// share a folder; see `stratus_media::key`).
+/// share a folder; see `stratus_media::key`), percent-encoded as the URL a
+/// browser asked for.
 pub fn cdn_path(original: &str) -> String {
-    let encoded: Vec<String> = original
-        .split('/')
-        .map(|s| utf8_percent_encode(s, PATH_SEGMENT).to_string())
-        .collect();
-    format!("/variants/{}/*", encoded.join("/"))
+    format!("{}*", variant_url("", &variants_folder(original)))
 }
 
 #[cfg(test)]

@@ -24,7 +24,7 @@ pub use gated::GatedStore;
 pub use key::validate_key;
 pub use local::LocalStore;
 pub(crate) use s3::error_chain as error_chain_of;
-pub use s3::{MultipartPolicy, S3Store};
+pub use s3::{error_chain, MultipartPolicy, S3Store};
 pub use types::{ByteRange, ListPage, ListRequest, ObjectMeta, PutOptions};
 
 pub type StoreResult<T> = Result<T, StoreError>;

@@ -137,7 +137,7 @@ where
 
 /// The error and its sources on one line: the SDK's top-level text alone
 /// ("dispatch failure") does not say what to fix.
-pub(crate) fn error_chain(err: &dyn std::error::Error) -> String {
+pub fn error_chain(err: &dyn std::error::Error) -> String {
     let mut parts = vec![err.to_string()];
     let mut source = err.source();
     while let Some(s) = source {
