@@ -19,7 +19,7 @@ use serde::Serialize;
 use serde_json::Value;
 use stratus_core::clock::now_millis;
 use stratus_core::store::ObjectStore;
-use stratus_events::collector::{Collector, CollectorConfig, RejectionGroup};
+use stratus_events::collector::{Collector, CollectorConfig, RejectionGroup, RequestLines};
 use stratus_events::spool::{Spool, SpoolError};
 use stratus_events::validate::RequestMeta;
 use stratus_events::write_keys::{KeyRefusal, KeyRing, PublishedKey, RateLimiter};
@@ -27,6 +27,7 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use crate::client_ip::{client_ip, TrustedProxies};
 use crate::error::ApiError;
+use crate::event_stream::{records, EventStream};
 use crate::request_body::{read_json_body, Encoding};
 use crate::write_key::{key_from_body, key_from_headers, redact_body_key, KEY_HEADER};
 
@@ -40,6 +41,11 @@ pub enum FlushPolicy {
     /// AWS Lambda: nothing may run after the response, so every request's
     /// events are written to the bucket before it is answered.
     BeforeResponse,
+    /// AWS Lambda at volume: accepted events go to a delivery stream
+    /// (Firehose) before the request is answered; the stream writes them to
+    /// the bucket in large batches. Rejected lines, rare, still go straight
+    /// to `bad/`.
+    Stream(Arc<dyn EventStream>),
 }
 
 /// Which web pages may send events from a browser.
@@ -333,6 +339,7 @@ async fn ingest(
         FlushPolicy::BeforeResponse => {
             function.collector.write_lines(&lines).await?;
         }
+        FlushPolicy::Stream(stream) => send_to_stream(function, stream.as_ref(), lines).await?,
     }
     let rejections = report.rejection_groups();
     Ok(CollectResponse {
@@ -350,6 +357,34 @@ async fn ingest(
             .collect(),
         rejections,
     })
+}
+
+/// Events first: if writing the bad lines then fails, the sender's retry
+/// only repeats events, which sync drops by id.
+async fn send_to_stream(
+    function: &CollectorFunction,
+    stream: &dyn EventStream,
+    lines: RequestLines,
+) -> Result<(), ApiError> {
+    let unavailable = |detail: &dyn std::fmt::Display| {
+        ApiError::internal(StatusCode::SERVICE_UNAVAILABLE, "events_not_kept", detail)
+    };
+    let records = records(&lines.events).map_err(|e| unavailable(&e))?;
+    if !records.is_empty() {
+        stream
+            .send(records)
+            .await
+            .map_err(|e| unavailable(&format!("delivery stream {}: {e}", stream.name())))?;
+    }
+    if lines.bad_lines > 0 {
+        let bad_only = RequestLines {
+            bad: lines.bad,
+            bad_lines: lines.bad_lines,
+            ..RequestLines::default()
+        };
+        function.collector.write_lines(&bad_only).await?;
+    }
+    Ok(())
 }
 
 /// A request's key, checked: refused (401 who are you, 403 not allowed),

@@ -7,6 +7,7 @@
 pub mod client_ip;
 pub mod collector;
 mod error;
+pub mod event_stream;
 pub mod guard;
 mod images;
 #[cfg(feature = "lambda")]

@@ -16,6 +16,7 @@ use serde_json::{json, Value};
 use stratus_core::store::{ListRequest, LocalStore, ObjectStore};
 use stratus_events::collector::CollectorConfig;
 use stratus_events::spool::{Spool, SpoolConfig};
+use stratus_gateway::event_stream::{EventStream, StreamError};
 use stratus_gateway::{
     functions_router, AllowedOrigins, CollectorFunction, FlushPolicy, TrustedProxies,
 };
@@ -34,6 +35,30 @@ enum Keep {
     BeforeResponse,
     /// Spooled on disk, at most this many bytes waiting (`stratus serve`).
     Spool(u64),
+    /// Sent to a delivery stream before the answer (Lambda with Firehose).
+    Stream(Arc<FakeStream>),
+}
+
+/// A delivery stream that keeps what it takes, or refuses everything.
+#[derive(Default)]
+struct FakeStream {
+    taken: std::sync::Mutex<Vec<Bytes>>,
+    refuse: std::sync::atomic::AtomicBool,
+}
+
+#[async_trait::async_trait]
+impl EventStream for FakeStream {
+    async fn send(&self, records: Vec<Bytes>) -> Result<(), StreamError> {
+        if self.refuse.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(StreamError("throttled: slow down".into()));
+        }
+        self.taken.lock().unwrap().extend(records);
+        Ok(())
+    }
+
+    fn name(&self) -> &str {
+        "fake-events"
+    }
 }
 
 fn gateway(keep: Keep, origins: AllowedOrigins, config: CollectorConfig) -> Gateway {
@@ -51,6 +76,7 @@ fn gateway_with(
         Arc::new(LocalStore::open(dir.path().join("events")).unwrap());
     let flush = match keep {
         Keep::BeforeResponse => FlushPolicy::BeforeResponse,
+        Keep::Stream(stream) => FlushPolicy::Stream(stream),
         Keep::Spool(max_queue_bytes) => FlushPolicy::Spool(Arc::new(
             Spool::open(SpoolConfig {
                 max_queue_bytes,
@@ -75,7 +101,7 @@ impl Gateway {
     fn spool(&self) -> &Spool {
         match &self.function.flush {
             FlushPolicy::Spool(spool) => spool,
-            FlushPolicy::BeforeResponse => panic!("not a spooling gateway"),
+            _ => panic!("not a spooling gateway"),
         }
     }
 
@@ -599,4 +625,59 @@ async fn a_bucket_failure_is_a_503_with_a_request_id_and_no_internal_detail() {
         !answer.to_string().contains(&leaked) && !answer.to_string().contains("os error"),
         "internal detail reached the client: {answer}"
     );
+}
+
+#[tokio::test]
+async fn with_a_delivery_stream_events_go_to_it_and_a_refusal_is_a_503_that_keeps_nothing() {
+    let stream = Arc::new(FakeStream::default());
+    let g = gateway(
+        Keep::Stream(Arc::clone(&stream)),
+        AllowedOrigins::Any,
+        CollectorConfig::default(),
+    );
+    let bad =
+        json!({"event_id": "not-a-uuid", "type": "track", "event": "Clicked", "distinct_id": "c"});
+    let body = json!({"batch": [native(1, "Signed Up"), bad, native(2, "Logged In")]});
+    let (status, _, answer) = send(&g.app, post_json("/v1/batch", &body)).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(
+        (answer["accepted"].as_u64(), answer["rejected"].as_u64()),
+        (Some(2), Some(1))
+    );
+    // The accepted events are in the stream, as gzip members of whole lines.
+    let taken = stream.taken.lock().unwrap().clone();
+    assert_eq!(taken.len(), 1);
+    let mut text = String::new();
+    flate2::read::MultiGzDecoder::new(&taken[0][..])
+        .read_to_string(&mut text)
+        .unwrap();
+    let names: Vec<String> = text
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["event"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(names, ["Signed Up", "Logged In"]);
+    // The bucket gets the rejected line only.
+    assert!(keys(g.store.as_ref(), "events/").await.is_empty());
+    assert_eq!(keys(g.store.as_ref(), "bad/v1/").await.len(), 1);
+
+    // A stream that refuses: the sender is told to retry, and nothing of
+    // the request is kept anywhere (its retry must not find half of it).
+    stream
+        .refuse
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    let body = json!({"batch": [native(3, "Signed Up"), json!({"type": "track"})]});
+    let (status, _, answer) = send(&g.app, post_json("/v1/batch", &body)).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{answer}");
+    assert_eq!(answer["code"], "events_not_kept");
+    assert!(
+        !answer.to_string().contains("throttled"),
+        "the stream's detail stays in the log: {answer}"
+    );
+    assert_eq!(stream.taken.lock().unwrap().len(), 1);
+    assert_eq!(keys(g.store.as_ref(), "bad/v1/").await.len(), 1);
 }

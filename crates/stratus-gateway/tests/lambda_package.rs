@@ -218,6 +218,140 @@ async fn the_packaged_bootstrap_serves_images_and_events_behind_the_runtime_api(
     assert_eq!(api.init_error(), None);
 }
 
+/// A Firehose delivery stream into `bucket`, configured as the deploy's
+/// (`UNCOMPRESSED`: the records are gzip members already). Moto does not
+/// evaluate `!{timestamp:…}` in a prefix, so the test spells today's
+/// partition itself; moto then adds its own `YYYY/MM/DD/HH/` folders, which
+/// sync reads like any key under the partition.
+async fn delivery_stream(firehose: &aws_sdk_firehose::Client, bucket: &str) -> String {
+    use aws_sdk_firehose::types::{CompressionFormat, ExtendedS3DestinationConfiguration};
+    let name = testing::unique_bucket("events-stream");
+    let partition = stratus_events::batch_key::partition(chrono::Utc::now());
+    firehose
+        .create_delivery_stream()
+        .delivery_stream_name(&name)
+        .extended_s3_destination_configuration(
+            ExtendedS3DestinationConfiguration::builder()
+                .bucket_arn(format!("arn:aws:s3:::{bucket}"))
+                .role_arn("arn:aws:iam::123456789012:role/stratus-firehose")
+                .prefix(format!("events/v1/{partition}"))
+                .compression_format(CompressionFormat::Uncompressed)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    name
+}
+
+/// Syncs `bucket` into a fresh cache, as the app does. Moto ignores the
+/// stream's `FileExtension` (`.ndjson.gz` in the deploy's template), so its
+/// delivered objects are first given that name, as Firehose names them.
+async fn sync_into(
+    db: &stratus_core::db::Db,
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+) -> stratus_events::sync::SyncReport {
+    for key in keys(s3, bucket, "events/v1/").await {
+        if key.ends_with(".ndjson.gz") {
+            continue;
+        }
+        s3.copy_object()
+            .bucket(bucket)
+            .copy_source(format!("{bucket}/{key}"))
+            .key(format!("{key}.ndjson.gz"))
+            .send()
+            .await
+            .unwrap();
+        s3.delete_object()
+            .bucket(bucket)
+            .key(&key)
+            .send()
+            .await
+            .unwrap();
+    }
+    let store = std::sync::Arc::new(stratus_core::store::S3Store::new(
+        s3.clone(),
+        bucket.to_string(),
+        "S3",
+    ));
+    stratus_events::sync::sync(
+        db,
+        store,
+        &stratus_events::sync::SyncOptions::default(),
+        |_| {},
+        &stratus_core::jobs::CancellationToken::new(),
+    )
+    .await
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_collector_can_send_through_firehose_and_sync_reads_what_it_delivers() {
+    let Some(zip) = package() else {
+        return;
+    };
+    let Some(endpoint) = testing::endpoint() else {
+        return;
+    };
+    let task = tempfile::tempdir().unwrap();
+    unpack(&zip, task.path());
+    let s3 = testing::s3_client(&endpoint);
+    let events = testing::unique_bucket("fh-events");
+    s3.create_bucket().bucket(&events).send().await.unwrap();
+    let firehose = aws_sdk_firehose::Client::new(&sdk(&endpoint).await);
+    let stream = delivery_stream(&firehose, &events).await;
+
+    let api = RuntimeApi::start().await;
+    let log = task.path().join("function.log");
+    let _function = start_function(
+        task.path(),
+        &api,
+        &endpoint,
+        &[
+            ("STRATUS_EVENTS_BUCKET", &events),
+            ("STRATUS_FIREHOSE_STREAM", &stream),
+        ],
+    );
+    let collected = answer(api.invoke(COLLECT_EVENT, PATIENCE).await, &log);
+    assert_eq!(collected["statusCode"], 200, "{collected}");
+    let body: serde_json::Value =
+        serde_json::from_str(collected["body"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        (body["accepted"].as_u64(), body["rejected"].as_u64()),
+        (Some(1), Some(1)),
+        "{body}"
+    );
+    // The accepted event went through the stream (its object is named by
+    // Firehose, not by the collector); the rejected line straight to bad/.
+    let delivered = keys(&s3, &events, "events/v1/").await;
+    assert_eq!(delivered.len(), 1, "{delivered:?}");
+    assert!(delivered[0].contains(&stream), "{delivered:?}");
+    assert_eq!(keys(&s3, &events, "bad/v1/").await.len(), 1);
+
+    let cache = tempfile::tempdir().unwrap();
+    let db = stratus_core::db::Db::open(&cache.path().join("cache.sqlite")).unwrap();
+    let first = sync_into(&db, &s3, &events).await;
+    assert_eq!(
+        (first.ingested, first.events_inserted, first.bad_lines),
+        (1, 1, 0),
+        "the delivered object is an ordinary batch to sync: {first:?}"
+    );
+
+    // The sender retries (say its answer was lost): the stream takes the
+    // event again, and sync keeps one.
+    let again = answer(api.invoke(COLLECT_EVENT, PATIENCE).await, &log);
+    assert_eq!(again["statusCode"], 200, "{again}");
+    let second = sync_into(&db, &s3, &events).await;
+    assert_eq!(
+        (second.events_inserted, second.duplicates),
+        (0, 1),
+        "{second:?}"
+    );
+    assert_eq!(api.init_error(), None);
+}
+
 const S3_NOTIFICATION: &str = include_str!("fixtures/s3-notification.json");
 
 /// The SDK configuration for the test server (Secrets Manager, SSM and

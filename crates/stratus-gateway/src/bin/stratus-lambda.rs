@@ -33,6 +33,9 @@
 //! - `STRATUS_REQUIRE_WRITE_KEY=1`: refuse every event while no key is
 //!   published (without it a bucket with no published keys takes events
 //!   unchecked, as the offline demo does).
+//! - `STRATUS_FIREHOSE_STREAM`: a Firehose delivery stream that takes the
+//!   collector's accepted events (the deploy's `--firehose`) instead of one
+//!   bucket object per request; none: direct writes.
 //! - `STRATUS_ENDPOINT_URL`: an S3-compatible endpoint instead of AWS,
 //!   path-style (the tests' moto).
 //! - Behind a REST API with a named stage, also
@@ -48,7 +51,7 @@ use stratus_core::store::{ObjectStore, S3Store};
 use stratus_events::collector::CollectorConfig;
 use stratus_events::write_keys::KeyRing;
 use stratus_gateway::lambda::Notifications;
-use stratus_gateway::lambda_aws::{self, CloudFront};
+use stratus_gateway::lambda_aws::{self, CloudFront, Firehose};
 use stratus_gateway::original_changes::Cdn;
 use stratus_gateway::signature::KeyRefresh;
 use stratus_gateway::{
@@ -124,15 +127,23 @@ async fn main() -> Result<(), lambda_http::Error> {
             .unwrap_or(30),
     );
     let require_key = env("STRATUS_REQUIRE_WRITE_KEY").as_deref() == Some("1");
+    // No background work after a response on Lambda: each request's
+    // events are written (to the bucket, or to the delivery stream) before
+    // it is answered.
+    let flush = match env("STRATUS_FIREHOSE_STREAM") {
+        Some(stream) => FlushPolicy::Stream(Arc::new(Firehose {
+            client: aws_sdk_firehose::Client::new(&sdk),
+            stream,
+        })),
+        None => FlushPolicy::BeforeResponse,
+    };
     let events = events_bucket.map(|bucket| {
         let store: Arc<dyn ObjectStore> = Arc::new(S3Store::new(s3.clone(), bucket, "S3"));
-        // No background work after a response on Lambda: each request's
-        // events are written before it is answered.
         Arc::new(
             CollectorFunction::new(
                 Arc::clone(&store),
                 CollectorConfig::default(),
-                FlushPolicy::BeforeResponse,
+                flush,
                 AllowedOrigins::parse(&env("STRATUS_ALLOWED_ORIGINS").unwrap_or_default()),
             )
             .with_write_keys(KeyRing::published(store, refresh, require_key)),
