@@ -74,8 +74,17 @@ pub fn probe(
     Ok((format, width, height))
 }
 
-/// Decodes an original (first frame of an animation) and applies its EXIF
-/// orientation, so the result is upright.
+/// Converts pixels tagged with `icc` to sRGB; a profile that cannot be
+/// used is logged and the pixels are kept as they are.
+pub(super) fn in_srgb(key: &str, image: &mut DynamicImage, icc: &[u8]) {
+    if let Err(reason) = super::colour::to_srgb(image, icc) {
+        tracing::warn!(key, "colour profile not applied: {reason}");
+    }
+}
+
+/// Decodes an original (first frame of an animation), applies its EXIF
+/// orientation, so the result is upright, and converts it to sRGB when it
+/// carries another colour profile.
 pub fn decode(key: &str, bytes: &[u8], limits: &Limits) -> Result<DynamicImage, MediaError> {
     let (format, width, height) = probe(key, bytes, limits)?;
     if format == ImageFormat::Jpeg {
@@ -93,9 +102,13 @@ pub fn decode(key: &str, bytes: &[u8], limits: &Limits) -> Result<DynamicImage, 
         .into_decoder()
         .map_err(|e| undecodable(key, format!("{format:?}: {e}")))?;
     let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
+    let icc = decoder.icc_profile().ok().flatten();
     let mut image = DynamicImage::from_decoder(decoder)
         .map_err(|e| undecodable(key, format!("{format:?}: {e}")))?;
     image.apply_orientation(orientation);
+    if let Some(icc) = icc {
+        in_srgb(key, &mut image, &icc);
+    }
     Ok(image)
 }
 

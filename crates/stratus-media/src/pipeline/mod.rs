@@ -1,6 +1,7 @@
 //! decode (with limits) → EXIF orientation → resize → encode. CPU-bound and
 //! synchronous: callers run it on a blocking thread.
 
+mod colour;
 mod decode;
 mod encode;
 pub mod geometry;
@@ -9,7 +10,7 @@ pub mod shrink;
 use fast_image_resize::{FilterType, ResizeAlg, ResizeOptions, Resizer};
 use image::{DynamicImage, GenericImageView, ImageFormat};
 
-use decode::check_jpeg_complete;
+use decode::{check_jpeg_complete, in_srgb};
 pub use decode::{decode, probe, Limits};
 use geometry::Plan;
 
@@ -65,7 +66,8 @@ pub fn render(
     })
 }
 
-/// Decodes the original upright, as RGB8 or RGBA8, with the resize planned in
+/// Decodes the original upright and in sRGB, as RGB or RGBA (8 or 16 bits
+/// per channel, as the source has), with the resize planned in
 /// its coordinates. A JPEG much larger than the output is decoded at a
 /// fraction of its size (see `shrink`).
 fn load(
@@ -87,15 +89,31 @@ fn load(
         let factor = shrink::shrink_factor(&full_plan);
         if let Some(mut image) = shrink::decode_scaled(bytes, width, height, factor) {
             image.apply_orientation(orientation);
+            if let Some(icc) = colour::embedded_profile(format, bytes) {
+                in_srgb(key, &mut image, &icc);
+            }
             let decoded = image.dimensions();
             return Ok((image, shrink::scale_plan(full_plan, upright, decoded)));
         }
     }
     let decoded = decode(key, bytes, limits)?;
-    // Two pixel layouts keep the resizer and encoders simple: RGBA when the
-    // source has alpha, RGB otherwise (greyscale and 16-bit become 8-bit RGB).
+    // Few pixel layouts keep the resizer and encoders simple: RGBA when the
+    // source has alpha, RGB otherwise (greyscale is expanded). A 16-bit
+    // source stays 16-bit through the resize, so gradients converted from a
+    // wide gamut do not band; it becomes 8-bit only to be encoded.
+    let sixteen = matches!(
+        decoded.color().bytes_per_pixel() / decoded.color().channel_count(),
+        2
+    );
     let image = match decoded {
-        DynamicImage::ImageRgb8(_) | DynamicImage::ImageRgba8(_) => decoded,
+        DynamicImage::ImageRgb8(_)
+        | DynamicImage::ImageRgba8(_)
+        | DynamicImage::ImageRgb16(_)
+        | DynamicImage::ImageRgba16(_) => decoded,
+        other if sixteen && other.color().has_alpha() => {
+            DynamicImage::ImageRgba16(other.to_rgba16())
+        }
+        other if sixteen => DynamicImage::ImageRgb16(other.to_rgb16()),
         other if other.color().has_alpha() => DynamicImage::ImageRgba8(other.to_rgba8()),
         other => DynamicImage::ImageRgb8(other.to_rgb8()),
     };
