@@ -46,6 +46,35 @@ fn png_claiming(w: u32, h: u32) -> Vec<u8> {
     png
 }
 
+/// A real 64×64 TIFF in one strip whose IFD then claims `w`×`h` (the tags
+/// patched in place; the file still holds 64×64 pixels).
+fn tiff_claiming(w: u32, h: u32) -> Vec<u8> {
+    let pixels = vec![90u8; 64 * 64 * 3];
+    let mut tiff = Vec::new();
+    image::codecs::tiff::TiffEncoder::new(std::io::Cursor::new(&mut tiff))
+        .write_image(&pixels, 64, 64, image::ExtendedColorType::Rgb8)
+        .unwrap();
+    assert_eq!(&tiff[..4], b"II*\0", "little-endian TIFF");
+    let u16_at = |b: &[u8], at: usize| u16::from_le_bytes([b[at], b[at + 1]]);
+    let ifd = u32::from_le_bytes(tiff[4..8].try_into().unwrap()) as usize;
+    let entries = u16_at(&tiff, ifd) as usize;
+    for n in 0..entries {
+        let at = ifd + 2 + 12 * n;
+        // Width, length, and the strip layout that goes with them, so the
+        // header is consistent and only the pixel count is wrong.
+        let value = match u16_at(&tiff, at) {
+            256 => w,
+            257 | 278 => h,
+            279 => w * h * 3,
+            _ => continue,
+        };
+        // Written as LONG so any size fits.
+        tiff[at + 2..at + 4].copy_from_slice(&4u16.to_le_bytes());
+        tiff[at + 8..at + 12].copy_from_slice(&value.to_le_bytes());
+    }
+    tiff
+}
+
 fn peak_rss_kib() -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     status
@@ -144,6 +173,25 @@ fn hostile_files_get_typed_errors_within_bounded_memory() {
         "undecodable",
         run("garbage.png", &garbage, &limits),
         "PNG signature then garbage",
+    );
+
+    let msg = expect(
+        "too_many_pixels",
+        run("huge.tif", &tiff_claiming(20_000, 20_000), &limits),
+        "TIFF header claims 20000×20000",
+    );
+    assert!(msg.contains("20000×20000"), "{msg}");
+    let tiff = tiff_claiming(64, 64);
+    expect(
+        "undecodable",
+        run("cut.tif", &tiff[..tiff.len() / 2], &limits),
+        "truncated TIFF",
+    );
+    // Claims more rows than its strip holds.
+    expect(
+        "undecodable",
+        run("short.tif", &tiff_claiming(64, 4000), &limits),
+        "TIFF whose pixels end early",
     );
 
     // The 100000×100000 claim alone would be 30 GB decoded; the whole run

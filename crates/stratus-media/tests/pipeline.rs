@@ -311,3 +311,44 @@ fn small_originals_are_not_upscaled_by_inside() {
 fn bytes_of_u16(v: &[u16]) -> Vec<u8> {
     v.iter().flat_map(|x| x.to_ne_bytes()).collect()
 }
+
+/// Scanners and print workflows hand over TIFF, 8 or 16 bits per channel.
+#[test]
+fn tiff_originals_8_and_16_bit() {
+    let mut tiff8 = Vec::new();
+    image::codecs::tiff::TiffEncoder::new(Cursor::new(&mut tiff8))
+        .write_image(upright().as_raw(), 60, 40, image::ExtendedColorType::Rgb8)
+        .unwrap();
+    let out = render(
+        "scan.tif",
+        &tiff8,
+        &VariantSpec::parse("30x20-fill-q90.jpeg").unwrap(),
+        OutputFormat::Jpeg,
+        &Limits::default(),
+    )
+    .unwrap();
+    assert_eq!((out.width, out.height), (30, 20));
+    let img = decode_output(&out.bytes);
+    assert!(is_red(img.get_pixel(5, 5)), "red top-left stays top-left");
+    assert!(!is_red(img.get_pixel(25, 15)));
+
+    let rgb16 = image::ImageBuffer::<Rgb<u16>, _>::from_fn(40, 40, |_, _| Rgb([65535u16, 0, 0]));
+    let mut tiff16 = Vec::new();
+    image::codecs::tiff::TiffEncoder::new(Cursor::new(&mut tiff16))
+        .write_image(
+            bytes_of_u16(rgb16.as_raw()).as_slice(),
+            40,
+            40,
+            image::ExtendedColorType::Rgb16,
+        )
+        .unwrap();
+    let out = render(
+        "deep.tiff",
+        &tiff16,
+        &VariantSpec::parse("20x20-cover.png").unwrap(),
+        OutputFormat::Png,
+        &Limits::default(),
+    )
+    .unwrap();
+    assert!(is_red(decode_output(&out.bytes).get_pixel(10, 10)));
+}

@@ -55,7 +55,7 @@ pub fn probe(
     let format = reader.format().ok_or_else(|| {
         undecodable(
             key,
-            "not an image Stratus can read (JPEG, PNG, GIF or WebP)",
+            "not an image Stratus can read (JPEG, PNG, GIF, WebP or TIFF)",
         )
     })?;
     let (width, height) = reader
