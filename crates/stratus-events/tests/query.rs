@@ -11,12 +11,12 @@ use serde_json::{json, Value};
 use stratus_core::db::Db;
 use stratus_core::jobs::CancellationToken;
 use stratus_core::store::ObjectStore;
+use stratus_events::browse::export::{export, ExportFormat};
+use stratus_events::browse::facets::{facets, FacetOptions};
+use stratus_events::browse::filter::EventFilter;
+use stratus_events::browse::query::{event_detail, events_page, sessions, EventRecord};
 use stratus_events::envelope::format_millis;
-use stratus_events::export::{export, ExportFormat};
-use stratus_events::facets::{facets, FacetOptions};
-use stratus_events::filter::EventFilter;
-use stratus_events::query::{event_detail, events_page, sessions, EventRecord};
-use stratus_events::retention::{prune, Retention};
+use stratus_events::sync::retention::{prune, Retention};
 use stratus_events::sync::{sync, SyncOptions};
 use support::*;
 

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::Args;
 use serde_json::{json, Value};
-use stratus_events::query::{events_page, EventRecord, MAX_PAGE};
+use stratus_events::browse::query::{events_page, EventRecord, MAX_PAGE};
 
 use super::filter_args::{format_time, FilterArgs};
 use crate::context::Context;

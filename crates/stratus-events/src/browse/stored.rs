@@ -59,10 +59,10 @@ pub(crate) fn envelope(r: &Row<'_>, first: usize) -> rusqlite::Result<Value> {
 mod tests {
     use serde_json::json;
 
-    use crate::batch_reader::read_batch;
+    use crate::browse::query::event_detail;
     use crate::collector::gzip;
-    use crate::ledger::{ingest_objects, FetchedObject};
-    use crate::query::event_detail;
+    use crate::sync::batch_reader::read_batch;
+    use crate::sync::ledger::{ingest_objects, FetchedObject};
 
     #[test]
     fn the_detail_view_gets_back_the_line_that_was_synced() {

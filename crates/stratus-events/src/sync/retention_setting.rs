@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use stratus_core::clock::now_millis;
 use stratus_core::db::Db;
 
-use crate::retention::{prune, Retention};
+use crate::sync::retention::{prune, Retention};
 
 /// Why the retention setting could not be read or saved.
 #[derive(Debug, thiserror::Error)]

@@ -15,9 +15,9 @@
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{params_from_iter, Connection};
 
+use crate::browse::filter::EventFilter;
+use crate::browse::query::{page_query, record, Cursor, EventRecord};
 use crate::error::Result;
-use crate::filter::EventFilter;
-use crate::query::{page_query, record, Cursor, EventRecord};
 
 /// One run of rowids and the ts span of its events.
 struct Run {

@@ -1,5 +1,5 @@
 //! Export of the filtered events to a new file in a folder: streamed through
-//! [`crate::export::export`] on a read connection (the sync's writer stays
+//! [`crate::browse::export::export`] on a read connection (the sync's writer stays
 //! free), written under a `.part` name and renamed when complete, so a file
 //! with the final name is always a whole export.
 
@@ -9,9 +9,9 @@ use std::path::{Path, PathBuf};
 use stratus_core::db::Db;
 use stratus_core::private_files;
 
+use crate::browse::export::{export, ExportFormat};
+use crate::browse::filter::EventFilter;
 use crate::error::{Error, Result};
-use crate::export::{export, ExportFormat};
-use crate::filter::EventFilter;
 
 /// A finished export.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -6,10 +6,10 @@ use rusqlite::types::Value as SqlValue;
 use rusqlite::{params_from_iter, Connection, OptionalExtension, Row};
 use serde::Serialize;
 
+use crate::browse::filter::{fts_query, EventFilter, SqlFilter};
+use crate::browse::search::search_rows;
+use crate::browse::stored::{envelope, ENVELOPE_COLUMNS};
 use crate::error::{Error, Result};
-use crate::filter::{fts_query, EventFilter, SqlFilter};
-use crate::search::search_rows;
-use crate::stored::{envelope, ENVELOPE_COLUMNS};
 
 /// Most rows one page may ask for.
 pub const MAX_PAGE: usize = 1000;

@@ -5,10 +5,10 @@ use std::io::Write;
 
 use rusqlite::{params_from_iter, Connection};
 
+use crate::browse::filter::EventFilter;
+use crate::browse::stored::{envelope, ENVELOPE_COLUMNS};
 use crate::envelope::format_millis;
 use crate::error::Result;
-use crate::filter::EventFilter;
-use crate::stored::{envelope, ENVELOPE_COLUMNS};
 
 /// Export formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
