@@ -11,7 +11,7 @@ use rand::{Rng, SeedableRng};
 use rusqlite::{Connection, OpenFlags};
 use stratus_events::browse::facets::{facets, FacetOptions};
 use stratus_events::browse::filter::EventFilter;
-use stratus_events::browse::query::events_page;
+use stratus_events::browse::page::events_page;
 use stratus_events::demo::traffic::TrafficRng;
 
 const PAGE: usize = 50;

@@ -169,7 +169,7 @@ mod tests {
     use stratus_core::Failure;
 
     use crate::browse::filter::EventFilter;
-    use crate::browse::query::events_page;
+    use crate::browse::page::events_page;
 
     /// An events error crosses `Db::call` and the job registry with its code:
     /// the stored job says `invalid_cursor`, not `internal`.

@@ -13,7 +13,7 @@ use stratus_core::db::Db;
 use stratus_core::jobs::{CancellationToken, Progress};
 use stratus_core::store::ObjectStore;
 use stratus_events::browse::filter::EventFilter;
-use stratus_events::browse::query::events_page;
+use stratus_events::browse::page::events_page;
 use stratus_events::collector::{Collector, CollectorConfig};
 use stratus_events::envelope::validate::RequestMeta;
 use stratus_events::sync::{sync, SyncOptions};

@@ -3,10 +3,12 @@
 use serde::{Deserialize, Serialize};
 use stratus_events::browse::customers::{CustomerSummary, MatchedBy};
 use stratus_events::browse::export::ExportFormat as CoreExportFormat;
-use stratus_events::browse::export_file::ExportedFile;
+use stratus_events::browse::export::ExportedFile;
 use stratus_events::browse::facets::Facets;
 use stratus_events::browse::filter::EventFilter;
-use stratus_events::browse::query::{EventPage, EventRecord, SessionSummary};
+use stratus_events::browse::page::EventPage;
+use stratus_events::browse::rows::EventRecord;
+use stratus_events::browse::sessions::SessionSummary;
 use stratus_events::collector::write_keys::profile_keys::{DEFAULT_BURST, DEFAULT_RATE_PER_SEC};
 use stratus_events::collector::write_keys::{KeyError, KeyKind, NewKey, WriteKey};
 use stratus_events::sync::retention::Retention;

@@ -3,16 +3,20 @@
 //! this crate's errors.
 //!
 //! - [`filter`]: the filters as one parameterised `WHERE`;
-//! - [`query`] (+ `search`): keyset pages of events, the detail, sessions;
+//! - [`page`]: keyset pages of events (the table, a customer's timeline),
+//!   full-text ones through `search`; both build on [`rows`] (the row, the
+//!   cursor, the SELECT), so neither imports the other;
+//! - [`sessions`]: a customer's sessions;
+//! - [`stored`]: the envelope from a row's columns and `extra`, the event detail;
 //! - [`facets`]: counts by name and day; [`customers`]: customer search and summary;
-//! - [`export`]: streamed CSV or NDJSON; [`export_file`]: to a new private file;
-//! - [`stored`]: the envelope from a row's columns and `extra`.
+//! - [`export`]: streamed CSV or NDJSON, to a writer or a new private file.
 
 pub mod customers;
 pub mod export;
-pub mod export_file;
 pub mod facets;
 pub mod filter;
-pub mod query;
+pub mod page;
+pub mod rows;
 mod search;
+pub mod sessions;
 pub mod stored;

@@ -10,13 +10,13 @@
 //! last: exact, and for a common word usually one or two runs. A rare
 //! word visits every run, each a small FTS5 query; within one customer the
 //! matches are few and a single pass over them is cheaper, so
-//! `query::events_page` only walks runs for searches over everyone.
+//! `page::events_page` only walks runs for searches over everyone.
 
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{params_from_iter, Connection};
 
 use crate::browse::filter::EventFilter;
-use crate::browse::query::{page_query, record, Cursor, EventRecord};
+use crate::browse::rows::{page_query, record, Cursor, EventRecord};
 use crate::error::Result;
 
 /// One run of rowids and the ts span of its events.

@@ -18,8 +18,7 @@ use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use crate::error::Result;
 use crate::sync::ledger;
-use crate::sync::retention::Retention;
-use crate::sync::retention_setting::apply_retention;
+use crate::sync::retention::{apply_retention, Retention};
 use crate::sync::{sync, SyncOptions, SyncReport};
 
 /// One per app: whoever holds it is syncing.

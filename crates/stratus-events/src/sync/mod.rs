@@ -10,14 +10,13 @@
 //! - [`batch_reader`]: one batch object → rows; [`memory_budget`]: lines held ahead of the writer;
 //! - [`ledger`]: the objects ingested, the watermark, the cache's status;
 //! - [`status`]: the sync status panel; [`autosync`]: the timed sync and its gate;
-//! - [`retention`]: pruning the cache; [`retention_setting`]: the profile's limits.
+//! - [`retention`]: what the cache keeps (a profile setting) and the pruning.
 
 pub mod autosync;
 pub mod batch_reader;
 pub mod ledger;
 pub mod memory_budget;
 pub mod retention;
-pub mod retention_setting;
 pub mod status;
 
 use std::sync::Arc;
