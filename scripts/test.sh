@@ -84,13 +84,14 @@ STRATUS_LAMBDA_PACKAGE=$(scripts/package-lambda.sh)
 export STRATUS_LAMBDA_PACKAGE
 cargo test -p stratus-gateway --features lambda
 
-step "Generated TypeScript bindings are up to date"
-if [[ -n $(git status --porcelain -- ui/src/lib/backend/bindings) ]]; then
-  git status --porcelain -- ui/src/lib/backend/bindings
-  git --no-pager diff -- ui/src/lib/backend/bindings
-  die "the bindings drifted from the Rust types: commit the regenerated files"
+step "Generated files are up to date (TypeScript bindings, the capability from commands.txt)"
+generated=(ui/src/lib/backend/bindings src-tauri/capabilities src-tauri/permissions)
+if [[ -n $(git status --porcelain -- "${generated[@]}") ]]; then
+  git status --porcelain -- "${generated[@]}"
+  git --no-pager diff -- "${generated[@]}"
+  die "generated files drifted from their sources (Rust types, src-tauri/commands.txt): commit the regenerated files"
 fi
-echo "ok: bindings match the Rust types"
+echo "ok: bindings match the Rust types, the capability matches the command list"
 
 step "UI component tests (Vitest)"
 (cd ui && npm test)

@@ -1,64 +1,43 @@
+//! The app's commands come from one list, `commands.txt`: this script
+//! generates the shell's handler list, one `allow-<name>` permission per
+//! command (under the ACL) and `capabilities/default.json`, which grants
+//! exactly these to the main window. See docs/architecture.md.
+
+use std::path::{Path, PathBuf};
+
+#[path = "src/command_list.rs"]
+mod command_list;
+
 fn main() {
-    // App commands sit under the ACL: each gets an `allow-<name>` permission,
-    // and capabilities/default.json grants exactly these to the main window.
+    println!("cargo:rerun-if-changed=commands.txt");
+    let text = std::fs::read_to_string("commands.txt").expect("read src-tauri/commands.txt");
+    let commands = command_list::parse(&text).unwrap_or_else(|e| panic!("commands.txt, {e}"));
+
+    let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
+    write_if_changed(
+        &out.join("invoke_handler.rs"),
+        &command_list::invoke_handler(&commands),
+    );
+    // Written before tauri-build reads the capabilities, and only when it
+    // changes, so an unchanged list never triggers a rebuild.
+    write_if_changed(
+        Path::new("capabilities/default.json"),
+        &command_list::capability(&commands),
+    );
+
+    // tauri-build wants the names for the life of the program.
+    let names: Vec<&'static str> = commands
+        .into_iter()
+        .map(|c| &*Box::leak(c.name.into_boxed_str()))
+        .collect();
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(
-        tauri_build::AppManifest::new().commands(&[
-            "app_info",
-            "profiles_list",
-            "profile_save",
-            "profile_delete",
-            "profile_use",
-            "profile_test",
-            "profile_test_draft",
-            "profile_status",
-            "jobs_list",
-            "jobs_watch",
-            "job_cancel",
-            "demo_reset",
-            "store_list",
-            "image_originals",
-            "image_catalog",
-            "image_catalog_save",
-            "image_variant",
-            "image_warm",
-            "image_upload",
-            "image_purge",
-            "campaigns_list",
-            "campaign_get",
-            "campaign_create",
-            "campaign_update",
-            "segment_count",
-            "template_preview",
-            "customers_search",
-            "campaign_launch",
-            "campaign_resume",
-            "campaign_pause",
-            "campaign_cancel",
-            "campaign_retry_failed",
-            "campaign_set_rate",
-            "campaign_progress",
-            "campaign_watch",
-            "campaign_unwatch",
-            "phone_messages",
-            "campaign_dry_run",
-            "campaign_test_send",
-            "campaign_recipients",
-            "campaign_export",
-            "events_sync",
-            "events_status",
-            "events_search",
-            "events_customer",
-            "events_page",
-            "events_facets",
-            "events_detail",
-            "events_sessions",
-            "events_export",
-            "events_retention",
-            "events_retention_save",
-            "events_keys",
-            "events_key_create",
-            "events_key_revoke",
-        ]),
+        tauri_build::AppManifest::new().commands(Box::leak(names.into_boxed_slice())),
     ))
     .expect("tauri-build failed");
+}
+
+fn write_if_changed(path: &Path, text: &str) {
+    if std::fs::read_to_string(path).ok().as_deref() != Some(text) {
+        std::fs::write(path, text).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
+    }
 }

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use stratus_core::jobs::CancellationToken;
-use stratus_events::autosync::{autosync, SyncTarget, Tick};
-use stratus_events::retention_setting::load_retention;
+use stratus_events::sync::autosync::{autosync, SyncTarget, Tick};
+use stratus_events::sync::retention::load_retention;
 use stratus_events::sync::SyncOptions;
 
 use crate::state::AppState;

@@ -10,7 +10,7 @@ use stratus_core::profile::{Profile, ProfileBook};
 use stratus_core::stack::Stack;
 use stratus_core::store::ObjectStore;
 use stratus_core::{Error, Failure, Result};
-use stratus_events::autosync::SyncGate;
+use stratus_events::sync::autosync::SyncGate;
 use stratus_media::{Limits, VariantService};
 use tokio::sync::{Mutex, RwLock};
 

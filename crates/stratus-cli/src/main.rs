@@ -125,7 +125,7 @@ fn report(e: &anyhow::Error) -> ExitCode {
         eprintln!("error[{}]: {media}", media.code());
     } else if let Some(events) = e.downcast_ref::<stratus_events::Error>() {
         eprintln!("error[{}]: {events}", events.code());
-    } else if let Some(keys) = e.downcast_ref::<stratus_events::write_keys::KeyError>() {
+    } else if let Some(keys) = e.downcast_ref::<stratus_events::collector::write_keys::KeyError>() {
         eprintln!("error[{}]: {keys}", keys.code());
     } else if let Some(store) = e.downcast_ref::<stratus_core::store::StoreError>() {
         eprintln!("error[{}]: {store}", store.code());

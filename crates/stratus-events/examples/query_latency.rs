@@ -9,10 +9,10 @@ use std::time::Instant;
 
 use rand::{Rng, SeedableRng};
 use rusqlite::{Connection, OpenFlags};
-use stratus_events::facets::{facets, FacetOptions};
-use stratus_events::filter::EventFilter;
-use stratus_events::query::events_page;
-use stratus_events::traffic::TrafficRng;
+use stratus_events::browse::facets::{facets, FacetOptions};
+use stratus_events::browse::filter::EventFilter;
+use stratus_events::browse::page::events_page;
+use stratus_events::demo::traffic::TrafficRng;
 
 const PAGE: usize = 50;
 const NAMES: [&str; 5] = [

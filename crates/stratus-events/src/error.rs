@@ -168,8 +168,8 @@ mod tests {
     use stratus_core::jobs::{JobRegistry, JobState};
     use stratus_core::Failure;
 
-    use crate::filter::EventFilter;
-    use crate::query::events_page;
+    use crate::browse::filter::EventFilter;
+    use crate::browse::page::events_page;
 
     /// An events error crosses `Db::call` and the job registry with its code:
     /// the stored job says `invalid_cursor`, not `internal`.

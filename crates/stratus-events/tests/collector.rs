@@ -11,7 +11,7 @@ use std::time::Duration;
 use serde_json::{json, Value};
 use stratus_core::store::{ListRequest, ObjectStore};
 use stratus_events::collector::{Collector, CollectorConfig};
-use stratus_events::validate::RequestMeta;
+use stratus_events::envelope::validate::RequestMeta;
 use support::*;
 
 fn request() -> RequestMeta {

@@ -15,8 +15,8 @@ use stratus_core::jobs::CancellationToken;
 use stratus_core::profile::Profile;
 use stratus_core::stack::Stack;
 use stratus_core::store::{ListRequest, ObjectStore};
+use stratus_events::demo::gen::{generate, GenSpec};
 use stratus_events::demo::{demo_spec, demo_steps};
-use stratus_events::gen::{generate, GenSpec};
 use stratus_events::sync::{sync, SyncOptions};
 use support::*;
 

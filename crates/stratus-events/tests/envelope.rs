@@ -4,8 +4,8 @@
 #![allow(clippy::unwrap_used)]
 
 use serde_json::{json, Value};
+use stratus_events::envelope::validate::{validate, Limits, RequestMeta};
 use stratus_events::envelope::{format_millis, parse_millis, EventType};
-use stratus_events::validate::{validate, Limits, RequestMeta};
 
 const RECEIVED: i64 = 1_795_705_200_000; // 2026-11-26T15:00:00Z
 

@@ -12,11 +12,11 @@ use serde_json::json;
 use stratus_core::db::Db;
 use stratus_core::jobs::{CancellationToken, Progress};
 use stratus_core::store::ObjectStore;
+use stratus_events::browse::filter::EventFilter;
+use stratus_events::browse::page::events_page;
 use stratus_events::collector::{Collector, CollectorConfig};
-use stratus_events::filter::EventFilter;
-use stratus_events::query::events_page;
+use stratus_events::envelope::validate::RequestMeta;
 use stratus_events::sync::{sync, SyncOptions};
-use stratus_events::validate::RequestMeta;
 use support::*;
 
 async fn collect_sync_browse(store: Arc<dyn ObjectStore>) {

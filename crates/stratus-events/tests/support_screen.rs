@@ -11,13 +11,13 @@ use serde_json::json;
 use stratus_core::db::Db;
 use stratus_core::jobs::CancellationToken;
 use stratus_core::store::ObjectStore;
-use stratus_events::autosync::{sync_exclusive, tick, SyncGate, Tick};
-use stratus_events::customers::{customer_summary, search_customers, MatchedBy};
+use stratus_events::browse::customers::{customer_summary, search_customers, MatchedBy};
+use stratus_events::browse::export::export_to_file;
+use stratus_events::browse::export::ExportFormat;
+use stratus_events::browse::filter::EventFilter;
 use stratus_events::envelope::format_millis;
-use stratus_events::export::ExportFormat;
-use stratus_events::export_file::export_to_file;
-use stratus_events::filter::EventFilter;
-use stratus_events::status::sync_overview;
+use stratus_events::sync::autosync::{sync_exclusive, tick, SyncGate, Tick};
+use stratus_events::sync::status::sync_overview;
 use stratus_events::sync::SyncOptions;
 use support::*;
 
@@ -359,8 +359,8 @@ async fn an_export_is_a_whole_file_with_every_matching_row() {
 
 #[tokio::test]
 async fn the_retention_prunes_the_oldest_events_and_a_resync_does_not_bring_them_back() {
-    use stratus_events::retention::Retention;
-    use stratus_events::retention_setting::apply_retention;
+    use stratus_events::sync::retention::apply_retention;
+    use stratus_events::sync::retention::Retention;
 
     let s = setup().await;
     let gate = SyncGate::new();

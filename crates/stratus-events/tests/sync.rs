@@ -115,7 +115,7 @@ mod cases {
         assert_eq!(count(&db, "SELECT count(*) FROM events").await, 13);
         let status = db
             .call(|c| -> stratus_core::Result<_> {
-                Ok(stratus_events::ledger::sync_status(c, "events/v1/")?)
+                Ok(stratus_events::sync::ledger::sync_status(c, "events/v1/")?)
             })
             .await
             .unwrap();

@@ -16,8 +16,8 @@ use stratus_core::db::Db;
 use stratus_core::jobs::CancellationToken;
 use stratus_core::store::{ObjectStore, PutOptions};
 use stratus_events::collector::gzip;
-use stratus_events::ledger::sync_status;
-use stratus_events::status::sync_overview;
+use stratus_events::sync::ledger::sync_status;
+use stratus_events::sync::status::sync_overview;
 use stratus_events::sync::{sync, SyncOptions, SyncReport};
 use support::*;
 
@@ -266,7 +266,7 @@ async fn gzip_bombs_are_cut_at_the_cap_and_memory_stays_within_the_budget() {
     let report = run(&db, &store, &options).await;
     assert_eq!(report.ingested, 44);
     assert_eq!(report.bad_lines, 4, "one cut per bomb");
-    let bound = options.memory_budget + stratus_events::batch_reader::MAX_OBJECT_BYTES;
+    let bound = options.memory_budget + stratus_events::sync::batch_reader::MAX_OBJECT_BYTES;
     assert!(
         report.peak_held_bytes <= bound,
         "held {} bytes at once, above {bound}",

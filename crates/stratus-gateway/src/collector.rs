@@ -19,10 +19,10 @@ use serde::Serialize;
 use serde_json::Value;
 use stratus_core::clock::now_millis;
 use stratus_core::store::ObjectStore;
+use stratus_events::collector::spool::{Spool, SpoolError};
+use stratus_events::collector::write_keys::{KeyRefusal, KeyRing, PublishedKey, RateLimiter};
 use stratus_events::collector::{Collector, CollectorConfig, RejectionGroup, RequestLines};
-use stratus_events::spool::{Spool, SpoolError};
-use stratus_events::validate::RequestMeta;
-use stratus_events::write_keys::{KeyRefusal, KeyRing, PublishedKey, RateLimiter};
+use stratus_events::envelope::validate::RequestMeta;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use crate::client_ip::{client_ip, TrustedProxies};

@@ -14,8 +14,8 @@ use bytes::Bytes;
 use http_body_util::BodyExt;
 use serde_json::{json, Value};
 use stratus_core::store::{ListRequest, LocalStore, ObjectStore};
+use stratus_events::collector::spool::{Spool, SpoolConfig};
 use stratus_events::collector::CollectorConfig;
-use stratus_events::spool::{Spool, SpoolConfig};
 use stratus_gateway::event_stream::{EventStream, StreamError};
 use stratus_gateway::{
     functions_router, AllowedOrigins, CollectorFunction, FlushPolicy, TrustedProxies,

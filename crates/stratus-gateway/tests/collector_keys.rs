@@ -17,11 +17,11 @@ use http_body_util::BodyExt;
 use serde_json::{json, Value};
 use stratus_core::db::Db;
 use stratus_core::store::{ListRequest, LocalStore, ObjectStore, PutOptions};
-use stratus_events::collector::CollectorConfig;
-use stratus_events::envelope::format_millis;
-use stratus_events::write_keys::{
+use stratus_events::collector::write_keys::{
     create_key, publish_keys, revoke_key, CreatedKey, KeyKind, KeyRing, NewKey, KEYS_OBJECT,
 };
+use stratus_events::collector::CollectorConfig;
+use stratus_events::envelope::format_millis;
 use stratus_gateway::{functions_router, AllowedOrigins, CollectorFunction, FlushPolicy};
 use tower::ServiceExt;
 
@@ -384,7 +384,11 @@ async fn revoke_reaches_the_published_collector(store: Arc<dyn ObjectStore>) {
     let published = store.get_bytes(KEYS_OBJECT).await.unwrap();
     let text = String::from_utf8(published.to_vec()).unwrap();
     assert!(!text.contains(&server.token), "only the hash is published");
-    assert!(text.contains(&stratus_events::write_keys::token_hash(&server.token)));
+    assert!(
+        text.contains(&stratus_events::collector::write_keys::token_hash(
+            &server.token
+        ))
+    );
 
     let (status, _, _) = send(&g.app, post("/v1/batch", &batch(1), &[])).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);

@@ -226,7 +226,7 @@ async fn the_packaged_bootstrap_serves_images_and_events_behind_the_runtime_api(
 async fn delivery_stream(firehose: &aws_sdk_firehose::Client, bucket: &str) -> String {
     use aws_sdk_firehose::types::{CompressionFormat, ExtendedS3DestinationConfiguration};
     let name = testing::unique_bucket("events-stream");
-    let partition = stratus_events::batch_key::partition(chrono::Utc::now());
+    let partition = stratus_events::collector::batch_key::partition(chrono::Utc::now());
     firehose
         .create_delivery_stream()
         .delivery_stream_name(&name)

@@ -3,16 +3,20 @@
 use std::sync::Arc;
 
 use stratus_core::clock::now_millis;
-use stratus_events::autosync::sync_exclusive;
-use stratus_events::customers::{customer_summary, search_customers, MAX_MATCHES};
-use stratus_events::export_file::{export_stem, export_to_file};
-use stratus_events::facets::{facets, FacetOptions};
-use stratus_events::filter::EventFilter;
-use stratus_events::query::{self, event_detail, sessions};
-use stratus_events::retention_setting::{apply_retention, load_retention, save_retention};
-use stratus_events::status::sync_overview;
+use stratus_events::browse::customers::{customer_summary, search_customers, MAX_MATCHES};
+use stratus_events::browse::export::{export_stem, export_to_file};
+use stratus_events::browse::facets::{facets, FacetOptions};
+use stratus_events::browse::filter::EventFilter;
+use stratus_events::browse::page;
+use stratus_events::browse::sessions::sessions;
+use stratus_events::browse::stored::event_detail;
+use stratus_events::collector::write_keys::{
+    create_key, list_keys, publish_keys, revoke_key, NewKey,
+};
+use stratus_events::sync::autosync::sync_exclusive;
+use stratus_events::sync::retention::{apply_retention, load_retention, save_retention};
+use stratus_events::sync::status::sync_overview;
 use stratus_events::sync::SyncOptions;
-use stratus_events::write_keys::{create_key, list_keys, publish_keys, revoke_key, NewKey};
 
 use super::AppHandleState;
 use crate::error::{AppError, CommandResult};
@@ -111,7 +115,7 @@ pub async fn events_page(
     let filter = EventFilter::from(filter);
     let page = stack
         .db
-        .call(move |c| query::events_page(c, &filter, cursor.as_deref(), limit))
+        .call(move |c| page::events_page(c, &filter, cursor.as_deref(), limit))
         .await?;
     Ok(page.into())
 }

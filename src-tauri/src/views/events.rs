@@ -1,16 +1,18 @@
 //! Boundary types of the Events section.
 
 use serde::{Deserialize, Serialize};
-use stratus_events::customers::{CustomerSummary, MatchedBy};
-use stratus_events::export::ExportFormat as CoreExportFormat;
-use stratus_events::export_file::ExportedFile;
-use stratus_events::facets::Facets;
-use stratus_events::filter::EventFilter;
-use stratus_events::query::{EventPage, EventRecord, SessionSummary};
-use stratus_events::retention::Retention;
-use stratus_events::status::SyncOverview;
-use stratus_events::write_keys::profile_keys::{DEFAULT_BURST, DEFAULT_RATE_PER_SEC};
-use stratus_events::write_keys::{KeyError, KeyKind, NewKey, WriteKey};
+use stratus_events::browse::customers::{CustomerSummary, MatchedBy};
+use stratus_events::browse::export::ExportFormat as CoreExportFormat;
+use stratus_events::browse::export::ExportedFile;
+use stratus_events::browse::facets::Facets;
+use stratus_events::browse::filter::EventFilter;
+use stratus_events::browse::page::EventPage;
+use stratus_events::browse::rows::EventRecord;
+use stratus_events::browse::sessions::SessionSummary;
+use stratus_events::collector::write_keys::profile_keys::{DEFAULT_BURST, DEFAULT_RATE_PER_SEC};
+use stratus_events::collector::write_keys::{KeyError, KeyKind, NewKey, WriteKey};
+use stratus_events::sync::retention::Retention;
+use stratus_events::sync::status::SyncOverview;
 use ts_rs::TS;
 
 /// One property condition of the event table's filter: `key = value`.
@@ -250,8 +252,8 @@ pub struct OddKeysView {
     pub examples: Vec<String>,
 }
 
-impl From<stratus_events::ledger::OddKeys> for OddKeysView {
-    fn from(keys: stratus_events::ledger::OddKeys) -> Self {
+impl From<stratus_events::sync::ledger::OddKeys> for OddKeysView {
+    fn from(keys: stratus_events::sync::ledger::OddKeys) -> Self {
         OddKeysView {
             count: keys.count,
             examples: keys.examples,

@@ -1,5 +1,8 @@
 /**
- * Test double for `$lib/backend`: every command becomes a `vi.fn()`, error helpers stay real.
+ * Test double for `$lib/backend`: every function that calls a command becomes a `vi.fn()`;
+ * the helpers that call none stay real. Generated from the module itself, so a new
+ * command function is mocked without an edit here (`lib/backend/commands.test.ts`
+ * checks that REAL_HELPERS names exactly the functions that call no command).
  * Use from a test file as:
  *   vi.mock('$lib/backend', async (importOriginal) =>
  *     (await import('../../test/backend')).mockBackend(await importOriginal()));
@@ -7,63 +10,12 @@
 import { vi } from 'vitest';
 import type * as Backend from '$lib/backend';
 
+/** The backend's functions that call no command: kept real in the test double. */
+export const REAL_HELPERS: readonly string[] = ['isAppError', 'toAppError', 'variantUrl', 'originalUrl'];
+
 export function mockBackend(actual: typeof Backend): typeof Backend {
-  return {
-    ...actual,
-    appInfo: vi.fn(),
-    listProfiles: vi.fn(),
-    saveProfile: vi.fn(),
-    deleteProfile: vi.fn(),
-    useProfile: vi.fn(),
-    testProfile: vi.fn(),
-    testProfileDraft: vi.fn(),
-    profileStatus: vi.fn(),
-    listJobs: vi.fn(),
-    watchJobs: vi.fn(),
-    cancelJob: vi.fn(),
-    resetDemo: vi.fn(),
-    listObjects: vi.fn(),
-    listOriginals: vi.fn(),
-    uploadOriginal: vi.fn(),
-    imageCatalog: vi.fn(),
-    saveImageCatalog: vi.fn(),
-    getVariant: vi.fn(),
-    warmPreset: vi.fn(),
-    purgeVariants: vi.fn(),
-    listCampaigns: vi.fn(),
-    getCampaign: vi.fn(),
-    createCampaign: vi.fn(),
-    updateCampaign: vi.fn(),
-    countSegment: vi.fn(),
-    previewTemplate: vi.fn(),
-    pickCustomers: vi.fn(),
-    launchCampaign: vi.fn(),
-    resumeCampaign: vi.fn(),
-    pauseCampaign: vi.fn(),
-    cancelCampaign: vi.fn(),
-    retryFailed: vi.fn(),
-    setCampaignRate: vi.fn(),
-    campaignProgress: vi.fn(),
-    watchCampaign: vi.fn(),
-    unwatchCampaign: vi.fn(),
-    phoneMessages: vi.fn(),
-    dryRun: vi.fn(),
-    testSend: vi.fn(),
-    listRecipients: vi.fn(),
-    exportRecipients: vi.fn(),
-    syncEvents: vi.fn(),
-    eventsSyncStatus: vi.fn(),
-    searchCustomers: vi.fn(),
-    getCustomer: vi.fn(),
-    eventsPage: vi.fn(),
-    eventFacets: vi.fn(),
-    eventDetail: vi.fn(),
-    customerSessions: vi.fn(),
-    exportEvents: vi.fn(),
-    eventsRetention: vi.fn(),
-    saveEventsRetention: vi.fn(),
-    writeKeys: vi.fn(),
-    createWriteKey: vi.fn(),
-    revokeWriteKey: vi.fn(),
-  };
+  const entries = Object.entries(actual).map(([name, value]) =>
+    typeof value === 'function' && !REAL_HELPERS.includes(name) ? [name, vi.fn()] : [name, value],
+  );
+  return Object.fromEntries(entries) as typeof Backend;
 }

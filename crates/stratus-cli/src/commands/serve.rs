@@ -15,9 +15,9 @@ use std::time::Duration;
 
 use anyhow::{Context as _, Result};
 use clap::Args;
+use stratus_events::collector::spool::{Spool, SpoolConfig};
+use stratus_events::collector::write_keys::{list_keys, KeyRing};
 use stratus_events::collector::CollectorConfig;
-use stratus_events::spool::{Spool, SpoolConfig};
-use stratus_events::write_keys::{list_keys, KeyRing};
 use stratus_gateway::tracker::demo_routes;
 use stratus_gateway::{
     functions_router, AllowedHosts, AllowedOrigins, CollectorFunction, FlushPolicy, ImageFunction,

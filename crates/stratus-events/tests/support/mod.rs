@@ -9,7 +9,7 @@ use bytes::Bytes;
 use chrono::DateTime;
 use serde_json::{json, Value};
 use stratus_core::store::{LocalStore, ObjectStore, PutOptions, S3Store};
-use stratus_events::batch_key::{batch_key_with_id, BatchKind};
+use stratus_events::collector::batch_key::{batch_key_with_id, BatchKind};
 use stratus_events::collector::gzip;
 use stratus_events::envelope::format_millis;
 

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 
 use anyhow::{anyhow, Context as _, Result};
 use clap::{Args, ValueEnum};
-use stratus_events::export::{export, ExportFormat};
+use stratus_events::browse::export::{export, ExportFormat};
 
 use super::filter_args::FilterArgs;
 use crate::context::Context;

@@ -4,7 +4,7 @@ use anyhow::{anyhow, bail, Result};
 use chrono::{DateTime, NaiveDate, Utc};
 use clap::Args;
 use stratus_core::clock::now_millis;
-use stratus_events::filter::EventFilter;
+use stratus_events::browse::filter::EventFilter;
 
 #[derive(Args, Debug, Clone)]
 pub struct FilterArgs {

@@ -9,9 +9,9 @@ use std::time::Instant;
 use anyhow::Result;
 use clap::Args;
 use stratus_core::clock::now_millis;
-use stratus_events::batch_key::EVENTS_PREFIX;
-use stratus_events::gen::{generate, GenSpec};
-use stratus_events::ledger;
+use stratus_events::collector::batch_key::EVENTS_PREFIX;
+use stratus_events::demo::gen::{generate, GenSpec};
+use stratus_events::sync::ledger;
 
 use super::filter_args::parse_time;
 use crate::context::Context;

@@ -7,8 +7,8 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::{Args, Subcommand};
 use stratus_core::stack::Stack;
-use stratus_events::write_keys::profile_keys::{DEFAULT_BURST, DEFAULT_RATE_PER_SEC};
-use stratus_events::write_keys::{
+use stratus_events::collector::write_keys::profile_keys::{DEFAULT_BURST, DEFAULT_RATE_PER_SEC};
+use stratus_events::collector::write_keys::{
     create_key, list_keys, publish_keys, revoke_key, KeyKind, NewKey, WriteKey, KEYS_OBJECT,
 };
 

@@ -8,7 +8,8 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::Args;
 use serde_json::{json, Value};
-use stratus_events::query::{events_page, EventRecord, MAX_PAGE};
+use stratus_events::browse::page::events_page;
+use stratus_events::browse::rows::{EventRecord, MAX_PAGE};
 
 use super::filter_args::{format_time, FilterArgs};
 use crate::context::Context;

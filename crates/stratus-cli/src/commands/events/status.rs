@@ -5,8 +5,8 @@
 use std::process::ExitCode;
 
 use anyhow::Result;
-use stratus_events::ledger::OddKeys;
-use stratus_events::status::sync_overview;
+use stratus_events::sync::ledger::OddKeys;
+use stratus_events::sync::status::sync_overview;
 use stratus_events::sync::{SyncOptions, ALLOWED_SKEW};
 
 use super::filter_args::format_time;

@@ -7,8 +7,8 @@ use std::time::Duration;
 use rusqlite::{params_from_iter, Connection};
 use serde::Serialize;
 
+use crate::browse::filter::EventFilter;
 use crate::error::{Error, Result};
-use crate::filter::EventFilter;
 
 /// How facets are counted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

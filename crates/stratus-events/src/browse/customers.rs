@@ -10,9 +10,9 @@ use std::time::Duration;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
+use crate::browse::facets::with_time_limit;
+use crate::browse::filter::fts_query;
 use crate::error::{Error, Result};
-use crate::facets::with_time_limit;
-use crate::filter::fts_query;
 
 /// Most customers one search returns.
 pub const MAX_MATCHES: usize = 25;

@@ -17,9 +17,8 @@ use stratus_core::store::ObjectStore;
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use crate::error::Result;
-use crate::ledger;
-use crate::retention::Retention;
-use crate::retention_setting::apply_retention;
+use crate::sync::ledger;
+use crate::sync::retention::{apply_retention, Retention};
 use crate::sync::{sync, SyncOptions, SyncReport};
 
 /// One per app: whoever holds it is syncing.

@@ -5,6 +5,19 @@
 //! time, and hand them IN KEY ORDER to one writer that ingests each object in
 //! one transaction. Key order keeps the watermark a true low watermark: every
 //! key at or below it that was listed has been ingested.
+//!
+//! The sync's room:
+//! - [`batch_reader`]: one batch object → rows; [`memory_budget`]: lines held ahead of the writer;
+//! - [`ledger`]: the objects ingested, the watermark, the cache's status;
+//! - [`status`]: the sync status panel; [`autosync`]: the timed sync and its gate;
+//! - [`retention`]: what the cache keeps (a profile setting) and the pruning.
+
+pub mod autosync;
+pub mod batch_reader;
+pub mod ledger;
+pub mod memory_budget;
+pub mod retention;
+pub mod status;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,11 +27,13 @@ use stratus_core::db::Db;
 use stratus_core::jobs::{CancellationToken, Progress};
 use stratus_core::store::{ListRequest, ObjectMeta, ObjectStore, StoreError};
 
-use crate::batch_key::{key_place, layout_start, lookback_start_after, KeyPlace, EVENTS_PREFIX};
-use crate::batch_reader::read_batch_from;
+use crate::collector::batch_key::{
+    key_place, layout_start, lookback_start_after, KeyPlace, EVENTS_PREFIX,
+};
 use crate::error::{Error, Result};
-use crate::ledger::{self, FetchedObject};
-use crate::memory_budget::{Charge, MemoryBudget, DEFAULT_BUDGET};
+use batch_reader::read_batch_from;
+use ledger::FetchedObject;
+use memory_budget::{Charge, MemoryBudget, DEFAULT_BUDGET};
 
 /// How far ahead of this computer's clock a batch key may be and still be
 /// the watermark (collector hosts a little fast). Keys further ahead are
@@ -61,7 +76,7 @@ pub struct SyncOptions {
     pub group_events: usize,
     /// Bytes of fetched lines held in memory before the writer ingests
     /// them, for the whole sync whatever the concurrency (plus at most one
-    /// object's cap, [`crate::batch_reader::MAX_OBJECT_BYTES`]).
+    /// object's cap, [`crate::sync::batch_reader::MAX_OBJECT_BYTES`]).
     pub memory_budget: u64,
 }
 

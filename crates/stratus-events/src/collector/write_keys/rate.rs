@@ -74,7 +74,7 @@ mod tests {
     #![allow(clippy::unwrap_used)]
 
     use super::*;
-    use crate::write_keys::KeyKind;
+    use crate::collector::write_keys::KeyKind;
 
     fn key(rate: f64, burst: u32) -> PublishedKey {
         PublishedKey {

@@ -10,14 +10,14 @@
 //! last: exact, and for a common word usually one or two runs. A rare
 //! word visits every run, each a small FTS5 query; within one customer the
 //! matches are few and a single pass over them is cheaper, so
-//! `query::events_page` only walks runs for searches over everyone.
+//! `page::events_page` only walks runs for searches over everyone.
 
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{params_from_iter, Connection};
 
+use crate::browse::filter::EventFilter;
+use crate::browse::rows::{page_query, record, Cursor, EventRecord};
 use crate::error::Result;
-use crate::filter::EventFilter;
-use crate::query::{page_query, record, Cursor, EventRecord};
 
 /// One run of rowids and the ts span of its events.
 struct Run {

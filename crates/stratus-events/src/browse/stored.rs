@@ -1,11 +1,12 @@
 //! The envelope as the cache stores it: columns for what is queried, and
 //! `extra` (JSON) for the rest (migration 0007). This puts a line back
-//! together for the detail view and the NDJSON export.
+//! together for the detail view ([`event_detail`]) and the NDJSON export.
 
-use rusqlite::Row;
+use rusqlite::{Connection, OptionalExtension, Row};
 use serde_json::{Map, Value};
 
 use crate::envelope::format_millis;
+use crate::error::Result;
 
 /// The columns a stored envelope is read from, in [`envelope`]'s order.
 pub(crate) const ENVELOPE_COLUMNS: &str =
@@ -55,14 +56,26 @@ pub(crate) fn envelope(r: &Row<'_>, first: usize) -> rusqlite::Result<Value> {
     Ok(Value::Object(fields))
 }
 
+/// The whole stored envelope of one event, for the detail view.
+pub fn event_detail(conn: &Connection, event_id: &str) -> Result<Option<Value>> {
+    Ok(conn
+        .query_row(
+            &format!("SELECT {ENVELOPE_COLUMNS} FROM events WHERE event_id = ?1"),
+            [event_id],
+            |r| envelope(r, 0),
+        )
+        .optional()?)
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;
 
-    use crate::batch_reader::read_batch;
+    use super::event_detail;
+
     use crate::collector::gzip;
-    use crate::ledger::{ingest_objects, FetchedObject};
-    use crate::query::event_detail;
+    use crate::sync::batch_reader::read_batch;
+    use crate::sync::ledger::{ingest_objects, FetchedObject};
 
     #[test]
     fn the_detail_view_gets_back_the_line_that_was_synced() {

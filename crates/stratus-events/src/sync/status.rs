@@ -5,7 +5,7 @@ use stratus_core::db::Db;
 use stratus_core::store::ObjectStore;
 
 use crate::error::Result;
-use crate::ledger::{self, SyncStatus};
+use crate::sync::ledger::{self, SyncStatus};
 use crate::sync::{objects_behind, SyncOptions};
 
 /// The cache's status and the bucket's backlog.

@@ -1,7 +1,13 @@
 //! The event envelope: one JSON object per line of a batch object.
 //!
-//! Clients send the envelope without the collector's fields; [`crate::validate`]
-//! checks it and [`crate::enrich`] adds `received_at`, `ts` and `collector`.
+//! Clients send the envelope without the collector's fields; [`crate::envelope::validate`]
+//! checks it and [`crate::envelope::enrich`] adds `received_at`, `ts` and `collector`.
+//!
+//! - [`validate`]: the checks of a client's line (limits, clock skew);
+//! - [`enrich`]: the collector's fields (`received_at`, corrected `ts`, truncated IP).
+
+pub mod enrich;
+pub mod validate;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};

@@ -14,7 +14,7 @@ use stratus_core::store::ObjectStore;
 
 use super::segment::{self, SegmentName};
 use super::Shared;
-use crate::batch_key::batch_key_with_id;
+use crate::collector::batch_key::batch_key_with_id;
 use crate::collector::put_batch;
 
 /// Pauses between failed uploads: from `min`, doubling up to `max`.

@@ -1,12 +1,19 @@
 //! Demo seed: ~30 days of shop traffic for a few hundred demo customers,
 //! written as real gzipped batches into the demo events bucket, so the first
 //! sync in the app is a real one.
+//!
+//!
+//! - [`gen`]: the load generator (`stratus events gen`), batches of [`traffic`]:
+//!   synthetic visitors and sessions.
+
+pub mod gen;
+pub mod traffic;
 
 use stratus_core::clock::now_millis;
 use stratus_core::demo::{coded, SeedStep};
 use stratus_core::stack::Stack;
 
-use crate::gen::{generate, GenSpec};
+use gen::{generate, GenSpec};
 
 /// The spec of the demo traffic ending at `end_ms`: 300 customers spread
 /// over `cust-00001`…`cust-09868` (the ids the campaigns demo uses too).

@@ -5,7 +5,7 @@
 //! Memory stays small whatever is in the bucket: a line above
 //! [`MAX_LINE_BYTES`] is a bad line (its first [`KEPT_RAW_BYTES`] kept), an
 //! object that decompresses beyond [`MAX_OBJECT_BYTES`] is cut there, and the
-//! lines kept are charged to the sync's [`crate::memory_budget::MemoryBudget`]. A cut — a truncated
+//! lines kept are charged to the sync's [`crate::sync::memory_budget::MemoryBudget`]. A cut — a truncated
 //! object, a damaged gzip stream, the size cap — keeps every complete line
 //! before it and is recorded as one bad line with the reason.
 
@@ -15,7 +15,7 @@ use flate2::read::MultiGzDecoder;
 use serde_json::{Map, Value};
 
 use crate::envelope::{parse_millis, EventType};
-use crate::memory_budget::Charge;
+use crate::sync::memory_budget::Charge;
 
 /// An event line above this is refused (the collector takes 512 KiB bodies).
 pub const MAX_LINE_BYTES: usize = 1024 * 1024;
@@ -37,7 +37,7 @@ pub struct EventRow {
     pub session_id: Option<String>,
     pub url: Option<String>,
     pub properties: String,
-    /// The envelope's fields no column holds, as JSON (see [`crate::stored`]).
+    /// The envelope's fields no column holds, as JSON (see [`crate::browse::stored`]).
     pub extra: String,
 }
 

@@ -4,8 +4,8 @@
 use rusqlite::{params, Connection, OptionalExtension};
 use stratus_core::clock::now_millis;
 
-use crate::batch_key::future_from;
-use crate::batch_reader::ParsedBatch;
+use crate::collector::batch_key::future_from;
+use crate::sync::batch_reader::ParsedBatch;
 
 /// What one object's transaction did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -78,7 +78,7 @@ pub struct FetchedObject {
     pub size: u64,
     pub batch: ParsedBatch,
     /// The key is in the batch layout and not from the future, so it may
-    /// become the watermark (see [`crate::batch_key::key_place`]).
+    /// become the watermark (see [`crate::collector::batch_key::key_place`]).
     pub moves_watermark: bool,
 }
 
@@ -337,7 +337,7 @@ pub fn sync_status_at(
 }
 
 /// A ledger key in the batch layout under `?1` (the source prefix), as
-/// [`crate::batch_key::key_place`] has it.
+/// [`crate::collector::batch_key::key_place`] has it.
 const LAYOUT_CONDITION: &str = "substr(key, 1, length(?1)) = ?1
     AND substr(key, length(?1) + 1) GLOB 'dt=[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]/hh=[0-9][0-9]/*'";
 

@@ -11,10 +11,10 @@ use futures::stream::{self, StreamExt};
 use rand::{Rng, SeedableRng};
 use stratus_core::store::{ObjectStore, PutOptions};
 
-use crate::batch_key::{batch_key_with_id, BatchKind};
+use crate::collector::batch_key::{batch_key_with_id, BatchKind};
 use crate::collector::gzip_level;
+use crate::demo::traffic::{session, uuid_v7_at, TrafficRng, Visitor};
 use crate::error::{Error, Result};
-use crate::traffic::{session, uuid_v7_at, TrafficRng, Visitor};
 
 /// What to generate.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,7 +60,7 @@ pub struct GenReport {
     /// Compressed bytes written.
     pub bytes: u64,
     /// The earliest key written: a cache synced before must list from here
-    /// again (see [`crate::ledger::lower_watermark`]).
+    /// again (see [`crate::sync::ledger::lower_watermark`]).
     pub first_key: Option<String>,
 }
 

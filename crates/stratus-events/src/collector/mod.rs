@@ -2,6 +2,17 @@
 //! event, and buffers accepted and rejected ones into gzipped NDJSON objects
 //! (`events/v1/…` and `bad/v1/…`). No HTTP here: the gateway wraps
 //! [`Collector::collect`] and calls [`Collector::flush_if_due`] on a timer.
+//!
+//! The collector's room:
+//! - [`sdk_formats`]: Segment's and PostHog's batch shapes mapped onto the envelope;
+//! - [`batch_key`]: the batch objects' key layout (the sync reads the same layout);
+//! - [`spool`]: the durable local queue of a long-running server;
+//! - [`write_keys`]: who may send (keys, publishing, rate limit).
+
+pub mod batch_key;
+pub mod sdk_formats;
+pub mod spool;
+pub mod write_keys;
 
 use std::io::Write;
 use std::sync::Arc;
@@ -16,11 +27,11 @@ use serde_json::{json, Value};
 use stratus_core::store::{ObjectStore, PutOptions};
 use tokio::sync::Mutex;
 
-use crate::batch_key::{batch_key_with_id, BatchKind};
 use crate::envelope::format_millis;
+use crate::envelope::validate::{validate, Limits, RequestMeta};
 use crate::error::{Error, Result};
-use crate::sdk_formats::request_events;
-use crate::validate::{validate, Limits, RequestMeta};
+use batch_key::{batch_key_with_id, BatchKind};
+use sdk_formats::request_events;
 
 /// When a buffer is written out.
 #[derive(Debug, Clone)]

@@ -4,7 +4,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::enrich::{claimed_ts, corrected_ts, truncate_ip};
+use crate::envelope::enrich::{claimed_ts, corrected_ts, truncate_ip};
 use crate::envelope::{format_millis, CollectorInfo, Envelope, EventContext, EventType};
 use crate::error::EnvelopeError;
 
