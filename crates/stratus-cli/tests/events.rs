@@ -7,23 +7,13 @@
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
 mod support;
-use support::{number_before, ok};
-
-fn stratus(data_dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_stratus"))
-        .arg("--data-dir")
-        .arg(data_dir)
-        .args(args)
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .output()
-        .unwrap()
-}
+use support::{number_before, ok, stratus};
 
 fn json_lines(text: &str) -> Vec<Value> {
     text.lines()

@@ -1,6 +1,7 @@
 use bytes::Bytes;
 use stratus_core::Failure;
-use stratus_media::originals::{list_originals, upload_original};
+use stratus_media::originals::{delete_original, list_originals, move_original, upload_original};
+use stratus_media::placeholder::placeholder_of;
 use stratus_media::published::publish;
 use stratus_media::purge_variants;
 use stratus_media::warm::warm;
@@ -9,7 +10,9 @@ use tauri::ipc::{InvokeBody, Request};
 
 use super::AppHandleState;
 use crate::error::{AppError, CommandResult};
-use crate::views::{CatalogInput, ImageCatalog, JobView, ObjectListing, ObjectView, VariantView};
+use crate::views::{
+    CatalogInput, ImageCatalog, JobView, ObjectListing, ObjectView, PlaceholderView, VariantView,
+};
 
 /// Originals per page in the library.
 const PAGE: usize = 200;
@@ -90,6 +93,38 @@ pub async fn image_purge(state: AppHandleState<'_>, original: String) -> Command
     let stack = state.stack().await;
     let purged = purge_variants(&*stack.media, &original).await?;
     Ok(purged.len() as u32)
+}
+
+/// Deletes an original and its variants; returns how many variants went.
+#[tauri::command]
+pub async fn image_delete(state: AppHandleState<'_>, original: String) -> CommandResult<u32> {
+    let stack = state.stack().await;
+    let deleted = delete_original(&*stack.media, &original).await?;
+    Ok(deleted.variants.len() as u32)
+}
+
+/// Moves (renames) an original to `to`, never over another; the old key's
+/// variants are purged and their count returned.
+#[tauri::command]
+pub async fn image_move(
+    state: AppHandleState<'_>,
+    original: String,
+    to: String,
+) -> CommandResult<u32> {
+    let stack = state.stack().await;
+    let moved = move_original(&*stack.media, &original, &to, &Limits::default()).await?;
+    Ok(moved.variants.len() as u32)
+}
+
+/// The original's ThumbHash and tiny LQIP, for the editor to copy.
+#[tauri::command]
+pub async fn image_placeholder(
+    state: AppHandleState<'_>,
+    original: String,
+) -> CommandResult<PlaceholderView> {
+    let stack = state.stack().await;
+    let placeholder = placeholder_of(&*stack.media, &original, &Limits::default()).await?;
+    Ok(placeholder.into())
 }
 
 /// Starts a job that makes `preset` for every original under `prefix`.

@@ -9,6 +9,7 @@ use stratus_core::profile::{CloudSettings, Profile, ProfileKind as CoreKind};
 use stratus_core::stack::BucketRole as CoreBucketRole;
 use stratus_core::store::{ListPage, ObjectMeta};
 use stratus_media::key::variant_url;
+use stratus_media::placeholder::Placeholder;
 use stratus_media::{Fit, Format, MediaError, Outcome, PresetCatalog, Variant, VariantSpec};
 use ts_rs::TS;
 
@@ -342,6 +343,8 @@ pub struct PresetView {
     pub width: Option<u32>,
     pub height: Option<u32>,
     pub fit: String,
+    /// `-up`: an original smaller than the box is enlarged to it.
+    pub enlarge: bool,
     pub format: String,
     pub quality: Option<u8>,
 }
@@ -354,6 +357,8 @@ pub struct PresetInput {
     pub width: Option<u32>,
     pub height: Option<u32>,
     pub fit: String,
+    /// Enlarge an original smaller than the box (off: never enlarge).
+    pub enlarge: bool,
     pub format: String,
     pub quality: Option<u8>,
 }
@@ -378,6 +383,7 @@ impl From<&PresetCatalog> for ImageCatalog {
                     width: spec.width,
                     height: spec.height,
                     fit: spec.fit.as_str().to_string(),
+                    enlarge: spec.enlarge,
                     format: spec.format.as_str().to_string(),
                     quality: spec.quality,
                 })
@@ -408,15 +414,38 @@ impl CatalogInput {
                 .ok_or_else(|| bad("fit must be cover, contain, fill or inside"))?;
             let format = Format::parse(&p.format)
                 .ok_or_else(|| bad("format must be jpeg, png, webp, avif or auto"))?;
-            let spec = VariantSpec::new(p.width, p.height, fit, format, p.quality).map_err(
-                |e| match e {
+            let spec = VariantSpec::new(p.width, p.height, fit, p.enlarge, format, p.quality)
+                .map_err(|e| match e {
                     MediaError::InvalidSpec { reason, .. } => bad(&reason),
                     other => other,
-                },
-            )?;
+                })?;
             presets.push((p.name, spec));
         }
         PresetCatalog::from_parts(presets, self.allowed_specs)
+    }
+}
+
+/// An original's placeholders for lazy loading, for the editor to copy.
+#[derive(Debug, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct PlaceholderView {
+    /// ThumbHash, standard base64.
+    pub thumbhash: String,
+    /// A tiny WebP as a `data:` URI.
+    pub lqip: String,
+    pub lqip_width: u32,
+    pub lqip_height: u32,
+}
+
+impl From<Placeholder> for PlaceholderView {
+    fn from(p: Placeholder) -> Self {
+        PlaceholderView {
+            thumbhash: p.thumbhash,
+            lqip: p.lqip,
+            lqip_width: p.lqip_width,
+            lqip_height: p.lqip_height,
+        }
     }
 }
 

@@ -4,4 +4,8 @@ export type PresetView = { name: string,
 /**
  * The canonical spelling, e.g. `480x320-cover-q80.jpeg`.
  */
-spec: string, width: number | null, height: number | null, fit: string, format: string, quality: number | null, };
+spec: string, width: number | null, height: number | null, fit: string, 
+/**
+ * `-up`: an original smaller than the box is enlarged to it.
+ */
+enlarge: boolean, format: string, quality: number | null, };
