@@ -1,4 +1,4 @@
-//! The campaign runs this app drives: each one `live::run_to_end` inside a
+//! The campaign runs this app drives: each one `run::resume_and_run` inside a
 //! job of the JobRegistry (so it shows in the Jobs panel), plus the one
 //! progress stream the run view watches. Sending and steering are the
 //! campaigns crate's; steering goes through the database, so the app and
@@ -9,9 +9,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use stratus_campaigns::campaign::{self, CampaignState};
-use stratus_campaigns::live;
 use stratus_campaigns::notifier::{Notifier, OutboxConfig};
-use stratus_campaigns::runner::{self, RunSettings};
+use stratus_campaigns::run::{self, RunRequest};
 use stratus_core::jobs::{CancellationToken, JobRegistry, JobSnapshot};
 use stratus_core::stack::Stack;
 use tauri::ipc::Channel;
@@ -86,29 +85,23 @@ impl CampaignRuns {
                         let (db, id, token) = (db.clone(), id.clone(), ctx.cancel_token().clone());
                         tokio::spawn(async move {
                             token.cancelled().await;
-                            if let Err(e) = live::cancel(&db, &id).await {
+                            if let Err(e) = run::cancel(&db, &id).await {
                                 tracing::warn!("cannot cancel campaign {id}: {e}");
                             }
                         })
                     };
                     let report = {
                         let (runs, id, reporter) = (runs.clone(), id.clone(), ctx.reporter());
-                        move |p: &live::RunProgress| {
+                        move |p: &run::RunProgress| {
                             reporter(p.to_progress());
                             if let Some(run) = runs.lock().get_mut(&id) {
                                 run.rates = Some((p.rate_enforced, p.rate_configured));
                             }
                         }
                     };
-                    let outcome = live::resume_and_run(
-                        &db,
-                        &id,
-                        notifier,
-                        RunSettings::default(),
-                        report,
-                        &CancellationToken::new(),
-                    )
-                    .await;
+                    let request = RunRequest::new(&db, &id, notifier);
+                    let outcome =
+                        run::resume_and_run(&request, report, &CancellationToken::new()).await;
                     on_cancel.abort();
                     runs.lock().remove(&id);
                     let outcome = outcome?;
@@ -202,7 +195,7 @@ impl CampaignRuns {
         campaign_id: &str,
     ) -> CommandResult<CampaignProgress> {
         let campaign = campaign::get(&stack.db, campaign_id).await?;
-        let summary = runner::progress_summary(&stack.db, campaign_id).await?;
+        let summary = run::progress_summary(&stack.db, campaign_id).await?;
         let attached = self.is_attached(stack, campaign_id, campaign.state)?;
         Ok(CampaignProgress::new(
             &campaign,
@@ -228,7 +221,7 @@ impl CampaignRuns {
             state,
             CampaignState::Scheduled | CampaignState::Running | CampaignState::Paused
         );
-        Ok(unfinished && live::is_attached(&stack.db, campaign_id)?)
+        Ok(unfinished && run::is_attached(&stack.db, campaign_id)?)
     }
 }
 

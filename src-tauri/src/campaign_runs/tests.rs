@@ -127,7 +127,7 @@ async fn a_second_start_of_the_same_campaign_is_refused() {
         .await
         .unwrap_err();
     assert_eq!(again.code, "already_running");
-    live::cancel(&stack.db, &id).await.unwrap();
+    run::cancel(&stack.db, &id).await.unwrap();
 }
 
 /// Every SMS moto accepted: (phone number, message).

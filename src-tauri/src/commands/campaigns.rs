@@ -3,9 +3,9 @@
 use stratus_campaigns::campaign::{self, CampaignSpec};
 use stratus_campaigns::dry_run::{self, DryRunOptions};
 use stratus_campaigns::recipients::{self, RecipientFilter};
-use stratus_campaigns::runner::{self, StatusCounts};
+use stratus_campaigns::run::{self, StatusCounts};
 use stratus_campaigns::test_send::{self, TestContent, TestSend};
-use stratus_campaigns::{customer_search, inbox, live, overview, segment, template, Error};
+use stratus_campaigns::{customer_search, inbox, overview, segment, template, Error};
 use tauri::ipc::Channel;
 
 use super::AppHandleState;
@@ -42,7 +42,7 @@ pub async fn campaigns_list(state: AppHandleState<'_>) -> CommandResult<Vec<Camp
 pub async fn campaign_get(state: AppHandleState<'_>, id: String) -> CommandResult<CampaignView> {
     let stack = state.stack().await;
     let c = campaign::get(&stack.db, &id).await?;
-    let summary = runner::progress_summary(&stack.db, &id).await?;
+    let summary = run::progress_summary(&stack.db, &id).await?;
     let attached = state.campaign_runs.is_attached(&stack, &id, c.state)?;
     Ok(CampaignView::new(&c, &summary.counts, attached))
 }
@@ -169,7 +169,7 @@ pub async fn campaign_resume(state: AppHandleState<'_>, id: String) -> CommandRe
     let stack = state.stack().await;
     let current = campaign::get(&stack.db, &id).await?.state;
     if state.campaign_runs.is_attached(&stack, &id, current)? {
-        live::resume(&stack.db, &id).await?;
+        run::resume(&stack.db, &id).await?;
     } else {
         state.campaign_runs.start(&state.jobs, stack, &id).await?;
     }
@@ -180,7 +180,7 @@ pub async fn campaign_resume(state: AppHandleState<'_>, id: String) -> CommandRe
 #[tauri::command]
 pub async fn campaign_pause(state: AppHandleState<'_>, id: String) -> CommandResult<()> {
     let stack = state.stack().await;
-    live::pause(&stack.db, &id).await?;
+    run::pause(&stack.db, &id).await?;
     Ok(())
 }
 
@@ -188,7 +188,7 @@ pub async fn campaign_pause(state: AppHandleState<'_>, id: String) -> CommandRes
 #[tauri::command]
 pub async fn campaign_cancel(state: AppHandleState<'_>, id: String) -> CommandResult<()> {
     let stack = state.stack().await;
-    live::cancel(&stack.db, &id).await?;
+    run::cancel(&stack.db, &id).await?;
     Ok(())
 }
 
@@ -200,7 +200,7 @@ pub async fn campaign_retry_failed(
     include_unknown: bool,
 ) -> CommandResult<u64> {
     let stack = state.stack().await;
-    let requeued = runner::retry_failed(&stack.db, &id, include_unknown).await?;
+    let requeued = run::retry_failed(&stack.db, &id, include_unknown).await?;
     if requeued == 0 {
         // Nothing to send: the campaign stays as it was.
         return Ok(0);
@@ -221,7 +221,7 @@ pub async fn campaign_set_rate(
     rate_per_sec: f64,
 ) -> CommandResult<()> {
     let stack = state.stack().await;
-    live::set_pace(&stack.db, &id, Some(rate_per_sec), None).await?;
+    run::set_pace(&stack.db, &id, Some(rate_per_sec), None).await?;
     Ok(())
 }
 

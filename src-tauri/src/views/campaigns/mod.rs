@@ -5,7 +5,7 @@ use stratus_campaigns::campaign::{
     Campaign, CampaignSpec, CampaignState as CoreState, Channel as CoreChannel, QuietHours,
     SmsType as CoreSmsType,
 };
-use stratus_campaigns::runner::{ProgressSummary, StatusCounts};
+use stratus_campaigns::run::{self, ProgressSummary, StatusCounts};
 use ts_rs::TS;
 
 mod editing;
@@ -206,7 +206,7 @@ impl CampaignView {
             id: c.id.clone(),
             settings: CampaignInput::from(&c.spec),
             state: c.state.into(),
-            interrupted: is_interrupted(c.state, live),
+            interrupted: run::is_interrupted(c.state, live),
             error: c.error.clone(),
             counts: counts.into(),
             created_at: c.created_at,
@@ -215,11 +215,6 @@ impl CampaignView {
             finished_at: c.finished_at,
         }
     }
-}
-
-/// A run the database calls active but nobody in this process drives.
-pub fn is_interrupted(state: CoreState, live: bool) -> bool {
-    !live && matches!(state, CoreState::Running | CoreState::Paused)
 }
 
 /// A count under a code or reason.
@@ -283,7 +278,7 @@ impl CampaignProgress {
         CampaignProgress {
             campaign_id: campaign.id.clone(),
             state: campaign.state.into(),
-            interrupted: is_interrupted(campaign.state, live),
+            interrupted: run::is_interrupted(campaign.state, live),
             live,
             counts: (&summary.counts).into(),
             errors_by_code: group(&summary.errors_by_code),
