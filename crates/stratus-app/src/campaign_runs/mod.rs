@@ -170,14 +170,6 @@ impl CampaignRuns {
     pub fn is_attached(&self, stack: &Stack, campaign: &Campaign) -> Result<bool, Error> {
         Ok(self.is_running_here(&campaign.id) || run::has_runner(&stack.db, campaign)?)
     }
-
-    /// Whether the campaign is interrupted: see [`run::is_interrupted`].
-    pub fn is_interrupted(&self, stack: &Stack, campaign: &Campaign) -> Result<bool, Error> {
-        Ok(run::is_interrupted(
-            campaign.state,
-            self.is_attached(stack, campaign)?,
-        ))
-    }
 }
 
 /// Demo mode sends to the local outbox (the phone preview reads it); a
