@@ -1,10 +1,9 @@
 use bytes::Bytes;
-use stratus_core::Failure;
+use stratus_app::warm::WarmUp;
 use stratus_media::originals::{delete_original, list_originals, move_original, upload_original};
 use stratus_media::placeholder::placeholder_of;
 use stratus_media::published::publish;
 use stratus_media::purge_variants;
-use stratus_media::warm::warm;
 use stratus_media::{Limits, PresetCatalog};
 use tauri::ipc::{InvokeBody, Request};
 
@@ -138,48 +137,12 @@ pub async fn image_warm(
     let catalog = PresetCatalog::load(&stack.db).await?;
     catalog.resolve(&preset)?;
     let service = state.images().await;
-    let title = format!(
-        "Warm {preset} for {}",
-        if prefix.is_empty() {
-            "all originals"
-        } else {
-            &prefix
-        }
-    );
+    let warm_up = WarmUp { preset, prefix };
+    let title = warm_up.title();
     let job = state
         .jobs
         .start(&stack.db, "image.warm", title, move |ctx| async move {
-            let report = warm(
-                &service,
-                &catalog,
-                &preset,
-                &prefix,
-                ctx.reporter(),
-                ctx.cancel_token(),
-            )
-            .await
-            .map_err(|e| Failure::of(&e))?;
-            if report.cancelled {
-                return Err(Failure::of(&stratus_core::Error::Cancelled));
-            }
-            let summary = format!("{} made, {} already there", report.made, report.already);
-            let Some((_, first)) = report.failed.first() else {
-                return Ok(summary);
-            };
-            let failures: Vec<String> = report
-                .failed
-                .iter()
-                .map(|(key, e)| format!("{key}: {e}"))
-                .collect();
-            // The job carries the first failure's code (`too_large`, `undecodable`…).
-            Err(Failure::new(
-                first.code.clone(),
-                format!(
-                    "{summary}, {} failed — {}",
-                    report.failed.len(),
-                    failures.join("; ")
-                ),
-            ))
+            warm_up.job(&service, &catalog, ctx).await
         })
         .await?;
     Ok(job.into())
