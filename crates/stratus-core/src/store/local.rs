@@ -21,6 +21,13 @@ use super::{
     StoreResult,
 };
 
+/// The two holders of the placing lock (see [`LocalStore::lock`]).
+#[derive(Debug, Clone, Copy)]
+enum Lock {
+    Placing,
+    Describing,
+}
+
 /// A bucket kept in a local directory.
 #[derive(Debug, Clone)]
 pub struct LocalStore {
@@ -73,6 +80,28 @@ impl LocalStore {
             .join(format!("{key}.json"))
     }
 
+    /// Takes the bucket's placing lock (a file under `.stratus`, so it
+    /// holds across processes): exclusive while a put places an object and
+    /// writes its sidecar, shared while a reader that found no sidecar for
+    /// a file looks again before describing the file itself. Without it, a
+    /// reader between the two steps of a put would describe the new object
+    /// without its metadata, and a conditional create's loser would take
+    /// the winner's variant for a stale one. Released when dropped.
+    fn lock(&self, kind: Lock, key: &str) -> StoreResult<fs::File> {
+        let file = fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(self.root.join(RESERVED_DIR).join("placing.lock"))
+            .map_err(|e| io_error(key, e))?;
+        let locked = match kind {
+            Lock::Placing => file.lock(),
+            Lock::Describing => file.lock_shared(),
+        };
+        locked.map_err(|e| io_error(key, e))?;
+        Ok(file)
+    }
+
     async fn blocking<T: Send + 'static>(
         &self,
         work: impl FnOnce(LocalStore) -> StoreResult<T> + Send + 'static,
@@ -118,6 +147,9 @@ impl LocalStore {
             .map_err(io)?;
         tmp.write_all(body).map_err(io)?;
         tmp.as_file().sync_all().map_err(io)?;
+        // From the moment the object is in place until its sidecar is, a
+        // reader must not describe it (see `head_blocking`).
+        let _placing = self.lock(Lock::Placing, key)?;
         if options.if_none_match {
             // A hard link fails atomically if the target exists: a conditional
             // create that holds across processes, like S3's `If-None-Match: *`.
@@ -184,8 +216,14 @@ impl LocalStore {
         };
         let sidecar = match self.fresh_sidecar(key, &file_meta) {
             Some(s) => s,
-            // A file put here by hand: describe it and remember the description.
             None => {
+                // Perhaps a put has just placed the file and is writing its
+                // sidecar: wait for it. Otherwise the file was put here by
+                // hand: describe it and remember the description.
+                let _describing = self.lock(Lock::Describing, key)?;
+                if let Some(sidecar) = self.fresh_sidecar(key, &file_meta) {
+                    return Ok(Some(meta_from(key, &file_meta, Some(sidecar))));
+                }
                 let mut content = Vec::new();
                 no_follow::open_read(key, &path)?
                     .read_to_end(&mut content)
