@@ -8,6 +8,9 @@ pub enum Error {
     /// This process already sends the campaign (named).
     #[error("“{0}” is already being sent by this app")]
     AlreadyRunning(String),
+    /// An environment setting the assembly reads is not understood.
+    #[error("{0}")]
+    Setting(String),
     #[error(transparent)]
     Campaigns(#[from] stratus_campaigns::Error),
     #[error(transparent)]
@@ -18,6 +21,7 @@ impl CodedError for Error {
     fn code(&self) -> &str {
         match self {
             Error::AlreadyRunning(_) => "already_running",
+            Error::Setting(_) => "invalid_setting",
             Error::Campaigns(e) => e.code(),
             Error::Core(e) => e.code(),
         }
@@ -25,7 +29,7 @@ impl CodedError for Error {
 
     fn message(&self) -> String {
         match self {
-            Error::AlreadyRunning(_) => self.to_string(),
+            Error::AlreadyRunning(_) | Error::Setting(_) => self.to_string(),
             Error::Campaigns(e) => e.message(),
             Error::Core(e) => e.message(),
         }

@@ -117,7 +117,7 @@ pub async fn campaign_dry_run(
     settings: CampaignInput,
 ) -> CommandResult<DryRunView> {
     let stack = state.stack().await;
-    let notifier = notifier_for(&stack);
+    let notifier = notifier_for(&stack)?;
     let report = dry_run::dry_run_spec(
         &stack.db,
         settings.into(),
@@ -135,7 +135,7 @@ pub async fn campaign_test_send(
     input: TestSendInput,
 ) -> CommandResult<TestSendView> {
     let stack = state.stack().await;
-    let notifier = notifier_for(&stack);
+    let notifier = notifier_for(&stack)?;
     let spec: CampaignSpec = input.settings.into();
     let request = TestSend {
         channel: spec.channel,

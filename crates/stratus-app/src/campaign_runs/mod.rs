@@ -92,7 +92,14 @@ impl CampaignRuns {
             }
             live.insert(campaign_id.to_string(), LiveRun::default());
         }
-        let request = RunRequest::new(&stack.db, campaign_id, notifier_for(&stack));
+        let notifier = match notifier_for(&stack) {
+            Ok(notifier) => notifier,
+            Err(e) => {
+                self.lock().remove(campaign_id);
+                return Err(e);
+            }
+        };
+        let request = RunRequest::new(&stack.db, campaign_id, notifier);
         let runs = self.clone();
         let started = jobs
             .start(
@@ -174,6 +181,24 @@ impl CampaignRuns {
 
 /// Demo mode sends to the local outbox (the phone preview reads it); a
 /// cloud profile publishes through SNS.
-pub fn notifier_for(stack: &Stack) -> Arc<dyn Notifier> {
-    stratus_campaigns::notifier::for_stack(stack, OutboxConfig::default())
+pub fn notifier_for(stack: &Stack) -> Result<Arc<dyn Notifier>, Error> {
+    Ok(stratus_campaigns::notifier::for_stack(
+        stack,
+        outbox_config()?,
+    ))
+}
+
+/// `STRATUS_DEMO_OUTBOX=instant` turns off the demo outbox's simulated
+/// latency, throttles and failures (tests, benchmarks), in the app and the
+/// CLI alike.
+pub const OUTBOX_ENV: &str = "STRATUS_DEMO_OUTBOX";
+
+fn outbox_config() -> Result<OutboxConfig, Error> {
+    match std::env::var(OUTBOX_ENV).as_deref() {
+        Ok("instant") => Ok(OutboxConfig::instant()),
+        Ok("default") | Err(_) => Ok(OutboxConfig::default()),
+        Ok(other) => Err(Error::Setting(format!(
+            "{OUTBOX_ENV}=`{other}` is not understood: use `instant` or `default`"
+        ))),
+    }
 }

@@ -3,7 +3,7 @@
 //! (the app, another terminal) is sending: they go through the database.
 
 mod launch;
-mod notifier;
+
 mod print;
 
 use std::path::PathBuf;
@@ -11,6 +11,7 @@ use std::process::ExitCode;
 
 use anyhow::{anyhow, Context as _, Result};
 use clap::{Args, Subcommand, ValueEnum};
+use stratus_app::campaign_runs::notifier_for;
 use stratus_campaigns::campaign::{self, Campaign, CampaignSpec, Channel, QuietHours, SmsType};
 use stratus_campaigns::dry_run::{self, DryRunOptions, DEFAULT_PRICE_PER_PART};
 use stratus_campaigns::recipients::{self, RecipientFilter, RecipientStatus};
@@ -256,7 +257,7 @@ pub async fn run(ctx: &Context, cmd: CampaignCommand) -> Result<ExitCode> {
             price_per_part,
         } => {
             let c = resolve(db, &campaign).await?;
-            let notifier = notifier::for_stack(&stack)?;
+            let notifier = notifier_for(&stack)?;
             let options = DryRunOptions {
                 samples,
                 price_per_part,
@@ -272,7 +273,7 @@ pub async fn run(ctx: &Context, cmd: CampaignCommand) -> Result<ExitCode> {
             text,
         } => {
             let c = resolve(db, &campaign).await?;
-            let notifier = notifier::for_stack(&stack)?;
+            let notifier = notifier_for(&stack)?;
             let report = match text {
                 Some(text) => {
                     let request = test_send::TestSend {
@@ -303,7 +304,7 @@ pub async fn run(ctx: &Context, cmd: CampaignCommand) -> Result<ExitCode> {
         }
         CampaignCommand::Launch { campaign } => {
             let c = resolve(db, &campaign).await?;
-            let notifier = notifier::for_stack(&stack)?;
+            let notifier = notifier_for(&stack)?;
             return launch::run(db, &c, notifier).await;
         }
         CampaignCommand::Pause { campaign } => {
