@@ -7,7 +7,15 @@
 //! from the cache when it was read for this very file version, and read a
 //! body of up to [`READ_WHOLE_UP_TO`] into memory, so the answer needs no
 //! further trip. Larger bodies stream from the open file.
+//!
+//! A hit of a small object that nothing in needs the disk (path in the
+//! kernel's lookup cache, sidecar in ours, bytes in the page cache) makes
+//! no trip at all: on Linux it is tried first on the caller's thread with
+//! calls that answer "not now" instead of waiting (`RESOLVE_CACHED`,
+//! `RWF_NOWAIT`), and anything else goes to the pool.
 
+#[cfg(target_os = "linux")]
+mod nowait;
 mod sidecar;
 
 use std::collections::BTreeMap;
@@ -33,6 +41,10 @@ use super::{
 /// Bodies up to this size (or ranges of this length) are read whole in the
 /// blocking call that opens the object; larger ones stream from the file.
 pub const READ_WHOLE_UP_TO: u64 = 1024 * 1024;
+
+/// Hits up to this size may be read on the caller's (async) thread when
+/// their bytes are in memory: a copy of this size takes microseconds.
+const READ_NOW_UP_TO: u64 = 256 * 1024;
 
 /// A bucket kept in a local directory.
 #[derive(Debug, Clone)]
@@ -221,18 +233,7 @@ impl LocalStore {
             })?;
         let sidecar = self.sidecar_of(key, &opened)?;
         let meta = meta_from(key, &opened.meta, Some(&sidecar));
-        let (start, len) = match range {
-            None => (0, meta.size),
-            Some(r) => {
-                if r.start >= meta.size || r.end.is_some_and(|end| end < r.start) {
-                    return Err(StoreError::InvalidRange {
-                        key: key.to_string(),
-                    });
-                }
-                let end = r.end.unwrap_or(meta.size - 1).min(meta.size - 1);
-                (r.start, end - r.start + 1)
-            }
-        };
+        let (start, len) = span(key, meta.size, range)?;
         if len <= READ_WHOLE_UP_TO {
             let bytes = read_range(key, &opened.file, start, len)?;
             return Ok(GetObject::loaded(meta, Bytes::from(bytes)));
@@ -242,6 +243,21 @@ impl LocalStore {
             .map_err(|e| io_error(key, e))?;
         let body = tokio::fs::File::from_std(file).take(len);
         Ok(GetObject::streamed(meta, Box::pin(body)))
+    }
+
+    /// A GET answered on this thread, if nothing in it has to wait: see the
+    /// module's notes. `None`: ask the blocking pool, which also gives the
+    /// errors (a missing key, a link, a bad range).
+    fn get_now(&self, key: &str, range: Option<ByteRange>) -> Option<GetObject> {
+        let opened = no_follow::open_object_now(&self.root, key)?;
+        let sidecar = self.sidecars.get(key, &opened.meta)?;
+        let meta = meta_from(key, &opened.meta, Some(&sidecar));
+        let (start, len) = span(key, meta.size, range).ok()?;
+        if len > READ_NOW_UP_TO {
+            return None;
+        }
+        let bytes = read_now(&opened.file, start, len)?;
+        Some(GetObject::loaded(meta, Bytes::from(bytes)))
     }
 
     fn delete_blocking(&self, key: &str) -> StoreResult<()> {
@@ -347,6 +363,9 @@ impl ObjectStore for LocalStore {
     }
 
     async fn get(&self, key: &str, range: Option<ByteRange>) -> StoreResult<GetObject> {
+        if let Some(hit) = self.get_now(key, range) {
+            return Ok(hit);
+        }
         let key = key.to_string();
         self.blocking(move |s| s.get_blocking(&key, range)).await
     }
@@ -426,6 +445,30 @@ fn meta_from(key: &str, file_meta: &fs::Metadata, sidecar: Option<&Sidecar>) -> 
     }
 }
 
+/// Where a read starts and how many bytes it takes, for an object of `size`.
+fn span(key: &str, size: u64, range: Option<ByteRange>) -> StoreResult<(u64, u64)> {
+    let Some(r) = range else {
+        return Ok((0, size));
+    };
+    if r.start >= size || r.end.is_some_and(|end| end < r.start) {
+        return Err(StoreError::InvalidRange {
+            key: key.to_string(),
+        });
+    }
+    let end = r.end.unwrap_or(size - 1).min(size - 1);
+    Ok((r.start, end - r.start + 1))
+}
+
+#[cfg(target_os = "linux")]
+fn read_now(file: &fs::File, start: u64, len: u64) -> Option<Vec<u8>> {
+    nowait::read(file, start, len)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn read_now(_file: &fs::File, _start: u64, _len: u64) -> Option<Vec<u8>> {
+    None
+}
+
 /// `len` bytes from `start` (fewer if the file was cut short meanwhile).
 fn read_range(key: &str, file: &fs::File, start: u64, len: u64) -> StoreResult<Vec<u8>> {
     let mut buf = vec![0; usize::try_from(len).unwrap_or(0)];
@@ -463,5 +506,48 @@ fn io_error(key: &str, e: std::io::Error) -> StoreError {
     StoreError::Io {
         key: key.to_string(),
         message: e.to_string(),
+    }
+}
+
+#[cfg(test)]
+#[cfg(target_os = "linux")]
+mod tests {
+    use super::*;
+
+    /// A repeated hit of a small object is answered without the blocking
+    /// pool; a replaced one is not (its sidecar must be read first), and
+    /// the pool then gives the new version.
+    #[tokio::test]
+    async fn a_warm_hit_needs_no_trip_to_the_pool() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = LocalStore::open(dir.path().join("bucket")).unwrap();
+        let key = "variants/a.jpg/thumb.jpeg";
+        store
+            .put(key, Bytes::from_static(b"first"), PutOptions::default())
+            .await
+            .unwrap();
+        assert!(store.get_now(key, None).is_none(), "sidecar not read yet");
+        store.get(key, None).await.unwrap();
+        let hit = store.get_now(key, None).expect("a warm hit");
+        assert_eq!(
+            hit.meta.etag.as_deref(),
+            Some(hex::encode(Md5::digest(b"first")).as_str())
+        );
+        assert_eq!(hit.bytes().await.unwrap(), Bytes::from_static(b"first"));
+        let range = Some(ByteRange {
+            start: 1,
+            end: Some(2),
+        });
+        let part = store.get_now(key, range).expect("a warm range");
+        assert_eq!(part.bytes().await.unwrap(), Bytes::from_static(b"ir"));
+
+        LocalStore::open(dir.path().join("bucket"))
+            .unwrap()
+            .put(key, Bytes::from_static(b"second"), PutOptions::default())
+            .await
+            .unwrap();
+        assert!(store.get_now(key, None).is_none(), "replaced: read afresh");
+        let got = store.get(key, None).await.unwrap();
+        assert_eq!(got.bytes().await.unwrap(), Bytes::from_static(b"second"));
     }
 }

@@ -12,6 +12,9 @@
 //! checked with `lstat` first and the file is opened with `O_NOFOLLOW`, so a
 //! link swapped in for the file itself after the check is still refused.
 //!
+//! A hit may first try the same `openat2` with `RESOLVE_CACHED` on the
+//! async worker: it succeeds only if no component needs the disk.
+//!
 //! Writes, deletes and listings take the `lstat` walk. Its remaining window
 //! — an intermediate folder replaced by a link between the check and the
 //! use — needs someone who can already write inside the bucket directory at
@@ -48,6 +51,22 @@ pub(super) fn open_object(root: &Path, key: &str) -> Result<Option<OpenedObject>
         return Ok(None);
     }
     Ok(Some(OpenedObject { file, meta }))
+}
+
+/// [`open_object`] if the kernel can do it without waiting for a disk
+/// (Linux: every component of the path in its lookup cache). `None`: not
+/// now, or not an object, or refused; [`open_object`] tells which.
+#[cfg(target_os = "linux")]
+pub(super) fn open_object_now(root: &Path, key: &str) -> Option<OpenedObject> {
+    validate_key(key).ok()?;
+    let file = beneath::open_cached(root, key)?;
+    let meta = file.metadata().ok()?;
+    meta.is_file().then_some(OpenedObject { file, meta })
+}
+
+#[cfg(not(target_os = "linux"))]
+pub(super) fn open_object_now(_root: &Path, _key: &str) -> Option<OpenedObject> {
+    None
 }
 
 #[cfg(target_os = "linux")]

@@ -12,6 +12,16 @@ use rustix::fs::{Mode, OFlags, ResolveFlags};
 /// so later reads go straight to the portable walk.
 static UNAVAILABLE: AtomicBool = AtomicBool::new(false);
 
+/// Set once `RESOLVE_CACHED` (Linux 5.12) turned out to be unknown here.
+static NO_CACHED_LOOKUP: AtomicBool = AtomicBool::new(false);
+
+const READ_FLAGS: OFlags = OFlags::RDONLY
+    .union(OFlags::CLOEXEC)
+    .union(OFlags::NOFOLLOW)
+    // A FIFO planted in the bucket must not hang the reader.
+    .union(OFlags::NONBLOCK)
+    .union(OFlags::NOCTTY);
+
 pub(super) enum Opened {
     File(File),
     Failed(io::Error),
@@ -36,14 +46,8 @@ pub(super) fn open(root: &Path, key: &str) -> Opened {
         Ok(dir) => dir,
         Err(e) => return Opened::Failed(e.into()),
     };
-    let flags = OFlags::RDONLY
-        | OFlags::CLOEXEC
-        | OFlags::NOFOLLOW
-        // A FIFO planted in the bucket must not hang the reader.
-        | OFlags::NONBLOCK
-        | OFlags::NOCTTY;
     let resolve = ResolveFlags::BENEATH | ResolveFlags::NO_SYMLINKS;
-    match rustix::fs::openat2(&dir, key, flags, Mode::empty(), resolve) {
+    match rustix::fs::openat2(&dir, key, READ_FLAGS, Mode::empty(), resolve) {
         Ok(fd) => Opened::File(File::from(fd)),
         Err(rustix::io::Errno::NOSYS) => {
             mark_unavailable();
@@ -52,6 +56,34 @@ pub(super) fn open(root: &Path, key: &str) -> Opened {
         Err(rustix::io::Errno::PERM) => Opened::Refused,
         Err(e) => Opened::Failed(e.into()),
     }
+}
+
+/// Like [`open`], but only if the kernel can do it without waiting for a
+/// disk: the root and every component of the key must be in its lookup
+/// cache (`RESOLVE_CACHED`, the way io_uring tries an open inline). `None`
+/// means "not now" (or refused): [`open`] on the blocking pool decides.
+pub(super) fn open_cached(root: &Path, key: &str) -> Option<File> {
+    if UNAVAILABLE.load(Ordering::Relaxed) || NO_CACHED_LOOKUP.load(Ordering::Relaxed) {
+        return None;
+    }
+    let dir = match rustix::fs::openat2(
+        rustix::fs::CWD,
+        root,
+        OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
+        Mode::empty(),
+        ResolveFlags::CACHED,
+    ) {
+        Ok(dir) => dir,
+        // An unknown resolve flag: a kernel before 5.12.
+        Err(rustix::io::Errno::INVAL) => {
+            NO_CACHED_LOOKUP.store(true, Ordering::Relaxed);
+            return None;
+        }
+        Err(_) => return None,
+    };
+    let resolve = ResolveFlags::BENEATH | ResolveFlags::NO_SYMLINKS | ResolveFlags::CACHED;
+    let fd = rustix::fs::openat2(&dir, key, READ_FLAGS, Mode::empty(), resolve).ok()?;
+    Some(File::from(fd))
 }
 
 pub(super) fn mark_unavailable() {
