@@ -193,10 +193,10 @@ impl ObjectStore for S3Store {
                 })
                 .unwrap_or_default(),
         };
-        Ok(GetObject {
+        Ok(GetObject::streamed(
             meta,
-            body: Box::pin(out.body.into_async_read()),
-        })
+            Box::pin(out.body.into_async_read()),
+        ))
     }
 
     async fn put(&self, key: &str, body: Bytes, options: PutOptions) -> StoreResult<ObjectMeta> {
