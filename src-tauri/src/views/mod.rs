@@ -333,23 +333,21 @@ impl From<ObjectMeta> for ObjectView {
     }
 }
 
+/// A preset as the editor shows it: what it edits plus the canonical
+/// spelling (flattened, so the UI sees one flat object).
 #[derive(Debug, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct PresetView {
-    pub name: String,
     /// The canonical spelling, e.g. `480x320-cover-q80.jpeg`.
     pub spec: String,
-    pub width: Option<u32>,
-    pub height: Option<u32>,
-    pub fit: String,
-    /// `-up`: an original smaller than the box is enlarged to it.
-    pub enlarge: bool,
-    pub format: String,
-    pub quality: Option<u8>,
+    #[serde(flatten)]
+    #[ts(flatten)]
+    pub preset: PresetInput,
 }
 
-#[derive(Debug, Deserialize, TS)]
+/// A preset as the editor sends it.
+#[derive(Debug, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct PresetInput {
@@ -378,14 +376,16 @@ impl From<&PresetCatalog> for ImageCatalog {
                 .presets()
                 .iter()
                 .map(|(name, spec)| PresetView {
-                    name: name.clone(),
                     spec: spec.to_string(),
-                    width: spec.width,
-                    height: spec.height,
-                    fit: spec.fit.as_str().to_string(),
-                    enlarge: spec.enlarge,
-                    format: spec.format.as_str().to_string(),
-                    quality: spec.quality,
+                    preset: PresetInput {
+                        name: name.clone(),
+                        width: spec.width,
+                        height: spec.height,
+                        fit: spec.fit.as_str().to_string(),
+                        enlarge: spec.enlarge,
+                        format: spec.format.as_str().to_string(),
+                        quality: spec.quality,
+                    },
                 })
                 .collect(),
             allowed_specs: c.extra_specs().iter().cloned().collect(),

@@ -306,13 +306,7 @@ async fn dispatch(ctx: &Arc<SendContext>, with_rank: bool) -> Result<()> {
                         break 'passes;
                     }
                     while tasks.len() >= ctx.control.concurrency() as usize {
-                        if let Some(Err(e) | Ok(Err(e))) = tasks
-                            .join_next()
-                            .await
-                            .map(|r| r.map_err(|e| Error::Internal(e.to_string())))
-                        {
-                            first_error.get_or_insert(e);
-                        }
+                        join_one(&mut tasks, &mut first_error).await;
                     }
                     tokio::select! {
                         _ = ctx.control.bucket().acquire() => {}
@@ -328,29 +322,28 @@ async fn dispatch(ctx: &Arc<SendContext>, with_rank: bool) -> Result<()> {
         }
         // Wait for this pass's sends, then look again: rows re-queued
         // meanwhile (retry failed while running) get another pass.
-        while let Some(r) = tasks.join_next().await {
-            if let Some(e) = r
-                .map_err(|e| Error::Internal(e.to_string()))
-                .and_then(|r| r)
-                .err()
-            {
-                first_error.get_or_insert(e);
-            }
-        }
+        while join_one(&mut tasks, &mut first_error).await {}
         if dispatched == 0 || first_error.is_some() {
             break;
         }
     }
-    while let Some(r) = tasks.join_next().await {
-        if let Some(e) = r
-            .map_err(|e| Error::Internal(e.to_string()))
-            .and_then(|r| r)
-            .err()
-        {
-            first_error.get_or_insert(e);
-        }
-    }
+    while join_one(&mut tasks, &mut first_error).await {}
     first_error.map_or(Ok(()), Err)
+}
+
+/// Waits for one send and keeps the first error (a panicked send counts as
+/// one); `false` when no send was running.
+async fn join_one(tasks: &mut JoinSet<Result<()>>, first_error: &mut Option<Error>) -> bool {
+    let Some(joined) = tasks.join_next().await else {
+        return false;
+    };
+    if let Err(e) = joined
+        .map_err(|e| Error::Internal(e.to_string()))
+        .and_then(|r| r)
+    {
+        first_error.get_or_insert(e);
+    }
+    true
 }
 
 /// Records `paused`, waits for resume (or cancel), records `running` again.
