@@ -82,8 +82,11 @@ enum Command {
     Keys(KeysCommand),
 }
 
-#[tokio::main]
-async fn main() -> ExitCode {
+/// See the note on `mimalloc` in Cargo.toml.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("STRATUS_LOG")
@@ -92,6 +95,18 @@ async fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
+    let mut runtime = tokio::runtime::Builder::new_multi_thread();
+    runtime.enable_all();
+    if matches!(cli.command, Command::Serve(_)) {
+        runtime.max_blocking_threads(commands::serve::BLOCKING_THREADS);
+    }
+    match runtime.build() {
+        Ok(runtime) => runtime.block_on(run(cli)),
+        Err(e) => report(&anyhow::Error::new(e).context("cannot start the async runtime")),
+    }
+}
+
+async fn run(cli: Cli) -> ExitCode {
     let ctx = match Context::new(cli.data_dir, cli.profile) {
         Ok(ctx) => ctx,
         Err(e) => return report(&e),

@@ -29,6 +29,14 @@ use stratus_media::{Limits, PresetCatalog, VariantService};
 use super::signing_keys::SigningArgs;
 use crate::context::Context;
 
+/// Threads of the blocking pool while serving (tokio's default is 512). A
+/// hit of a local object is one short blocking call (open, fstat, read);
+/// renders are bounded by their pixel budget and two cores run two at a
+/// time anyway; nothing served waits on another blocking call. Beyond this
+/// many, blocking work queues instead of growing the process by a thread
+/// per request in flight.
+pub const BLOCKING_THREADS: usize = 16;
+
 #[derive(Args)]
 pub struct ServeArgs {
     /// Address to listen on.
