@@ -247,8 +247,13 @@ impl LocalStore {
                     cache_control: None,
                     metadata: BTreeMap::new(),
                 };
-                // Best effort: a read-only bucket still answers reads.
-                let _ = self.write_sidecar(key, &sidecar);
+                // Best effort: a read-only bucket still answers reads. Only
+                // while the key still names the file that was opened: a
+                // description of a version a put has since replaced would
+                // overwrite the new version's sidecar.
+                if self.still_at_key(key, &opened.meta) {
+                    let _ = self.write_sidecar(key, &sidecar);
+                }
                 sidecar
             }
         };
@@ -256,6 +261,26 @@ impl LocalStore {
         self.sidecars
             .insert(key, &opened.meta, Arc::clone(&sidecar));
         Ok(sidecar)
+    }
+
+    /// Whether the key's file is still the version that was opened. Asked
+    /// under the describing lock, so no put can place a new one before the
+    /// caller is done.
+    fn still_at_key(&self, key: &str, opened: &fs::Metadata) -> bool {
+        let Ok(now) = self
+            .object_path(key)
+            .and_then(|path| fs::symlink_metadata(path).map_err(|e| io_error(key, e)))
+        else {
+            return false;
+        };
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            if (now.dev(), now.ino()) != (opened.dev(), opened.ino()) {
+                return false;
+            }
+        }
+        now.len() == opened.len() && mtime_ns(&now) == mtime_ns(opened)
     }
 
     fn head_blocking(&self, key: &str) -> StoreResult<Option<ObjectMeta>> {
