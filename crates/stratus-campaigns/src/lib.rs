@@ -15,7 +15,8 @@
 //!   [`live::set_pace`], [`live::status`], [`live::is_attached`],
 //!   [`runner::retry_failed`];
 //! - afterwards: [`recipients::page`], [`recipients::export_csv`],
-//!   [`recipients::error_groups`].
+//!   [`recipients::error_groups`]; for one person (any of their ids):
+//!   [`received::received_by`].
 
 pub mod campaign;
 pub mod customer;
@@ -31,6 +32,7 @@ pub mod live;
 pub mod notifier;
 pub mod overview;
 pub mod phone;
+pub mod received;
 pub mod recipients;
 pub mod runner;
 pub mod segment;

@@ -120,6 +120,8 @@ impl SessionWriter<'_, '_> {
             distinct_id: self.visitor.distinct_id.map(String::from),
             anonymous_id: Some(self.visitor.anonymous_id.to_string()),
             session_id: Some(self.session_id.clone()),
+            previous_id: None,
+            group_id: None,
             client_ts: Some(format_millis(self.now)),
             sent_at: Some(format_millis(sent)),
             received_at: format_millis(received),
