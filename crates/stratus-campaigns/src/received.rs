@@ -4,6 +4,7 @@
 //! finds the rows.
 
 use rusqlite::{params_from_iter, Connection};
+use serde::Serialize;
 
 use crate::Result;
 
@@ -11,7 +12,7 @@ use crate::Result;
 pub const MAX_RECEIVED: usize = 200;
 
 /// One campaign a customer was a recipient of, whatever happened to it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ReceivedCampaign {
     pub campaign_id: String,
     pub name: String,

@@ -243,6 +243,120 @@ impl Drop for Server {
     }
 }
 
+/// Runs PostHog's SDK script `posthog_identity.py` against a fresh profile
+/// in `data` and syncs; the story's event ids, oldest first.
+fn send_identity_story(
+    data: &Path,
+    python: &Path,
+    user: &str,
+    base: i64,
+    order: &str,
+) -> Vec<String> {
+    let created = ok(stratus(
+        data,
+        &[
+            "events", "keys", "create", "--kind", "server", "--label", "sdk",
+        ],
+    ));
+    let token = created
+        .lines()
+        .find_map(|l| l.strip_prefix("token (shown once, store it now): "))
+        .unwrap()
+        .trim()
+        .to_string();
+    let server = Server::start(data);
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/posthog_identity.py");
+    let sent = ok(Command::new(python)
+        .arg(&script)
+        .args([&server.url, user, &token, &base.to_string(), order])
+        .output()
+        .unwrap());
+    server.stop();
+    let synced = ok(stratus(data, &["events", "sync"]));
+    assert_eq!(number_before(&synced, "bad lines"), 0, "{synced}");
+    sent.lines().map(String::from).collect()
+}
+
+#[test]
+fn a_posthog_sdk_shoppers_anonymous_events_join_their_timeline_in_any_order() {
+    let python = venv_python();
+    let has_sdk = Command::new(&python)
+        .args(["-c", "import posthog"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !has_sdk {
+        assert_ne!(
+            std::env::var("STRATUS_REQUIRE_SERVICES").as_deref(),
+            Ok("1"),
+            "PostHog's Python SDK is missing but STRATUS_REQUIRE_SERVICES=1: run scripts/setup.sh"
+        );
+        eprintln!("skipped: PostHog's Python SDK is not installed (scripts/setup.sh installs it)");
+        return;
+    }
+    let user = format!("user-{}", uuid::Uuid::now_v7().simple());
+    let base = chrono::Utc::now().timestamp() - 3600;
+    let mut cards = Vec::new();
+    for order in ["forward", "reverse"] {
+        let dir = tempfile::tempdir().unwrap();
+        let story = send_identity_story(dir.path(), &python, &user, base, order);
+        assert_eq!(story.len(), 7);
+        // The whole story, oldest first, by the user id and by either
+        // device's anonymous id.
+        for id in [
+            user.clone(),
+            format!("{user}-laptop-anon"),
+            format!("{user}-phone-anon"),
+        ] {
+            let found = json_lines(&ok(stratus(
+                dir.path(),
+                &["events", "query", "--json", "--customer", &id],
+            )));
+            let mut got: Vec<String> = found
+                .iter()
+                .map(|e| e["event_id"].as_str().unwrap().to_string())
+                .collect();
+            got.reverse();
+            assert_eq!(got, story, "timeline of {id}, sent {order}");
+        }
+        let card: Value = serde_json::from_str(&ok(stratus(
+            dir.path(),
+            &["events", "person", "--json", &format!("{user}-phone-anon")],
+        )))
+        .unwrap();
+        assert_eq!(card["person"]["person"], user.as_str());
+        let kinds: Vec<&str> = card["person"]["links"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["kind"].as_str().unwrap())
+            .collect();
+        assert_eq!(kinds, ["identify", "alias"], "{card}");
+        let text = ok(stratus(dir.path(), &["events", "person", &user]));
+        assert!(text.contains("linked by identify on"), "{text}");
+        // The graph, without times (the collector corrects each event's
+        // time by its request's send delay, which differs run to run).
+        let person = &card["person"];
+        let links: Vec<_> = person["links"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| {
+                (
+                    l["kind"].clone(),
+                    l["id"].clone(),
+                    l["other"].clone(),
+                    l["event_id"].clone(),
+                )
+            })
+            .collect();
+        cards.push((person["person"].clone(), person["ids"].clone(), links));
+    }
+    assert_eq!(
+        cards[0], cards[1],
+        "the same graph whatever order the batches came in"
+    );
+}
+
 #[test]
 fn events_sent_by_posthogs_python_sdk_are_synced_and_found() {
     let python = venv_python();
