@@ -139,8 +139,10 @@ fn fetched(n: usize, lines: &[Value]) -> FetchedObject {
     }
 }
 
-/// Every linked id's person and every event's person, sorted.
-fn graph(conn: &Connection) -> (Vec<(String, String, i64)>, Vec<(String, String)>) {
+/// Every linked id's (person, user flag), and every event's person, sorted.
+type Graph = (Vec<(String, String, i64)>, Vec<(String, String)>);
+
+fn graph(conn: &Connection) -> Graph {
     let ids = conn
         .prepare("SELECT id, person, user FROM identities ORDER BY id")
         .unwrap()
