@@ -243,6 +243,50 @@ impl Drop for Server {
     }
 }
 
+/// The venv's Python when PostHog's SDK is installed in it; `None` (the
+/// test skips) when not, unless services are required.
+fn posthog_python() -> Option<PathBuf> {
+    let python = venv_python();
+    let has_sdk = Command::new(&python)
+        .args(["-c", "import posthog"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if has_sdk {
+        return Some(python);
+    }
+    assert_ne!(
+        std::env::var("STRATUS_REQUIRE_SERVICES").as_deref(),
+        Ok("1"),
+        "PostHog's Python SDK is missing from {} but STRATUS_REQUIRE_SERVICES=1: run scripts/setup.sh",
+        python.display()
+    );
+    eprintln!("skipped: PostHog's Python SDK is not installed (scripts/setup.sh installs it)");
+    None
+}
+
+/// A server write key in the profile: with it the collector takes only
+/// keyed senders, and the SDK sends the token as its project API key.
+fn create_server_key(data: &Path) -> String {
+    let created = ok(stratus(
+        data,
+        &[
+            "events",
+            "keys",
+            "create",
+            "--kind",
+            "server",
+            "--label",
+            "python sdk",
+        ],
+    ));
+    created
+        .lines()
+        .find_map(|l| l.strip_prefix("token (shown once, store it now): "))
+        .unwrap()
+        .trim()
+        .to_string()
+}
+
 /// Runs PostHog's SDK script `posthog_identity.py` against a fresh profile
 /// in `data` and syncs; the story's event ids, oldest first.
 fn send_identity_story(
@@ -252,18 +296,7 @@ fn send_identity_story(
     base: i64,
     order: &str,
 ) -> Vec<String> {
-    let created = ok(stratus(
-        data,
-        &[
-            "events", "keys", "create", "--kind", "server", "--label", "sdk",
-        ],
-    ));
-    let token = created
-        .lines()
-        .find_map(|l| l.strip_prefix("token (shown once, store it now): "))
-        .unwrap()
-        .trim()
-        .to_string();
+    let token = create_server_key(data);
     let server = Server::start(data);
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/posthog_identity.py");
     let sent = ok(Command::new(python)
@@ -279,20 +312,9 @@ fn send_identity_story(
 
 #[test]
 fn a_posthog_sdk_shoppers_anonymous_events_join_their_timeline_in_any_order() {
-    let python = venv_python();
-    let has_sdk = Command::new(&python)
-        .args(["-c", "import posthog"])
-        .status()
-        .is_ok_and(|s| s.success());
-    if !has_sdk {
-        assert_ne!(
-            std::env::var("STRATUS_REQUIRE_SERVICES").as_deref(),
-            Ok("1"),
-            "PostHog's Python SDK is missing but STRATUS_REQUIRE_SERVICES=1: run scripts/setup.sh"
-        );
-        eprintln!("skipped: PostHog's Python SDK is not installed (scripts/setup.sh installs it)");
+    let Some(python) = posthog_python() else {
         return;
-    }
+    };
     let user = format!("user-{}", uuid::Uuid::now_v7().simple());
     let base = chrono::Utc::now().timestamp() - 3600;
     let mut cards = Vec::new();
@@ -359,43 +381,12 @@ fn a_posthog_sdk_shoppers_anonymous_events_join_their_timeline_in_any_order() {
 
 #[test]
 fn events_sent_by_posthogs_python_sdk_are_synced_and_found() {
-    let python = venv_python();
-    let has_sdk = Command::new(&python)
-        .args(["-c", "import posthog"])
-        .status()
-        .is_ok_and(|s| s.success());
-    if !has_sdk {
-        assert_ne!(
-            std::env::var("STRATUS_REQUIRE_SERVICES").as_deref(),
-            Ok("1"),
-            "PostHog's Python SDK is missing from {} but STRATUS_REQUIRE_SERVICES=1: run scripts/setup.sh",
-            python.display()
-        );
-        eprintln!("skipped: PostHog's Python SDK is not installed (scripts/setup.sh installs it)");
+    let Some(python) = posthog_python() else {
         return;
-    }
+    };
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path();
-    // With a key in the profile the collector takes only keyed senders: the
-    // SDK sends the token as its project API key.
-    let created = ok(stratus(
-        data,
-        &[
-            "events",
-            "keys",
-            "create",
-            "--kind",
-            "server",
-            "--label",
-            "python sdk",
-        ],
-    ));
-    let token = created
-        .lines()
-        .find_map(|l| l.strip_prefix("token (shown once, store it now): "))
-        .unwrap()
-        .trim()
-        .to_string();
+    let token = create_server_key(data);
     let server = Server::start(data);
     let customer = format!("sdk-{}", uuid::Uuid::now_v7().simple());
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/posthog_client.py");

@@ -87,8 +87,8 @@ pub fn session(rng: &mut TrafficRng, visitor: &Visitor<'_>, start_ms: i64) -> Ve
             _ => s.error(),
         }
     }
-    if let Some(customer) = visitor.signs_in_as {
-        s.sign_in(customer);
+    if visitor.signs_in_as.is_some() {
+        s.sign_in();
     }
     s.out
 }
@@ -226,8 +226,8 @@ impl SessionWriter<'_, '_> {
     }
 
     /// A returning customer logs in on this device: an `identify` from the
-    /// anonymous id to the customer id.
-    fn sign_in(&mut self, customer: &str) {
+    /// anonymous id to the customer id (`Visitor::signs_in_as`).
+    fn sign_in(&mut self) {
         self.page = "/login".into();
         self.emit(
             EventType::Identify,
