@@ -8,21 +8,7 @@ source "$(dirname "$0")/env.sh"
 cd "$ROOT"
 
 export AWS_EC2_METADATA_DISABLED=true
-work=$(mktemp -d)
-groups=()
-cleanup() {
-  for g in "${groups[@]}"; do kill -- "-$g" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-# Own process groups, so the whole group can be stopped (tauri-driver leaves
-# WebKitWebDriver behind otherwise).
-start_group() {
-  local log=$1; shift
-  setsid "$@" >"$log" 2>&1 &
-  groups+=("$!")
-}
+source "$ROOT/scripts/services.sh"
 
 # By hand there is no moto yet (`make test` starts one and passes it on).
 if [[ -z ${STRATUS_TEST_AWS_ENDPOINT:-} ]]; then

@@ -15,21 +15,7 @@ export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-eas
 export AWS_EC2_METADATA_DISABLED=true
 export AWS_CONFIG_FILE=/nonexistent/aws-config AWS_SHARED_CREDENTIALS_FILE=/nonexistent/aws-credentials
 
-work=$(mktemp -d)
-groups=()
-cleanup() {
-  for g in "${groups[@]}"; do kill -- "-$g" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-# Starts a command in its own process group so the whole group can be stopped
-# (tauri-driver leaves WebKitWebDriver behind otherwise).
-start_group() {
-  local log=$1; shift
-  setsid "$@" >"$log" 2>&1 &
-  groups+=("$!")
-}
+source "$ROOT/scripts/services.sh"
 
 step "Formatting (cargo fmt --check)"
 cargo fmt --all -- --check

@@ -7,8 +7,8 @@ use std::io::BufWriter;
 use std::path::PathBuf;
 
 use stratus_campaigns::campaign;
+use stratus_campaigns::recipients::RecipientStatus;
 use stratus_campaigns::recipients::{self, RecipientFilter};
-use stratus_campaigns::runner::RecipientStatus;
 use stratus_core::home::AppHome;
 use stratus_core::private_files;
 use stratus_core::stack::Stack;

@@ -1,7 +1,7 @@
 //! The desktop shell: resolves paths, opens the active profile, and exposes
-//! thin commands over the core crates. Only this crate knows Tauri.
+//! thin commands over the core crates and the assembly (`stratus-app`,
+//! shared with the CLI). Only this crate knows Tauri.
 
-mod campaign_runs;
 #[cfg(test)]
 mod command_list;
 mod commands;

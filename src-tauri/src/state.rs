@@ -1,20 +1,20 @@
 //! What the shell holds: the app home, the job registry, and the opened
-//! active profile, which can be switched while the app runs.
+//! active profile, which can be switched while the app runs. Opening a
+//! stack, the demo reset and the campaign run registry are the assembly's
+//! (`stratus-app`), shared with the CLI.
 
 use std::sync::Arc;
 
-use stratus_core::demo;
+use stratus_app::campaign_runs::CampaignRuns;
 use stratus_core::home::AppHome;
-use stratus_core::jobs::{JobContext, JobRegistry, Progress};
+use stratus_core::jobs::{JobContext, JobRegistry};
 use stratus_core::profile::{Profile, ProfileBook};
 use stratus_core::stack::Stack;
 use stratus_core::store::ObjectStore;
-use stratus_core::{Error, Failure, Result};
+use stratus_core::{Failure, Result};
 use stratus_events::sync::autosync::SyncGate;
 use stratus_media::{Limits, VariantService};
 use tokio::sync::{Mutex, RwLock};
-
-use crate::campaign_runs::CampaignRuns;
 
 /// A variant service and the store it was made for.
 struct ImageService {
@@ -42,19 +42,7 @@ impl AppState {
     /// a profile that cannot be opened falls back to demo so the app starts.
     pub async fn open(home: AppHome) -> Result<AppState, Failure> {
         let jobs = JobRegistry::new();
-        let active = ProfileBook::load(&home)
-            .map(|b| b.active())
-            .unwrap_or_else(|e| {
-                tracing::warn!("profiles unreadable, starting in demo mode: {e}");
-                Profile::demo()
-            });
-        let stack = match open_stack(&home, active).await {
-            Ok(stack) => stack,
-            Err(e) => {
-                tracing::warn!("active profile could not be opened, starting in demo mode: {e}");
-                open_stack(&home, Profile::demo()).await?
-            }
-        };
+        let stack = stratus_app::stack::open_active_or_demo(&home).await?;
         jobs.mark_interrupted(&stack.db).await?;
         Ok(AppState {
             home,
@@ -104,7 +92,7 @@ impl AppState {
 
     /// Opens `profile` and makes it the one the app works on.
     pub async fn switch_to(&self, profile: Profile) -> Result<Arc<Stack>, Failure> {
-        let stack = Arc::new(open_stack(&self.home, profile).await?);
+        let stack = Arc::new(stratus_app::stack::open(&self.home, profile).await?);
         self.jobs.mark_interrupted(&stack.db).await?;
         *self.stack.write().await = Arc::clone(&stack);
         Ok(stack)
@@ -113,36 +101,12 @@ impl AppState {
     /// Deletes and reseeds demo data; if demo is active, the app moves to the new data.
     /// A failing seed step keeps its capability's code.
     pub async fn reset_demo(&self, ctx: JobContext) -> Result<String, Failure> {
-        ctx.report(Progress::new(0, None, "deleting demo data"));
-        demo::wipe(&self.home).await?;
-        if ctx.cancel_token().is_cancelled() {
-            return Err(Error::Cancelled.into());
-        }
-        let fresh = Stack::open(&self.home, Profile::demo()).await?;
-        let report = demo::seed(&fresh, &demo_steps(), ctx.reporter(), ctx.cancel_token()).await?;
+        let fresh =
+            stratus_app::demo::reset(&self.home, ctx.reporter(), ctx.cancel_token()).await?;
+        let summary = fresh.reset_summary();
         if self.stack().await.profile.is_demo() {
-            *self.stack.write().await = Arc::new(fresh);
+            *self.stack.write().await = Arc::new(fresh.stack);
         }
-        Ok(format!(
-            "demo data reset ({} seed steps)",
-            report.applied.len()
-        ))
+        Ok(summary)
     }
-}
-
-async fn open_stack(home: &AppHome, profile: Profile) -> Result<Stack, Failure> {
-    if profile.is_demo() {
-        demo::open_seeded(home, &demo_steps()).await
-    } else {
-        Ok(Stack::open(home, profile).await?)
-    }
-}
-
-/// Every capability's demo seed steps, core first.
-fn demo_steps() -> Vec<demo::SeedStep> {
-    let mut steps = demo::core_steps();
-    steps.extend(stratus_media::demo::demo_steps());
-    steps.extend(stratus_events::demo::demo_steps());
-    steps.extend(stratus_campaigns::demo::demo_steps());
-    steps
 }

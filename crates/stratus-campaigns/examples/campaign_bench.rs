@@ -5,7 +5,7 @@
 //! campaign_bench --mode runner|naive --notifier outbox|sns [--endpoint URL]
 //!                --recipients N [--rate R] [--concurrency C] --dir DIR
 //! ```
-//! - `runner`: the real path, `live::run_to_end` — launch snapshot, render,
+//! - `runner`: the real path, `run::run_to_end` — launch snapshot, render,
 //!   `in_flight` committed before each publish, `sent` after, progress.
 //! - `naive`: what a script would do — stream customers, render, publish
 //!   with the same concurrency, no recipient rows, no opt-out check.
@@ -18,11 +18,10 @@ use std::time::Instant;
 use aws_config::{BehaviorVersion, Region};
 use stratus_campaigns::campaign::{self, CampaignSpec, Channel, SmsType};
 use stratus_campaigns::customer::{self, Customer};
-use stratus_campaigns::live;
 use stratus_campaigns::notifier::{
     Notifier, OutboundMessage, OutboxConfig, OutboxNotifier, SnsNotifier,
 };
-use stratus_campaigns::runner::RunSettings;
+use stratus_campaigns::run::{self, RunRequest};
 use stratus_campaigns::template::{MessageTemplate, TemplateContext};
 use stratus_core::db::Db;
 use stratus_core::jobs::CancellationToken;
@@ -187,11 +186,8 @@ async fn main() {
             spec.rate_per_sec = a.rate;
             spec.concurrency = a.concurrency;
             let draft = campaign::create_draft(&db, spec).await.unwrap();
-            let outcome = live::run_to_end(
-                &db,
-                &draft.id,
-                notifier,
-                RunSettings::default(),
+            let outcome = run::run_to_end(
+                &RunRequest::new(&db, &draft.id, notifier),
                 |_| {},
                 &CancellationToken::new(),
             )

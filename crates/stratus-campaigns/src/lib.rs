@@ -2,7 +2,8 @@
 //!
 //! Customers are imported ([`import`]), selected by a [`segment`], addressed
 //! by a [`template`], snapshotted into recipient rows at [`campaign`] launch
-//! and sent by the crash-safe [`runner`] through a [`notifier`].
+//! and sent by the crash-safe runner (internal; its door is [`run`])
+//! through a [`notifier`].
 //!
 //! What the CLI and the desktop app call:
 //! - edit: [`campaign::create_draft`], [`campaign::update_draft`],
@@ -10,10 +11,10 @@
 //!   [`template::preview`];
 //! - before launch: [`dry_run::dry_run`] / [`dry_run::dry_run_spec`] and
 //!   [`test_send::test_send`] / [`test_send::test_send_campaign`];
-//! - run and steer, from any process: [`live::run_to_end`],
-//!   [`live::pause`], [`live::resume`], [`live::cancel`],
-//!   [`live::set_pace`], [`live::status`], [`live::is_attached`],
-//!   [`runner::retry_failed`];
+//! - run and steer, from any process: [`run::run_to_end`] (a
+//!   [`run::RunRequest`]), [`run::pause`], [`run::resume`], [`run::cancel`],
+//!   [`run::set_pace`], [`run::status`], [`run::is_attached`],
+//!   [`run::is_interrupted`], [`run::retry_failed`];
 //! - afterwards: [`recipients::page`], [`recipients::export_csv`],
 //!   [`recipients::error_groups`]; for one person (any of their ids):
 //!   [`received::received_by`].
@@ -28,13 +29,13 @@ pub mod error;
 pub mod gamify;
 pub mod import;
 pub mod inbox;
-pub mod live;
 pub mod notifier;
 pub mod overview;
 pub mod phone;
 pub mod received;
 pub mod recipients;
-pub mod runner;
+pub mod run;
+mod runner;
 pub mod segment;
 pub mod sms;
 pub mod template;

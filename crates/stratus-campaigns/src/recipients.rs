@@ -13,7 +13,7 @@ use rusqlite::types::Value;
 use rusqlite::{params_from_iter, Connection, Row};
 use stratus_core::db::Db;
 
-use crate::runner::RecipientStatus;
+pub use crate::runner::RecipientStatus;
 use crate::{Error, Result};
 
 /// Which recipients to list or export.

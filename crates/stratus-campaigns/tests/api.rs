@@ -7,8 +7,10 @@ use std::sync::Arc;
 use stratus_campaigns::campaign::{self, Channel};
 use stratus_campaigns::dry_run::{self, DryRunOptions};
 use stratus_campaigns::notifier::{NotifyError, OutboxConfig, OutboxNotifier};
+use stratus_campaigns::recipients::RecipientStatus;
 use stratus_campaigns::recipients::{self, RecipientFilter};
-use stratus_campaigns::runner::{self, RecipientStatus, RunControl};
+use stratus_campaigns::run::{self, RunControl, RunRequest};
+
 use stratus_campaigns::sms::SmsEncoding;
 use stratus_campaigns::test_send::{self, TestContent, TestSend};
 use stratus_core::db::Db;
@@ -105,7 +107,7 @@ async fn dry_run_counts_who_is_left_out_and_why_and_prices_the_parts() {
     let untouched = campaign::get(&db, &draft.id).await.unwrap();
     assert_eq!(untouched.state, campaign::CampaignState::Draft);
     assert_eq!(
-        runner::progress_summary(&db, &draft.id)
+        run::progress_summary(&db, &draft.id)
             .await
             .unwrap()
             .counts
@@ -213,12 +215,9 @@ async fn finished_campaign(db: &Db) -> String {
         (support::phone(9).as_str(), refuse("AuthorizationError")),
         (support::phone(20).as_str(), refuse("InvalidParameter")),
     ]);
-    let outcome = runner::run(
-        db,
-        &id,
-        notifier,
+    let outcome = run::run_with_control(
+        &RunRequest::new(db, &id, notifier).with_settings(support::fast_settings()),
         &RunControl::new(10_000.0, 3),
-        support::fast_settings(),
         |_| {},
         &CancellationToken::new(),
     )

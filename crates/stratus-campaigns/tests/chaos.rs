@@ -22,9 +22,8 @@ use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region};
 use rand::Rng;
 use stratus_campaigns::campaign::{CampaignSpec, Channel, SmsType};
-use stratus_campaigns::live;
 use stratus_campaigns::notifier::SnsNotifier;
-use stratus_campaigns::runner::RunSettings;
+use stratus_campaigns::run::{self, RunRequest, RunSettings};
 use stratus_core::db::Db;
 use stratus_core::jobs::CancellationToken;
 use stratus_faultproxy::{Fault, FaultProxy, Match, Rule};
@@ -67,11 +66,8 @@ async fn chaos_child() {
         backoff_max: Duration::from_millis(500),
         ..RunSettings::default()
     };
-    live::resume_and_run(
-        &db,
-        &campaign,
-        Arc::new(SnsNotifier::new(&sdk)),
-        settings,
+    run::resume_and_run(
+        &RunRequest::new(&db, &campaign, Arc::new(SnsNotifier::new(&sdk))).with_settings(settings),
         |_| {},
         &CancellationToken::new(),
     )

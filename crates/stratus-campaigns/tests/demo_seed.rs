@@ -3,7 +3,7 @@
 //! campaign whose rows and outbox agree, a draft; seeding is idempotent.
 
 use stratus_campaigns::campaign::{self, CampaignState};
-use stratus_campaigns::runner;
+use stratus_campaigns::run;
 use stratus_campaigns::segment;
 use stratus_core::demo;
 use stratus_core::home::AppHome;
@@ -66,7 +66,7 @@ async fn demo_seed_creates_customers_and_campaigns_once() {
         .find(|c| c.state == CampaignState::Completed)
         .unwrap();
     assert!(campaigns.iter().any(|c| c.state == CampaignState::Draft));
-    let summary = runner::progress_summary(db, &done.id).await.unwrap();
+    let summary = run::progress_summary(db, &done.id).await.unwrap();
     assert!(summary.counts.sent > 100, "{summary:?}");
     assert_eq!(summary.counts.pending + summary.counts.in_flight, 0);
     let id = done.id.clone();

@@ -11,7 +11,8 @@
 use std::sync::{Arc, Mutex};
 
 use stratus_campaigns::notifier::{MessageId, Notifier, NotifyError, OutboundMessage};
-use stratus_campaigns::runner::{self, RunControl};
+use stratus_campaigns::run::{self, RunControl, RunRequest};
+
 use stratus_core::db::Db;
 use stratus_core::jobs::CancellationToken;
 
@@ -97,12 +98,9 @@ async fn the_in_flight_mark_is_synced_to_disk_before_the_publish() {
         path: path.clone(),
         seen: Mutex::new(Vec::new()),
     });
-    let outcome = runner::run(
-        &db,
-        &id,
-        witness.clone(),
+    let outcome = run::run_with_control(
+        &RunRequest::new(&db, &id, witness.clone()).with_settings(support::fast_settings()),
         &RunControl::new(5_000.0, 4),
-        support::fast_settings(),
         |_| {},
         &CancellationToken::new(),
     )

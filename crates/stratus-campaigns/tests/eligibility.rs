@@ -8,7 +8,8 @@ use std::sync::Arc;
 use stratus_campaigns::campaign::{self, QuietHours};
 use stratus_campaigns::dry_run::{self, DryRunOptions};
 use stratus_campaigns::notifier::{OutboxConfig, OutboxNotifier};
-use stratus_campaigns::runner::{self, RunControl, RunSettings};
+use stratus_campaigns::run::{self, RunControl, RunRequest, RunSettings};
+
 use stratus_core::db::Db;
 use stratus_core::jobs::CancellationToken;
 use support::{sms_customer, spec, ScriptedNotifier};
@@ -26,12 +27,9 @@ fn at_night_in_new_york() -> RunSettings {
 }
 
 async fn run(db: &Db, id: &str, notifier: Arc<dyn stratus_campaigns::notifier::Notifier>) {
-    runner::run(
-        db,
-        id,
-        notifier,
+    run::run_with_control(
+        &RunRequest::new(db, id, notifier).with_settings(at_night_in_new_york()),
         &RunControl::new(1_000.0, 2),
-        at_night_in_new_york(),
         |_| {},
         &CancellationToken::new(),
     )

@@ -18,8 +18,10 @@ use aws_config::{BehaviorVersion, Region, SdkConfig};
 use stratus_campaigns::campaign::{CampaignSpec, CampaignState, Channel, SmsType};
 use stratus_campaigns::customer::Customer;
 use stratus_campaigns::notifier::{Notifier, NotifyError, OutboundMessage, SnsNotifier};
+use stratus_campaigns::recipients::RecipientStatus;
 use stratus_campaigns::recipients::{self, RecipientFilter};
-use stratus_campaigns::runner::{self, RecipientStatus, RunControl, RunSettings};
+use stratus_campaigns::run::{self, RunControl, RunRequest, RunSettings};
+
 use stratus_core::db::Db;
 use stratus_core::jobs::CancellationToken;
 use stratus_faultproxy::{Fault, FaultProxy, Match, Rule};
@@ -126,18 +128,10 @@ fn rows(db: &Db, id: &str) -> Vec<(String, RecipientStatus, Option<String>, i64,
     .unwrap()
 }
 
-async fn run(
-    db: &Db,
-    id: &str,
-    notifier: Arc<dyn Notifier>,
-    concurrency: u32,
-) -> runner::RunOutcome {
-    runner::run(
-        db,
-        id,
-        notifier,
+async fn run(db: &Db, id: &str, notifier: Arc<dyn Notifier>, concurrency: u32) -> run::RunOutcome {
+    run::run_with_control(
+        &RunRequest::new(db, id, notifier).with_settings(settings()),
         &RunControl::new(2_000.0, concurrency),
-        settings(),
         |_| {},
         &CancellationToken::new(),
     )
@@ -214,15 +208,12 @@ async fn in_doubt_publishes_end_unknown_and_only_retry_with_unknown_resends_them
     assert!(!csv.contains("DispatchFailure"), "no Debug dump: {csv}");
 
     // "Retry failed" alone resends nothing and leaves the campaign as it is.
-    assert_eq!(runner::retry_failed(&db, &id, false).await.unwrap(), 0);
+    assert_eq!(run::retry_failed(&db, &id, false).await.unwrap(), 0);
     assert_eq!(support::campaign_state(&db, &id), "completed");
     // With unknown, exactly those are sent again (their second message is
     // the user's choice), and nobody else.
     proxy.clear_rules();
-    assert_eq!(
-        runner::retry_failed(&db, &id, true).await.unwrap(),
-        in_doubt
-    );
+    assert_eq!(run::retry_failed(&db, &id, true).await.unwrap(), in_doubt);
     let again = run(&db, &id, notifier, 8).await;
     assert!(again.is_clean(), "{:?}", again.counts);
     let got = received(&endpoint, &block);

@@ -6,7 +6,8 @@ use std::sync::Arc;
 
 use stratus_campaigns::campaign::{self, CampaignSpec, Channel};
 use stratus_campaigns::notifier::{OutboxConfig, OutboxNotifier};
-use stratus_campaigns::runner::{self, RunControl, RunSettings};
+use stratus_campaigns::run::{self, RunControl, RunRequest};
+
 use stratus_campaigns::{customer_search, inbox, overview};
 use stratus_core::db::Db;
 use stratus_core::jobs::CancellationToken;
@@ -35,12 +36,9 @@ async fn list_shows_each_campaign_with_its_own_counts() {
     campaign::launch(&db, &sent.id).await.unwrap();
     let outbox = Arc::new(OutboxNotifier::new(db.clone(), OutboxConfig::instant()));
     let control = RunControl::new(1000.0, 2);
-    runner::run(
-        &db,
-        &sent.id,
-        outbox,
+    run::run_with_control(
+        &RunRequest::new(&db, &sent.id, outbox),
         &control,
-        RunSettings::default(),
         |_| {},
         &CancellationToken::new(),
     )

@@ -12,7 +12,9 @@ use std::sync::Arc;
 use stratus_campaigns::campaign::{CampaignSpec, CampaignState, Channel, SmsType};
 use stratus_campaigns::customer::Customer;
 use stratus_campaigns::notifier::SnsNotifier;
-use stratus_campaigns::runner::{self, RecipientStatus, RunControl, RunSettings};
+use stratus_campaigns::recipients::RecipientStatus;
+use stratus_campaigns::run::{self, RunControl, RunRequest};
+
 use stratus_core::db::Db;
 use stratus_core::jobs::CancellationToken;
 
@@ -77,12 +79,9 @@ async fn sms_campaign_sends_exactly_one_message_per_eligible_customer() {
     support::insert(&db, &audience(&block, 25));
     let id = support::launched(&db, campaign_spec(200.0)).await;
     let notifier = Arc::new(SnsNotifier::new(&support::sdk_config(&endpoint).await));
-    let outcome = runner::run(
-        &db,
-        &id,
-        notifier,
+    let outcome = run::run_with_control(
+        &RunRequest::new(&db, &id, notifier),
         &RunControl::new(200.0, 4),
-        RunSettings::default(),
         |_| {},
         &CancellationToken::new(),
     )
@@ -126,12 +125,9 @@ async fn every_sms_carries_the_campaigns_type_and_sender_id() {
     let notifier = Arc::new(SnsNotifier::new(
         &support::sdk_config(&proxy.endpoint).await,
     ));
-    let outcome = runner::run(
-        &db,
-        &id,
-        notifier,
+    let outcome = run::run_with_control(
+        &RunRequest::new(&db, &id, notifier),
         &RunControl::new(200.0, 4),
-        RunSettings::default(),
         |_| {},
         &CancellationToken::new(),
     )
@@ -190,12 +186,9 @@ async fn crash_child_runs_until_killed() {
     let endpoint = std::env::var(support::ENDPOINT_ENV).unwrap();
     let db = Db::open(std::path::Path::new(&path)).unwrap();
     let notifier = Arc::new(SnsNotifier::new(&support::sdk_config(&endpoint).await));
-    runner::run(
-        &db,
-        &campaign,
-        notifier,
+    run::run_with_control(
+        &RunRequest::new(&db, &campaign, notifier),
         &RunControl::new(40.0, 4),
-        RunSettings::default(),
         |_| {},
         &CancellationToken::new(),
     )
@@ -255,12 +248,9 @@ async fn a_runner_killed_mid_run_resumes_without_sending_twice() {
     assert!(at_kill < 80, "killed mid-run ({at_kill} sent)");
 
     let notifier = Arc::new(SnsNotifier::new(&support::sdk_config(&endpoint).await));
-    let outcome = runner::run(
-        &db,
-        &id,
-        notifier,
+    let outcome = run::run_with_control(
+        &RunRequest::new(&db, &id, notifier),
         &RunControl::new(200.0, 4),
-        RunSettings::default(),
         |_| {},
         &CancellationToken::new(),
     )
@@ -360,12 +350,9 @@ async fn push_campaign_reaches_enabled_endpoints_and_skips_disabled_ones() {
     )
     .await;
     let notifier = Arc::new(SnsNotifier::new(&sdk));
-    let outcome = runner::run(
-        &db,
-        &id,
-        notifier,
+    let outcome = run::run_with_control(
+        &RunRequest::new(&db, &id, notifier),
         &RunControl::new(50.0, 2),
-        RunSettings::default(),
         |_| {},
         &CancellationToken::new(),
     )

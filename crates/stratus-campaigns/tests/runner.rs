@@ -7,7 +7,8 @@ use std::sync::{Arc, Mutex};
 
 use stratus_campaigns::campaign::{CampaignState, QuietHours};
 use stratus_campaigns::notifier::{NotifyError, OutboxConfig, OutboxNotifier};
-use stratus_campaigns::runner::{self, RunControl, RunSettings};
+use stratus_campaigns::run::{self, RunControl, RunRequest, RunSettings};
+
 use stratus_core::db::Db;
 use stratus_core::jobs::{CancellationToken, Progress};
 use support::{ScriptedNotifier, Step};
@@ -28,12 +29,9 @@ async fn outbox_run_sends_each_eligible_recipient_exactly_once_with_its_text() {
     let notifier = Arc::new(OutboxNotifier::new(db.clone(), OutboxConfig::instant()));
     let seen: Arc<Mutex<Vec<Progress>>> = Arc::default();
     let sink = Arc::clone(&seen);
-    let outcome = runner::run(
-        &db,
-        &id,
-        notifier,
+    let outcome = run::run_with_control(
+        &RunRequest::new(&db, &id, notifier).with_settings(support::fast_settings()),
         &RunControl::new(5_000.0, 4),
-        support::fast_settings(),
         move |p| sink.lock().unwrap().push(p),
         &CancellationToken::new(),
     )
@@ -123,12 +121,9 @@ async fn only_what_certainly_was_not_sent_is_retried() {
         (&phone(6), (0..12).map(|_| throttled()).collect()),
     ]);
     let control = RunControl::new(1_000.0, 3);
-    let outcome = runner::run(
-        &db,
-        &id,
-        notifier.clone(),
+    let outcome = run::run_with_control(
+        &RunRequest::new(&db, &id, notifier.clone()).with_settings(support::fast_settings()),
         &control,
-        support::fast_settings(),
         |_| {},
         &CancellationToken::new(),
     )
@@ -194,7 +189,7 @@ async fn only_what_certainly_was_not_sent_is_retried() {
         "throttling lowered the rate: {enforced} < {target}"
     );
 
-    let summary = runner::progress_summary(&db, &id).await.unwrap();
+    let summary = run::progress_summary(&db, &id).await.unwrap();
     assert_eq!(summary.counts.sent, 9);
     assert_eq!(summary.errors_by_code.get("AuthorizationError"), Some(&1));
     assert_eq!(summary.errors_by_code.get("InternalError"), None);
@@ -219,12 +214,9 @@ async fn concurrency_is_bounded() {
         ..Default::default()
     });
     let control = RunControl::new(10_000.0, 3);
-    runner::run(
-        &db,
-        &id,
-        notifier.clone(),
+    run::run_with_control(
+        &RunRequest::new(&db, &id, notifier.clone()).with_settings(support::fast_settings()),
         &control,
-        support::fast_settings(),
         |_| {},
         &CancellationToken::new(),
     )
@@ -254,12 +246,9 @@ async fn quiet_hours_follow_each_recipients_time_zone() {
         ..support::fast_settings()
     };
     let notifier = Arc::new(ScriptedNotifier::default());
-    runner::run(
-        &db,
-        &id,
-        notifier.clone(),
+    run::run_with_control(
+        &RunRequest::new(&db, &id, notifier.clone()).with_settings(settings),
         &RunControl::new(100.0, 1),
-        settings,
         |_| {},
         &CancellationToken::new(),
     )

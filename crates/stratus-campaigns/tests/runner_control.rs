@@ -7,7 +7,9 @@ use std::sync::Arc;
 
 use stratus_campaigns::campaign::CampaignState;
 use stratus_campaigns::notifier::NotifyError;
-use stratus_campaigns::runner::{self, RecipientStatus, RunControl, RunSettings};
+use stratus_campaigns::recipients::RecipientStatus;
+use stratus_campaigns::run::{self, RunControl, RunRequest};
+
 use stratus_core::db::Db;
 use stratus_core::jobs::CancellationToken;
 use support::{count_status, customers, phone, spec, ScriptedNotifier, Step};
@@ -28,12 +30,9 @@ async fn pause_stops_new_sends_and_resume_finishes_the_rest() {
         let (db, id, notifier, control) =
             (db.clone(), id.clone(), notifier.clone(), control.clone());
         tokio::spawn(async move {
-            runner::run(
-                &db,
-                &id,
-                notifier,
+            run::run_with_control(
+                &RunRequest::new(&db, &id, notifier).with_settings(support::fast_settings()),
                 &control,
-                support::fast_settings(),
                 |_| {},
                 &CancellationToken::new(),
             )
@@ -59,7 +58,7 @@ async fn pause_stops_new_sends_and_resume_finishes_the_rest() {
     );
     assert!(at_pause < 40);
     assert_eq!(count_status(&db, &id, "in_flight"), 0);
-    let summary = runner::progress_summary(&db, &id).await.unwrap();
+    let summary = run::progress_summary(&db, &id).await.unwrap();
     assert_eq!(summary.counts.sent, at_pause);
     assert!(
         summary.eta_seconds.is_some_and(|s| s > 0),
@@ -89,12 +88,9 @@ async fn cancel_leaves_every_recipient_in_a_definite_state() {
     let task = {
         let (db, id, notifier, cancel) = (db.clone(), id.clone(), notifier.clone(), cancel.clone());
         tokio::spawn(async move {
-            runner::run(
-                &db,
-                &id,
-                notifier,
+            run::run_with_control(
+                &RunRequest::new(&db, &id, notifier).with_settings(support::fast_settings()),
                 &RunControl::new(10_000.0, 3),
-                support::fast_settings(),
                 |_| {},
                 &cancel,
             )
@@ -143,12 +139,9 @@ async fn retry_failed_requeues_only_failed_and_unknown_when_asked() {
     let run = |notifier: Arc<ScriptedNotifier>| {
         let (db, id) = (db.clone(), id.clone());
         async move {
-            runner::run(
-                &db,
-                &id,
-                notifier,
+            run::run_with_control(
+                &RunRequest::new(&db, &id, notifier).with_settings(support::fast_settings()),
                 &RunControl::new(10_000.0, 2),
-                support::fast_settings(),
                 |_| {},
                 &CancellationToken::new(),
             )
@@ -162,7 +155,7 @@ async fn retry_failed_requeues_only_failed_and_unknown_when_asked() {
     db.call_blocking(|c| -> stratus_campaigns::Result<_> { Ok(c.execute("UPDATE recipients SET status = 'unknown', reason = 'interrupted' WHERE customer_id = 'c-0005'", [])?) })
         .unwrap();
 
-    assert_eq!(runner::retry_failed(&db, &id, false).await.unwrap(), 2);
+    assert_eq!(run::retry_failed(&db, &id, false).await.unwrap(), 2);
     assert_eq!(support::campaign_state(&db, &id), "scheduled");
     let second = run(notifier.clone()).await;
     assert_eq!(
@@ -179,7 +172,7 @@ async fn retry_failed_requeues_only_failed_and_unknown_when_asked() {
         "unknown is not resent unless asked"
     );
 
-    assert_eq!(runner::retry_failed(&db, &id, true).await.unwrap(), 1);
+    assert_eq!(run::retry_failed(&db, &id, true).await.unwrap(), 1);
     let third = run(notifier.clone()).await;
     assert_eq!((third.counts.sent, third.counts.unknown), (10, 0));
     for n in 1..=10 {
@@ -204,12 +197,9 @@ async fn rows_in_flight_at_start_become_unknown_and_are_not_resent() {
     })
     .unwrap();
     let notifier = Arc::new(ScriptedNotifier::default());
-    let outcome = runner::run(
-        &db,
-        &id,
-        notifier.clone(),
+    let outcome = run::run_with_control(
+        &RunRequest::new(&db, &id, notifier.clone()),
         &RunControl::new(1_000.0, 2),
-        RunSettings::default(),
         |_| {},
         &CancellationToken::new(),
     )
@@ -232,12 +222,9 @@ async fn a_rate_raised_while_running_takes_effect() {
         let (db, id, notifier, control) =
             (db.clone(), id.clone(), notifier.clone(), control.clone());
         tokio::spawn(async move {
-            runner::run(
-                &db,
-                &id,
-                notifier,
+            run::run_with_control(
+                &RunRequest::new(&db, &id, notifier).with_settings(support::fast_settings()),
                 &control,
-                support::fast_settings(),
                 |_| {},
                 &CancellationToken::new(),
             )

@@ -39,22 +39,10 @@ impl Context {
         })
     }
 
-    /// Opens the profile; the demo profile is seeded on first use, as the app does.
+    /// Opens the profile as the app does (the demo profile seeded on first
+    /// use). Unlike the app, a profile that cannot be opened is an error,
+    /// never a silent fall back to demo.
     pub async fn stack(&self) -> Result<Stack> {
-        let profile = self.profile()?;
-        if profile.is_demo() {
-            Ok(stratus_core::demo::open_seeded(&self.home, &demo_steps()).await?)
-        } else {
-            Ok(Stack::open(&self.home, profile).await?)
-        }
+        Ok(stratus_app::stack::open(&self.home, self.profile()?).await?)
     }
-}
-
-/// Every capability's demo seed steps, core first.
-pub fn demo_steps() -> Vec<stratus_core::demo::SeedStep> {
-    let mut steps = stratus_core::demo::core_steps();
-    steps.extend(stratus_media::demo::demo_steps());
-    steps.extend(stratus_events::demo::demo_steps());
-    steps.extend(stratus_campaigns::demo::demo_steps());
-    steps
 }

@@ -125,6 +125,10 @@ fn report(e: &anyhow::Error) -> ExitCode {
         eprintln!("error[{}]: {media}", media.code());
     } else if let Some(events) = e.downcast_ref::<stratus_events::Error>() {
         eprintln!("error[{}]: {events}", events.code());
+    } else if let Some(retention) =
+        e.downcast_ref::<stratus_events::sync::retention::RetentionSettingError>()
+    {
+        eprintln!("error[{}]: {retention}", retention.code());
     } else if let Some(keys) = e.downcast_ref::<stratus_events::collector::write_keys::KeyError>() {
         eprintln!("error[{}]: {keys}", keys.code());
     } else if let Some(store) = e.downcast_ref::<stratus_core::store::StoreError>() {

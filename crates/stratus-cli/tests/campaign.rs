@@ -639,6 +639,57 @@ fn a_launch_with_in_doubt_publishes_says_so_and_exits_non_zero() {
     drop(proxy);
 }
 
+/// What a closed app (or a killed terminal) leaves: a campaign the database
+/// calls running, then paused, that no process sends. The CLI says
+/// `interrupted` in the list and in status, as the app does.
+#[test]
+fn a_run_nobody_drives_reads_interrupted_in_list_and_status() {
+    use stratus_campaigns::campaign::{self, CampaignState};
+    let dir = tempfile::tempdir().unwrap();
+    let id = ok(
+        dir.path(),
+        &[
+            "campaign",
+            "create",
+            "--name",
+            "Left behind",
+            "--template",
+            "Hi {{ first_name }}",
+        ],
+    )
+    .trim()
+    .to_string();
+    let db = stratus_core::db::Db::open(&dir.path().join("profiles/demo/stratus.sqlite")).unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        campaign::launch(&db, &id).await.unwrap();
+        campaign::transition(&db, &id, CampaignState::Running)
+            .await
+            .unwrap();
+    });
+    let listed = |data: &Path| -> String {
+        ok(data, &["campaign", "list"])
+            .lines()
+            .find(|l| l.starts_with(&id))
+            .unwrap()
+            .to_string()
+    };
+    let row = listed(dir.path());
+    assert!(row.contains(" interrupted "), "{row}");
+    assert_eq!(status_counts(dir.path(), &id).0, "interrupted");
+
+    // Paused with nobody to resume it: still interrupted, and `launch` goes on.
+    ok(dir.path(), &["campaign", "pause", &id]);
+    let row = listed(dir.path());
+    assert!(row.contains(" interrupted "), "{row}");
+    let status = ok(dir.path(), &["campaign", "status", &id]);
+    assert!(status.starts_with("interrupted:"), "{status}");
+    assert!(
+        status.contains(&format!("`stratus campaign launch {id}` continues it")),
+        "{status}"
+    );
+}
+
 /// Sent rows, read straight from the profile's database.
 fn sent_count(db_path: &Path, id: &str) -> i64 {
     let db = stratus_core::db::Db::open(db_path).unwrap();

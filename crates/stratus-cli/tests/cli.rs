@@ -5,15 +5,8 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-fn stratus(data_dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_stratus"))
-        .arg("--data-dir")
-        .arg(data_dir)
-        .args(args)
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .output()
-        .unwrap()
-}
+mod support;
+use support::{s3_endpoint, stratus, use_s3_profile};
 
 fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
@@ -210,50 +203,11 @@ fn profile_test_names_what_is_wrong_and_fails() {
 
 #[test]
 fn profile_test_passes_against_the_s3_compatible_server() {
-    let endpoint = match std::env::var("STRATUS_TEST_AWS_ENDPOINT") {
-        Ok(url) if !url.is_empty() => url,
-        _ => {
-            assert_ne!(
-                std::env::var("STRATUS_REQUIRE_SERVICES").as_deref(),
-                Ok("1"),
-                "STRATUS_TEST_AWS_ENDPOINT is required"
-            );
-            eprintln!("skipped: STRATUS_TEST_AWS_ENDPOINT is not set (run `make test`)");
-            return;
-        }
+    let Some(endpoint) = s3_endpoint() else {
+        return;
     };
-    let id = uuid::Uuid::now_v7().simple().to_string();
-    let (media, events) = (
-        format!("cli-m-{}", &id[20..]),
-        format!("cli-e-{}", &id[20..]),
-    );
-    for bucket in [&media, &events] {
-        let status = Command::new("curl")
-            .args(["-sf", "-X", "PUT", &format!("{endpoint}/{bucket}")])
-            .status()
-            .unwrap();
-        assert!(status.success());
-    }
     let dir = tempfile::tempdir().unwrap();
-    let add = stratus(
-        dir.path(),
-        &[
-            "profile",
-            "add",
-            "moto",
-            "--region",
-            "us-east-1",
-            "--endpoint-url",
-            &endpoint,
-            "--path-style",
-            "--media-bucket",
-            &media,
-            "--events-bucket",
-            &events,
-            "--use",
-        ],
-    );
-    assert!(add.status.success(), "{}", stderr(&add));
+    let (media, _) = use_s3_profile(dir.path(), &endpoint, "cli");
     let test = stratus(dir.path(), &["profile", "test"]);
     assert!(
         test.status.success(),

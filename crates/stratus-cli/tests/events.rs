@@ -7,23 +7,13 @@
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
 mod support;
-use support::{number_before, ok};
-
-fn stratus(data_dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_stratus"))
-        .arg("--data-dir")
-        .arg(data_dir)
-        .args(args)
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .output()
-        .unwrap()
-}
+use support::{number_before, ok, stratus};
 
 fn json_lines(text: &str) -> Vec<Value> {
     text.lines()
@@ -481,4 +471,50 @@ fn gen_after_a_sync_is_picked_up_whole_by_the_next_incremental_sync() {
         after.contains("future keys (more than 15 min ahead; never the watermark): 0"),
         "{after}"
     );
+}
+
+/// `stratus events sync` keeps the cache to the profile's retention, as the
+/// app's sync does: past the limit the oldest events go, and it says how
+/// many.
+#[test]
+fn sync_prunes_the_cache_to_the_profiles_retention_and_says_how_many() {
+    use stratus_events::sync::retention::{save_retention, Retention};
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    let made = ok(stratus(
+        data,
+        &[
+            "events",
+            "gen",
+            "--events",
+            "2500",
+            "--days",
+            "3",
+            "--batch-events",
+            "500",
+            "--seed",
+            "11",
+        ],
+    ));
+    assert!(number_before(&made, "events in") >= 2500, "{made}");
+    let keep = Retention {
+        max_age_days: None,
+        max_events: Some(1_000),
+    };
+    save_retention(&data.join("profiles/demo"), keep).unwrap();
+
+    let synced = ok(stratus(data, &["events", "sync", "--full"]));
+    let inserted = number_before(&synced, "new events");
+    assert!(inserted > 1_000, "{synced}");
+    assert_eq!(
+        number_before(&synced, "older events pruned by the retention"),
+        inserted - 1_000,
+        "{synced}"
+    );
+    let status = ok(stratus(data, &["events", "status"]));
+    assert_eq!(number_before(&status, "events from"), 1_000, "{status}");
+
+    // Nothing new, nothing past the limit: nothing pruned, nothing said.
+    let again = ok(stratus(data, &["events", "sync"]));
+    assert!(!again.contains("pruned"), "{again}");
 }

@@ -100,3 +100,45 @@ async fn a_key_cannot_be_both_object_and_folder() {
         Bytes::from_static(b"x")
     );
 }
+
+/// A reader that finds an object the moment a put places it sees the put's
+/// metadata, never a bare description of the file: two stores on one
+/// folder stand for two processes (a conditional create's loser reads the
+/// winner's object at once and judges it by its metadata).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_object_is_never_seen_without_the_metadata_it_was_put_with() {
+    let dir = tempfile::tempdir().unwrap();
+    let writer = LocalStore::open(dir.path().join("bucket")).unwrap();
+    let reader = LocalStore::open(dir.path().join("bucket")).unwrap();
+    for round in 0..200 {
+        let key = format!("race/{round}.bin");
+        let watch = {
+            let (reader, key) = (reader.clone(), key.clone());
+            tokio::spawn(async move {
+                loop {
+                    if let Some(meta) = reader.head(&key).await.unwrap() {
+                        return meta;
+                    }
+                    tokio::task::yield_now().await;
+                }
+            })
+        };
+        let options = PutOptions {
+            content_type: Some("application/x-test".into()),
+            metadata: [("made-by".to_string(), "writer".to_string())].into(),
+            if_none_match: true,
+            ..PutOptions::default()
+        };
+        writer
+            .put(&key, Bytes::from(vec![round as u8; 4096]), options)
+            .await
+            .unwrap();
+        let seen = watch.await.unwrap();
+        assert_eq!(
+            seen.metadata.get("made-by").map(String::as_str),
+            Some("writer"),
+            "round {round}: the reader saw {seen:?}"
+        );
+        assert_eq!(seen.content_type.as_deref(), Some("application/x-test"));
+    }
+}

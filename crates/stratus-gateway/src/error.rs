@@ -94,9 +94,10 @@ impl From<MediaError> for ApiError {
             | MediaError::UnknownPreset(_) => StatusCode::BAD_REQUEST,
             MediaError::NotAllowed { .. } => StatusCode::FORBIDDEN,
             MediaError::OriginalNotFound(_) => StatusCode::NOT_FOUND,
-            MediaError::TooManyPixels { .. } | MediaError::TooLarge { .. } => {
-                StatusCode::PAYLOAD_TOO_LARGE
-            }
+            MediaError::OriginalExists(_) => StatusCode::CONFLICT,
+            MediaError::TooManyPixels { .. }
+            | MediaError::TooLarge { .. }
+            | MediaError::OutputTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             MediaError::Undecodable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
         };
         ApiError::new(status, e.code(), e.to_string())

@@ -30,6 +30,18 @@ pub enum MediaError {
         limit_mp: u64,
     },
 
+    #[error(
+        "`{spec}` of `{key}` would be {width}×{height}, above the limit of {max_side} px a side and {limit_mp} MP; ask for a smaller box or drop `-up`"
+    )]
+    OutputTooLarge {
+        key: String,
+        spec: String,
+        width: u32,
+        height: u32,
+        max_side: u32,
+        limit_mp: u64,
+    },
+
     #[error("original `{key}` is {bytes} bytes, above the {limit} byte limit")]
     TooLarge { key: String, bytes: u64, limit: u64 },
 
@@ -49,6 +61,9 @@ pub enum MediaError {
     #[error("original `{0}` does not exist")]
     OriginalNotFound(String),
 
+    #[error("an original `{0}` already exists; delete it first or choose another name")]
+    OriginalExists(String),
+
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -62,10 +77,12 @@ impl MediaError {
             MediaError::UnknownPreset(_) => "unknown_preset",
             MediaError::TooManyPixels { .. } => "too_many_pixels",
             MediaError::TooLarge { .. } => "too_large",
+            MediaError::OutputTooLarge { .. } => "output_too_large",
             MediaError::Undecodable { .. } => "undecodable",
             MediaError::Encode { .. } => "encode_failed",
             MediaError::Busy { .. } => "busy",
             MediaError::OriginalNotFound(_) => "original_not_found",
+            MediaError::OriginalExists(_) => "original_exists",
             MediaError::Store(e) => e.code(),
         }
     }

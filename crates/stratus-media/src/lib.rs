@@ -9,6 +9,7 @@ pub mod key;
 pub mod originals;
 pub mod output;
 pub mod pipeline;
+pub mod placeholder;
 pub mod preset;
 pub mod published;
 pub mod purge;

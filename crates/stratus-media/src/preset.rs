@@ -35,6 +35,7 @@ impl Default for PresetCatalog {
             width: w,
             height: h,
             fit,
+            enlarge: false,
             format,
             quality: q,
         };

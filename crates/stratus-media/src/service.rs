@@ -26,9 +26,9 @@ use crate::budget::{BudgetConfig, RenderBudget};
 use crate::error::{MediaError, Result};
 use crate::key::{validate_original_key, variant_key};
 use crate::output::OutputFormat;
-use crate::pipeline::{probe, render, Limits};
+use crate::pipeline::{geometry, probe, render, Limits};
 use crate::preset::PresetCatalog;
-use crate::spec::VariantSpec;
+use crate::spec::{Fit, VariantSpec};
 
 /// A variant's key stays the same when its original is replaced (the
 /// variants are purged and the CDN's copies invalidated), so browsers keep
@@ -40,6 +40,12 @@ const META_SOURCE_ETAG: &str = "source-etag";
 const META_SPEC: &str = "spec";
 const META_WIDTH: &str = "width";
 const META_HEIGHT: &str = "height";
+/// Which rules of `pipeline::geometry` made a variant. Version 2: no fit
+/// enlarges without `-up`. Variants without it were made when `cover`,
+/// `fill` and `contain` scaled small originals up to the box; their specs
+/// are spelled the same, so this is how they are told apart and remade.
+const META_GEOMETRY: &str = "geometry";
+const GEOMETRY_VERSION: &str = "2";
 
 /// Enough of an original to read its dimensions from the header (JPEG with
 /// a larger EXIF block than this is weighed at the pixel limit instead).
@@ -228,9 +234,13 @@ fn hit(key: &str, format: OutputFormat, meta: &ObjectMeta, bytes: Bytes) -> Vari
 }
 
 /// Whether a stored variant was made with this spec (a preset may have been
-/// redefined since).
+/// redefined since) under the current geometry (`inside` never enlarged, so
+/// its older variants are still what it makes now).
 fn made_with(variant: &ObjectMeta, spec: &VariantSpec) -> bool {
-    variant.metadata.get(META_SPEC).map(String::as_str) == Some(spec.to_string().as_str())
+    let same_spec =
+        variant.metadata.get(META_SPEC).map(String::as_str) == Some(spec.to_string().as_str());
+    let geometry = variant.metadata.get(META_GEOMETRY).map(String::as_str);
+    same_spec && (geometry == Some(GEOMETRY_VERSION) || spec.fit == Fit::Inside)
 }
 
 /// One resize and store, shared by every waiter for the same key.
@@ -249,9 +259,11 @@ struct MakeJob {
 }
 
 impl MakeJob {
-    /// The source's pixel count from its header, read with a ranged GET
-    /// before the whole original is fetched. A header that cannot be read
-    /// from the first bytes weighs as much as the largest allowed image.
+    /// The pixels the render holds: the source's, from its header read
+    /// with a ranged GET before the whole original is fetched, and the
+    /// planned output's (`-up` can make it the larger). A header that
+    /// cannot be read from the first bytes weighs as much as the largest
+    /// allowed image.
     async fn source_pixels(&self) -> std::result::Result<u64, MediaError> {
         if self.source.size == 0 {
             return Ok(1);
@@ -268,7 +280,12 @@ impl MakeJob {
             .bytes()
             .await?;
         match probe(&self.original, &head, &self.limits) {
-            Ok((_, width, height)) => Ok(u64::from(width) * u64::from(height)),
+            Ok((_, width, height)) => {
+                // Sides as stored: an EXIF quarter turn changes the output a
+                // little, which a budget estimate can bear.
+                let (out_w, out_h) = geometry::plan(width, height, &self.spec).canvas;
+                Ok(u64::from(width) * u64::from(height) + u64::from(out_w) * u64::from(out_h))
+            }
             // Refused from the header alone: no need to fetch the rest.
             Err(e @ MediaError::TooManyPixels { .. }) => Err(e),
             Err(_) => Ok(self.limits.max_pixels),
@@ -318,6 +335,7 @@ impl MakeJob {
                 self.source.etag.clone().unwrap_or_default(),
             ),
             (META_SPEC.to_string(), self.spec.to_string()),
+            (META_GEOMETRY.to_string(), GEOMETRY_VERSION.to_string()),
             (META_WIDTH.to_string(), rendered.width.to_string()),
             (META_HEIGHT.to_string(), rendered.height.to_string()),
         ]);

@@ -1,6 +1,6 @@
-//! `VariantSpec`: what a variant is (box, fit, format, quality) and its one
-//! canonical spelling, e.g. `720x480-cover-q80.webp`, `720x_-inside-q80.jpeg`,
-//! `256x256-contain.png`.
+//! `VariantSpec`: what a variant is (box, fit, enlargement, format, quality)
+//! and its one canonical spelling, e.g. `720x480-cover-q80.webp`,
+//! `720x_-inside-q80.jpeg`, `256x256-contain.png`, `64x64-cover-up-q80.webp`.
 //!
 //! Parsing accepts only the canonical spelling (anchored, no leading zeros,
 //! defaults written out), so one spec has exactly one key and nothing a
@@ -15,6 +15,9 @@ use crate::error::MediaError;
 
 /// Largest width or height a variant may ask for.
 pub const MAX_DIMENSION: u32 = 8192;
+
+/// The spelling of "enlarge a smaller original", right after the fit.
+const ENLARGE_FLAG: &str = "up";
 
 /// How the image is fitted into the requested box.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -100,12 +103,18 @@ impl Format {
     }
 }
 
-/// A variant: a box (one side may be free), a fit, a format and a quality.
+/// A variant: a box (one side may be free), a fit, whether a smaller
+/// original may be enlarged, a format and a quality.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct VariantSpec {
     pub width: Option<u32>,
     pub height: Option<u32>,
     pub fit: Fit,
+    /// `-up`: scale an original smaller than the box up to it. Off by
+    /// default: the box then shrinks to what the original has (see
+    /// `pipeline::geometry`), so no pixel is invented.
+    #[serde(default)]
+    pub enlarge: bool,
     pub format: Format,
     /// 1–100 for lossy formats; `None` for PNG.
     pub quality: Option<u8>,
@@ -118,6 +127,7 @@ impl VariantSpec {
         width: Option<u32>,
         height: Option<u32>,
         fit: Fit,
+        enlarge: bool,
         format: Format,
         quality: Option<u8>,
     ) -> Result<Self, MediaError> {
@@ -130,6 +140,7 @@ impl VariantSpec {
             width,
             height,
             fit,
+            enlarge,
             format,
             quality,
         };
@@ -183,7 +194,13 @@ impl VariantSpec {
             .next()
             .and_then(Fit::parse)
             .ok_or_else(|| bad("fit must be cover, contain, fill or inside"))?;
-        let quality = match parts.next() {
+        let mut next = parts.next();
+        // `-up` stands right after the fit, nowhere else: one spelling.
+        let enlarge = next == Some(ENLARGE_FLAG);
+        if enlarge {
+            next = parts.next();
+        }
+        let quality = match next {
             None => None,
             Some(q) => Some(
                 q.strip_prefix('q')
@@ -193,7 +210,9 @@ impl VariantSpec {
             ),
         };
         if parts.next().is_some() {
-            return Err(bad("unexpected text after the quality"));
+            return Err(bad(
+                "unexpected text after the quality (`-up` goes right after the fit)",
+            ));
         }
         let (w, h) = dims
             .split_once('x')
@@ -211,6 +230,7 @@ impl VariantSpec {
             width: side(w)?,
             height: side(h)?,
             fit,
+            enlarge,
             format,
             quality,
         };
@@ -241,6 +261,9 @@ impl fmt::Display for VariantSpec {
             side(self.height),
             self.fit.as_str()
         )?;
+        if self.enlarge {
+            write!(f, "-{ENLARGE_FLAG}")?;
+        }
         if let Some(q) = self.quality {
             write!(f, "-q{q}")?;
         }
@@ -268,10 +291,31 @@ mod tests {
             "_x300-inside-q60.avif",
             "256x256-contain.png",
             "64x64-fill-q100.auto",
+            "64x64-cover-up-q80.webp",
+            "_x300-inside-up-q60.avif",
+            "256x256-contain-up.png",
         ] {
             let spec = VariantSpec::parse(s).unwrap();
             assert_eq!(spec.to_string(), s);
         }
+    }
+
+    #[test]
+    fn enlargement_is_asked_for_with_up_and_older_spellings_never_enlarge() {
+        // Every spec written before `-up` existed keeps its spelling (and so
+        // its key) and means "never enlarge".
+        for s in ["160x160-cover-q75.jpeg", "480x320-fill-q80.webp"] {
+            assert!(!VariantSpec::parse(s).unwrap().enlarge, "{s}");
+        }
+        let up = VariantSpec::parse("160x160-cover-up-q75.jpeg").unwrap();
+        assert!(up.enlarge);
+        assert_eq!(
+            up,
+            VariantSpec {
+                enlarge: true,
+                ..VariantSpec::parse("160x160-cover-q75.jpeg").unwrap()
+            }
+        );
     }
 
     #[test]
@@ -290,6 +334,11 @@ mod tests {
             ("720x480-cover-q80-x.jpeg", "unexpected"),
             ("720x480", "missing `.format`"),
             ("+720x480-cover-q80.jpeg", "plain numbers"),
+            ("720x480-cover-q80-up.jpeg", "right after the fit"),
+            ("720x480-up-cover-q80.jpeg", "fit must be"),
+            ("720x480-cover-up-up-q80.jpeg", "q1–q100"),
+            ("720x480-cover-UP-q80.jpeg", "q1–q100"),
+            ("720x480-cover-up.jpeg", "need a quality"),
         ] {
             let err = VariantSpec::parse(s).unwrap_err();
             assert_eq!(err.code(), "invalid_spec");
@@ -299,13 +348,21 @@ mod tests {
 
     #[test]
     fn loose_parts_take_the_format_default_quality() {
-        let spec = VariantSpec::new(Some(300), None, Fit::Inside, Format::Avif, None).unwrap();
+        let spec =
+            VariantSpec::new(Some(300), None, Fit::Inside, false, Format::Avif, None).unwrap();
         assert_eq!(spec.to_string(), "300x_-inside-q60.avif");
-        let png =
-            VariantSpec::new(Some(300), Some(300), Fit::Cover, Format::Png, Some(90)).unwrap();
+        let png = VariantSpec::new(
+            Some(300),
+            Some(300),
+            Fit::Cover,
+            true,
+            Format::Png,
+            Some(90),
+        )
+        .unwrap();
         assert_eq!(
             png.to_string(),
-            "300x300-cover.png",
+            "300x300-cover-up.png",
             "quality is dropped for PNG"
         );
     }

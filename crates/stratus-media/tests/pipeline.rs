@@ -294,18 +294,84 @@ fn every_output_format_is_what_it_claims_and_carries_no_exif() {
     assert_eq!(guessed, Some(image::ImageFormat::Avif));
 }
 
+fn png(img: &RgbImage) -> Vec<u8> {
+    let mut out = Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+fn render_spec(file: &[u8], spec: &str, limits: &Limits) -> stratus_media::Result<(u32, u32)> {
+    let spec = VariantSpec::parse(spec).unwrap();
+    let format = OutputFormat::negotiate(spec.format, None);
+    let out = render("s.png", file, &spec, format, limits)?;
+    let decoded = decode_output(&out.bytes);
+    assert_eq!(decoded.dimensions(), (out.width, out.height), "{spec}");
+    Ok((out.width, out.height))
+}
+
+/// The report behind the rule: a 1×1 PNG came back as a 160×160 thumbnail
+/// and a 480×320 card. Now no fit makes anything larger than the original
+/// unless the spec says `-up`.
 #[test]
-fn small_originals_are_not_upscaled_by_inside() {
-    let file = jpeg(&upright(), false, None);
-    let out = render(
-        "s.jpg",
-        &file,
-        &VariantSpec::parse("1600x_-inside-q80.jpeg").unwrap(),
-        OutputFormat::Jpeg,
-        &Limits::default(),
-    )
-    .unwrap();
-    assert_eq!((out.width, out.height), (60, 40));
+fn small_originals_are_never_enlarged_unless_the_spec_says_up() {
+    let dot = png(&RgbImage::from_pixel(1, 1, Rgb([200, 30, 30])));
+    let limits = Limits::default();
+    for spec in [
+        "160x160-cover-q75.jpeg",
+        "480x320-cover-q80.webp",
+        "480x320-fill-q80.jpeg",
+        "1600x_-inside-q80.jpeg",
+    ] {
+        assert_eq!(render_spec(&dot, spec, &limits).unwrap(), (1, 1), "{spec}");
+    }
+    // Contain keeps the pixel and pads to the box's aspect (3:2 → 2×1).
+    assert_eq!(
+        render_spec(&dot, "480x320-contain.png", &limits).unwrap(),
+        (2, 1)
+    );
+
+    let small = jpeg(&upright(), false, None); // 60×40
+    for (spec, size) in [
+        ("1600x_-inside-q80.jpeg", (60, 40)),
+        ("160x160-cover-q75.jpeg", (40, 40)),
+        ("480x320-fill-q80.jpeg", (60, 40)),
+        ("90x90-contain.png", (60, 60)),
+        // Asked for: enlarged to the box.
+        ("160x160-cover-up-q75.jpeg", (160, 160)),
+        ("480x320-fill-up-q80.jpeg", (480, 320)),
+        ("90x90-contain-up.png", (90, 90)),
+        ("120x_-inside-up-q80.jpeg", (120, 80)),
+    ] {
+        assert_eq!(render_spec(&small, spec, &limits).unwrap(), size, "{spec}");
+    }
+}
+
+/// An output past the pixel limit is refused from the plan, before its
+/// buffer exists: `-up` on a free side, or a box larger than the limit.
+#[test]
+fn outputs_past_the_pixel_limit_are_refused_with_a_code() {
+    let tall = png(&RgbImage::from_pixel(1, 100, Rgb([0, 0, 0])));
+    let err = render_spec(&tall, "8000x_-inside-up-q80.jpeg", &Limits::default()).unwrap_err();
+    assert_eq!(err.code(), "output_too_large");
+    assert!(err.to_string().contains("8000×800000"), "{err}");
+    assert!(err.to_string().contains("-up"), "says what to do: {err}");
+
+    let small = Limits {
+        max_output_pixels: 10_000,
+        ..Limits::default()
+    };
+    let photo = jpeg(&upright(), false, None);
+    assert_eq!(
+        render_spec(&photo, "200x200-cover-up-q80.jpeg", &small)
+            .unwrap_err()
+            .code(),
+        "output_too_large"
+    );
+    assert_eq!(
+        render_spec(&photo, "100x100-cover-up-q80.jpeg", &small).unwrap(),
+        (100, 100),
+        "at the limit is allowed"
+    );
 }
 
 fn bytes_of_u16(v: &[u16]) -> Vec<u8> {

@@ -236,6 +236,159 @@ mod cases {
         assert!(webp.bytes.starts_with(b"RIFF"));
     }
 
+    /// Variants stored before no-enlargement carry the same spec text;
+    /// those of fits that used to enlarge are remade (and stored with the
+    /// geometry marker), `inside` ones are still current and served.
+    pub async fn variants_made_under_the_old_geometry_are_remade(store: Arc<dyn ObjectStore>) {
+        use std::collections::BTreeMap;
+
+        let source = store
+            .put("small.jpg", photo(100, 80), PutOptions::default())
+            .await
+            .unwrap();
+        let old = |spec: &str, w: u32, h: u32| PutOptions {
+            content_type: Some("image/jpeg".into()),
+            metadata: BTreeMap::from([
+                ("spec".into(), spec.into()),
+                (
+                    "source-etag".into(),
+                    source.etag.clone().unwrap_or_default(),
+                ),
+                ("width".into(), w.to_string()),
+                ("height".into(), h.to_string()),
+            ]),
+            ..PutOptions::default()
+        };
+        store
+            .put(
+                "variants/small.jpg/card.jpeg",
+                photo(480, 320),
+                old("480x320-cover-q80.jpeg", 480, 320),
+            )
+            .await
+            .unwrap();
+        store
+            .put(
+                "variants/small.jpg/hero.jpeg",
+                photo(100, 80),
+                old("1600x_-inside-q80.jpeg", 100, 80),
+            )
+            .await
+            .unwrap();
+        let service = VariantService::new(Arc::clone(&store), Limits::default());
+        let catalog = PresetCatalog::default();
+
+        let card = service
+            .get_variant(&catalog, "small.jpg", "card", None)
+            .await
+            .unwrap();
+        assert!(
+            matches!(card.outcome, Outcome::Made { .. }),
+            "enlarged one remade"
+        );
+        assert_eq!((card.width, card.height), (Some(100), Some(67)));
+        let again = service
+            .get_variant(&catalog, "small.jpg", "card", None)
+            .await
+            .unwrap();
+        assert_eq!(again.outcome, Outcome::Hit, "stored over the old one");
+        assert_eq!(again.bytes, card.bytes);
+
+        let hero = service
+            .get_variant(&catalog, "small.jpg", "hero", None)
+            .await
+            .unwrap();
+        assert_eq!(hero.outcome, Outcome::Hit, "inside never enlarged");
+    }
+
+    /// Deleting an original takes its variants; moving one copies it (with
+    /// its content type) to the new key and takes the old key's variants;
+    /// neither touches another original's variants nor overwrites an
+    /// original.
+    pub async fn deleting_and_moving_originals_takes_their_variants(store: Arc<dyn ObjectStore>) {
+        use stratus_media::originals::{delete_original, move_original, upload_original};
+
+        let limits = Limits::default();
+        for key in ["shop/a.jpg", "shop/b.jpg", "shop/keep.jpg"] {
+            upload_original(&*store, key, photo(300, 200), &limits)
+                .await
+                .unwrap();
+        }
+        let service = VariantService::new(Arc::clone(&store), limits);
+        let catalog = PresetCatalog::default();
+        for key in ["shop/a.jpg", "shop/b.jpg", "shop/keep.jpg"] {
+            for preset in ["thumb", "card"] {
+                service
+                    .get_variant(&catalog, key, preset, None)
+                    .await
+                    .unwrap();
+            }
+        }
+
+        let deleted = delete_original(&*store, "shop/a.jpg").await.unwrap();
+        let mut gone = deleted.variants.clone();
+        gone.sort();
+        assert_eq!(
+            gone,
+            [
+                "variants/shop/a.jpg/card.jpeg",
+                "variants/shop/a.jpg/thumb.jpeg"
+            ]
+        );
+        assert!(store.head("shop/a.jpg").await.unwrap().is_none());
+        assert_eq!(
+            delete_original(&*store, "shop/a.jpg")
+                .await
+                .unwrap_err()
+                .code(),
+            "original_not_found"
+        );
+
+        let before = store.get_bytes("shop/b.jpg").await.unwrap();
+        let moved = move_original(&*store, "shop/b.jpg", "archive/b 2.jpg", &limits)
+            .await
+            .unwrap();
+        assert_eq!(moved.variants.len(), 2);
+        assert!(store.head("shop/b.jpg").await.unwrap().is_none());
+        let copy = store.head("archive/b 2.jpg").await.unwrap().unwrap();
+        assert_eq!(copy.content_type.as_deref(), Some("image/jpeg"));
+        assert_eq!(store.get_bytes("archive/b 2.jpg").await.unwrap(), before);
+        let remade = service
+            .get_variant(&catalog, "archive/b 2.jpg", "card", None)
+            .await
+            .unwrap();
+        assert!(matches!(remade.outcome, Outcome::Made { .. }));
+        assert_eq!(remade.key, "variants/archive/b 2.jpg/card.jpeg");
+
+        // Never over an existing original; nothing changes.
+        let taken = move_original(&*store, "archive/b 2.jpg", "shop/keep.jpg", &limits)
+            .await
+            .unwrap_err();
+        assert_eq!(taken.code(), "original_exists");
+        assert!(store.head("archive/b 2.jpg").await.unwrap().is_some());
+        for (from, to, code) in [
+            ("shop/nope.jpg", "shop/x.jpg", "original_not_found"),
+            ("shop/keep.jpg", "variants/x.jpg", "invalid_key"),
+            ("shop/keep.jpg", "../x.jpg", "invalid_key"),
+            ("shop/keep.jpg", "shop/keep.jpg", "invalid_key"),
+        ] {
+            let err = move_original(&*store, from, to, &limits).await.unwrap_err();
+            assert_eq!(err.code(), code, "{from} → {to}");
+        }
+
+        let mut left = variants(&*store).await;
+        left.sort();
+        assert_eq!(
+            left,
+            [
+                "variants/archive/b 2.jpg/card.jpeg",
+                "variants/shop/keep.jpg/card.jpeg",
+                "variants/shop/keep.jpg/thumb.jpeg",
+            ],
+            "only the deleted and moved originals' variants went"
+        );
+    }
+
     /// Every variant of an original sits in one folder: uploading a
     /// replacement purges them (they are made again from the new one), and
     /// a purge by hand deletes them; variants of other originals, also of
@@ -289,7 +442,8 @@ mod cases {
             .await
             .unwrap();
         assert!(matches!(remade.outcome, Outcome::Made { .. }));
-        assert_eq!((remade.width, remade.height), (Some(480), Some(320)));
+        // Made from the 200×300 replacement: its largest 3:2 cut, not enlarged.
+        assert_eq!((remade.width, remade.height), (Some(200), Some(133)));
 
         let purged = purge_variants(&*store, "shop/c.jpg").await.unwrap();
         assert_eq!(purged.len(), 2);
@@ -345,6 +499,8 @@ on_both_stores!(
     a_failed_resize_stores_nothing,
     auto_negotiates_and_keys_per_format,
     replacing_or_purging_an_original_deletes_only_its_variants,
+    variants_made_under_the_old_geometry_are_remade,
+    deleting_and_moving_originals_takes_their_variants,
 );
 
 mod library {

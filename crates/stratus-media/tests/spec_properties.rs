@@ -29,11 +29,12 @@ fn any_valid_spec() -> impl Strategy<Value = VariantSpec> {
         proptest::option::of(1u32..=8192),
         proptest::option::of(1u32..=8192),
         any_fit(),
+        any::<bool>(),
         any_format(),
         proptest::option::of(1u8..=100),
     )
-        .prop_filter_map("invalid combination", |(w, h, fit, format, q)| {
-            VariantSpec::new(w, h, fit, format, q).ok()
+        .prop_filter_map("invalid combination", |(w, h, fit, up, format, q)| {
+            VariantSpec::new(w, h, fit, up, format, q).ok()
         })
 }
 
@@ -47,7 +48,7 @@ proptest! {
     }
 
     #[test]
-    fn whatever_parses_is_already_canonical(text in "[0-9_x]{1,6}-[a-z]{4,7}(-q[0-9]{1,4})?\\.[a-z]{3,4}") {
+    fn whatever_parses_is_already_canonical(text in "[0-9_x]{1,6}-[a-z]{4,7}(-up|-[a-z]{2})?(-q[0-9]{1,4})?(-up)?\\.[a-z]{3,4}") {
         if let Ok(spec) = VariantSpec::parse(&text) {
             prop_assert_eq!(spec.to_string(), text);
         }

@@ -1,15 +1,15 @@
 //! Campaign commands: customers, segments, templates, launches and runs.
 
+use stratus_app::campaign_runs::notifier_for;
 use stratus_campaigns::campaign::{self, CampaignSpec};
 use stratus_campaigns::dry_run::{self, DryRunOptions};
 use stratus_campaigns::recipients::{self, RecipientFilter};
-use stratus_campaigns::runner::{self, StatusCounts};
+use stratus_campaigns::run::{self, StatusCounts};
 use stratus_campaigns::test_send::{self, TestContent, TestSend};
-use stratus_campaigns::{customer_search, inbox, live, overview, segment, template, Error};
+use stratus_campaigns::{customer_search, inbox, overview, segment, template, Error};
 use tauri::ipc::Channel;
 
 use super::AppHandleState;
-use crate::campaign_runs;
 use crate::error::CommandResult;
 use crate::exports;
 use crate::views::campaigns::{
@@ -32,7 +32,7 @@ pub async fn campaigns_list(state: AppHandleState<'_>) -> CommandResult<Vec<Camp
     let list = overview::list_with_counts(&stack.db).await?;
     list.iter()
         .map(|(c, n)| {
-            let attached = state.campaign_runs.is_attached(&stack, &c.id, c.state)?;
+            let attached = state.campaign_runs.is_attached(&stack, c)?;
             Ok(CampaignView::new(c, n, attached))
         })
         .collect()
@@ -42,8 +42,8 @@ pub async fn campaigns_list(state: AppHandleState<'_>) -> CommandResult<Vec<Camp
 pub async fn campaign_get(state: AppHandleState<'_>, id: String) -> CommandResult<CampaignView> {
     let stack = state.stack().await;
     let c = campaign::get(&stack.db, &id).await?;
-    let summary = runner::progress_summary(&stack.db, &id).await?;
-    let attached = state.campaign_runs.is_attached(&stack, &id, c.state)?;
+    let summary = run::progress_summary(&stack.db, &id).await?;
+    let attached = state.campaign_runs.is_attached(&stack, &c)?;
     Ok(CampaignView::new(&c, &summary.counts, attached))
 }
 
@@ -117,7 +117,7 @@ pub async fn campaign_dry_run(
     settings: CampaignInput,
 ) -> CommandResult<DryRunView> {
     let stack = state.stack().await;
-    let notifier = campaign_runs::notifier_for(&stack);
+    let notifier = notifier_for(&stack)?;
     let report = dry_run::dry_run_spec(
         &stack.db,
         settings.into(),
@@ -135,7 +135,7 @@ pub async fn campaign_test_send(
     input: TestSendInput,
 ) -> CommandResult<TestSendView> {
     let stack = state.stack().await;
-    let notifier = campaign_runs::notifier_for(&stack);
+    let notifier = notifier_for(&stack)?;
     let spec: CampaignSpec = input.settings.into();
     let request = TestSend {
         channel: spec.channel,
@@ -167,9 +167,9 @@ pub async fn campaign_launch(state: AppHandleState<'_>, id: String) -> CommandRe
 #[tauri::command]
 pub async fn campaign_resume(state: AppHandleState<'_>, id: String) -> CommandResult<()> {
     let stack = state.stack().await;
-    let current = campaign::get(&stack.db, &id).await?.state;
-    if state.campaign_runs.is_attached(&stack, &id, current)? {
-        live::resume(&stack.db, &id).await?;
+    let current = campaign::get(&stack.db, &id).await?;
+    if state.campaign_runs.is_attached(&stack, &current)? {
+        run::resume(&stack.db, &id).await?;
     } else {
         state.campaign_runs.start(&state.jobs, stack, &id).await?;
     }
@@ -180,7 +180,7 @@ pub async fn campaign_resume(state: AppHandleState<'_>, id: String) -> CommandRe
 #[tauri::command]
 pub async fn campaign_pause(state: AppHandleState<'_>, id: String) -> CommandResult<()> {
     let stack = state.stack().await;
-    live::pause(&stack.db, &id).await?;
+    run::pause(&stack.db, &id).await?;
     Ok(())
 }
 
@@ -188,7 +188,7 @@ pub async fn campaign_pause(state: AppHandleState<'_>, id: String) -> CommandRes
 #[tauri::command]
 pub async fn campaign_cancel(state: AppHandleState<'_>, id: String) -> CommandResult<()> {
     let stack = state.stack().await;
-    live::cancel(&stack.db, &id).await?;
+    run::cancel(&stack.db, &id).await?;
     Ok(())
 }
 
@@ -200,14 +200,14 @@ pub async fn campaign_retry_failed(
     include_unknown: bool,
 ) -> CommandResult<u64> {
     let stack = state.stack().await;
-    let requeued = runner::retry_failed(&stack.db, &id, include_unknown).await?;
+    let requeued = run::retry_failed(&stack.db, &id, include_unknown).await?;
     if requeued == 0 {
         // Nothing to send: the campaign stays as it was.
         return Ok(0);
     }
     // A live run picks the rows up in its next pass; otherwise start one.
-    let current = campaign::get(&stack.db, &id).await?.state;
-    if !state.campaign_runs.is_attached(&stack, &id, current)? {
+    let current = campaign::get(&stack.db, &id).await?;
+    if !state.campaign_runs.is_attached(&stack, &current)? {
         state.campaign_runs.start(&state.jobs, stack, &id).await?;
     }
     Ok(requeued)
@@ -221,7 +221,7 @@ pub async fn campaign_set_rate(
     rate_per_sec: f64,
 ) -> CommandResult<()> {
     let stack = state.stack().await;
-    live::set_pace(&stack.db, &id, Some(rate_per_sec), None).await?;
+    run::set_pace(&stack.db, &id, Some(rate_per_sec), None).await?;
     Ok(())
 }
 
@@ -231,7 +231,8 @@ pub async fn campaign_progress(
     id: String,
 ) -> CommandResult<CampaignProgress> {
     let stack = state.stack().await;
-    state.campaign_runs.progress(&stack, &id).await
+    let snapshot = state.campaign_runs.snapshot(&stack, &id).await?;
+    Ok(CampaignProgress::from(&snapshot))
 }
 
 /// Streams one campaign's progress; replaces any earlier stream.
@@ -242,7 +243,9 @@ pub async fn campaign_watch(
     on_event: Channel<CampaignProgress>,
 ) -> CommandResult<()> {
     let stack = state.stack().await;
-    state.campaign_runs.watch(stack, id, on_event);
+    state.campaign_runs.watch(stack, id, move |snapshot| {
+        on_event.send(CampaignProgress::from(&snapshot)).is_ok()
+    });
     Ok(())
 }
 

@@ -1,7 +1,6 @@
 //! Event commands: sync, search, timeline, person card, facets and export.
 
-use std::sync::Arc;
-
+use stratus_app::events_sync::CacheSync;
 use stratus_campaigns::received::received_by;
 use stratus_core::clock::now_millis;
 use stratus_events::browse::customers::{customer_summary, search_customers, MAX_MATCHES};
@@ -15,7 +14,6 @@ use stratus_events::browse::stored::event_detail;
 use stratus_events::collector::write_keys::{
     create_key, list_keys, publish_keys, revoke_key, NewKey,
 };
-use stratus_events::sync::autosync::sync_exclusive;
 use stratus_events::sync::identity::graph::ensure_built;
 use stratus_events::sync::retention::{apply_retention, load_retention, save_retention};
 use stratus_events::sync::status::sync_overview;
@@ -37,33 +35,12 @@ use crate::views::JobView;
 #[tauri::command]
 pub async fn events_sync(state: AppHandleState<'_>) -> CommandResult<JobView> {
     let stack = state.stack().await;
-    let retention = load_retention(&state.home.profile_dir(&stack.profile.name))?;
-    let db = stack.db.clone();
+    let sync = CacheSync::new(&state.home, &stack)?;
     let gate = state.sync_gate.clone();
     let job = state
         .jobs
-        .start(&db, "events.sync", "Sync events", move |ctx| async move {
-            let report = sync_exclusive(
-                &gate,
-                &stack.db,
-                Arc::clone(&stack.events),
-                &SyncOptions::default(),
-                ctx.reporter(),
-                ctx.cancel_token(),
-            )
-            .await?;
-            if report.cancelled {
-                return Err(stratus_events::Error::Cancelled);
-            }
-            let pruned = apply_retention(&stack.db, retention).await?;
-            let mut summary = format!(
-                "{} new events from {} objects ({} already synced, {} bad lines)",
-                report.events_inserted, report.ingested, report.skipped, report.bad_lines
-            );
-            if pruned > 0 {
-                summary.push_str(&format!("; {pruned} older events pruned by the retention"));
-            }
-            Ok(summary)
+        .start(&stack.db, "events.sync", "Sync events", move |ctx| {
+            sync.job(gate, ctx)
         })
         .await?;
     Ok(job.into())

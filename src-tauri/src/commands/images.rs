@@ -1,15 +1,17 @@
 use bytes::Bytes;
-use stratus_core::Failure;
-use stratus_media::originals::{list_originals, upload_original};
+use stratus_app::warm::WarmUp;
+use stratus_media::originals::{delete_original, list_originals, move_original, upload_original};
+use stratus_media::placeholder::placeholder_of;
 use stratus_media::published::publish;
 use stratus_media::purge_variants;
-use stratus_media::warm::warm;
 use stratus_media::{Limits, PresetCatalog};
 use tauri::ipc::{InvokeBody, Request};
 
 use super::AppHandleState;
 use crate::error::{AppError, CommandResult};
-use crate::views::{CatalogInput, ImageCatalog, JobView, ObjectListing, ObjectView, VariantView};
+use crate::views::{
+    CatalogInput, ImageCatalog, JobView, ObjectListing, ObjectView, PlaceholderView, VariantView,
+};
 
 /// Originals per page in the library.
 const PAGE: usize = 200;
@@ -92,6 +94,38 @@ pub async fn image_purge(state: AppHandleState<'_>, original: String) -> Command
     Ok(purged.len() as u32)
 }
 
+/// Deletes an original and its variants; returns how many variants went.
+#[tauri::command]
+pub async fn image_delete(state: AppHandleState<'_>, original: String) -> CommandResult<u32> {
+    let stack = state.stack().await;
+    let deleted = delete_original(&*stack.media, &original).await?;
+    Ok(deleted.variants.len() as u32)
+}
+
+/// Moves (renames) an original to `to`, never over another; the old key's
+/// variants are purged and their count returned.
+#[tauri::command]
+pub async fn image_move(
+    state: AppHandleState<'_>,
+    original: String,
+    to: String,
+) -> CommandResult<u32> {
+    let stack = state.stack().await;
+    let moved = move_original(&*stack.media, &original, &to, &Limits::default()).await?;
+    Ok(moved.variants.len() as u32)
+}
+
+/// The original's ThumbHash and tiny LQIP, for the editor to copy.
+#[tauri::command]
+pub async fn image_placeholder(
+    state: AppHandleState<'_>,
+    original: String,
+) -> CommandResult<PlaceholderView> {
+    let stack = state.stack().await;
+    let placeholder = placeholder_of(&*stack.media, &original, &Limits::default()).await?;
+    Ok(placeholder.into())
+}
+
 /// Starts a job that makes `preset` for every original under `prefix`.
 #[tauri::command]
 pub async fn image_warm(
@@ -103,48 +137,12 @@ pub async fn image_warm(
     let catalog = PresetCatalog::load(&stack.db).await?;
     catalog.resolve(&preset)?;
     let service = state.images().await;
-    let title = format!(
-        "Warm {preset} for {}",
-        if prefix.is_empty() {
-            "all originals"
-        } else {
-            &prefix
-        }
-    );
+    let warm_up = WarmUp { preset, prefix };
+    let title = warm_up.title();
     let job = state
         .jobs
         .start(&stack.db, "image.warm", title, move |ctx| async move {
-            let report = warm(
-                &service,
-                &catalog,
-                &preset,
-                &prefix,
-                ctx.reporter(),
-                ctx.cancel_token(),
-            )
-            .await
-            .map_err(|e| Failure::of(&e))?;
-            if report.cancelled {
-                return Err(Failure::of(&stratus_core::Error::Cancelled));
-            }
-            let summary = format!("{} made, {} already there", report.made, report.already);
-            let Some((_, first)) = report.failed.first() else {
-                return Ok(summary);
-            };
-            let failures: Vec<String> = report
-                .failed
-                .iter()
-                .map(|(key, e)| format!("{key}: {e}"))
-                .collect();
-            // The job carries the first failure's code (`too_large`, `undecodable`…).
-            Err(Failure::new(
-                first.code.clone(),
-                format!(
-                    "{summary}, {} failed — {}",
-                    report.failed.len(),
-                    failures.join("; ")
-                ),
-            ))
+            warm_up.job(&service, &catalog, ctx).await
         })
         .await?;
     Ok(job.into())

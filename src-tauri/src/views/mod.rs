@@ -9,6 +9,7 @@ use stratus_core::profile::{CloudSettings, Profile, ProfileKind as CoreKind};
 use stratus_core::stack::BucketRole as CoreBucketRole;
 use stratus_core::store::{ListPage, ObjectMeta};
 use stratus_media::key::variant_url;
+use stratus_media::placeholder::Placeholder;
 use stratus_media::{Fit, Format, MediaError, Outcome, PresetCatalog, Variant, VariantSpec};
 use ts_rs::TS;
 
@@ -333,21 +334,21 @@ impl From<ObjectMeta> for ObjectView {
     }
 }
 
+/// A preset as the editor shows it: what it edits plus the canonical
+/// spelling (flattened, so the UI sees one flat object).
 #[derive(Debug, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct PresetView {
-    pub name: String,
     /// The canonical spelling, e.g. `480x320-cover-q80.jpeg`.
     pub spec: String,
-    pub width: Option<u32>,
-    pub height: Option<u32>,
-    pub fit: String,
-    pub format: String,
-    pub quality: Option<u8>,
+    #[serde(flatten)]
+    #[ts(flatten)]
+    pub preset: PresetInput,
 }
 
-#[derive(Debug, Deserialize, TS)]
+/// A preset as the editor sends it.
+#[derive(Debug, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct PresetInput {
@@ -355,6 +356,8 @@ pub struct PresetInput {
     pub width: Option<u32>,
     pub height: Option<u32>,
     pub fit: String,
+    /// Enlarge an original smaller than the box (off: never enlarge).
+    pub enlarge: bool,
     pub format: String,
     pub quality: Option<u8>,
 }
@@ -374,13 +377,16 @@ impl From<&PresetCatalog> for ImageCatalog {
                 .presets()
                 .iter()
                 .map(|(name, spec)| PresetView {
-                    name: name.clone(),
                     spec: spec.to_string(),
-                    width: spec.width,
-                    height: spec.height,
-                    fit: spec.fit.as_str().to_string(),
-                    format: spec.format.as_str().to_string(),
-                    quality: spec.quality,
+                    preset: PresetInput {
+                        name: name.clone(),
+                        width: spec.width,
+                        height: spec.height,
+                        fit: spec.fit.as_str().to_string(),
+                        enlarge: spec.enlarge,
+                        format: spec.format.as_str().to_string(),
+                        quality: spec.quality,
+                    },
                 })
                 .collect(),
             allowed_specs: c.extra_specs().iter().cloned().collect(),
@@ -409,15 +415,38 @@ impl CatalogInput {
                 .ok_or_else(|| bad("fit must be cover, contain, fill or inside"))?;
             let format = Format::parse(&p.format)
                 .ok_or_else(|| bad("format must be jpeg, png, webp, avif or auto"))?;
-            let spec = VariantSpec::new(p.width, p.height, fit, format, p.quality).map_err(
-                |e| match e {
+            let spec = VariantSpec::new(p.width, p.height, fit, p.enlarge, format, p.quality)
+                .map_err(|e| match e {
                     MediaError::InvalidSpec { reason, .. } => bad(&reason),
                     other => other,
-                },
-            )?;
+                })?;
             presets.push((p.name, spec));
         }
         PresetCatalog::from_parts(presets, self.allowed_specs)
+    }
+}
+
+/// An original's placeholders for lazy loading, for the editor to copy.
+#[derive(Debug, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct PlaceholderView {
+    /// ThumbHash, standard base64.
+    pub thumbhash: String,
+    /// A tiny WebP as a `data:` URI.
+    pub lqip: String,
+    pub lqip_width: u32,
+    pub lqip_height: u32,
+}
+
+impl From<Placeholder> for PlaceholderView {
+    fn from(p: Placeholder) -> Self {
+        PlaceholderView {
+            thumbhash: p.thumbhash,
+            lqip: p.lqip,
+            lqip_width: p.lqip_width,
+            lqip_height: p.lqip_height,
+        }
     }
 }
 

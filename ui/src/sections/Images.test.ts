@@ -44,4 +44,29 @@ describe('Images', () => {
     await vi.waitFor(() => expect(screen.queryByTestId('catalog-editor')).not.toBeInTheDocument());
     expect(screen.getByTestId('warm-preset')).toHaveValue('square');
   });
+
+  it('lists the folder again after a move and shows the moved original; closes it after a delete', async () => {
+    const user = userEvent.setup();
+    vi.mocked(backend.moveOriginal).mockResolvedValue(2);
+    vi.mocked(backend.deleteOriginal).mockResolvedValue(2);
+    render(Images);
+    await user.click((await screen.findAllByTestId('image-tile'))[0]!);
+    expect(backend.listOriginals).toHaveBeenCalledTimes(1);
+
+    vi.mocked(backend.listOriginals).mockResolvedValue(listing({ objects: [object('boot.jpg'), object('hat.jpg')] }));
+    await user.click(screen.getByTestId('original-move'));
+    await user.clear(screen.getByTestId('original-move-target'));
+    await user.type(screen.getByTestId('original-move-target'), 'boot.jpg');
+    await user.click(screen.getByTestId('original-move-confirm'));
+
+    await vi.waitFor(() => expect(screen.getByTestId('image-detail')).toHaveAttribute('data-key', 'boot.jpg'));
+    expect(backend.moveOriginal).toHaveBeenCalledWith('shoe.jpg', 'boot.jpg');
+    await vi.waitFor(() => expect(backend.listOriginals).toHaveBeenCalledTimes(2));
+
+    await user.click(screen.getByTestId('original-delete'));
+    await user.click(screen.getByTestId('original-delete-confirm'));
+    await vi.waitFor(() => expect(screen.queryByTestId('image-detail')).not.toBeInTheDocument());
+    expect(backend.deleteOriginal).toHaveBeenCalledWith('boot.jpg');
+    await vi.waitFor(() => expect(backend.listOriginals).toHaveBeenCalledTimes(3));
+  });
 });

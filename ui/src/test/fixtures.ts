@@ -82,7 +82,7 @@ export function report(overrides: Partial<ConnectionReport> = {}): ConnectionRep
 }
 
 export function preset(name: string, overrides: Partial<PresetView> = {}): PresetView {
-  return { name, spec: `${name}-spec`, width: 200, height: 200, fit: 'cover', format: 'webp', quality: 80, ...overrides };
+  return { name, spec: `${name}-spec`, width: 200, height: 200, fit: 'cover', enlarge: false, format: 'webp', quality: 80, ...overrides };
 }
 
 export function catalog(overrides: Partial<ImageCatalog> = {}): ImageCatalog {

@@ -92,7 +92,7 @@ impl CampaignState {
     }
 
     /// The lifecycle's edges. Re-opening a finished campaign to scheduled is
-    /// "retry failed" (see `runner::retry_failed`).
+    /// "retry failed" (see `run::retry_failed`).
     pub fn can_become(self, to: CampaignState) -> bool {
         use CampaignState::*;
         matches!(

@@ -23,11 +23,9 @@ use stratus_core::db::Db;
 use stratus_core::jobs::{CancellationToken, Progress};
 use tokio::task::JoinSet;
 
-pub use crate::eligibility::in_quiet_hours;
 pub use control::RunControl;
-pub use rate::TokenBucket;
 pub(crate) use recipient::settle_cancelled;
-pub use recipient::{PendingRecipient, RecipientStatus};
+pub use recipient::RecipientStatus;
 pub use summary::{
     counts_blocking, progress_summary, summary_blocking, ProgressSummary, StatusCounts,
 };
@@ -90,14 +88,38 @@ impl RunOutcome {
     }
 }
 
-/// Runs a scheduled (or interrupted running/paused) campaign to its end.
-/// `cancel` cancels the campaign: every recipient left is settled.
-pub async fn run(
-    db: &Db,
-    campaign_id: &str,
-    notifier: Arc<dyn Notifier>,
+/// A campaign to send and what sends it: what every way of running one
+/// takes (see `crate::run`).
+#[derive(Clone)]
+pub struct RunRequest {
+    pub db: Db,
+    pub campaign_id: String,
+    pub notifier: Arc<dyn Notifier>,
+    pub settings: RunSettings,
+}
+
+impl RunRequest {
+    /// A request with the default [`RunSettings`].
+    pub fn new(db: &Db, campaign_id: impl Into<String>, notifier: Arc<dyn Notifier>) -> Self {
+        RunRequest {
+            db: db.clone(),
+            campaign_id: campaign_id.into(),
+            notifier,
+            settings: RunSettings::default(),
+        }
+    }
+
+    pub fn with_settings(self, settings: RunSettings) -> Self {
+        RunRequest { settings, ..self }
+    }
+}
+
+/// Runs a scheduled (or interrupted running/paused) campaign to its end,
+/// steered by `control` in this process only. `cancel` cancels the
+/// campaign: every recipient left is settled.
+pub async fn run_with_control(
+    request: &RunRequest,
     control: &RunControl,
-    settings: RunSettings,
     progress: impl Fn(Progress) + Send + Sync + 'static,
     cancel: &CancellationToken,
 ) -> Result<RunOutcome> {
@@ -105,16 +127,7 @@ pub async fn run(
         cancel: cancel.clone(),
         detach: CancellationToken::new(),
     };
-    run_inner(
-        db,
-        campaign_id,
-        notifier,
-        control,
-        settings,
-        Some(progress),
-        stops,
-    )
-    .await
+    run_inner(request, control, Some(progress), stops).await
 }
 
 /// Why a run may stop before the end.
@@ -128,14 +141,18 @@ pub(crate) struct Stops {
 }
 
 pub(crate) async fn run_inner(
-    db: &Db,
-    campaign_id: &str,
-    notifier: Arc<dyn Notifier>,
+    request: &RunRequest,
     control: &RunControl,
-    settings: RunSettings,
     progress: Option<impl Fn(Progress) + Send + Sync + 'static>,
     stops: Stops,
 ) -> Result<RunOutcome> {
+    let RunRequest {
+        db,
+        campaign_id,
+        notifier,
+        settings,
+    } = request;
+    let (notifier, settings) = (Arc::clone(notifier), settings.clone());
     // Every wait and loop watches `halt`; what happens after depends on which stop fired.
     let halt = stops.cancel.child_token();
     let _detach_watch = {
@@ -289,13 +306,7 @@ async fn dispatch(ctx: &Arc<SendContext>, with_rank: bool) -> Result<()> {
                         break 'passes;
                     }
                     while tasks.len() >= ctx.control.concurrency() as usize {
-                        if let Some(Err(e) | Ok(Err(e))) = tasks
-                            .join_next()
-                            .await
-                            .map(|r| r.map_err(|e| Error::Internal(e.to_string())))
-                        {
-                            first_error.get_or_insert(e);
-                        }
+                        join_one(&mut tasks, &mut first_error).await;
                     }
                     tokio::select! {
                         _ = ctx.control.bucket().acquire() => {}
@@ -311,29 +322,28 @@ async fn dispatch(ctx: &Arc<SendContext>, with_rank: bool) -> Result<()> {
         }
         // Wait for this pass's sends, then look again: rows re-queued
         // meanwhile (retry failed while running) get another pass.
-        while let Some(r) = tasks.join_next().await {
-            if let Some(e) = r
-                .map_err(|e| Error::Internal(e.to_string()))
-                .and_then(|r| r)
-                .err()
-            {
-                first_error.get_or_insert(e);
-            }
-        }
+        while join_one(&mut tasks, &mut first_error).await {}
         if dispatched == 0 || first_error.is_some() {
             break;
         }
     }
-    while let Some(r) = tasks.join_next().await {
-        if let Some(e) = r
-            .map_err(|e| Error::Internal(e.to_string()))
-            .and_then(|r| r)
-            .err()
-        {
-            first_error.get_or_insert(e);
-        }
-    }
+    while join_one(&mut tasks, &mut first_error).await {}
     first_error.map_or(Ok(()), Err)
+}
+
+/// Waits for one send and keeps the first error (a panicked send counts as
+/// one); `false` when no send was running.
+async fn join_one(tasks: &mut JoinSet<Result<()>>, first_error: &mut Option<Error>) -> bool {
+    let Some(joined) = tasks.join_next().await else {
+        return false;
+    };
+    if let Err(e) = joined
+        .map_err(|e| Error::Internal(e.to_string()))
+        .and_then(|r| r)
+    {
+        first_error.get_or_insert(e);
+    }
+    true
 }
 
 /// Records `paused`, waits for resume (or cancel), records `running` again.

@@ -60,7 +60,6 @@ impl RecipientStatus {
 pub struct PendingRecipient {
     pub customer_id: String,
     pub address: Option<String>,
-    pub attempts: i64,
     /// `None` when the customer was deleted after launch.
     pub customer: Option<Customer>,
     pub rank: i64,
@@ -86,7 +85,7 @@ pub fn pending_page(
         "0"
     };
     let sql = format!(
-        "SELECT r.customer_id, r.address, r.attempts, {rank}, {customer_columns}
+        "SELECT r.customer_id, r.address, {rank}, {customer_columns}
          FROM recipients r LEFT JOIN customers c ON c.id = r.customer_id
          WHERE r.campaign_id = ?1 AND r.status = 'pending' AND r.customer_id > ?2
          ORDER BY r.customer_id LIMIT ?3"
@@ -94,14 +93,13 @@ pub fn pending_page(
     let mut stmt = conn.prepare_cached(&sql)?;
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
     let rows = stmt.query_map(params![campaign, after, limit], |r| {
-        let exists: Option<String> = r.get(4)?;
+        let exists: Option<String> = r.get(3)?;
         Ok(PendingRecipient {
             customer_id: r.get(0)?,
             address: r.get(1)?,
-            attempts: r.get(2)?,
-            rank: r.get(3)?,
+            rank: r.get(2)?,
             customer: match exists {
-                Some(_) => Some(customer::from_row(r, 4)?),
+                Some(_) => Some(customer::from_row(r, 3)?),
                 None => None,
             },
         })

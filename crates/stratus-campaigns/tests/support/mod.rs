@@ -199,8 +199,8 @@ pub async fn launched(db: &Db, spec: stratus_campaigns::campaign::CampaignSpec) 
 }
 
 /// Fast retries for tests.
-pub fn fast_settings() -> stratus_campaigns::runner::RunSettings {
-    stratus_campaigns::runner::RunSettings {
+pub fn fast_settings() -> stratus_campaigns::run::RunSettings {
+    stratus_campaigns::run::RunSettings {
         page_size: 7,
         backoff_base: std::time::Duration::from_millis(1),
         backoff_max: std::time::Duration::from_millis(4),

@@ -2,13 +2,11 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use clap::Subcommand;
-use stratus_core::demo;
+use stratus_app::demo;
 use stratus_core::jobs::CancellationToken;
-use stratus_core::profile::Profile;
-use stratus_core::stack::Stack;
 
 use super::progress::TerminalProgress;
-use crate::context::{demo_steps, Context};
+use crate::context::Context;
 
 #[derive(Subcommand)]
 pub enum DemoCommand {
@@ -19,20 +17,19 @@ pub enum DemoCommand {
 }
 
 pub async fn run(ctx: &Context, cmd: DemoCommand) -> Result<ExitCode> {
-    if matches!(cmd, DemoCommand::Reset) {
-        demo::wipe(&ctx.home).await?;
+    let bar = TerminalProgress::new();
+    let (progress, cancel) = (|p| bar.update(p), CancellationToken::new());
+    let reset = matches!(cmd, DemoCommand::Reset);
+    let seeded = if reset {
+        demo::reset(&ctx.home, progress, &cancel).await?
+    } else {
+        demo::seed(&ctx.home, progress, &cancel).await?
+    };
+    bar.finish();
+    if reset {
         println!("demo data deleted");
     }
-    let stack = Stack::open(&ctx.home, Profile::demo()).await?;
-    let bar = TerminalProgress::new();
-    let report = demo::seed(
-        &stack,
-        &demo_steps(),
-        |p| bar.update(p),
-        &CancellationToken::new(),
-    )
-    .await?;
-    bar.finish();
+    let report = &seeded.report;
     println!(
         "demo seeded at {}: {} step(s) applied, {} already present",
         ctx.home.profile_dir(stratus_core::profile::DEMO).display(),

@@ -1,4 +1,5 @@
-//! `stratus image`: make a variant, upload originals, warm a preset.
+//! `stratus image`: make a variant, upload, delete and move originals, warm
+//! a preset, purge variants, print placeholders.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -8,7 +9,8 @@ use anyhow::{Context as _, Result};
 use bytes::Bytes;
 use clap::Subcommand;
 use stratus_core::jobs::CancellationToken;
-use stratus_media::originals::upload_original;
+use stratus_media::originals::{delete_original, move_original, upload_original};
+use stratus_media::placeholder::placeholder_of;
 use stratus_media::published;
 use stratus_media::warm::warm;
 use stratus_media::{purge_variants, Limits, Outcome, PresetCatalog, VariantService};
@@ -43,6 +45,14 @@ pub enum ImageCommand {
     /// Delete every stored variant of an original (they are made again on
     /// the next request). Uploading a replacement does this by itself.
     Purge { key: String },
+    /// Delete an original and its variants.
+    Delete { key: String },
+    /// Rename or move an original (never over an existing one); the old
+    /// key's variants are purged, the new key's are made on request.
+    Move { from: String, to: String },
+    /// Print an original's placeholders for lazy loading: its ThumbHash
+    /// and a tiny WebP as a data: URI.
+    Placeholder { key: String },
     /// List the presets and the allow-list of the profile.
     Presets {
         /// Also write them to the media bucket, where the deployed function
@@ -151,6 +161,22 @@ pub async fn run(ctx: &Context, cmd: ImageCommand) -> Result<ExitCode> {
                 println!("deleted {variant}");
             }
             println!("{key}: {} variant(s) purged", purged.len());
+        }
+        ImageCommand::Delete { key } => {
+            let deleted = delete_original(&*stack.media, &key).await?;
+            println!("deleted {key} and {} variant(s)", deleted.variants.len());
+        }
+        ImageCommand::Move { from, to } => {
+            let moved = move_original(&*stack.media, &from, &to, &Limits::default()).await?;
+            println!(
+                "moved {from} → {to}; {} variant(s) of the old key purged",
+                moved.variants.len()
+            );
+        }
+        ImageCommand::Placeholder { key } => {
+            let p = placeholder_of(&*stack.media, &key, &Limits::default()).await?;
+            println!("thumbhash {}", p.thumbhash);
+            println!("lqip      {} ({}×{})", p.lqip, p.lqip_width, p.lqip_height);
         }
         ImageCommand::Presets { publish } => {
             for (name, spec) in catalog.presets() {

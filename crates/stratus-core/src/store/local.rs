@@ -1,44 +1,63 @@
 //! `LocalStore`: a bucket as a directory. Objects are plain files at their key,
 //! so a demo folder can be browsed with a file manager; Stratus's metadata
 //! (content type, user metadata, ETag) sits beside them under `.stratus/meta`.
+//!
+//! A read is one trip to the blocking pool: open the object through no link
+//! (one `openat2` on Linux, see [`no_follow`]), `fstat` it, take its sidecar
+//! from the cache when it was read for this very file version, and read a
+//! body of up to [`READ_WHOLE_UP_TO`] into memory, so the answer needs no
+//! further trip. Larger bodies stream from the open file.
+//!
+//! A hit of a small object that nothing in needs the disk (path in the
+//! kernel's lookup cache, sidecar in ours, bytes in the page cache) makes
+//! no trip at all: on Linux it is tried first on the caller's thread with
+//! calls that answer "not now" instead of waiting (`RESOLVE_CACHED`,
+//! `RWF_NOWAIT`), and anything else goes to the pool.
+
+#[cfg(target_os = "linux")]
+mod nowait;
+mod sidecar;
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::io::{ErrorKind, Read, SeekFrom, Write};
+use std::io::{ErrorKind, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::UNIX_EPOCH;
 
 use async_trait::async_trait;
 use bytes::Bytes;
 use md5::{Digest, Md5};
-use serde::{Deserialize, Serialize};
-use tokio::io::{AsyncReadExt, AsyncSeekExt};
+use tokio::io::AsyncReadExt;
 
+use self::sidecar::{mtime_ns, Sidecar, SidecarCache};
 use super::key::{validate_key, RESERVED_DIR};
-use super::no_follow;
+use super::no_follow::{self, OpenedObject};
 use super::{
     ByteRange, GetObject, ListPage, ListRequest, ObjectMeta, ObjectStore, PutOptions, StoreError,
     StoreResult,
 };
 
+/// Bodies up to this size (or ranges of this length) are read whole in the
+/// blocking call that opens the object; larger ones stream from the file.
+pub const READ_WHOLE_UP_TO: u64 = 1024 * 1024;
+
+/// Hits up to this size may be read on the caller's (async) thread when
+/// their bytes are in memory: a copy of this size takes microseconds.
+const READ_NOW_UP_TO: u64 = 256 * 1024;
+
+/// The two holders of the placing lock (see [`LocalStore::lock`]).
+#[derive(Debug, Clone, Copy)]
+enum Lock {
+    Placing,
+    Describing,
+}
+
 /// A bucket kept in a local directory.
 #[derive(Debug, Clone)]
 pub struct LocalStore {
     root: PathBuf,
-}
-
-/// Metadata stored beside an object. `size` and `mtime_ns` tie it to one
-/// version of the file: if the file was changed by hand, the sidecar is stale
-/// and ignored.
-#[derive(Debug, Serialize, Deserialize)]
-struct Sidecar {
-    size: u64,
-    mtime_ns: u128,
-    etag: String,
-    content_type: Option<String>,
-    cache_control: Option<String>,
-    #[serde(default)]
-    metadata: BTreeMap<String, String>,
+    sidecars: Arc<SidecarCache>,
 }
 
 impl LocalStore {
@@ -54,7 +73,10 @@ impl LocalStore {
                 message: e.to_string(),
             })?;
         }
-        Ok(LocalStore { root })
+        Ok(LocalStore {
+            root,
+            sidecars: Arc::default(),
+        })
     }
 
     pub fn root(&self) -> &Path {
@@ -71,6 +93,28 @@ impl LocalStore {
             .join(RESERVED_DIR)
             .join("meta")
             .join(format!("{key}.json"))
+    }
+
+    /// Takes the bucket's placing lock (a file under `.stratus`, so it
+    /// holds across processes): exclusive while a put places an object and
+    /// writes its sidecar, shared while a reader that found no sidecar for
+    /// a file looks again before describing the file itself. Without it, a
+    /// reader between the two steps of a put would describe the new object
+    /// without its metadata, and a conditional create's loser would take
+    /// the winner's variant for a stale one. Released when dropped.
+    fn lock(&self, kind: Lock, key: &str) -> StoreResult<fs::File> {
+        let file = fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(self.root.join(RESERVED_DIR).join("placing.lock"))
+            .map_err(|e| io_error(key, e))?;
+        let locked = match kind {
+            Lock::Placing => file.lock(),
+            Lock::Describing => file.lock_shared(),
+        };
+        locked.map_err(|e| io_error(key, e))?;
+        Ok(file)
     }
 
     async fn blocking<T: Send + 'static>(
@@ -118,6 +162,9 @@ impl LocalStore {
             .map_err(io)?;
         tmp.write_all(body).map_err(io)?;
         tmp.as_file().sync_all().map_err(io)?;
+        // From the moment the object is in place until its sidecar is, a
+        // reader must not describe it (see `head_blocking`).
+        let _placing = self.lock(Lock::Placing, key)?;
         if options.if_none_match {
             // A hard link fails atomically if the target exists: a conditional
             // create that holds across processes, like S3's `If-None-Match: *`.
@@ -143,8 +190,9 @@ impl LocalStore {
             cache_control: options.cache_control.clone(),
             metadata: lower_keys(&options.metadata),
         };
+        self.sidecars.forget(key);
         self.write_sidecar(key, &sidecar)?;
-        Ok(meta_from(key, &file_meta, Some(sidecar)))
+        Ok(meta_from(key, &file_meta, Some(&sidecar)))
     }
 
     fn write_sidecar(&self, key: &str, sidecar: &Sidecar) -> StoreResult<()> {
@@ -164,46 +212,94 @@ impl LocalStore {
         Ok(())
     }
 
-    /// The sidecar of a key if it describes the file as it is now.
+    /// The sidecar file of a key if it describes the file as it is now.
     fn fresh_sidecar(&self, key: &str, file_meta: &fs::Metadata) -> Option<Sidecar> {
         let raw = fs::read(self.sidecar_path(key)).ok()?;
         let sidecar: Sidecar = serde_json::from_slice(&raw).ok()?;
-        (sidecar.size == file_meta.len() && sidecar.mtime_ns == mtime_ns(file_meta))
-            .then_some(sidecar)
+        sidecar.describes(file_meta).then_some(sidecar)
     }
 
-    fn head_blocking(&self, key: &str) -> StoreResult<Option<ObjectMeta>> {
-        let path = self.object_path(key)?;
-        let file_meta = match fs::symlink_metadata(&path) {
-            Ok(m) if m.is_file() => m,
-            Ok(_) => return Ok(None),
-            Err(e) if e.kind() == ErrorKind::NotFound || e.kind() == ErrorKind::NotADirectory => {
-                return Ok(None)
-            }
-            Err(e) => return Err(io_error(key, e)),
-        };
-        let sidecar = match self.fresh_sidecar(key, &file_meta) {
-            Some(s) => s,
-            // A file put here by hand: describe it and remember the description.
+    /// The sidecar of an open object: cached for this file version, read
+    /// from its file, or (a file put here by hand) made from the content.
+    fn sidecar_of(&self, key: &str, opened: &OpenedObject) -> StoreResult<Arc<Sidecar>> {
+        if let Some(sidecar) = self.sidecars.get(key, &opened.meta) {
+            return Ok(sidecar);
+        }
+        let sidecar = match self.fresh_sidecar(key, &opened.meta) {
+            Some(sidecar) => sidecar,
             None => {
-                let mut content = Vec::new();
-                no_follow::open_read(key, &path)?
-                    .read_to_end(&mut content)
-                    .map_err(|e| io_error(key, e))?;
+                // Perhaps a put has just placed the file and is writing its
+                // sidecar: wait for it (see `lock`). Otherwise the file was
+                // put here by hand: describe it and remember the description.
+                let _describing = self.lock(Lock::Describing, key)?;
+                if let Some(sidecar) = self.fresh_sidecar(key, &opened.meta) {
+                    let sidecar = Arc::new(sidecar);
+                    self.sidecars
+                        .insert(key, &opened.meta, Arc::clone(&sidecar));
+                    return Ok(sidecar);
+                }
+                let content = read_range(key, &opened.file, 0, opened.meta.len())?;
                 let sidecar = Sidecar {
-                    size: file_meta.len(),
-                    mtime_ns: mtime_ns(&file_meta),
+                    size: opened.meta.len(),
+                    mtime_ns: mtime_ns(&opened.meta),
                     etag: hex::encode(Md5::digest(&content)),
                     content_type: None,
                     cache_control: None,
                     metadata: BTreeMap::new(),
                 };
-                // Best effort: a read-only bucket still answers heads.
+                // Best effort: a read-only bucket still answers reads.
                 let _ = self.write_sidecar(key, &sidecar);
                 sidecar
             }
         };
-        Ok(Some(meta_from(key, &file_meta, Some(sidecar))))
+        let sidecar = Arc::new(sidecar);
+        self.sidecars
+            .insert(key, &opened.meta, Arc::clone(&sidecar));
+        Ok(sidecar)
+    }
+
+    fn head_blocking(&self, key: &str) -> StoreResult<Option<ObjectMeta>> {
+        let Some(opened) = no_follow::open_object(&self.root, key)? else {
+            return Ok(None);
+        };
+        let sidecar = self.sidecar_of(key, &opened)?;
+        Ok(Some(meta_from(key, &opened.meta, Some(&sidecar))))
+    }
+
+    /// A whole GET in one blocking call: open, `fstat`, metadata, and the
+    /// body itself when it is small.
+    fn get_blocking(&self, key: &str, range: Option<ByteRange>) -> StoreResult<GetObject> {
+        let opened =
+            no_follow::open_object(&self.root, key)?.ok_or_else(|| StoreError::NotFound {
+                key: key.to_string(),
+            })?;
+        let sidecar = self.sidecar_of(key, &opened)?;
+        let meta = meta_from(key, &opened.meta, Some(&sidecar));
+        let (start, len) = span(key, meta.size, range)?;
+        if len <= READ_WHOLE_UP_TO {
+            let bytes = read_range(key, &opened.file, start, len)?;
+            return Ok(GetObject::loaded(meta, Bytes::from(bytes)));
+        }
+        let mut file = opened.file;
+        file.seek(SeekFrom::Start(start))
+            .map_err(|e| io_error(key, e))?;
+        let body = tokio::fs::File::from_std(file).take(len);
+        Ok(GetObject::streamed(meta, Box::pin(body)))
+    }
+
+    /// A GET answered on this thread, if nothing in it has to wait: see the
+    /// module's notes. `None`: ask the blocking pool, which also gives the
+    /// errors (a missing key, a link, a bad range).
+    fn get_now(&self, key: &str, range: Option<ByteRange>) -> Option<GetObject> {
+        let opened = no_follow::open_object_now(&self.root, key)?;
+        let sidecar = self.sidecars.get(key, &opened.meta)?;
+        let meta = meta_from(key, &opened.meta, Some(&sidecar));
+        let (start, len) = span(key, meta.size, range).ok()?;
+        if len > READ_NOW_UP_TO {
+            return None;
+        }
+        let bytes = read_now(&opened.file, start, len)?;
+        Some(GetObject::loaded(meta, Bytes::from(bytes)))
     }
 
     fn delete_blocking(&self, key: &str) -> StoreResult<()> {
@@ -215,6 +311,7 @@ impl LocalStore {
             Err(_) if path.is_dir() => return Ok(()),
             Err(e) => return Err(io_error(key, e)),
         }
+        self.sidecars.forget(key);
         let _ = fs::remove_file(self.sidecar_path(key));
         // Drop folders left empty, as S3 has no empty "folders" either.
         let mut dir = path.parent();
@@ -285,8 +382,13 @@ impl LocalStore {
                     let Ok(file_meta) = fs::symlink_metadata(&path) else {
                         continue;
                     };
-                    let sidecar = self.fresh_sidecar(&key, &file_meta);
-                    page.objects.push(meta_from(&key, &file_meta, sidecar));
+                    let sidecar = self.sidecars.get(&key, &file_meta).or_else(|| {
+                        let sidecar = Arc::new(self.fresh_sidecar(&key, &file_meta)?);
+                        self.sidecars.insert(&key, &file_meta, Arc::clone(&sidecar));
+                        Some(sidecar)
+                    });
+                    page.objects
+                        .push(meta_from(&key, &file_meta, sidecar.as_deref()));
                     last_entry = Some(key);
                     entries += 1;
                 }
@@ -303,31 +405,11 @@ impl ObjectStore for LocalStore {
     }
 
     async fn get(&self, key: &str, range: Option<ByteRange>) -> StoreResult<GetObject> {
-        let meta = self.head(key).await?.ok_or_else(|| StoreError::NotFound {
-            key: key.to_string(),
-        })?;
-        let opened = {
-            let key = key.to_string();
-            self.blocking(move |s| no_follow::open_read(&key, &s.object_path(&key)?))
-                .await?
-        };
-        let mut file = tokio::fs::File::from_std(opened);
-        let body: super::ObjectReader = match range {
-            None => Box::pin(file),
-            Some(r) => {
-                if r.start >= meta.size || r.end.is_some_and(|end| end < r.start) {
-                    return Err(StoreError::InvalidRange {
-                        key: key.to_string(),
-                    });
-                }
-                let end = r.end.unwrap_or(meta.size - 1).min(meta.size - 1);
-                file.seek(SeekFrom::Start(r.start))
-                    .await
-                    .map_err(|e| io_error(key, e))?;
-                Box::pin(file.take(end - r.start + 1))
-            }
-        };
-        Ok(GetObject { meta, body })
+        if let Some(hit) = self.get_now(key, range) {
+            return Ok(hit);
+        }
+        let key = key.to_string();
+        self.blocking(move |s| s.get_blocking(&key, range)).await
     }
 
     async fn put(&self, key: &str, body: Bytes, options: PutOptions) -> StoreResult<ObjectMeta> {
@@ -379,14 +461,19 @@ fn collect_keys(dir: &Path, key_prefix: &str, out: &mut Vec<String>) -> std::io:
     Ok(())
 }
 
-fn meta_from(key: &str, file_meta: &fs::Metadata, sidecar: Option<Sidecar>) -> ObjectMeta {
+fn meta_from(key: &str, file_meta: &fs::Metadata, sidecar: Option<&Sidecar>) -> ObjectMeta {
     let last_modified = file_meta
         .modified()
         .ok()
         .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
         .and_then(|d| i64::try_from(d.as_millis()).ok());
     let (etag, content_type, cache_control, metadata) = match sidecar {
-        Some(s) => (Some(s.etag), s.content_type, s.cache_control, s.metadata),
+        Some(s) => (
+            Some(s.etag.clone()),
+            s.content_type.clone(),
+            s.cache_control.clone(),
+            s.metadata.clone(),
+        ),
         None => (None, None, None, BTreeMap::new()),
     };
     ObjectMeta {
@@ -400,13 +487,54 @@ fn meta_from(key: &str, file_meta: &fs::Metadata, sidecar: Option<Sidecar>) -> O
     }
 }
 
-fn mtime_ns(file_meta: &fs::Metadata) -> u128 {
-    file_meta
-        .modified()
-        .ok()
-        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
-        .map(|d| d.as_nanos())
-        .unwrap_or(0)
+/// Where a read starts and how many bytes it takes, for an object of `size`.
+fn span(key: &str, size: u64, range: Option<ByteRange>) -> StoreResult<(u64, u64)> {
+    let Some(r) = range else {
+        return Ok((0, size));
+    };
+    if r.start >= size || r.end.is_some_and(|end| end < r.start) {
+        return Err(StoreError::InvalidRange {
+            key: key.to_string(),
+        });
+    }
+    let end = r.end.unwrap_or(size - 1).min(size - 1);
+    Ok((r.start, end - r.start + 1))
+}
+
+#[cfg(target_os = "linux")]
+fn read_now(file: &fs::File, start: u64, len: u64) -> Option<Vec<u8>> {
+    nowait::read(file, start, len)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn read_now(_file: &fs::File, _start: u64, _len: u64) -> Option<Vec<u8>> {
+    None
+}
+
+/// `len` bytes from `start` (fewer if the file was cut short meanwhile).
+fn read_range(key: &str, file: &fs::File, start: u64, len: u64) -> StoreResult<Vec<u8>> {
+    let mut buf = vec![0; usize::try_from(len).unwrap_or(0)];
+    let mut filled = 0;
+    while filled < buf.len() {
+        match read_at(file, &mut buf[filled..], start + filled as u64) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            Err(e) => return Err(io_error(key, e)),
+        }
+    }
+    buf.truncate(filled);
+    Ok(buf)
+}
+
+#[cfg(unix)]
+fn read_at(file: &fs::File, buf: &mut [u8], offset: u64) -> std::io::Result<usize> {
+    std::os::unix::fs::FileExt::read_at(file, buf, offset)
+}
+
+#[cfg(windows)]
+fn read_at(file: &fs::File, buf: &mut [u8], offset: u64) -> std::io::Result<usize> {
+    std::os::windows::fs::FileExt::seek_read(file, buf, offset)
 }
 
 fn lower_keys(metadata: &BTreeMap<String, String>) -> BTreeMap<String, String> {
@@ -420,5 +548,48 @@ fn io_error(key: &str, e: std::io::Error) -> StoreError {
     StoreError::Io {
         key: key.to_string(),
         message: e.to_string(),
+    }
+}
+
+#[cfg(test)]
+#[cfg(target_os = "linux")]
+mod tests {
+    use super::*;
+
+    /// A repeated hit of a small object is answered without the blocking
+    /// pool; a replaced one is not (its sidecar must be read first), and
+    /// the pool then gives the new version.
+    #[tokio::test]
+    async fn a_warm_hit_needs_no_trip_to_the_pool() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = LocalStore::open(dir.path().join("bucket")).unwrap();
+        let key = "variants/a.jpg/thumb.jpeg";
+        store
+            .put(key, Bytes::from_static(b"first"), PutOptions::default())
+            .await
+            .unwrap();
+        assert!(store.get_now(key, None).is_none(), "sidecar not read yet");
+        store.get(key, None).await.unwrap();
+        let hit = store.get_now(key, None).expect("a warm hit");
+        assert_eq!(
+            hit.meta.etag.as_deref(),
+            Some(hex::encode(Md5::digest(b"first")).as_str())
+        );
+        assert_eq!(hit.bytes().await.unwrap(), Bytes::from_static(b"first"));
+        let range = Some(ByteRange {
+            start: 1,
+            end: Some(2),
+        });
+        let part = store.get_now(key, range).expect("a warm range");
+        assert_eq!(part.bytes().await.unwrap(), Bytes::from_static(b"ir"));
+
+        LocalStore::open(dir.path().join("bucket"))
+            .unwrap()
+            .put(key, Bytes::from_static(b"second"), PutOptions::default())
+            .await
+            .unwrap();
+        assert!(store.get_now(key, None).is_none(), "replaced: read afresh");
+        let got = store.get(key, None).await.unwrap();
+        assert_eq!(got.bytes().await.unwrap(), Bytes::from_static(b"second"));
     }
 }

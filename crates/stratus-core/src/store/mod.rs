@@ -13,16 +13,18 @@ mod no_follow;
 mod s3;
 mod types;
 
+use std::io::Cursor;
 use std::pin::Pin;
+use std::task::{Context, Poll};
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use tokio::io::{AsyncRead, AsyncReadExt};
+use tokio::io::{AsyncRead, AsyncReadExt, ReadBuf};
 
 pub use error::StoreError;
 pub use gated::GatedStore;
 pub use key::validate_key;
-pub use local::LocalStore;
+pub use local::{LocalStore, READ_WHOLE_UP_TO};
 pub(crate) use s3::error_chain as error_chain_of;
 pub use s3::{error_chain, MultipartPolicy, S3Store};
 pub use types::{ByteRange, ListPage, ListRequest, ObjectMeta, PutOptions};
@@ -32,17 +34,62 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// A streamed object body.
 pub type ObjectReader = Pin<Box<dyn AsyncRead + Send>>;
 
-/// An object being read: its metadata and a stream of its bytes.
+/// An object's bytes: already in memory (a small local object is read
+/// whole where it is opened), or a stream.
+pub enum ObjectBody {
+    Loaded(Cursor<Bytes>),
+    Stream(ObjectReader),
+}
+
+impl AsyncRead for ObjectBody {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        match self.get_mut() {
+            ObjectBody::Loaded(cursor) => Pin::new(cursor).poll_read(cx, buf),
+            ObjectBody::Stream(reader) => reader.as_mut().poll_read(cx, buf),
+        }
+    }
+}
+
+/// An object being read: its metadata and its bytes.
 pub struct GetObject {
     pub meta: ObjectMeta,
-    pub body: ObjectReader,
+    pub body: ObjectBody,
 }
 
 impl GetObject {
-    /// Reads the whole body into memory. For objects a caller knows are small.
-    pub async fn bytes(mut self) -> StoreResult<Bytes> {
+    /// An object whose body is a stream.
+    pub fn streamed(meta: ObjectMeta, body: ObjectReader) -> Self {
+        GetObject {
+            meta,
+            body: ObjectBody::Stream(body),
+        }
+    }
+
+    /// An object whose body was read already.
+    pub fn loaded(meta: ObjectMeta, bytes: Bytes) -> Self {
+        GetObject {
+            meta,
+            body: ObjectBody::Loaded(Cursor::new(bytes)),
+        }
+    }
+
+    /// Reads the whole body into memory (what is left of it). For objects a
+    /// caller knows are small; a loaded body is handed over without a copy.
+    pub async fn bytes(self) -> StoreResult<Bytes> {
+        let mut reader = match self.body {
+            ObjectBody::Loaded(cursor) => {
+                let at = usize::try_from(cursor.position()).unwrap_or(usize::MAX);
+                let bytes = cursor.into_inner();
+                return Ok(bytes.slice(at.min(bytes.len())..));
+            }
+            ObjectBody::Stream(reader) => reader,
+        };
         let mut buf = Vec::with_capacity(usize::try_from(self.meta.size).unwrap_or(0));
-        self.body
+        reader
             .read_to_end(&mut buf)
             .await
             .map_err(|e| StoreError::Io {

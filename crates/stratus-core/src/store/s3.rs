@@ -158,6 +158,39 @@ fn to_millis(t: Option<&aws_sdk_s3::primitives::DateTime>) -> Option<i64> {
     t.and_then(|t| t.to_millis().ok())
 }
 
+/// An object's `ObjectMeta` from a GetObject or HeadObject output: the SDK
+/// gives the two the same header accessors but no common trait, so a macro
+/// keeps one reading of them (size, quotes, lower-case metadata keys).
+macro_rules! object_meta {
+    ($key:expr, $out:expr) => {
+        ObjectMeta {
+            key: $key.to_string(),
+            size: $out
+                .content_length()
+                .and_then(|n| u64::try_from(n).ok())
+                .unwrap_or(0),
+            etag: $out.e_tag().map(strip_quotes),
+            last_modified: to_millis($out.last_modified()),
+            content_type: $out.content_type().map(str::to_string),
+            cache_control: $out.cache_control().map(str::to_string),
+            metadata: $out
+                .metadata()
+                .map(|m| lowercase_keys(m))
+                .unwrap_or_default(),
+        }
+    };
+}
+
+/// User metadata with lower-case keys, as S3 stores them.
+fn lowercase_keys<'a, C: FromIterator<(String, String)>>(
+    metadata: impl IntoIterator<Item = (&'a String, &'a String)>,
+) -> C {
+    metadata
+        .into_iter()
+        .map(|(k, v)| (k.to_ascii_lowercase(), v.clone()))
+        .collect()
+}
+
 #[async_trait]
 impl ObjectStore for S3Store {
     fn location(&self) -> String {
@@ -174,38 +207,16 @@ impl ObjectStore for S3Store {
             .send()
             .await
             .map_err(|e| self.map_err(key, e))?;
-        let meta = ObjectMeta {
-            key: key.to_string(),
-            size: out
-                .content_length()
-                .and_then(|n| u64::try_from(n).ok())
-                .unwrap_or(0),
-            etag: out.e_tag().map(strip_quotes),
-            last_modified: to_millis(out.last_modified()),
-            content_type: out.content_type().map(str::to_string),
-            cache_control: out.cache_control().map(str::to_string),
-            metadata: out
-                .metadata()
-                .map(|m| {
-                    m.iter()
-                        .map(|(k, v)| (k.to_ascii_lowercase(), v.clone()))
-                        .collect()
-                })
-                .unwrap_or_default(),
-        };
-        Ok(GetObject {
+        let meta = object_meta!(key, out);
+        Ok(GetObject::streamed(
             meta,
-            body: Box::pin(out.body.into_async_read()),
-        })
+            Box::pin(out.body.into_async_read()),
+        ))
     }
 
     async fn put(&self, key: &str, body: Bytes, options: PutOptions) -> StoreResult<ObjectMeta> {
         let size = body.len() as u64;
-        let metadata: HashMap<String, String> = options
-            .metadata
-            .iter()
-            .map(|(k, v)| (k.to_ascii_lowercase(), v.clone()))
-            .collect();
+        let metadata: HashMap<String, String> = lowercase_keys(&options.metadata);
         // A conditional create stays one PutObject (up to 5 GB): it is only
         // used for variants, which are small.
         let etag = if self.multipart.applies_to(size) && !options.if_none_match {
@@ -250,25 +261,7 @@ impl ObjectStore for S3Store {
             Err(SdkError::ServiceError(e)) if e.raw().status().as_u16() == 404 => return Ok(None),
             Err(e) => return Err(self.map_err(key, e)),
         };
-        Ok(Some(ObjectMeta {
-            key: key.to_string(),
-            size: out
-                .content_length()
-                .and_then(|n| u64::try_from(n).ok())
-                .unwrap_or(0),
-            etag: out.e_tag().map(strip_quotes),
-            last_modified: to_millis(out.last_modified()),
-            content_type: out.content_type().map(str::to_string),
-            cache_control: out.cache_control().map(str::to_string),
-            metadata: out
-                .metadata()
-                .map(|m| {
-                    m.iter()
-                        .map(|(k, v)| (k.to_ascii_lowercase(), v.clone()))
-                        .collect()
-                })
-                .unwrap_or_default(),
-        }))
+        Ok(Some(object_meta!(key, out)))
     }
 
     async fn list(&self, request: ListRequest) -> StoreResult<ListPage> {

@@ -8,12 +8,16 @@ use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader};
 
 use crate::error::MediaError;
 
-/// What an original may cost to decode.
+/// What an original may cost to decode, and a variant to make.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
     /// Width × height of the source, checked from the header.
     pub max_pixels: u64,
     pub max_source_bytes: u64,
+    /// Width × height of a variant, checked on the plan before the output
+    /// is allocated: `-up` and `contain`'s padding can ask for more pixels
+    /// than the original has.
+    pub max_output_pixels: u64,
 }
 
 impl Default for Limits {
@@ -21,6 +25,7 @@ impl Default for Limits {
         Limits {
             max_pixels: 50_000_000,
             max_source_bytes: 64 * 1024 * 1024,
+            max_output_pixels: 50_000_000,
         }
     }
 }

@@ -3,7 +3,7 @@
 
 mod colour;
 mod decode;
-mod encode;
+pub(crate) mod encode;
 pub mod geometry;
 pub mod shrink;
 
@@ -16,7 +16,7 @@ use geometry::Plan;
 
 use crate::error::MediaError;
 use crate::output::OutputFormat;
-use crate::spec::VariantSpec;
+use crate::spec::{VariantSpec, MAX_DIMENSION};
 
 /// A made variant.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,19 +38,7 @@ pub fn render(
     format: OutputFormat,
     limits: &Limits,
 ) -> Result<Rendered, MediaError> {
-    let (source, plan) = load(key, source, spec, limits)?;
-    let mut resized = DynamicImage::new(plan.resized.0, plan.resized.1, source.color());
-    let (left, top, cw, ch) = plan.crop;
-    let options = ResizeOptions::new()
-        .resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3))
-        .crop(left, top, cw, ch);
-    Resizer::new()
-        .resize(&source, &mut resized, &options)
-        .map_err(|e| MediaError::Undecodable {
-            key: key.to_string(),
-            reason: format!("resize failed: {e}"),
-        })?;
-    drop(source);
+    let (resized, plan) = resize(key, source, spec, limits)?;
     let canvas = pad(resized, plan.canvas, format);
     let quality = spec.quality.unwrap_or(100);
     let bytes = encode::encode(&canvas, format, quality).map_err(|reason| MediaError::Encode {
@@ -64,6 +52,30 @@ pub fn render(
         width: canvas.width(),
         height: canvas.height(),
     })
+}
+
+/// Decodes the original and resizes it as the plan says (RGB or RGBA, 8
+/// or 16 bits per channel as the source has),
+/// before any padding; the plan says what canvas it goes on.
+pub(crate) fn resize(
+    key: &str,
+    source: &[u8],
+    spec: &VariantSpec,
+    limits: &Limits,
+) -> Result<(DynamicImage, Plan), MediaError> {
+    let (source, plan) = load(key, source, spec, limits)?;
+    let mut resized = DynamicImage::new(plan.resized.0, plan.resized.1, source.color());
+    let (left, top, cw, ch) = plan.crop;
+    let options = ResizeOptions::new()
+        .resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3))
+        .crop(left, top, cw, ch);
+    Resizer::new()
+        .resize(&source, &mut resized, &options)
+        .map_err(|e| MediaError::Undecodable {
+            key: key.to_string(),
+            reason: format!("resize failed: {e}"),
+        })?;
+    Ok((resized, plan))
 }
 
 /// Decodes the original upright and in sRGB, as RGB or RGBA (8 or 16 bits
@@ -86,6 +98,7 @@ fn load(
             (width, height)
         };
         let full_plan = geometry::plan(upright.0, upright.1, spec);
+        check_output(key, spec, &full_plan, limits)?;
         let factor = shrink::shrink_factor(&full_plan);
         if let Some(mut image) = shrink::decode_scaled(bytes, width, height, factor) {
             image.apply_orientation(orientation);
@@ -119,7 +132,32 @@ fn load(
     };
     let (sw, sh) = image.dimensions();
     let plan = geometry::plan(sw, sh, spec);
+    check_output(key, spec, &plan, limits)?;
     Ok((image, plan))
+}
+
+/// Refuses a plan whose output is past the limits before it is allocated.
+/// Sides are held to [`MAX_DIMENSION`] too: an enlarged free side is
+/// otherwise unbounded, and encoders have side limits of their own.
+fn check_output(
+    key: &str,
+    spec: &VariantSpec,
+    plan: &Plan,
+    limits: &Limits,
+) -> Result<(), MediaError> {
+    let (width, height) = plan.canvas;
+    let pixels = u64::from(width) * u64::from(height);
+    if pixels <= limits.max_output_pixels && width <= MAX_DIMENSION && height <= MAX_DIMENSION {
+        return Ok(());
+    }
+    Err(MediaError::OutputTooLarge {
+        key: key.to_string(),
+        spec: spec.to_string(),
+        width,
+        height,
+        max_side: MAX_DIMENSION,
+        limit_mp: limits.max_output_pixels / 1_000_000,
+    })
 }
 
 /// `contain`: centre the image on a canvas of the box's size, transparent

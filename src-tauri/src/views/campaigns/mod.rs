@@ -1,11 +1,12 @@
 //! Boundary types of the Campaigns section.
 
 use serde::{Deserialize, Serialize};
+use stratus_app::campaign_runs::RunSnapshot;
 use stratus_campaigns::campaign::{
     Campaign, CampaignSpec, CampaignState as CoreState, Channel as CoreChannel, QuietHours,
     SmsType as CoreSmsType,
 };
-use stratus_campaigns::runner::{ProgressSummary, StatusCounts};
+use stratus_campaigns::run::{self, StatusCounts};
 use ts_rs::TS;
 
 mod editing;
@@ -206,7 +207,7 @@ impl CampaignView {
             id: c.id.clone(),
             settings: CampaignInput::from(&c.spec),
             state: c.state.into(),
-            interrupted: is_interrupted(c.state, live),
+            interrupted: run::is_interrupted(c.state, live),
             error: c.error.clone(),
             counts: counts.into(),
             created_at: c.created_at,
@@ -215,11 +216,6 @@ impl CampaignView {
             finished_at: c.finished_at,
         }
     }
-}
-
-/// A run the database calls active but nobody in this process drives.
-pub fn is_interrupted(state: CoreState, live: bool) -> bool {
-    !live && matches!(state, CoreState::Running | CoreState::Paused)
 }
 
 /// A count under a code or reason.
@@ -259,16 +255,14 @@ pub struct CampaignProgress {
     pub error: Option<String>,
 }
 
-impl CampaignProgress {
-    /// `attached`: a runner (here or in another process) holds the campaign;
-    /// `rates`: (enforced, configured) from this app's runner, if it is the one.
-    pub fn new(
-        campaign: &Campaign,
-        summary: &ProgressSummary,
-        attached: bool,
-        rates: Option<(f64, f64)>,
-    ) -> CampaignProgress {
-        let live = attached;
+impl From<&RunSnapshot> for CampaignProgress {
+    fn from(snapshot: &RunSnapshot) -> CampaignProgress {
+        let RunSnapshot {
+            campaign,
+            summary,
+            attached: live,
+            rates,
+        } = snapshot;
         let group = |map: &std::collections::BTreeMap<String, u64>| {
             let mut list: Vec<CodeCount> = map
                 .iter()
@@ -283,14 +277,14 @@ impl CampaignProgress {
         CampaignProgress {
             campaign_id: campaign.id.clone(),
             state: campaign.state.into(),
-            interrupted: is_interrupted(campaign.state, live),
-            live,
+            interrupted: snapshot.is_interrupted(),
+            live: *live,
             counts: (&summary.counts).into(),
             errors_by_code: group(&summary.errors_by_code),
             reasons: group(&summary.reasons),
             rate_last_minute: summary.rate_last_minute,
-            enforced_rate: rates.map(|r| r.0),
-            configured_rate: rates.map_or(campaign.spec.rate_per_sec, |r| r.1),
+            enforced_rate: rates.map(|r| r.enforced),
+            configured_rate: rates.map_or(campaign.spec.rate_per_sec, |r| r.configured),
             eta_seconds: summary.eta_seconds,
             error: campaign.error.clone(),
         }

@@ -1,8 +1,8 @@
 //! After launch: the per-recipient table and its CSV export.
 
 use serde::{Deserialize, Serialize};
+use stratus_campaigns::recipients::RecipientStatus;
 use stratus_campaigns::recipients::{RecipientPage, RecipientRow};
-use stratus_campaigns::runner::RecipientStatus;
 use ts_rs::TS;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]

@@ -72,13 +72,17 @@ describe('commands', () => {
 
   it('sends the image commands with the argument keys the shell expects', async () => {
     invoke.mockResolvedValue(null);
-    const catalog = { presets: [{ name: 'thumb', width: 200, height: 200, fit: 'cover', format: 'webp', quality: 80 }], allowedSpecs: ['w300'] };
+    const catalog = { presets: [{ name: 'thumb', width: 200, height: 200, fit: 'cover', enlarge: false, format: 'webp', quality: 80 }], allowedSpecs: ['w300'] };
 
     await backend.listOriginals('products/', null);
     await backend.imageCatalog();
     await backend.saveImageCatalog(catalog);
     await backend.getVariant('products/shoe.jpg', 'thumb');
     await backend.warmPreset('card', 'products/');
+    await backend.purgeVariants('products/shoe.jpg');
+    await backend.deleteOriginal('products/shoe.jpg');
+    await backend.moveOriginal('products/shoe.jpg', 'archive/shoe.jpg');
+    await backend.imagePlaceholder('products/shoe.jpg');
 
     expect(invoke.mock.calls).toEqual([
       ['image_originals', { prefix: 'products/', startAfter: null }],
@@ -86,6 +90,10 @@ describe('commands', () => {
       ['image_catalog_save', { catalog }],
       ['image_variant', { original: 'products/shoe.jpg', preset: 'thumb' }],
       ['image_warm', { preset: 'card', prefix: 'products/' }],
+      ['image_purge', { original: 'products/shoe.jpg' }],
+      ['image_delete', { original: 'products/shoe.jpg' }],
+      ['image_move', { original: 'products/shoe.jpg', to: 'archive/shoe.jpg' }],
+      ['image_placeholder', { original: 'products/shoe.jpg' }],
     ]);
   });
 

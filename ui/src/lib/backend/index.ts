@@ -11,6 +11,7 @@ import type { ImageCatalog } from './bindings/ImageCatalog';
 import type { JobView } from './bindings/JobView';
 import type { ObjectListing } from './bindings/ObjectListing';
 import type { ObjectView } from './bindings/ObjectView';
+import type { PlaceholderView } from './bindings/PlaceholderView';
 import type { ProfileInput } from './bindings/ProfileInput';
 import type { ProfileStatus } from './bindings/ProfileStatus';
 import type { ProfileView } from './bindings/ProfileView';
@@ -29,6 +30,7 @@ export type { JobState } from './bindings/JobState';
 export type { JobView } from './bindings/JobView';
 export type { ObjectListing } from './bindings/ObjectListing';
 export type { ObjectView } from './bindings/ObjectView';
+export type { PlaceholderView } from './bindings/PlaceholderView';
 export type { PresetInput } from './bindings/PresetInput';
 export type { PresetView } from './bindings/PresetView';
 export type { ProfileInput } from './bindings/ProfileInput';
@@ -137,6 +139,21 @@ export function getVariant(original: string, preset: string): Promise<VariantVie
 /** Deletes every stored variant of `original` (made again on the next view); returns how many. */
 export function purgeVariants(original: string): Promise<number> {
   return call<number>('image_purge', { original });
+}
+
+/** Deletes an original and its variants; returns how many variants went. */
+export function deleteOriginal(original: string): Promise<number> {
+  return call<number>('image_delete', { original });
+}
+
+/** Moves (renames) an original, never over another; returns how many variants of the old key were purged. */
+export function moveOriginal(original: string, to: string): Promise<number> {
+  return call<number>('image_move', { original, to });
+}
+
+/** The original's ThumbHash and tiny LQIP (a WebP data: URI) for lazy loading. */
+export function imagePlaceholder(original: string): Promise<PlaceholderView> {
+  return call<PlaceholderView>('image_placeholder', { original });
 }
 
 /** Starts a job that makes one preset for every original under `prefix`. */

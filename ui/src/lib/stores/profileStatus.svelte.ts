@@ -1,3 +1,4 @@
+import { untrack } from 'svelte';
 import { profileStatus, toAppError, type AppError, type ProfileStatus } from '$lib/backend';
 
 export const STATUS_REFRESH_MS = 30_000;
@@ -31,3 +32,17 @@ export class ProfileStatusStore {
 }
 
 export const profile = new ProfileStatusStore();
+
+/**
+ * Runs `startOver` when the active profile changes to another one (not on the
+ * first load): a section shows one profile's data. Call from a component's setup.
+ */
+export function onProfileSwitch(startOver: () => void): void {
+  let shown: string | undefined;
+  $effect.pre(() => {
+    const name = profile.current?.name;
+    // Untracked: what startOver reads must not re-run this check.
+    if (shown !== undefined && name !== shown) untrack(startOver);
+    shown = name;
+  });
+}

@@ -10,10 +10,9 @@ use std::time::{Duration, Instant};
 use anyhow::Result;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use stratus_campaigns::campaign::{Campaign, CampaignState};
-use stratus_campaigns::live::{self, RunProgress};
 use stratus_campaigns::notifier::Notifier;
 use stratus_campaigns::recipients;
-use stratus_campaigns::runner::RunSettings;
+use stratus_campaigns::run::{self, RunProgress, RunRequest};
 use stratus_core::db::Db;
 use stratus_core::jobs::CancellationToken;
 
@@ -77,7 +76,7 @@ impl Display {
 
 pub async fn run(db: &Db, c: &Campaign, notifier: Arc<dyn Notifier>) -> Result<ExitCode> {
     // Checked before resuming, so a busy campaign is left exactly as it was.
-    if live::is_attached(db, &c.id)? {
+    if run::is_attached(db, &c.id)? {
         return Err(stratus_campaigns::Error::RunnerBusy(c.id.clone()).into());
     }
     if c.state == CampaignState::Paused {
@@ -96,15 +95,8 @@ pub async fn run(db: &Db, c: &Campaign, notifier: Arc<dyn Notifier>) -> Result<E
     });
     let display = Arc::new(Display::new());
     let shown = Arc::clone(&display);
-    let outcome = live::resume_and_run(
-        db,
-        &c.id,
-        notifier,
-        RunSettings::default(),
-        move |p| shown.show(p),
-        &stop,
-    )
-    .await;
+    let request = RunRequest::new(db, &c.id, notifier);
+    let outcome = run::resume_and_run(&request, move |p| shown.show(p), &stop).await;
     display.finish();
     let outcome = outcome?;
     let counts = &outcome.counts;

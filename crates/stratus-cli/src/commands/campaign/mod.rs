@@ -3,7 +3,7 @@
 //! (the app, another terminal) is sending: they go through the database.
 
 mod launch;
-mod notifier;
+
 mod print;
 
 use std::path::PathBuf;
@@ -11,11 +11,11 @@ use std::process::ExitCode;
 
 use anyhow::{anyhow, Context as _, Result};
 use clap::{Args, Subcommand, ValueEnum};
+use stratus_app::campaign_runs::notifier_for;
 use stratus_campaigns::campaign::{self, Campaign, CampaignSpec, Channel, QuietHours, SmsType};
 use stratus_campaigns::dry_run::{self, DryRunOptions, DEFAULT_PRICE_PER_PART};
-use stratus_campaigns::live;
-use stratus_campaigns::recipients::{self, RecipientFilter};
-use stratus_campaigns::runner::{self, RecipientStatus};
+use stratus_campaigns::recipients::{self, RecipientFilter, RecipientStatus};
+use stratus_campaigns::run;
 use stratus_campaigns::test_send;
 use stratus_core::db::Db;
 
@@ -222,11 +222,17 @@ pub async fn run(ctx: &Context, cmd: CampaignCommand) -> Result<ExitCode> {
     match cmd {
         CampaignCommand::List => {
             for c in campaign::list(db).await? {
-                let counts = runner::progress_summary(db, &c.id).await?.counts;
+                let counts = run::progress_summary(db, &c.id).await?.counts;
+                // The app's rule: active in the database, but nobody sends it.
+                let state = if run::is_interrupted(c.state, run::has_runner(db, &c)?) {
+                    "interrupted"
+                } else {
+                    c.state.as_str()
+                };
                 println!(
-                    "{}  {:<9}  {:<4}  {:>7}/{:<7}  {}",
+                    "{}  {:<11}  {:<4}  {:>7}/{:<7}  {}",
                     c.id,
-                    c.state.as_str(),
+                    state,
                     c.spec.channel.as_str(),
                     counts.done(),
                     counts.total(),
@@ -242,7 +248,7 @@ pub async fn run(ctx: &Context, cmd: CampaignCommand) -> Result<ExitCode> {
         CampaignCommand::Show { campaign } => {
             let c = resolve(db, &campaign).await?;
             print::campaign(&c);
-            let progress = live::status(db, &c.id).await?;
+            let progress = run::status(db, &c.id).await?;
             print::status(&progress);
         }
         CampaignCommand::DryRun {
@@ -251,7 +257,7 @@ pub async fn run(ctx: &Context, cmd: CampaignCommand) -> Result<ExitCode> {
             price_per_part,
         } => {
             let c = resolve(db, &campaign).await?;
-            let notifier = notifier::for_stack(&stack)?;
+            let notifier = notifier_for(&stack)?;
             let options = DryRunOptions {
                 samples,
                 price_per_part,
@@ -267,7 +273,7 @@ pub async fn run(ctx: &Context, cmd: CampaignCommand) -> Result<ExitCode> {
             text,
         } => {
             let c = resolve(db, &campaign).await?;
-            let notifier = notifier::for_stack(&stack)?;
+            let notifier = notifier_for(&stack)?;
             let report = match text {
                 Some(text) => {
                     let request = test_send::TestSend {
@@ -298,14 +304,14 @@ pub async fn run(ctx: &Context, cmd: CampaignCommand) -> Result<ExitCode> {
         }
         CampaignCommand::Launch { campaign } => {
             let c = resolve(db, &campaign).await?;
-            let notifier = notifier::for_stack(&stack)?;
+            let notifier = notifier_for(&stack)?;
             return launch::run(db, &c, notifier).await;
         }
         CampaignCommand::Pause { campaign } => {
             let c = resolve(db, &campaign).await?;
-            live::pause(db, &c.id).await?;
+            run::pause(db, &c.id).await?;
             println!("paused {}", c.id);
-            if !live::is_attached(db, &c.id)? {
+            if !run::is_attached(db, &c.id)? {
                 eprintln!(
                     "no process is sending it now; `stratus campaign launch {}` continues it",
                     c.id
@@ -314,9 +320,9 @@ pub async fn run(ctx: &Context, cmd: CampaignCommand) -> Result<ExitCode> {
         }
         CampaignCommand::Resume { campaign } => {
             let c = resolve(db, &campaign).await?;
-            live::resume(db, &c.id).await?;
+            run::resume(db, &c.id).await?;
             println!("resumed {}", c.id);
-            if !live::is_attached(db, &c.id)? {
+            if !run::is_attached(db, &c.id)? {
                 eprintln!(
                     "no process is sending it now: run `stratus campaign launch {}` to send the rest",
                     c.id
@@ -325,7 +331,7 @@ pub async fn run(ctx: &Context, cmd: CampaignCommand) -> Result<ExitCode> {
         }
         CampaignCommand::Cancel { campaign } => {
             let c = resolve(db, &campaign).await?;
-            let counts = live::cancel(db, &c.id).await?;
+            let counts = run::cancel(db, &c.id).await?;
             println!(
                 "cancelled {}: {} sent, {} failed, {} skipped, {} unknown",
                 c.id, counts.sent, counts.failed, counts.skipped, counts.unknown
@@ -340,7 +346,7 @@ pub async fn run(ctx: &Context, cmd: CampaignCommand) -> Result<ExitCode> {
                 return Err(anyhow!("give --rate and/or --concurrency"));
             }
             let c = resolve(db, &campaign).await?;
-            let c = live::set_pace(db, &c.id, rate, concurrency).await?;
+            let c = run::set_pace(db, &c.id, rate, concurrency).await?;
             println!(
                 "{}: {} msg/s, concurrency {}",
                 c.id, c.spec.rate_per_sec, c.spec.concurrency
@@ -351,9 +357,9 @@ pub async fn run(ctx: &Context, cmd: CampaignCommand) -> Result<ExitCode> {
             include_unknown,
         } => {
             let c = resolve(db, &campaign).await?;
-            let n = runner::retry_failed(db, &c.id, include_unknown).await?;
+            let n = run::retry_failed(db, &c.id, include_unknown).await?;
             if n == 0 {
-                let unknown = runner::progress_summary(db, &c.id).await?.counts.unknown;
+                let unknown = run::progress_summary(db, &c.id).await?.counts.unknown;
                 println!("nothing to retry: {} stays {}", c.id, c.state);
                 if !include_unknown && unknown > 0 {
                     eprintln!(
@@ -362,14 +368,14 @@ pub async fn run(ctx: &Context, cmd: CampaignCommand) -> Result<ExitCode> {
                 }
             } else {
                 println!("{n} recipient(s) queued again");
-                if !live::is_attached(db, &c.id)? {
+                if !run::is_attached(db, &c.id)? {
                     eprintln!("run `stratus campaign launch {}` to send them", c.id);
                 }
             }
         }
         CampaignCommand::Status { campaign } => {
             let c = resolve(db, &campaign).await?;
-            let progress = live::status(db, &c.id).await?;
+            let progress = run::status(db, &c.id).await?;
             print::status(&progress);
             for group in recipients::error_groups(db, &c.id).await? {
                 println!(

@@ -2,7 +2,7 @@
 
 use stratus_campaigns::campaign::{Campaign, CampaignState};
 use stratus_campaigns::dry_run::DryRunReport;
-use stratus_campaigns::live::RunProgress;
+use stratus_campaigns::run::RunProgress;
 use stratus_campaigns::sms::{SmsEncoding, SmsLength};
 
 pub fn sms_length(l: &SmsLength) -> String {

@@ -1,16 +1,19 @@
 //! `stratus events sync`: one incremental sync of the events bucket into the
-//! profile's cache. Ctrl-C stops before the next object; every object is
-//! ingested in one transaction, so what was synced stays and a rerun resumes.
+//! profile's cache, then the cache pruned to the profile's retention (the
+//! app's sync job, `stratus_app::events_sync`). Ctrl-C stops before the next
+//! object; every object is ingested in one transaction, so what was synced
+//! stays and a rerun resumes.
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::Result;
 use clap::Args;
+use stratus_app::events_sync::CacheSync;
 use stratus_core::jobs::CancellationToken;
-use stratus_events::sync::{sync, SyncOptions, SyncReport};
+use stratus_events::sync::autosync::SyncGate;
+use stratus_events::sync::{SyncOptions, SyncReport};
 
 use crate::commands::progress::TerminalProgress;
 use crate::context::Context;
@@ -37,13 +40,13 @@ pub struct SyncArgs {
 
 pub async fn run(ctx: &Context, args: SyncArgs) -> Result<ExitCode> {
     let stack = ctx.stack().await?;
-    let options = SyncOptions {
+    let cache = CacheSync::new(&ctx.home, &stack)?.with_options(SyncOptions {
         full: args.full,
         concurrency: usize::from(args.concurrency),
         lookback_hours: args.lookback_hours,
         pace: args.pace_ms.map(std::time::Duration::from_millis),
         ..SyncOptions::default()
-    };
+    });
     let cancel = CancellationToken::new();
     let on_ctrl_c = cancel.clone();
     let watcher = tokio::spawn(async move {
@@ -54,26 +57,31 @@ pub async fn run(ctx: &Context, args: SyncArgs) -> Result<ExitCode> {
     // A bar for a person at a terminal; scripts get the summary line only.
     let bar = std::io::stdout().is_terminal().then(TerminalProgress::new);
     let started = Instant::now();
-    let outcome = sync(
-        &stack.db,
-        Arc::clone(&stack.events),
-        &options,
-        |p| {
-            if let Some(bar) = &bar {
-                bar.update(p);
-            }
-        },
-        &cancel,
-    )
-    .await;
+    // Nothing else in this process syncs: a gate of its own.
+    let gate = SyncGate::new();
+    let outcome = cache
+        .run(
+            &gate,
+            |p| {
+                if let Some(bar) = &bar {
+                    bar.update(p);
+                }
+            },
+            &cancel,
+        )
+        .await;
     watcher.abort();
     if let Some(bar) = &bar {
         bar.finish();
     }
     let seconds = started.elapsed().as_secs_f64();
     match outcome {
-        Ok(report) => {
-            println!("{}", summary(&report, seconds));
+        Ok(synced) => {
+            let report = &synced.report;
+            println!("{}", summary(report, seconds));
+            if let Some(note) = synced.pruned_note() {
+                println!("{note}");
+            }
             if report.future_keys + report.out_of_layout_keys > 0 {
                 println!(
                     "note: {} object(s) keyed in the future and {} out of the dt=/hh= layout were ingested but do not move the watermark (see `stratus events status`)",

@@ -44,6 +44,8 @@ describe('CatalogEditor', () => {
     await user.type(within(added).getByTestId('catalog-height'), '512');
     await user.clear(within(added).getByTestId('catalog-quality'));
     await user.selectOptions(within(added).getByTestId('catalog-format'), 'avif');
+    expect(within(added).getByTestId('catalog-enlarge')).not.toBeChecked();
+    await user.click(within(added).getByTestId('catalog-enlarge'));
     await user.clear(within(row('thumb')).getByTestId('catalog-width'));
     await user.type(within(row('thumb')).getByTestId('catalog-width'), '240');
 
@@ -55,8 +57,8 @@ describe('CatalogEditor', () => {
 
     expect(save).toHaveBeenCalledWith({
       presets: [
-        { name: 'thumb', width: 240, height: 200, fit: 'cover', format: 'webp', quality: 80 },
-        { name: 'square', width: 512, height: 512, fit: 'cover', format: 'avif', quality: null },
+        { name: 'thumb', width: 240, height: 200, fit: 'cover', enlarge: false, format: 'webp', quality: 80 },
+        { name: 'square', width: 512, height: 512, fit: 'cover', enlarge: true, format: 'avif', quality: null },
       ],
       allowedSpecs: ['w800-h600-contain-jpeg-q85'],
     });
@@ -79,6 +81,17 @@ describe('CatalogEditor', () => {
     expect(error).toHaveTextContent('zero width');
     expect(onsaved).not.toHaveBeenCalled();
     expect(screen.getByTestId('catalog-allowed')).toHaveAttribute('data-spec', 'w0');
+  });
+
+  it('shows a saved preset that enlarges as checked and keeps it on save', async () => {
+    const user = userEvent.setup();
+    save.mockResolvedValue(catalog());
+    render(CatalogEditor, { catalog: catalog({ presets: [preset('tiny', { enlarge: true })] }) });
+
+    expect(within(row('tiny')).getByTestId('catalog-enlarge')).toBeChecked();
+    await user.click(screen.getByTestId('catalog-save'));
+
+    expect(save.mock.calls[0]![0].presets[0]).toMatchObject({ name: 'tiny', enlarge: true });
   });
 
   it('reverts the edits on cancel', async () => {

@@ -6,7 +6,7 @@ vi.mock('$lib/backend', async (importOriginal) =>
   (await import('../../../test/backend')).mockBackend(await importOriginal()),
 );
 
-import { getVariant, purgeVariants, type VariantView } from '$lib/backend';
+import { deleteOriginal, getVariant, imagePlaceholder, moveOriginal, purgeVariants, type VariantView } from '$lib/backend';
 import { preset, variant } from '../../../test/fixtures';
 import ImageDetail from './ImageDetail.svelte';
 
@@ -166,5 +166,102 @@ describe('ImageDetail purge', () => {
     expect(await screen.findByTestId('purge-error')).toHaveTextContent('the bucket did not answer');
     expect(get).toHaveBeenCalledTimes(3);
     expect(screen.getAllByTestId('variant-card')).toHaveLength(3);
+  });
+});
+
+describe('ImageDetail move and delete', () => {
+  beforeEach(() => {
+    get.mockImplementation(async (_original, name) => variant({ preset: name, outcome: 'hit' }));
+  });
+
+  it('deletes the original only after a confirm and tells the parent', async () => {
+    const user = userEvent.setup();
+    const remove = vi.mocked(deleteOriginal);
+    remove.mockReset();
+    remove.mockResolvedValue(2);
+    const ondeleted = vi.fn();
+    render(ImageDetail, { original: 'products/shoe.jpg', presets, ondeleted });
+
+    await user.click(screen.getByTestId('original-delete'));
+    expect(remove).not.toHaveBeenCalled();
+    const confirm = screen.getByRole('alertdialog', { name: 'Confirm deleting products/shoe.jpg' });
+    expect(confirm).toHaveTextContent('Delete shoe.jpg and its variants?');
+    await user.click(within(confirm).getByRole('button', { name: 'Cancel' }));
+    expect(screen.queryByRole('alertdialog')).not.toBeInTheDocument();
+    expect(remove).not.toHaveBeenCalled();
+
+    await user.click(screen.getByTestId('original-delete'));
+    await user.click(screen.getByTestId('original-delete-confirm'));
+    expect(remove).toHaveBeenCalledWith('products/shoe.jpg');
+    await vi.waitFor(() => expect(ondeleted).toHaveBeenCalledOnce());
+  });
+
+  it('moves the original to the key typed, and shows a refusal with its code', async () => {
+    const user = userEvent.setup();
+    const move = vi.mocked(moveOriginal);
+    move.mockReset();
+    move.mockRejectedValueOnce({ code: 'original_exists', message: 'an original `archive/shoe.jpg` already exists' });
+    move.mockResolvedValueOnce(3);
+    const onmoved = vi.fn();
+    render(ImageDetail, { original: 'products/shoe.jpg', presets, onmoved });
+
+    await user.click(screen.getByTestId('original-move'));
+    const input = screen.getByTestId('original-move-target');
+    expect(input).toHaveValue('products/shoe.jpg');
+    expect(screen.getByTestId('original-move-confirm')).toBeDisabled();
+    await user.clear(input);
+    await user.type(input, 'archive/shoe.jpg');
+    await user.click(screen.getByTestId('original-move-confirm'));
+
+    const error = await screen.findByTestId('original-action-error');
+    expect(error).toHaveAttribute('data-code', 'original_exists');
+    expect(error).toHaveTextContent('Could not move it');
+    expect(onmoved).not.toHaveBeenCalled();
+
+    await user.click(screen.getByTestId('original-move-confirm'));
+    expect(move).toHaveBeenLastCalledWith('products/shoe.jpg', 'archive/shoe.jpg');
+    await vi.waitFor(() => expect(onmoved).toHaveBeenCalledWith('archive/shoe.jpg'));
+    expect(screen.queryByTestId('original-action-error')).not.toBeInTheDocument();
+  });
+});
+
+describe('ImageDetail placeholders', () => {
+  const lqip = 'data:image/webp;base64,UklGRiIAAABXRUJQVlA4IBYAAAAwAQCdASoBAAEADsD+JaQAA3AAAAAA';
+
+  beforeEach(() => {
+    get.mockImplementation(async (_original, name) => variant({ preset: name, outcome: 'hit' }));
+  });
+
+  it('shows the ThumbHash and the LQIP and copies each', async () => {
+    const user = userEvent.setup();
+    const writeText = vi.fn().mockResolvedValue(undefined);
+    vi.mocked(imagePlaceholder).mockResolvedValue({ thumbhash: '1QcSHQRnh493V4dIh4eXh1h4kJUI', lqip, lqipWidth: 24, lqipHeight: 16 });
+    render(ImageDetail, { original: 'products/shoe.jpg', presets });
+    Object.defineProperty(navigator, 'clipboard', { value: { writeText }, configurable: true });
+
+    expect(imagePlaceholder).toHaveBeenCalledWith('products/shoe.jpg');
+    expect(await screen.findByTestId('placeholder-thumbhash')).toHaveTextContent('1QcSHQRnh493V4dIh4eXh1h4kJUI');
+    expect(screen.getByTestId('placeholder-lqip')).toHaveAttribute('src', lqip);
+    expect(screen.getByTestId('placeholders')).toHaveTextContent('24 × 16 WebP');
+
+    await user.click(screen.getByTestId('placeholder-copy-thumbhash'));
+    expect(writeText).toHaveBeenLastCalledWith('1QcSHQRnh493V4dIh4eXh1h4kJUI');
+    expect(screen.getByTestId('placeholder-copy-thumbhash')).toHaveTextContent('Copied');
+    await user.click(screen.getByTestId('placeholder-copy-lqip'));
+    expect(writeText).toHaveBeenLastCalledWith(lqip);
+  });
+
+  it('says why the placeholders could not be made and retries', async () => {
+    const user = userEvent.setup();
+    const make = vi.mocked(imagePlaceholder);
+    make.mockReset();
+    make.mockRejectedValueOnce({ code: 'undecodable', message: 'original `a.jpg` cannot be decoded' });
+    make.mockResolvedValueOnce({ thumbhash: 'AAAA', lqip, lqipWidth: 1, lqipHeight: 1 });
+    render(ImageDetail, { original: 'a.jpg', presets });
+
+    const error = await screen.findByTestId('placeholder-error');
+    expect(error).toHaveAttribute('data-code', 'undecodable');
+    await user.click(within(error).getByRole('button', { name: 'Retry' }));
+    expect(await screen.findByTestId('placeholder-thumbhash')).toHaveTextContent('AAAA');
   });
 });

@@ -1,5 +1,7 @@
-//! Running a campaign and steering it from any process: the one entry point
-//! the CLI and the desktop app share.
+//! A campaign's run: sending it and steering it from any process, the one
+//! door the CLI and the desktop app share. The sending itself (pages,
+//! rate, in-flight marks, the breaker) is the crate's internal runner;
+//! what callers need of it is re-exported here.
 //!
 //! # Running
 //! [`run_to_end`] takes a campaign from wherever it is to its end:
@@ -7,7 +9,7 @@
 //!   [`crate::campaign::launch`]); a **scheduled** one waits for its time;
 //! - a **running** one whose process died is picked up: rows left
 //!   `in_flight` become `unknown` (not resent; see
-//!   [`crate::runner::retry_failed`]) and the pending rest is sent;
+//!   [`retry_failed`]) and the pending rest is sent;
 //! - a **paused** one stays paused until [`resume`] (or use
 //!   [`resume_and_run`], which is what "launch it again" means in the CLI);
 //! - a finished one is refused ([`Error::IllegalTransition`]; retry first).
@@ -50,11 +52,13 @@ use stratus_core::jobs::{CancellationToken, Progress};
 
 pub use lock::is_held as is_attached;
 
-use crate::campaign::{self, Campaign, CampaignState};
-use crate::notifier::Notifier;
-use crate::runner::{
-    self, summary_blocking, ProgressSummary, RunControl, RunOutcome, RunSettings, Stops,
+pub use crate::runner::{
+    progress_summary, retry_failed, run_with_control, ProgressSummary, RunControl, RunOutcome,
+    RunRequest, RunSettings, StatusCounts,
 };
+
+use crate::campaign::{self, Campaign, CampaignState};
+use crate::runner::{self, summary_blocking, Stops};
 use crate::{Error, Result};
 
 /// How often a runner reads the campaign row for requests from elsewhere.
@@ -82,25 +86,40 @@ impl RunProgress {
         self.summary.counts.to_progress()
     }
 
-    /// Recorded as running but no process is sending it: the process that
-    /// was died or was stopped. `run_to_end` (the CLI's `launch`) goes on.
+    /// See [`is_interrupted`].
     pub fn is_interrupted(&self) -> bool {
-        !self.attached && self.state == CampaignState::Running
+        is_interrupted(self.state, self.attached)
     }
+}
+
+/// A run the database calls active (running or paused) that no process
+/// drives: the one that ran it was closed, stopped or died.
+/// [`resume_and_run`] (the CLI's `launch`, the app's Resume) goes on.
+pub fn is_interrupted(state: CampaignState, attached: bool) -> bool {
+    !attached && matches!(state, CampaignState::Running | CampaignState::Paused)
+}
+
+/// Whether any process runs the campaign now. Only an unfinished campaign
+/// can have a runner, so only those probe the run lock (each probe briefly
+/// takes it).
+pub fn has_runner(db: &Db, campaign: &Campaign) -> Result<bool> {
+    let unfinished = matches!(
+        campaign.state,
+        CampaignState::Scheduled | CampaignState::Running | CampaignState::Paused
+    );
+    Ok(unfinished && is_attached(db, &campaign.id)?)
 }
 
 /// Launches (if a draft), recovers and runs the campaign to its end, obeying
 /// pause / resume / cancel / pace requests from any process. See the module docs.
 pub async fn run_to_end(
-    db: &Db,
-    campaign_id: &str,
-    notifier: Arc<dyn Notifier>,
-    settings: RunSettings,
+    request: &RunRequest,
     on_progress: impl Fn(&RunProgress) + Send + Sync + 'static,
     stop: &CancellationToken,
 ) -> Result<RunOutcome> {
-    let _lock = lock::acquire(db, campaign_id)?;
-    let campaign = prepare(db, campaign_id).await?;
+    let db = &request.db;
+    let _lock = lock::acquire(db, &request.campaign_id)?;
+    let campaign = prepare(db, &request.campaign_id).await?;
     let control = RunControl::for_campaign(&campaign);
     if campaign.state == CampaignState::Paused {
         control.pause();
@@ -113,7 +132,7 @@ pub async fn run_to_end(
         campaign.id.clone(),
         control.clone(),
         cancel.clone(),
-        settings.progress_every,
+        request.settings.progress_every,
         Arc::clone(&on_progress),
         watch_stop.clone(),
     ));
@@ -121,16 +140,7 @@ pub async fn run_to_end(
         cancel: cancel.clone(),
         detach: stop.clone(),
     };
-    let result = runner::run_inner(
-        db,
-        &campaign.id,
-        notifier,
-        &control,
-        settings,
-        None::<fn(Progress)>,
-        stops,
-    )
-    .await;
+    let result = runner::run_inner(request, &control, None::<fn(Progress)>, stops).await;
     watch_stop.cancel();
     let _ = watcher.await;
     let outcome = settle_if_cancelled(db, &campaign.id, result).await;
@@ -142,17 +152,15 @@ pub async fn run_to_end(
 
 /// [`run_to_end`], resuming the campaign first if it is paused.
 pub async fn resume_and_run(
-    db: &Db,
-    campaign_id: &str,
-    notifier: Arc<dyn Notifier>,
-    settings: RunSettings,
+    request: &RunRequest,
     on_progress: impl Fn(&RunProgress) + Send + Sync + 'static,
     stop: &CancellationToken,
 ) -> Result<RunOutcome> {
-    if campaign::get(db, campaign_id).await?.state == CampaignState::Paused {
-        resume(db, campaign_id).await?;
+    let (db, id) = (&request.db, request.campaign_id.as_str());
+    if campaign::get(db, id).await?.state == CampaignState::Paused {
+        resume(db, id).await?;
     }
-    run_to_end(db, campaign_id, notifier, settings, on_progress, stop).await
+    run_to_end(request, on_progress, stop).await
 }
 
 /// Drafts are launched; finished campaigns are refused.
@@ -331,7 +339,7 @@ pub async fn resume(db: &Db, campaign_id: &str) -> Result<CampaignState> {
 
 /// Cancels a scheduled, running or paused campaign and settles its
 /// recipients in the same transaction; a live runner stops within [`POLL_EVERY`].
-pub async fn cancel(db: &Db, campaign_id: &str) -> Result<runner::StatusCounts> {
+pub async fn cancel(db: &Db, campaign_id: &str) -> Result<StatusCounts> {
     let id = campaign_id.to_string();
     db.call(move |c| -> Result<_> {
         // Immediate: read-then-write must not lose the write lock to another process.

@@ -1,14 +1,22 @@
-//! The shell's run bookkeeping against real stacks: reopening mid-run,
-//! double starts, and which provider a profile sends through.
+//! The run registry against real stacks, without WebKit: reopening
+//! mid-run, double starts, and which provider a profile sends through.
 
 #![allow(clippy::unwrap_used)]
 
-use stratus_campaigns::campaign::{CampaignSpec, Channel};
-use stratus_campaigns::customer::{self, Customer};
-use stratus_core::home::AppHome;
-use stratus_core::profile::Profile;
+use std::sync::Arc;
+use std::time::Duration;
 
-use super::*;
+use stratus_app::campaign_runs::CampaignRuns;
+use stratus_campaigns::campaign::{self, CampaignSpec, CampaignState, Channel};
+use stratus_campaigns::customer::{self, Customer};
+use stratus_campaigns::run;
+use stratus_core::home::AppHome;
+use stratus_core::jobs::JobRegistry;
+use stratus_core::profile::Profile;
+use stratus_core::stack::Stack;
+use stratus_core::CodedError;
+
+mod support;
 
 /// A demo stack with `n` SMS customers and a launched campaign to all of them.
 async fn launched(n: usize) -> (tempfile::TempDir, Arc<Stack>, String) {
@@ -36,13 +44,7 @@ async fn launched(n: usize) -> (tempfile::TempDir, Arc<Stack>, String) {
 }
 
 async fn outbox_count(stack: &Stack) -> i64 {
-    stack
-        .db
-        .call(|c| -> stratus_core::Result<_> {
-            Ok(c.query_row("SELECT count(*) FROM outbox", [], |r| r.get(0))?)
-        })
-        .await
-        .unwrap()
+    support::count_rows(stack, "outbox").await
 }
 
 #[tokio::test]
@@ -73,9 +75,10 @@ async fn a_run_left_running_by_a_closed_app_shows_interrupted_and_resumes_withou
     // The reopened app: no runner, so the run is shown as interrupted,
     // with the numbers the rows hold.
     let runs = CampaignRuns::default();
-    let before = runs.progress(&stack, &id).await.unwrap();
-    assert!(before.interrupted && !before.live);
-    assert_eq!((before.counts.sent, before.counts.in_flight), (3, 2));
+    let before = runs.snapshot(&stack, &id).await.unwrap();
+    assert!(before.is_interrupted() && !before.attached);
+    let counts = &before.summary.counts;
+    assert_eq!((counts.sent, counts.in_flight), (3, 2));
 
     // Resume: the job continues it to the end.
     let jobs = JobRegistry::new();
@@ -89,15 +92,16 @@ async fn a_run_left_running_by_a_closed_app_shows_interrupted_and_resumes_withou
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
     assert_eq!(state, CampaignState::Completed);
-    let after = runs.progress(&stack, &id).await.unwrap();
-    assert!(!after.interrupted && !after.live);
-    assert_eq!(after.counts.unknown, 2, "in-flight rows become unknown");
-    assert_eq!(after.counts.pending + after.counts.in_flight, 0);
-    assert_eq!(after.counts.done, 12);
+    let after = runs.snapshot(&stack, &id).await.unwrap();
+    assert!(!after.is_interrupted() && !after.attached);
+    let counts = &after.summary.counts;
+    assert_eq!(counts.unknown, 2, "in-flight rows become unknown");
+    assert_eq!(counts.pending + counts.in_flight, 0);
+    assert_eq!(counts.done(), 12);
     // Only the seven pending ones went out (minus simulated refusals);
     // the unknown and already-sent ones were not sent again.
     let sent_now = outbox_count(&stack).await;
-    assert_eq!(sent_now as u64, after.counts.sent - 3, "nothing sent twice");
+    assert_eq!(sent_now as u64, counts.sent - 3, "nothing sent twice");
     assert!(sent_now <= 7);
 }
 
@@ -126,8 +130,8 @@ async fn a_second_start_of_the_same_campaign_is_refused() {
         .start(&jobs, Arc::clone(&stack), &id)
         .await
         .unwrap_err();
-    assert_eq!(again.code, "already_running");
-    live::cancel(&stack.db, &id).await.unwrap();
+    assert_eq!(again.code(), "already_running");
+    run::cancel(&stack.db, &id).await.unwrap();
 }
 
 /// Every SMS moto accepted: (phone number, message).

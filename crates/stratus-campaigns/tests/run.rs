@@ -7,8 +7,8 @@ use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 
 use stratus_campaigns::campaign::{self, CampaignState};
-use stratus_campaigns::live::{self, RunProgress};
-use stratus_campaigns::runner::RunOutcome;
+use stratus_campaigns::run::{self, RunOutcome, RunProgress, RunRequest};
+
 use stratus_campaigns::Result;
 use stratus_core::db::Db;
 use stratus_core::jobs::CancellationToken;
@@ -38,11 +38,8 @@ fn start(
 ) -> tokio::task::JoinHandle<Result<RunOutcome>> {
     let (db, id) = (db.clone(), id.to_string());
     tokio::spawn(async move {
-        live::run_to_end(
-            &db,
-            &id,
-            notifier,
-            support::fast_settings(),
+        run::run_to_end(
+            &RunRequest::new(&db, &id, notifier).with_settings(support::fast_settings()),
             move |p| seen.lock().unwrap().push(p.clone()),
             &stop,
         )
@@ -77,12 +74,10 @@ async fn a_draft_is_launched_and_steered_from_another_connection() {
         CancellationToken::new(),
     );
     support::wait_until("some sends", || notifier.calls.load(Ordering::SeqCst) >= 5).await;
-    assert!(live::is_attached(&other, &draft.id).unwrap());
-    let second = live::run_to_end(
-        &other,
-        &draft.id,
-        notifier.clone(),
-        support::fast_settings(),
+    assert!(run::is_attached(&other, &draft.id).unwrap());
+    let second = run::run_to_end(
+        &RunRequest::new(&other, &draft.id, notifier.clone())
+            .with_settings(support::fast_settings()),
         |_| {},
         &CancellationToken::new(),
     )
@@ -93,7 +88,7 @@ async fn a_draft_is_launched_and_steered_from_another_connection() {
         "one runner at a time"
     );
 
-    live::pause(&other, &draft.id).await.unwrap();
+    run::pause(&other, &draft.id).await.unwrap();
     support::wait_until("sends stop after the pause", || {
         notifier.concurrent.load(Ordering::SeqCst) == 0
             && count_status(&other, &draft.id, "in_flight") == 0
@@ -113,16 +108,16 @@ async fn a_draft_is_launched_and_steered_from_another_connection() {
     );
     assert!(at_pause < 60);
 
-    live::set_pace(&other, &draft.id, Some(900.0), Some(3))
+    run::set_pace(&other, &draft.id, Some(900.0), Some(3))
         .await
         .unwrap();
-    live::resume(&other, &draft.id).await.unwrap();
+    run::resume(&other, &draft.id).await.unwrap();
     let outcome = task.await.unwrap().unwrap();
     assert_eq!(outcome.state, CampaignState::Completed);
     assert_eq!(outcome.counts.sent, 60);
     assert_eq!(notifier.published.lock().unwrap().len(), 60);
     assert!(each_sent_once(&notifier));
-    assert!(!live::is_attached(&other, &draft.id).unwrap());
+    assert!(!run::is_attached(&other, &draft.id).unwrap());
     let seen = seen.lock().unwrap();
     assert!(
         seen.iter().any(|p| p.rate_configured == 900.0),
@@ -150,7 +145,7 @@ async fn a_cancel_from_elsewhere_stops_the_runner_and_settles_everyone() {
         CancellationToken::new(),
     );
     support::wait_until("some sends", || notifier.calls.load(Ordering::SeqCst) >= 5).await;
-    live::cancel(&other, &id).await.unwrap();
+    run::cancel(&other, &id).await.unwrap();
     let outcome = task.await.unwrap().unwrap();
     assert_eq!(outcome.state, CampaignState::Cancelled);
     let counts = outcome.counts;
@@ -170,11 +165,41 @@ async fn cancel_without_a_runner_settles_the_audience_itself() {
     let db = Db::open_in_memory().unwrap();
     support::insert(&db, &customers(8));
     let id = support::launched(&db, spec("Hi")).await;
-    let counts = live::cancel(&db, &id).await.unwrap();
+    let counts = run::cancel(&db, &id).await.unwrap();
     assert_eq!((counts.skipped, counts.pending), (8, 0));
-    let summary = live::status(&db, &id).await.unwrap();
+    let summary = run::status(&db, &id).await.unwrap();
     assert_eq!(summary.state, CampaignState::Cancelled);
     assert_eq!(summary.summary.reasons.get("cancelled"), Some(&8));
+}
+
+/// The app and the CLI show "interrupted" by this one rule: running or
+/// paused in the database, and no process holding the run.
+#[tokio::test]
+async fn running_or_paused_with_no_runner_is_interrupted_and_a_held_run_is_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, other) = two_handles(&dir);
+    support::insert(&db, &customers(6));
+    let id = support::launched(&db, spec("Hi")).await;
+    let interrupted = || async { run::status(&other, &id).await.unwrap().is_interrupted() };
+    assert!(!interrupted().await, "scheduled: not started yet");
+    campaign::transition(&db, &id, CampaignState::Running)
+        .await
+        .unwrap();
+    assert!(interrupted().await, "running, but nobody sends it");
+    run::pause(&other, &id).await.unwrap();
+    assert!(interrupted().await, "paused, and nobody to resume it");
+
+    // A runner takes it (and waits, since it is paused): no longer interrupted.
+    let stop = CancellationToken::new();
+    let task = start(&db, &id, slow_notifier(), Arc::default(), stop.clone());
+    support::wait_until("the runner to hold the campaign", || {
+        run::is_attached(&other, &id).unwrap()
+    })
+    .await;
+    assert!(!interrupted().await, "paused by a live runner");
+    stop.cancel();
+    assert_eq!(task.await.unwrap().unwrap().state, CampaignState::Paused);
+    assert!(interrupted().await, "the runner went away");
 }
 
 #[tokio::test]
@@ -225,7 +250,7 @@ async fn a_paused_campaign_stays_paused_until_resumed_and_finished_ones_are_refu
     campaign::transition(&db, &id, CampaignState::Running)
         .await
         .unwrap();
-    live::pause(&db, &id).await.unwrap();
+    run::pause(&db, &id).await.unwrap();
     let notifier = slow_notifier();
     let stop = CancellationToken::new();
     let task = start(&db, &id, notifier.clone(), Arc::default(), stop.clone());
@@ -235,11 +260,8 @@ async fn a_paused_campaign_stays_paused_until_resumed_and_finished_ones_are_refu
     stop.cancel();
     assert_eq!(task.await.unwrap().unwrap().state, CampaignState::Paused);
 
-    let outcome = live::resume_and_run(
-        &db,
-        &id,
-        notifier.clone(),
-        support::fast_settings(),
+    let outcome = run::resume_and_run(
+        &RunRequest::new(&db, &id, notifier.clone()).with_settings(support::fast_settings()),
         |_| {},
         &CancellationToken::new(),
     )
@@ -249,11 +271,8 @@ async fn a_paused_campaign_stays_paused_until_resumed_and_finished_ones_are_refu
         (outcome.state, outcome.counts.sent),
         (CampaignState::Completed, 6)
     );
-    let again = live::run_to_end(
-        &db,
-        &id,
-        notifier,
-        support::fast_settings(),
+    let again = run::run_to_end(
+        &RunRequest::new(&db, &id, notifier).with_settings(support::fast_settings()),
         |_| {},
         &CancellationToken::new(),
     )
@@ -277,7 +296,7 @@ impl stratus_campaigns::notifier::Notifier for PausesOnThird {
         let n = self.calls.fetch_add(1, Ordering::SeqCst) + 1;
         if n == 3 {
             let id = self.campaign.lock().unwrap().clone();
-            live::pause(&self.other, &id).await.unwrap();
+            run::pause(&self.other, &id).await.unwrap();
         }
         Ok(format!("m-{n}"))
     }
@@ -310,16 +329,15 @@ async fn a_pause_committed_anywhere_stops_the_next_send_at_once() {
     let task = {
         let (db, id, notifier) = (runner_db.clone(), id.clone(), notifier.clone());
         tokio::spawn(async move {
-            live::run_to_end(
-                &db,
-                &id,
-                notifier,
+            run::run_to_end(
                 // The runner polls the row every 250 ms: far slower than
                 // sending, so only the refused mark can stop the next send.
-                stratus_campaigns::runner::RunSettings {
-                    progress_every: std::time::Duration::from_secs(1),
-                    ..support::fast_settings()
-                },
+                &RunRequest::new(&db, &id, notifier).with_settings(
+                    stratus_campaigns::run::RunSettings {
+                        progress_every: std::time::Duration::from_secs(1),
+                        ..support::fast_settings()
+                    },
+                ),
                 |_| {},
                 &CancellationToken::new(),
             )
@@ -330,7 +348,7 @@ async fn a_pause_committed_anywhere_stops_the_next_send_at_once() {
         notifier.calls.load(Ordering::SeqCst) >= 3 && count_status(&other, &id, "in_flight") == 0
     })
     .await;
-    live::cancel(&other, &id).await.unwrap();
+    run::cancel(&other, &id).await.unwrap();
     let outcome = task.await.unwrap().unwrap();
     assert_eq!(outcome.state, CampaignState::Cancelled);
     assert_eq!(
