@@ -48,7 +48,7 @@ pub fn line(n: u128, distinct_id: &str, event: &str, ts: i64) -> String {
         "session_id": format!("s-{distinct_id}-{}", ts / HOUR),
         "received_at": format_millis(ts + 100),
         "ts": format_millis(ts),
-        "properties": {"n": n as u64, "plan": if n % 2 == 0 { "pro" } else { "free" }},
+        "properties": {"n": n as u64, "plan": if n.is_multiple_of(2) { "pro" } else { "free" }},
         "context": {"url": format!("https://shop.example.com/p/{n}")},
     })
     .to_string()
