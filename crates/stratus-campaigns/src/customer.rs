@@ -129,3 +129,15 @@ pub fn get(conn: &Connection, id: &str) -> Result<Customer> {
 pub(crate) fn json_list(items: &[String]) -> String {
     serde_json::to_string(items).unwrap_or_else(|_| "[]".into())
 }
+
+/// Deletes the customer rows of `ids` (a privacy erasure: every id of one
+/// person); how many there were. Recipient rows of past campaigns stay, as
+/// the campaigns' ledger.
+pub fn forget(conn: &Connection, ids: &[String]) -> rusqlite::Result<u64> {
+    let mut stmt = conn.prepare_cached("DELETE FROM customers WHERE id = ?1")?;
+    let mut n = 0;
+    for id in ids {
+        n += stmt.execute([id])? as u64;
+    }
+    Ok(n)
+}

@@ -16,7 +16,8 @@
 //!   [`run::set_pace`], [`run::status`], [`run::is_attached`],
 //!   [`run::is_interrupted`], [`run::retry_failed`];
 //! - afterwards: [`recipients::page`], [`recipients::export_csv`],
-//!   [`recipients::error_groups`].
+//!   [`recipients::error_groups`]; for one person (any of their ids):
+//!   [`received::received_by`].
 
 pub mod campaign;
 pub mod customer;
@@ -31,6 +32,7 @@ pub mod inbox;
 pub mod notifier;
 pub mod overview;
 pub mod phone;
+pub mod received;
 pub mod recipients;
 pub mod run;
 mod runner;

@@ -74,8 +74,13 @@ fn gen_sync_query_and_export_agree_on_every_event() {
         let out = stratus(data, &args);
         let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
         let page = json_lines(&ok(out));
+        // The customer's person: their events, and their phone's anonymous
+        // ones before they signed in (joined by the identify).
         for e in &page {
-            assert_eq!(e["distinct_id"], "cust-00003");
+            assert!(
+                e["distinct_id"] == "cust-00003" || e["anonymous_id"] == "phone-00003",
+                "{e}"
+            );
         }
         seen.extend(page);
         after = stderr
@@ -233,27 +238,30 @@ impl Drop for Server {
     }
 }
 
-#[test]
-fn events_sent_by_posthogs_python_sdk_are_synced_and_found() {
+/// The venv's Python when PostHog's SDK is installed in it; `None` (the
+/// test skips) when not, unless services are required.
+fn posthog_python() -> Option<PathBuf> {
     let python = venv_python();
     let has_sdk = Command::new(&python)
         .args(["-c", "import posthog"])
         .status()
         .is_ok_and(|s| s.success());
-    if !has_sdk {
-        assert_ne!(
-            std::env::var("STRATUS_REQUIRE_SERVICES").as_deref(),
-            Ok("1"),
-            "PostHog's Python SDK is missing from {} but STRATUS_REQUIRE_SERVICES=1: run scripts/setup.sh",
-            python.display()
-        );
-        eprintln!("skipped: PostHog's Python SDK is not installed (scripts/setup.sh installs it)");
-        return;
+    if has_sdk {
+        return Some(python);
     }
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path();
-    // With a key in the profile the collector takes only keyed senders: the
-    // SDK sends the token as its project API key.
+    assert_ne!(
+        std::env::var("STRATUS_REQUIRE_SERVICES").as_deref(),
+        Ok("1"),
+        "PostHog's Python SDK is missing from {} but STRATUS_REQUIRE_SERVICES=1: run scripts/setup.sh",
+        python.display()
+    );
+    eprintln!("skipped: PostHog's Python SDK is not installed (scripts/setup.sh installs it)");
+    None
+}
+
+/// A server write key in the profile: with it the collector takes only
+/// keyed senders, and the SDK sends the token as its project API key.
+fn create_server_key(data: &Path) -> String {
     let created = ok(stratus(
         data,
         &[
@@ -266,12 +274,114 @@ fn events_sent_by_posthogs_python_sdk_are_synced_and_found() {
             "python sdk",
         ],
     ));
-    let token = created
+    created
         .lines()
         .find_map(|l| l.strip_prefix("token (shown once, store it now): "))
         .unwrap()
         .trim()
-        .to_string();
+        .to_string()
+}
+
+/// Runs PostHog's SDK script `posthog_identity.py` against a fresh profile
+/// in `data` and syncs; the story's event ids, oldest first.
+fn send_identity_story(
+    data: &Path,
+    python: &Path,
+    user: &str,
+    base: i64,
+    order: &str,
+) -> Vec<String> {
+    let token = create_server_key(data);
+    let server = Server::start(data);
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/posthog_identity.py");
+    let sent = ok(Command::new(python)
+        .arg(&script)
+        .args([&server.url, user, &token, &base.to_string(), order])
+        .output()
+        .unwrap());
+    server.stop();
+    let synced = ok(stratus(data, &["events", "sync"]));
+    assert_eq!(number_before(&synced, "bad lines"), 0, "{synced}");
+    sent.lines().map(String::from).collect()
+}
+
+#[test]
+fn a_posthog_sdk_shoppers_anonymous_events_join_their_timeline_in_any_order() {
+    let Some(python) = posthog_python() else {
+        return;
+    };
+    let user = format!("user-{}", uuid::Uuid::now_v7().simple());
+    let base = chrono::Utc::now().timestamp() - 3600;
+    let mut cards = Vec::new();
+    for order in ["forward", "reverse"] {
+        let dir = tempfile::tempdir().unwrap();
+        let story = send_identity_story(dir.path(), &python, &user, base, order);
+        assert_eq!(story.len(), 7);
+        // The whole story, oldest first, by the user id and by either
+        // device's anonymous id.
+        for id in [
+            user.clone(),
+            format!("{user}-laptop-anon"),
+            format!("{user}-phone-anon"),
+        ] {
+            let found = json_lines(&ok(stratus(
+                dir.path(),
+                &["events", "query", "--json", "--customer", &id],
+            )));
+            let mut got: Vec<String> = found
+                .iter()
+                .map(|e| e["event_id"].as_str().unwrap().to_string())
+                .collect();
+            got.reverse();
+            assert_eq!(got, story, "timeline of {id}, sent {order}");
+        }
+        let card: Value = serde_json::from_str(&ok(stratus(
+            dir.path(),
+            &["events", "person", "--json", &format!("{user}-phone-anon")],
+        )))
+        .unwrap();
+        assert_eq!(card["person"]["person"], user.as_str());
+        let kinds: Vec<&str> = card["person"]["links"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["kind"].as_str().unwrap())
+            .collect();
+        assert_eq!(kinds, ["identify", "alias"], "{card}");
+        let text = ok(stratus(dir.path(), &["events", "person", &user]));
+        assert!(text.contains("linked by identify on"), "{text}");
+        // The graph, without times (the collector corrects each event's
+        // time by its request's send delay, which differs run to run).
+        let person = &card["person"];
+        let links: Vec<_> = person["links"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| {
+                (
+                    l["kind"].clone(),
+                    l["id"].clone(),
+                    l["other"].clone(),
+                    l["event_id"].clone(),
+                )
+            })
+            .collect();
+        cards.push((person["person"].clone(), person["ids"].clone(), links));
+    }
+    assert_eq!(
+        cards[0], cards[1],
+        "the same graph whatever order the batches came in"
+    );
+}
+
+#[test]
+fn events_sent_by_posthogs_python_sdk_are_synced_and_found() {
+    let Some(python) = posthog_python() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    let token = create_server_key(data);
     let server = Server::start(data);
     let customer = format!("sdk-{}", uuid::Uuid::now_v7().simple());
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/posthog_client.py");

@@ -24,6 +24,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0008_sync_sweep.sql"),
     include_str!("../migrations/0009_job_error_code.sql"),
     include_str!("../migrations/0010_write_keys.sql"),
+    include_str!("../migrations/0011_identity.sql"),
+    include_str!("../migrations/0012_privacy_requests.sql"),
 ];
 
 /// The same list for `rusqlite_migration`'s checks (and tests that stop at

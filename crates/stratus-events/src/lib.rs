@@ -7,6 +7,7 @@
 //!   its status, the timed sync, retention.
 //! - [`browse`]: the support screen's reads: pages, search, facets,
 //!   customers, export.
+//! - [`privacy`]: GDPR/CCPA requests for one person (erasure).
 //! - [`demo`]: demo data and the load generator.
 //!
 //! A wing uses the ones above it in this list, never one below.
@@ -16,6 +17,7 @@ pub mod collector;
 pub mod demo;
 pub mod envelope;
 pub mod error;
+pub mod privacy;
 pub mod sync;
 
 pub use error::{EnvelopeError, Error, Result};

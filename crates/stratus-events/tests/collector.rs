@@ -229,6 +229,83 @@ async fn posthog_batches_are_mapped_to_the_envelope() {
 }
 
 #[tokio::test]
+async fn identity_calls_of_segment_and_posthog_become_identify_alias_and_group() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = local_store(&dir);
+    let collector = Collector::new(Arc::clone(&store), CollectorConfig::default());
+    let at = "2026-11-26T14:58:00Z";
+    let segment = json!({"batch": [
+        {"type": "identify", "messageId": "m-1", "userId": "u-1", "anonymousId": "anon-1",
+         "timestamp": at, "traits": {"email": "ann@example.com"}},
+        {"type": "alias", "messageId": "m-2", "userId": "u-1", "previousId": "old-1", "timestamp": at},
+        {"type": "group", "messageId": "m-3", "userId": "u-1", "groupId": "acme", "timestamp": at,
+         "traits": {"plan": "enterprise"}},
+        {"type": "alias", "messageId": "m-4", "userId": "u-1", "timestamp": at}
+    ]});
+    let report = collector.collect(segment, request()).await.unwrap();
+    assert_eq!((report.accepted, report.rejected), (3, 1));
+    assert_eq!(
+        report.events[3].rejections[0].code, "missing_field",
+        "an alias needs previousId"
+    );
+    let posthog = json!({"api_key": "phc_test", "batch": [
+        {"event": "$identify", "uuid": "0192f3a0-7c1e-7a00-8000-000000000011", "timestamp": at,
+         "distinct_id": "u-2", "properties": {"$anon_distinct_id": "anon-2", "$set": {"plan": "pro"}}},
+        {"event": "$create_alias", "uuid": "0192f3a0-7c1e-7a00-8000-000000000012", "timestamp": at,
+         "distinct_id": "anon-3", "properties": {"distinct_id": "anon-3", "alias": "u-2"}},
+        {"event": "$groupidentify", "uuid": "0192f3a0-7c1e-7a00-8000-000000000013", "timestamp": at,
+         "distinct_id": "u-2", "properties": {"$group_type": "company", "$group_key": "acme"}},
+        {"event": "$set", "uuid": "0192f3a0-7c1e-7a00-8000-000000000014", "timestamp": at,
+         "distinct_id": "u-2", "$set": {"name": "Bo"}}
+    ]});
+    let report = collector.collect(posthog, request()).await.unwrap();
+    assert_eq!((report.accepted, report.rejected), (4, 0));
+    let key = collector
+        .flush()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|k| k.starts_with("events/"))
+        .unwrap();
+    let lines = read_lines(store.as_ref(), &key).await;
+    let by_name = |n: &str, d: &str| {
+        lines
+            .iter()
+            .find(|l| l["event"] == n && l["distinct_id"] == d)
+            .unwrap_or_else(|| panic!("no {n} of {d} in {lines:?}"))
+            .clone()
+    };
+    let identify = by_name("$identify", "u-1");
+    assert_eq!(
+        (identify["type"].as_str(), identify["anonymous_id"].as_str()),
+        (Some("identify"), Some("anon-1"))
+    );
+    assert_eq!(identify["properties"]["email"], "ann@example.com");
+    let alias = by_name("$create_alias", "u-1");
+    assert_eq!(
+        (alias["type"].as_str(), alias["previous_id"].as_str()),
+        (Some("alias"), Some("old-1"))
+    );
+    let group = by_name("$groupidentify", "u-1");
+    assert_eq!(
+        (group["type"].as_str(), group["group_id"].as_str()),
+        (Some("group"), Some("acme"))
+    );
+    assert_eq!(group["properties"]["plan"], "enterprise");
+    let identify = by_name("$identify", "u-2");
+    assert_eq!(identify["anonymous_id"], "anon-2");
+    assert_eq!(identify["properties"]["$set.plan"], "pro");
+    let alias = by_name("$create_alias", "u-2");
+    assert_eq!(
+        (alias["type"].as_str(), alias["previous_id"].as_str()),
+        (Some("alias"), Some("anon-3"))
+    );
+    let group = by_name("$groupidentify", "u-2");
+    assert_eq!(group["group_id"], "company:acme");
+    assert_eq!(by_name("$set", "u-2")["properties"]["$set.name"], "Bo");
+}
+
+#[tokio::test]
 async fn a_body_that_is_not_a_batch_is_refused_whole() {
     let dir = tempfile::tempdir().unwrap();
     let collector = Collector::new(local_store(&dir), CollectorConfig::default());

@@ -137,8 +137,19 @@ fn required_fields_and_types_are_checked() {
     raw.as_object_mut().unwrap().remove("event_id");
     assert_eq!(codes(&raw), vec!["missing_field"]);
     let mut raw = good();
-    raw["type"] = json!("alias");
+    raw["type"] = json!("screen");
     assert_eq!(codes(&raw), vec!["unknown_type"]);
+    // An alias names the id it joins; a group its account.
+    let mut raw = good();
+    raw["type"] = json!("alias");
+    assert_eq!(codes(&raw), vec!["missing_field"]);
+    raw["previous_id"] = json!("anon-1");
+    assert!(validate(&raw, &request(), &Limits::default()).is_ok());
+    raw["type"] = json!("group");
+    assert_eq!(codes(&raw), vec!["missing_field"]);
+    raw["group_id"] = json!("acme");
+    let group = validate(&raw, &request(), &Limits::default()).unwrap();
+    assert_eq!(group.group_id.as_deref(), Some("acme"));
     let mut raw = good();
     raw["distinct_id"] = json!("");
     assert_eq!(codes(&raw), vec!["missing_field"], "an id is required");

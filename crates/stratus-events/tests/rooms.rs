@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-const WINGS: [&str; 5] = ["envelope", "collector", "sync", "browse", "demo"];
+const WINGS: [&str; 6] = ["envelope", "collector", "sync", "browse", "privacy", "demo"];
 
 fn sources(dir: &Path, out: &mut Vec<PathBuf>) {
     for entry in std::fs::read_dir(dir).unwrap() {

@@ -147,6 +147,8 @@ pub fn routes(function: Arc<CollectorFunction>) -> Router {
         .route("/v1/page", post(page))
         .route("/v1/screen", post(page))
         .route("/v1/identify", post(identify))
+        .route("/v1/alias", post(alias))
+        .route("/v1/group", post(group))
         .with_state(function)
         .layer(cors)
 }
@@ -184,6 +186,14 @@ async fn page(State(f): State<Arc<CollectorFunction>>, request: Request) -> Resp
 
 async fn identify(State(f): State<Arc<CollectorFunction>>, request: Request) -> Response {
     respond(ingest(&f, request, Some("identify")).await)
+}
+
+async fn alias(State(f): State<Arc<CollectorFunction>>, request: Request) -> Response {
+    respond(ingest(&f, request, Some("alias")).await)
+}
+
+async fn group(State(f): State<Arc<CollectorFunction>>, request: Request) -> Response {
+    respond(ingest(&f, request, Some("group")).await)
 }
 
 /// The answer to a request whose body was a batch: how many were taken,

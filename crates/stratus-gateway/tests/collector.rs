@@ -354,6 +354,72 @@ async fn gzipped_posthog_batches_and_segment_single_events_are_accepted() {
 }
 
 #[tokio::test]
+async fn segment_alias_and_group_calls_have_their_own_paths() {
+    let g = gateway(
+        Keep::BeforeResponse,
+        AllowedOrigins::Any,
+        CollectorConfig::default(),
+    );
+    // Segment's HTTP API sends these without `type`: the path names it.
+    let calls = [
+        (
+            "/v1/identify",
+            json!({"messageId": "m-1", "userId": "cust-7", "anonymousId": "anon-7",
+                                "traits": {"email": "ann@example.com"}}),
+        ),
+        (
+            "/v1/alias",
+            json!({"messageId": "m-2", "userId": "cust-7", "previousId": "anon-8"}),
+        ),
+        (
+            "/v1/group",
+            json!({"messageId": "m-3", "userId": "cust-7", "groupId": "acme",
+                             "traits": {"plan": "enterprise"}}),
+        ),
+    ];
+    for (path, body) in &calls {
+        let (status, _, answer) = send(&g.app, post_json(path, body)).await;
+        assert_eq!(status, StatusCode::OK, "{path}: {answer}");
+        assert_eq!(answer["accepted"], 1, "{path}: {answer}");
+    }
+    let (status, _, answer) = send(
+        &g.app,
+        post_json(
+            "/v1/alias",
+            &json!({"messageId": "m-4", "userId": "cust-7"}),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        answer["rejected"], 1,
+        "an alias without previousId: {answer}"
+    );
+    let mut got = Vec::new();
+    for key in keys(g.store.as_ref(), "events/v1/").await {
+        for line in lines(g.store.as_ref(), &key).await {
+            got.push((
+                line["type"].as_str().unwrap().to_string(),
+                line["anonymous_id"]
+                    .as_str()
+                    .or(line["previous_id"].as_str())
+                    .or(line["group_id"].as_str())
+                    .map(String::from),
+            ));
+        }
+    }
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            ("alias".to_string(), Some("anon-8".to_string())),
+            ("group".to_string(), Some("acme".to_string())),
+            ("identify".to_string(), Some("anon-7".to_string())),
+        ]
+    );
+}
+
+#[tokio::test]
 async fn a_body_that_is_not_json_or_not_a_batch_is_a_400_with_a_code() {
     let g = gateway(
         Keep::BeforeResponse,

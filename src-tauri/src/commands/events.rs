@@ -1,17 +1,20 @@
-//! Event commands: sync, search, timeline, facets and export.
+//! Event commands: sync, search, timeline, person card, facets and export.
 
 use stratus_app::events_sync::CacheSync;
+use stratus_campaigns::received::received_by;
 use stratus_core::clock::now_millis;
 use stratus_events::browse::customers::{customer_summary, search_customers, MAX_MATCHES};
 use stratus_events::browse::export::{export_stem, export_to_file};
 use stratus_events::browse::facets::{facets, FacetOptions};
 use stratus_events::browse::filter::EventFilter;
 use stratus_events::browse::page;
+use stratus_events::browse::person::person_card;
 use stratus_events::browse::sessions::sessions;
 use stratus_events::browse::stored::event_detail;
 use stratus_events::collector::write_keys::{
     create_key, list_keys, publish_keys, revoke_key, NewKey,
 };
+use stratus_events::sync::identity::graph::ensure_built;
 use stratus_events::sync::retention::{apply_retention, load_retention, save_retention};
 use stratus_events::sync::status::sync_overview;
 use stratus_events::sync::SyncOptions;
@@ -24,6 +27,7 @@ use crate::views::events::{
     FacetsView, RetentionInput, RetentionView, SessionView, SyncStatusView, WriteKeyChange,
     WriteKeyInput, WriteKeyView,
 };
+use crate::views::person::PersonCardView;
 use crate::views::JobView;
 
 /// Starts a sync of the events bucket into the cache as a job; it waits for
@@ -78,6 +82,30 @@ pub async fn events_customer(
         .call(move |c| customer_summary(c, &distinct_id))
         .await?;
     Ok(found.map(CustomerView::from))
+}
+
+/// The person card of the customer `distinct_id` (any of their ids)
+/// belongs to, with the campaigns they received: two capabilities, asked
+/// one after the other (events never imports campaigns).
+#[tauri::command]
+pub async fn events_person(
+    state: AppHandleState<'_>,
+    distinct_id: String,
+) -> CommandResult<Option<PersonCardView>> {
+    let stack = state.stack().await;
+    let card = stack
+        .db
+        .call(move |c| -> stratus_events::Result<_> {
+            ensure_built(c)?;
+            person_card(c, &distinct_id)
+        })
+        .await?;
+    let Some(card) = card else {
+        return Ok(None);
+    };
+    let ids: Vec<String> = card.ids.iter().map(|i| i.id.clone()).collect();
+    let campaigns = stack.db.call(move |c| received_by(c, &ids)).await?;
+    Ok(Some(PersonCardView::new(card, campaigns)))
 }
 
 /// One keyset page of the filtered events, newest first.

@@ -126,7 +126,11 @@ impl From<EventPage> for EventPageView {
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct CustomerView {
+    /// The person id (any id of the person opens the same timeline).
     pub distinct_id: String,
+    /// How many ids the person has (anonymous ids, aliases); 1 when unlinked.
+    #[ts(type = "number")]
+    pub ids: u64,
     pub name: Option<String>,
     pub email: Option<String>,
     /// IANA zone, e.g. `Europe/Paris`.
@@ -147,6 +151,7 @@ impl From<CustomerSummary> for CustomerView {
     fn from(c: CustomerSummary) -> Self {
         CustomerView {
             distinct_id: c.distinct_id,
+            ids: c.ids,
             name: c.name,
             email: c.email,
             time_zone: c.time_zone,

@@ -17,6 +17,7 @@ use crate::error::AppError;
 
 pub mod campaigns;
 pub mod events;
+pub mod person;
 
 #[derive(Debug, Serialize, TS)]
 #[serde(rename_all = "camelCase")]

@@ -1,6 +1,7 @@
 //! The support user's journey in the real app (demo mode): sync the demo
 //! events into the cache with a progress bar, find a customer, open their
-//! timeline and one event's JSON, filter, and export the filtered events.
+//! timeline, their person card and one event's JSON, open a customer by
+//! their phone's anonymous id, filter, and export the filtered events.
 
 #![allow(clippy::unwrap_used)]
 
@@ -68,6 +69,38 @@ async fn journey(app: &App) -> Result<()> {
     let json = app.wait_for_text("event-json", "\"event_id\"").await?;
     assert!(json.contains("\"distinct_id\": \"cust-00034\""), "{json}");
     app.screenshot("timeline").await?;
+
+    // The person card, one click from the timeline: the customer list's
+    // fields and the campaigns they received beside what they did.
+    app.click("event-detail-close").await?;
+    app.click("person-toggle").await?;
+    app.wait_for_text("person-card", "Campaigns received")
+        .await?;
+    app.wait_for_text("person-directory", "Level").await?;
+    app.click("person-toggle").await?;
+
+    // A customer who browsed on their phone before signing in: found by the
+    // phone's anonymous id, one person whose card says how the ids joined.
+    app.click("customer-close").await?;
+    app.fill("customer-search", "phone-00166").await?;
+    app.wait_for_any_text("customer-result", "cust-00166")
+        .await?
+        .click()
+        .await?;
+    app.wait_for_text("customer-ids", "2").await?;
+    app.click("person-toggle").await?;
+    app.wait_for_any_text("person-link", "linked by identify on")
+        .await?;
+    app.screenshot("person").await?;
+    app.click("customer-close").await?;
+    app.fill("customer-search", "cust-00034").await?;
+    app.wait_for_any_text("customer-result", "cust-00034")
+        .await?
+        .click()
+        .await?;
+    wait_for_attr(app, "events-main", "data-loaded-for", "cust-00034").await?;
+    app.find("event-row").await?.click().await?;
+    app.wait_for_text("event-json", "\"event_id\"").await?;
 
     // Filter the timeline to one event name from the facets.
     app.click("event-detail-close").await?;

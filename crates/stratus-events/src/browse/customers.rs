@@ -2,7 +2,8 @@
 //! customer directory, or by free text over their events. The directory is
 //! the `customers` table of the profile database (shared schema in
 //! stratus-core, filled by campaign imports); events alone are enough when it
-//! is empty.
+//! is empty. A customer is a person of the identity graph (`sync/identity`):
+//! found by any of their ids, summarised over all of them.
 
 use std::collections::HashSet;
 use std::time::Duration;
@@ -12,7 +13,9 @@ use serde::Serialize;
 
 use crate::browse::facets::with_time_limit;
 use crate::browse::filter::fts_query;
+use crate::browse::person::{directory_entry, person_ids};
 use crate::error::{Error, Result};
+use crate::sync::identity::graph::person_of;
 
 /// Most customers one search returns.
 pub const MAX_MATCHES: usize = 25;
@@ -34,7 +37,11 @@ pub enum MatchedBy {
 /// One customer as the search results and the timeline header show it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CustomerSummary {
+    /// The person id (see `sync/identity/graph.rs`); the timeline takes it
+    /// or any other id of the person.
     pub distinct_id: String,
+    /// How many ids the person has (1 when no link joined any).
+    pub ids: u64,
     pub name: Option<String>,
     pub email: Option<String>,
     /// IANA zone: the directory's, else the `context.tz` of the customer's
@@ -86,7 +93,11 @@ pub fn search_customers(
             let sql = format!(
                 "SELECT id FROM customers WHERE {column} LIKE ?1 ESCAPE '\\' ORDER BY id LIMIT ?2"
             );
-            take(column_ids(conn, &sql, &pattern, limit)?, by, &mut found);
+            let persons = column_ids(conn, &sql, &pattern, limit)?
+                .iter()
+                .map(|id| person_of(conn, id))
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            take(persons, by, &mut found);
         }
     }
     if found.len() < limit {
@@ -110,8 +121,8 @@ pub fn search_customers(
 fn text_matches(conn: &Connection, fts: &str, limit: usize) -> Result<Vec<String>> {
     with_time_limit(conn, TEXT_SEARCH_LIMIT, || {
         let mut stmt = conn.prepare_cached(
-            "SELECT DISTINCT distinct_id FROM events
-             WHERE distinct_id IS NOT NULL
+            "SELECT DISTINCT person FROM events
+             WHERE person IS NOT NULL
                AND rowid IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ?1)
              LIMIT ?2",
         )?;
@@ -120,34 +131,33 @@ fn text_matches(conn: &Connection, fts: &str, limit: usize) -> Result<Vec<String
     })
 }
 
-/// One customer's summary, or `None` when neither the directory nor the
-/// events know the id.
+/// The summary of the customer `distinct_id` (any of their ids) is, or
+/// `None` when neither the directory nor the events know the id.
 pub fn customer_summary(conn: &Connection, distinct_id: &str) -> Result<Option<CustomerSummary>> {
     let directory = has_directory(conn)?;
-    let found = summary(conn, distinct_id, MatchedBy::Id, directory)?;
+    let person = person_of(conn, distinct_id)?;
+    let found = summary(conn, &person, MatchedBy::Id, directory)?;
     let known = found.events > 0 || found.name.is_some() || found.email.is_some();
     Ok(known.then_some(found))
 }
 
+/// The summary of the person `id` (a person id).
 fn summary(
     conn: &Connection,
     id: &str,
     matched_by: MatchedBy,
     directory: bool,
 ) -> Result<CustomerSummary> {
+    let ids = person_ids(conn, id)?;
     let (name, email, directory_tz) = if directory {
-        conn.query_row(
-            "SELECT name, email, time_zone FROM customers WHERE id = ?1",
-            [id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )
-        .optional()?
-        .unwrap_or((None, None, None))
+        directory_entry(conn, &ids)?
+            .map(|d| (d.name, d.email, d.time_zone))
+            .unwrap_or((None, None, None))
     } else {
         (None, None, None)
     };
     let (events, first_ts, last_ts) = conn.query_row(
-        "SELECT count(*), min(ts), max(ts) FROM events WHERE distinct_id = ?1",
+        "SELECT count(*), min(ts), max(ts) FROM events WHERE person = ?1",
         [id],
         |r| Ok((r.get::<_, i64>(0)? as u64, r.get(1)?, r.get(2)?)),
     )?;
@@ -158,7 +168,7 @@ fn summary(
             let from_events: Option<String> = conn
                 .query_row(
                     "SELECT json_extract(extra, '$.context.tz') AS tz FROM events
-                     WHERE distinct_id = ?1 AND tz IS NOT NULL ORDER BY ts DESC LIMIT 1",
+                     WHERE person = ?1 AND tz IS NOT NULL ORDER BY ts DESC LIMIT 1",
                     [id],
                     |r| r.get(0),
                 )
@@ -169,6 +179,7 @@ fn summary(
     };
     Ok(CustomerSummary {
         distinct_id: id.to_string(),
+        ids: ids.len() as u64,
         name,
         email,
         time_zone,
@@ -180,8 +191,8 @@ fn summary(
     })
 }
 
-/// Ids starting with `prefix`, from the events (by index range, exact case)
-/// and the directory.
+/// Persons with an id starting with `prefix`: person ids and linked ids
+/// (by index range, exact case), and directory ids (their persons).
 fn ids_with_prefix(
     conn: &Connection,
     prefix: &str,
@@ -190,12 +201,20 @@ fn ids_with_prefix(
 ) -> Result<Vec<String>> {
     let upper = format!("{prefix}\u{10FFFF}");
     let mut stmt = conn.prepare_cached(
-        "SELECT distinct_id FROM events WHERE distinct_id >= ?1 AND distinct_id < ?2
-         GROUP BY distinct_id ORDER BY distinct_id LIMIT ?3",
+        "SELECT person FROM events WHERE person >= ?1 AND person < ?2
+         GROUP BY person ORDER BY person LIMIT ?3",
     )?;
     let mut ids = stmt
         .query_map(params![prefix, upper, limit as i64], |r| r.get(0))?
         .collect::<rusqlite::Result<Vec<String>>>()?;
+    let mut linked = conn.prepare_cached(
+        "SELECT DISTINCT person FROM identities WHERE id >= ?1 AND id < ?2 ORDER BY id LIMIT ?3",
+    )?;
+    ids.extend(
+        linked
+            .query_map(params![prefix, upper, limit as i64], |r| r.get(0))?
+            .collect::<rusqlite::Result<Vec<String>>>()?,
+    );
     if directory {
         let more = column_ids(
             conn,
@@ -203,10 +222,12 @@ fn ids_with_prefix(
             &format!("{}%", escape_like(prefix)),
             limit,
         )?;
-        ids.extend(more);
-        ids.sort();
-        ids.dedup();
+        for id in more {
+            ids.push(person_of(conn, &id)?);
+        }
     }
+    ids.sort();
+    ids.dedup();
     Ok(ids)
 }
 

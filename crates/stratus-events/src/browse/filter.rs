@@ -8,7 +8,8 @@ use crate::error::{Error, Result};
 /// What the support screen narrows events to. All parts are ANDed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct EventFilter {
-    /// One customer's events (the timeline).
+    /// One customer's events (the timeline): any of the person's ids (user
+    /// id, anonymous id, alias) selects every event of the person.
     pub distinct_id: Option<String>,
     pub session_id: Option<String>,
     /// Any of these event names; empty means all.
@@ -24,6 +25,11 @@ pub struct EventFilter {
     /// last one as a prefix (search as you type).
     pub search: Option<String>,
 }
+
+/// The events of the person an id belongs to (two parameters, both the
+/// id): one range of `events_by_person`.
+pub(crate) const PERSON_OF_ID: &str =
+    "person = coalesce((SELECT person FROM identities WHERE id = ?), ?)";
 
 /// A `WHERE …` (or empty) clause and its parameters, in order.
 pub(crate) struct SqlFilter {
@@ -51,7 +57,10 @@ impl EventFilter {
             params: Vec::new(),
         };
         if let Some(id) = &self.distinct_id {
-            sql.and("distinct_id = ?", [SqlValue::Text(id.clone())]);
+            sql.and(
+                PERSON_OF_ID,
+                [SqlValue::Text(id.clone()), SqlValue::Text(id.clone())],
+            );
         }
         if let Some(id) = &self.session_id {
             sql.and("session_id = ?", [SqlValue::Text(id.clone())]);

@@ -9,6 +9,7 @@
 //! - [`sessions`]: a customer's sessions;
 //! - [`stored`]: the envelope from a row's columns and `extra`, the event detail;
 //! - [`facets`]: counts by name and day; [`customers`]: customer search and summary;
+//! - [`person`]: the person card (ids and links, traits, devices, consent, directory);
 //! - [`export`]: streamed CSV or NDJSON, to a writer or a new private file.
 
 pub mod customers;
@@ -16,6 +17,7 @@ pub mod export;
 pub mod facets;
 pub mod filter;
 pub mod page;
+pub mod person;
 pub mod rows;
 mod search;
 pub mod sessions;

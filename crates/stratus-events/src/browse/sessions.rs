@@ -1,4 +1,5 @@
-//! A customer's sessions, for the timeline's session list.
+//! A customer's sessions, for the timeline's session list: every session of
+//! the person (all their ids, see `sync/identity`).
 
 use rusqlite::Connection;
 use serde::Serialize;
@@ -17,7 +18,7 @@ pub struct SessionSummary {
     pub landing_url: Option<String>,
 }
 
-/// A customer's sessions, most recent first, keyset-paged on
+/// The sessions of the person `distinct_id` (any of their ids) belongs to, most recent first, keyset-paged on
 /// (last_ts, session_id). Events without a `session_id` are not grouped.
 pub fn sessions(
     conn: &Connection,
@@ -30,10 +31,11 @@ pub fn sessions(
     let (last_ts, last_id) = before.unwrap_or((i64::MAX, ""));
     let mut stmt = conn.prepare_cached(
         "SELECT session_id, min(ts), max(ts), count(*),
-                (SELECT url FROM events f WHERE f.distinct_id = e.distinct_id
+                (SELECT url FROM events f WHERE f.person = e.person
                    AND f.session_id = e.session_id AND f.url IS NOT NULL ORDER BY ts LIMIT 1)
          FROM events e
-         WHERE distinct_id = ?1 AND session_id IS NOT NULL
+         WHERE person = coalesce((SELECT person FROM identities WHERE id = ?1), ?1)
+           AND session_id IS NOT NULL
          GROUP BY session_id
          HAVING (max(ts), session_id) < (?3, ?2)
          ORDER BY max(ts) DESC, session_id DESC

@@ -1,7 +1,9 @@
 //! Batch shapes of common tracking SDKs, mapped onto the envelope so existing
 //! clients can send to the collector unchanged: Segment's `/v1/batch` and
 //! PostHog's `/batch`. Mapped events then go through the same validation as
-//! native ones.
+//! native ones. Identity calls map onto the envelope's `identify`, `alias`
+//! and `group`: Segment's `identify`/`alias`/`group` messages, PostHog's
+//! `$identify` (`$anon_distinct_id`), `$create_alias` and `$groupidentify`.
 
 use md5::{Digest, Md5};
 use serde_json::{Map, Value};
@@ -103,6 +105,8 @@ fn from_segment(m: &Value) -> Value {
     put(&mut out, "event", s("event").map(String::from));
     put(&mut out, "distinct_id", s("userId").map(String::from));
     put(&mut out, "anonymous_id", s("anonymousId").map(String::from));
+    put(&mut out, "previous_id", s("previousId").map(String::from));
+    put(&mut out, "group_id", s("groupId").map(String::from));
     put(&mut out, "client_ts", s("timestamp").map(String::from));
     put(&mut out, "sent_at", s("sentAt").map(String::from));
     out.insert("properties".into(), Value::Object(props));
@@ -122,15 +126,26 @@ fn from_segment(m: &Value) -> Value {
 }
 
 /// PostHog event → envelope. `$`-prefixed properties that name the context
-/// move there; the rest stay properties.
+/// move there; the rest stay properties. `$set`/`$set_once` sent beside the
+/// properties (the server SDKs' `set()`) become `$set.<trait>` properties.
 fn from_posthog(m: &Value) -> Value {
-    let mut props = flatten(m.get("properties"));
+    let mut raw = m.get("properties").cloned().unwrap_or(Value::Null);
+    if let Value::Object(props) = &mut raw {
+        for key in ["$set", "$set_once"] {
+            if let Some(v) = m.get(key) {
+                props.entry(key).or_insert_with(|| v.clone());
+            }
+        }
+    } else if m.get("$set").is_some() || m.get("$set_once").is_some() {
+        raw = serde_json::json!({ "$set": m.get("$set"), "$set_once": m.get("$set_once") });
+    }
+    let mut props = flatten(Some(&raw));
     let mut take = |k: &str| match props.remove(k) {
         Some(Value::String(s)) => Some(s),
         Some(Value::Null) | None => None,
         Some(other) => Some(other.to_string()),
     };
-    let distinct_id = take("distinct_id").or_else(|| {
+    let mut distinct_id = take("distinct_id").or_else(|| {
         m.get("distinct_id")
             .and_then(Value::as_str)
             .map(String::from)
@@ -142,9 +157,26 @@ fn from_posthog(m: &Value) -> Value {
     let title = take("title");
     let library = take("$lib");
     let event = m.get("event").and_then(Value::as_str);
+    let (mut anonymous_id, mut previous_id, mut group_id) = (None, None, None);
     let kind = match event {
         Some("$pageview") => "page",
-        Some("$identify") => "identify",
+        Some("$identify") => {
+            anonymous_id = take("$anon_distinct_id");
+            "identify"
+        }
+        // `alias(previous_id, distinct_id)` sends the previous id as the
+        // event's distinct_id and the new one as `alias`.
+        Some("$create_alias") => {
+            previous_id = distinct_id.take();
+            distinct_id = take("alias");
+            "alias"
+        }
+        Some("$groupidentify") => {
+            let group_type = take("$group_type");
+            group_id = take("$group_key")
+                .map(|key| group_type.map_or_else(|| key.clone(), |t| format!("{t}:{key}")));
+            "group"
+        }
         _ => "track",
     };
     let mut out = Map::new();
@@ -156,6 +188,9 @@ fn from_posthog(m: &Value) -> Value {
     put(&mut out, "type", Some(kind.to_string()));
     put(&mut out, "event", event.map(String::from));
     put(&mut out, "distinct_id", distinct_id);
+    put(&mut out, "anonymous_id", anonymous_id);
+    put(&mut out, "previous_id", previous_id);
+    put(&mut out, "group_id", group_id);
     put(&mut out, "session_id", session_id);
     put(
         &mut out,

@@ -126,10 +126,19 @@ fn batch_lines(
         let customer = format!("cust-{number:05}");
         let device = format!("dev-{number:05}");
         let anonymous = rng.random_range(0..100) < spec.anonymous_percent;
-        let anon_device = format!("anon-{:08x}", rng.random::<u32>());
+        // Half the anonymous sessions are a customer on their phone before
+        // they sign in (joined to them by the identify that ends it), half
+        // strangers who never do.
+        let signs_in = anonymous && rng.random_bool(0.5);
+        let anon_device = if signs_in {
+            format!("phone-{number:05}")
+        } else {
+            format!("anon-{:08x}", rng.random::<u32>())
+        };
         let visitor = Visitor {
             distinct_id: (!anonymous).then_some(customer.as_str()),
             anonymous_id: if anonymous { &anon_device } else { &device },
+            signs_in_as: signs_in.then_some(customer.as_str()),
         };
         let start = from + rng.random_range(0..slice);
         let events = session(rng, &visitor, start);

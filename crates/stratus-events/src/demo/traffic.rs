@@ -37,6 +37,10 @@ pub struct Visitor<'a> {
     pub distinct_id: Option<&'a str>,
     /// The device id, stable per customer.
     pub anonymous_id: &'a str,
+    /// An anonymous visitor who signs in at the end of the session: the
+    /// customer id their `identify` names (the identity graph joins the
+    /// device's anonymous events to the customer).
+    pub signs_in_as: Option<&'a str>,
 }
 
 /// A time-ordered id for a given instant, random bits from `rng`.
@@ -83,6 +87,9 @@ pub fn session(rng: &mut TrafficRng, visitor: &Visitor<'_>, start_ms: i64) -> Ve
             _ => s.error(),
         }
     }
+    if visitor.signs_in_as.is_some() {
+        s.sign_in();
+    }
     s.out
 }
 
@@ -117,9 +124,15 @@ impl SessionWriter<'_, '_> {
             event_id: uuid_v7_at(self.rng, self.now).to_string(),
             kind,
             event: event.to_string(),
-            distinct_id: self.visitor.distinct_id.map(String::from),
+            distinct_id: if kind == EventType::Identify {
+                self.visitor.signs_in_as.map(String::from)
+            } else {
+                self.visitor.distinct_id.map(String::from)
+            },
             anonymous_id: Some(self.visitor.anonymous_id.to_string()),
             session_id: Some(self.session_id.clone()),
+            previous_id: None,
+            group_id: None,
             client_ts: Some(format_millis(self.now)),
             sent_at: Some(format_millis(sent)),
             received_at: format_millis(received),
@@ -212,6 +225,18 @@ impl SessionWriter<'_, '_> {
         );
     }
 
+    /// A returning customer logs in on this device: an `identify` from the
+    /// anonymous id to the customer id (`Visitor::signs_in_as`).
+    fn sign_in(&mut self) {
+        self.page = "/login".into();
+        self.emit(
+            EventType::Identify,
+            "$identify",
+            json!({"login_method": "password"}),
+            None,
+        );
+    }
+
     fn sign_up(&mut self) {
         self.page = "/signup".into();
         self.emit(
@@ -252,6 +277,7 @@ fn title_of(path: &str) -> String {
         "/pricing" => "Pricing".into(),
         "/checkout" => "Checkout".into(),
         "/signup" => "Create your account".into(),
+        "/login" => "Sign in".into(),
         p if p.starts_with("/products/") => PRODUCTS
             .iter()
             .find(|(sku, _, _)| p.ends_with(sku))

@@ -22,6 +22,12 @@ pub enum EventType {
     Identify,
     /// A page view.
     Page,
+    /// Says `previous_id` and `distinct_id` are the same person (Segment's
+    /// `alias`, PostHog's `$create_alias`).
+    Alias,
+    /// Ties the person to an account or company, `group_id` (Segment's
+    /// `group`, PostHog's `$groupidentify`); it does not merge people.
+    Group,
 }
 
 impl EventType {
@@ -30,6 +36,8 @@ impl EventType {
             EventType::Track => "track",
             EventType::Identify => "identify",
             EventType::Page => "page",
+            EventType::Alias => "alias",
+            EventType::Group => "group",
         }
     }
 
@@ -38,6 +46,8 @@ impl EventType {
             "track" => Some(EventType::Track),
             "identify" => Some(EventType::Identify),
             "page" => Some(EventType::Page),
+            "alias" => Some(EventType::Alias),
+            "group" => Some(EventType::Group),
             _ => None,
         }
     }
@@ -49,6 +59,8 @@ impl EventType {
             EventType::Track => None,
             EventType::Identify => Some("$identify"),
             EventType::Page => Some("$pageview"),
+            EventType::Alias => Some("$create_alias"),
+            EventType::Group => Some("$groupidentify"),
         }
     }
 }
@@ -102,6 +114,12 @@ pub struct Envelope {
     pub anonymous_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
+    /// `alias` only: the other id of the person (an anonymous id, an old user id).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_id: Option<String>,
+    /// `group` only: the account or company the person belongs to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group_id: Option<String>,
     /// The client's clock when the event happened (RFC 3339), as sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_ts: Option<String>,

@@ -107,6 +107,23 @@ pub fn validate(
         errors.push(EnvelopeError::MissingField("distinct_id"));
     }
     let session_id = optional_text(obj, "session_id", limits.max_name_chars, &mut errors);
+    // An alias names the two ids it joins; a group names the account.
+    let previous_id = optional_text(obj, "previous_id", limits.max_name_chars, &mut errors);
+    let group_id = optional_text(obj, "group_id", limits.max_name_chars, &mut errors);
+    if kind == Some(EventType::Alias) {
+        if previous_id.is_none() && !errors.iter().any(|e| names_field(e, "previous_id")) {
+            errors.push(EnvelopeError::MissingField("previous_id"));
+        }
+        if distinct_id.is_none() {
+            errors.push(EnvelopeError::MissingField("distinct_id"));
+        }
+    }
+    if kind == Some(EventType::Group)
+        && group_id.is_none()
+        && !errors.iter().any(|e| names_field(e, "group_id"))
+    {
+        errors.push(EnvelopeError::MissingField("group_id"));
+    }
     let client_ts = optional_text(obj, "client_ts", limits.max_name_chars, &mut errors);
     let sent_at = optional_text(obj, "sent_at", limits.max_name_chars, &mut errors)
         .or_else(|| request.sent_at.clone());
@@ -154,6 +171,8 @@ pub fn validate(
         distinct_id,
         anonymous_id,
         session_id,
+        previous_id,
+        group_id,
         client_ts,
         sent_at,
         received_at: format_millis(request.received_at),

@@ -15,6 +15,7 @@ use flate2::read::MultiGzDecoder;
 use serde_json::{Map, Value};
 
 use crate::envelope::{parse_millis, EventType};
+use crate::sync::identity::link::{link_of, IdentityLink};
 use crate::sync::memory_budget::Charge;
 
 /// An event line above this is refused (the collector takes 512 KiB bodies).
@@ -39,6 +40,8 @@ pub struct EventRow {
     pub properties: String,
     /// The envelope's fields no column holds, as JSON (see [`crate::browse::stored`]).
     pub extra: String,
+    /// The identity link the event carries (identify, alias, group).
+    pub link: Option<IdentityLink>,
 }
 
 /// A line that could not be read as an envelope.
@@ -202,8 +205,9 @@ fn parse_line(line: &[u8]) -> Result<EventRow, String> {
         return Err(format!("event_id `{event_id}` is not a UUID"));
     }
     let kind_text = required(&mut fields, "type")?;
-    let kind = EventType::parse(&kind_text)
-        .ok_or_else(|| format!("type `{kind_text}` is not track, identify or page"))?;
+    let kind = EventType::parse(&kind_text).ok_or_else(|| {
+        format!("type `{kind_text}` is not track, identify, page, alias or group")
+    })?;
     let event = required(&mut fields, "event")?;
     let ts_text = required(&mut fields, "ts")?;
     let ts = parse_millis(&ts_text).ok_or_else(|| format!("ts `{ts_text}` is not RFC 3339"))?;
@@ -211,8 +215,8 @@ fn parse_line(line: &[u8]) -> Result<EventRow, String> {
     let received_at = parse_millis(&received_text)
         .ok_or_else(|| format!("received_at `{received_text}` is not RFC 3339"))?;
     let properties = match fields.remove("properties") {
-        None | Some(Value::Null) => "{}".to_string(),
-        Some(p @ Value::Object(_)) => p.to_string(),
+        None | Some(Value::Null) => Map::new(),
+        Some(Value::Object(p)) => p,
         Some(_) => return Err("properties is not an object".to_string()),
     };
     let url = match fields.get_mut("context") {
@@ -220,18 +224,30 @@ fn parse_line(line: &[u8]) -> Result<EventRow, String> {
         Some(Value::Object(context)) => optional_in(context, "context.url", "url")?,
         Some(_) => return Err("context is not an object".to_string()),
     };
+    let distinct_id = optional_in(&mut fields, "distinct_id", "distinct_id")?;
+    let anonymous_id = optional_in(&mut fields, "anonymous_id", "anonymous_id")?;
+    let link = link_of(
+        &event_id,
+        kind.as_str(),
+        ts,
+        distinct_id.as_deref(),
+        anonymous_id.as_deref(),
+        &fields,
+        Some(&properties),
+    );
     Ok(EventRow {
         event_id,
         ts,
         received_at,
         event,
         kind: kind.as_str(),
-        distinct_id: optional_in(&mut fields, "distinct_id", "distinct_id")?,
-        anonymous_id: optional_in(&mut fields, "anonymous_id", "anonymous_id")?,
+        distinct_id,
+        anonymous_id,
         session_id: optional_in(&mut fields, "session_id", "session_id")?,
         url,
-        properties,
+        properties: Value::Object(properties).to_string(),
         extra: Value::Object(fields).to_string(),
+        link,
     })
 }
 

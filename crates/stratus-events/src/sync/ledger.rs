@@ -6,6 +6,7 @@ use stratus_core::clock::now_millis;
 
 use crate::collector::batch_key::future_from;
 use crate::sync::batch_reader::ParsedBatch;
+use crate::sync::identity::graph::{apply_links, person_expression};
 
 /// What one object's transaction did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -220,11 +221,16 @@ fn ingest_one(tx: &Connection, object: &FetchedObject, now: i64) -> rusqlite::Re
         )?;
     tx.prepare_cached("DELETE FROM bad_lines WHERE object_key = ?1")?
         .execute([key])?;
-    let mut insert = tx.prepare_cached(
+    // Links first, so the object's own events are inserted with the person
+    // they belong to (a link arriving later moves them; see graph.rs).
+    let links: Vec<_> = batch.rows.iter().filter_map(|r| r.link.clone()).collect();
+    apply_links(tx, &links)?;
+    let mut insert = tx.prepare_cached(&format!(
         "INSERT OR IGNORE INTO events (event_id, ts, received_at, event, type, distinct_id,
-             anonymous_id, session_id, url, properties, extra, batch)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-    )?;
+             anonymous_id, session_id, url, properties, extra, batch, person)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, {})",
+        person_expression("?6", "?7")
+    ))?;
     for r in &batch.rows {
         let n = insert.execute(params![
             r.event_id,

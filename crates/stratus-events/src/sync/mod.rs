@@ -9,11 +9,13 @@
 //! The sync's room:
 //! - [`batch_reader`]: one batch object → rows; [`memory_budget`]: lines held ahead of the writer;
 //! - [`ledger`]: the objects ingested, the watermark, the cache's status;
+//! - [`identity`]: the identity graph (which ids are one person), built as objects are ingested;
 //! - [`status`]: the sync status panel; [`autosync`]: the timed sync and its gate;
 //! - [`retention`]: what the cache keeps (a profile setting) and the pruning.
 
 pub mod autosync;
 pub mod batch_reader;
+pub mod identity;
 pub mod ledger;
 pub mod memory_budget;
 pub mod retention;
@@ -136,6 +138,10 @@ pub async fn sync(
     cancel: &CancellationToken,
 ) -> Result<SyncReport> {
     db.call(|c| -> Result<_> { Ok(writer_tuning(c, true)?) })
+        .await?;
+    // A cache upgraded to the identity graph builds it from its cached
+    // links before new ones are merged in.
+    db.call(|c| -> Result<_> { Ok(identity::graph::ensure_built(c)?) })
         .await?;
     let result = run(db, store, options, &progress, cancel).await;
     // The app keeps this connection: give back the memory and the usual

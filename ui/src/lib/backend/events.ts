@@ -7,6 +7,7 @@ import type { ExportFormat } from './bindings/ExportFormat';
 import type { ExportView } from './bindings/ExportView';
 import type { FacetsView } from './bindings/FacetsView';
 import type { JobView } from './bindings/JobView';
+import type { PersonCardView } from './bindings/PersonCardView';
 import type { RetentionInput } from './bindings/RetentionInput';
 import type { RetentionView } from './bindings/RetentionView';
 import type { SessionView } from './bindings/SessionView';
@@ -25,6 +26,8 @@ export type { ExportFormat } from './bindings/ExportFormat';
 export type { ExportView } from './bindings/ExportView';
 export type { FacetCount } from './bindings/FacetCount';
 export type { FacetsView } from './bindings/FacetsView';
+export type { PersonCardView } from './bindings/PersonCardView';
+export type { PersonLinkView } from './bindings/PersonLinkView';
 export type { PropertyMatch } from './bindings/PropertyMatch';
 export type { RetentionInput } from './bindings/RetentionInput';
 export type { RetentionView } from './bindings/RetentionView';
@@ -52,6 +55,15 @@ export function searchCustomers(query: string): Promise<CustomerView[]> {
 /** One customer's summary (time zone, counts), or null when unknown. */
 export function getCustomer(distinctId: string): Promise<CustomerView | null> {
   return call<CustomerView | null>('events_customer', { distinctId });
+}
+
+/**
+ * The person card of the customer an id (any of theirs) belongs to: ids and
+ * how each was linked, traits, devices, consent, directory fields and the
+ * campaigns they received; null when unknown.
+ */
+export function getPerson(distinctId: string): Promise<PersonCardView | null> {
+  return call<PersonCardView | null>('events_person', { distinctId });
 }
 
 /** One keyset page of the filtered events, newest first; pass `next` back for the following page. */

@@ -3,8 +3,10 @@
 
 mod export;
 mod filter_args;
+mod forget;
 mod gen;
 mod keys;
+mod person;
 mod query;
 mod status;
 mod sync;
@@ -22,6 +24,10 @@ pub enum EventsCommand {
     Sync(sync::SyncArgs),
     /// Browse the cache: a customer's timeline, filters, full-text search.
     Query(query::QueryArgs),
+    /// A customer's person card: ids and links, traits, devices, campaigns.
+    Person(person::PersonArgs),
+    /// Erase a person (GDPR/CCPA): their lines in the bucket, cache, graph and customer row.
+    Forget(forget::ForgetArgs),
     /// Write every matching event to CSV or NDJSON (streamed, no row cap).
     Export(export::ExportArgs),
     /// Generate realistic traffic into the events bucket (load tests, demos).
@@ -37,6 +43,8 @@ pub async fn run(ctx: &Context, cmd: EventsCommand) -> Result<ExitCode> {
     match cmd {
         EventsCommand::Sync(args) => sync::run(ctx, args).await,
         EventsCommand::Query(args) => query::run(ctx, args).await,
+        EventsCommand::Person(args) => person::run(ctx, args).await,
+        EventsCommand::Forget(args) => forget::run(ctx, args).await,
         EventsCommand::Export(args) => export::run(ctx, args).await,
         EventsCommand::Gen(args) => gen::run(ctx, args).await,
         EventsCommand::Status => status::run(ctx).await,

@@ -3,7 +3,15 @@
 /**
  * A customer found by the search, or the timeline's header.
  */
-export type CustomerView = { distinctId: string, name: string | null, email: string | null, 
+export type CustomerView = { 
+/**
+ * The person id (any id of the person opens the same timeline).
+ */
+distinctId: string, 
+/**
+ * How many ids the person has (anonymous ids, aliases); 1 when unlinked.
+ */
+ids: number, name: string | null, email: string | null, 
 /**
  * IANA zone, e.g. `Europe/Paris`.
  */

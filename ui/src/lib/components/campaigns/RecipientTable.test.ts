@@ -8,6 +8,7 @@ vi.mock('$lib/backend', async (importOriginal) =>
 
 import * as backend from '$lib/backend';
 import type { RecipientRowView } from '$lib/backend';
+import { route } from '$lib/stores/route.svelte';
 import RecipientTable from './RecipientTable.svelte';
 
 function row(id: string, overrides: Partial<RecipientRowView> = {}): RecipientRowView {
@@ -32,6 +33,16 @@ beforeEach(() => {
 });
 
 describe('RecipientTable', () => {
+  it('opens a recipient in the Events section in one click', async () => {
+    const user = userEvent.setup();
+    vi.mocked(backend.listRecipients).mockResolvedValueOnce({ rows: [row('c-1'), row('c-2')], nextAfter: null });
+    render(RecipientTable, { campaignId: 'k-1' });
+    await vi.waitFor(() => expect(screen.getAllByTestId('recipient-person')).toHaveLength(2));
+    await user.click(screen.getByRole('button', { name: /Customer c-2/ }));
+    expect(route.section).toBe('events');
+    expect(route.takeCustomer()).toBe('c-2');
+  });
+
   it('pages with the keyset cursor and filters by status', async () => {
     const user = userEvent.setup();
     vi.mocked(backend.listRecipients)
