@@ -104,6 +104,20 @@ async fn keys(s3: &aws_sdk_s3::Client, bucket: &str, prefix: &str) -> Vec<String
         .collect()
 }
 
+/// Sends the collector fixture (one good event, one bad) and checks the
+/// answer: 200, one accepted, one rejected.
+async fn collect_fixture_batch(api: &RuntimeApi, log: &Path) {
+    let collected = answer(api.invoke(COLLECT_EVENT, PATIENCE).await, log);
+    assert_eq!(collected["statusCode"], 200, "{collected}");
+    let body: serde_json::Value =
+        serde_json::from_str(collected["body"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        (body["accepted"].as_u64(), body["rejected"].as_u64()),
+        (Some(1), Some(1)),
+        "{body}"
+    );
+}
+
 /// Starts the unpacked `bootstrap` in `task` as Lambda would, polling `api`,
 /// its output in `task/function.log`.
 fn start_function(task: &Path, api: &RuntimeApi, endpoint: &str, env: &[(&str, &str)]) -> Function {
@@ -204,15 +218,7 @@ async fn the_packaged_bootstrap_serves_images_and_events_behind_the_runtime_api(
     assert_eq!(keys(&s3, &media, "variants/").await, variants);
 
     // A browser's batch: written before the answer, bad line aside.
-    let collected = answer(api.invoke(COLLECT_EVENT, PATIENCE).await, &log);
-    assert_eq!(collected["statusCode"], 200, "{collected}");
-    let body: serde_json::Value =
-        serde_json::from_str(collected["body"].as_str().unwrap()).unwrap();
-    assert_eq!(
-        (body["accepted"].as_u64(), body["rejected"].as_u64()),
-        (Some(1), Some(1)),
-        "{body}"
-    );
+    collect_fixture_batch(&api, &log).await;
     assert_eq!(keys(&s3, &events, "events/v1/").await.len(), 1);
     assert_eq!(keys(&s3, &events, "bad/v1/").await.len(), 1);
     assert_eq!(api.init_error(), None);
@@ -314,15 +320,7 @@ async fn the_collector_can_send_through_firehose_and_sync_reads_what_it_delivers
             ("STRATUS_FIREHOSE_STREAM", &stream),
         ],
     );
-    let collected = answer(api.invoke(COLLECT_EVENT, PATIENCE).await, &log);
-    assert_eq!(collected["statusCode"], 200, "{collected}");
-    let body: serde_json::Value =
-        serde_json::from_str(collected["body"].as_str().unwrap()).unwrap();
-    assert_eq!(
-        (body["accepted"].as_u64(), body["rejected"].as_u64()),
-        (Some(1), Some(1)),
-        "{body}"
-    );
+    collect_fixture_batch(&api, &log).await;
     // The accepted event went through the stream (its object is named by
     // Firehose, not by the collector); the rejected line straight to bad/.
     let delivered = keys(&s3, &events, "events/v1/").await;
@@ -341,8 +339,7 @@ async fn the_collector_can_send_through_firehose_and_sync_reads_what_it_delivers
 
     // The sender retries (say its answer was lost): the stream takes the
     // event again, and sync keeps one.
-    let again = answer(api.invoke(COLLECT_EVENT, PATIENCE).await, &log);
-    assert_eq!(again["statusCode"], 200, "{again}");
+    collect_fixture_batch(&api, &log).await;
     let second = sync_into(&db, &s3, &events).await;
     assert_eq!(
         (second.events_inserted, second.duplicates),

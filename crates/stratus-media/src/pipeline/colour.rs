@@ -6,20 +6,8 @@
 //! library to ship in the Lambda zip), relative colorimetric like libvips'
 //! default, in the source's bit depth.
 
-use std::io::Cursor;
-
-use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader};
+use image::DynamicImage;
 use moxcms::{ColorProfile, DataColorSpace, Layout, RenderingIntent, TransformOptions};
-
-/// The embedded ICC profile, read from the headers only. `None` when there
-/// is none or it cannot be read (the image is then taken as sRGB, as a
-/// browser takes it).
-pub fn embedded_profile(format: ImageFormat, bytes: &[u8]) -> Option<Vec<u8>> {
-    let mut decoder = ImageReader::with_format(Cursor::new(bytes), format)
-        .into_decoder()
-        .ok()?;
-    decoder.icc_profile().ok().flatten()
-}
 
 /// Converts `image` (RGB or RGBA, 8 or 16 bits per channel) from the colour
 /// space `icc` describes to sRGB. An sRGB profile, or one that changes no

@@ -91,7 +91,8 @@ fn load(
     let (format, width, height) = probe(key, bytes, limits)?;
     if format == ImageFormat::Jpeg {
         check_jpeg_complete(key, bytes)?;
-        let orientation = shrink::orientation(bytes);
+        let headers = shrink::headers(bytes);
+        let orientation = headers.orientation;
         let upright = if shrink::swaps_sides(orientation) {
             (height, width)
         } else {
@@ -102,8 +103,8 @@ fn load(
         let factor = shrink::shrink_factor(&full_plan);
         if let Some(mut image) = shrink::decode_scaled(bytes, width, height, factor) {
             image.apply_orientation(orientation);
-            if let Some(icc) = colour::embedded_profile(format, bytes) {
-                in_srgb(key, &mut image, &icc);
+            if let Some(icc) = &headers.icc {
+                in_srgb(key, &mut image, icc);
             }
             let decoded = image.dimensions();
             return Ok((image, shrink::scale_plan(full_plan, upright, decoded)));

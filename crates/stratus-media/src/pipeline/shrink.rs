@@ -31,13 +31,25 @@ pub fn shrink_factor(plan: &Plan) -> u32 {
         .unwrap_or(1)
 }
 
-/// Reads the EXIF orientation (headers only, no pixels). A file whose EXIF
-/// cannot be read is shown as stored, as browsers do.
-pub fn orientation(bytes: &[u8]) -> Orientation {
-    JpegDecoder::new(Cursor::new(bytes))
-        .ok()
-        .and_then(|mut d| d.orientation().ok())
-        .unwrap_or(Orientation::NoTransforms)
+/// What the headers say besides the size (no pixels are read): the EXIF
+/// orientation and the embedded ICC profile, from one parse. A file whose
+/// EXIF cannot be read is shown as stored, as browsers do.
+pub struct JpegHeaders {
+    pub orientation: Orientation,
+    pub icc: Option<Vec<u8>>,
+}
+
+pub fn headers(bytes: &[u8]) -> JpegHeaders {
+    let Ok(mut decoder) = JpegDecoder::new(Cursor::new(bytes)) else {
+        return JpegHeaders {
+            orientation: Orientation::NoTransforms,
+            icc: None,
+        };
+    };
+    JpegHeaders {
+        orientation: decoder.orientation().unwrap_or(Orientation::NoTransforms),
+        icc: decoder.icc_profile().ok().flatten(),
+    }
 }
 
 /// Whether the orientation turns the image a quarter, swapping its sides.
