@@ -101,13 +101,31 @@ pub(crate) struct Shared {
     pause_ms: AtomicU64,
 }
 
-/// The spool of one collector. Dropping it seals the open segment.
+/// The spool of one collector. Dropping it seals the open segment and
+/// returns once the writer thread has stopped.
 pub struct Spool {
     config: SpoolConfig,
     shared: Arc<Shared>,
     commands: mpsc::Sender<Command>,
+    writer: Option<std::thread::JoinHandle<()>>,
     /// Held for the spool's lifetime: one server per spool directory.
     _lock: File,
+}
+
+impl Drop for Spool {
+    fn drop(&mut self) {
+        // Closing the channel tells the writer to seal its open segment and
+        // stop. It is joined before the lock is released (the fields drop
+        // after this), so the next spool on this directory never finds a
+        // segment being sealed under it while it recovers.
+        let (closed, _) = mpsc::channel();
+        drop(std::mem::replace(&mut self.commands, closed));
+        if let Some(writer) = self.writer.take() {
+            if writer.join().is_err() {
+                tracing::error!("the collector spool's writer thread panicked");
+            }
+        }
+    }
 }
 
 impl Spool {
@@ -144,7 +162,7 @@ impl Spool {
             config.seal_after,
             config.seal_bytes,
         );
-        std::thread::Builder::new()
+        let writer = std::thread::Builder::new()
             .name("collector-spool".into())
             .spawn(move || writer.run(receiver))
             .map_err(open_error)?;
@@ -152,6 +170,7 @@ impl Spool {
             config,
             shared,
             commands,
+            writer: Some(writer),
             _lock: lock,
         })
     }
@@ -257,4 +276,42 @@ fn recover(dir: &Path) -> std::io::Result<u64> {
         segment::sync_dir(dir)?;
     }
     Ok(queued)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one_event() -> RequestLines {
+        RequestLines {
+            events: b"{\"event\":\"Clicked\"}\n".to_vec(),
+            event_lines: 1,
+            bad: Vec::new(),
+            bad_lines: 0,
+        }
+    }
+
+    // A restart in one process (tests, an embedding server): the next spool
+    // opens right after the drop and must find the previous one's segment
+    // sealed, not being renamed under its recovery (which failed `open`
+    // with NotFound now and then when the lock was released first).
+    #[tokio::test]
+    async fn a_spool_opened_right_after_a_drop_finds_the_last_segment_sealed() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut queued = 0;
+        for _ in 0..50 {
+            let spool = Spool::open(SpoolConfig::new(dir.path())).unwrap();
+            assert_eq!(spool.queued_bytes(), queued, "every earlier event waits");
+            spool.append(&one_event()).await.unwrap();
+            queued = spool.queued_bytes();
+            drop(spool);
+            assert!(
+                segment::list(dir.path())
+                    .unwrap()
+                    .iter()
+                    .all(|(name, _)| name.sealed),
+                "the drop sealed the open segment before returning"
+            );
+        }
+    }
 }
