@@ -11,6 +11,7 @@ mod live_tail;
 mod navigation;
 mod progress;
 mod protocol;
+mod startup;
 mod state;
 mod views;
 
@@ -23,6 +24,7 @@ pub use error::AppError;
 use state::AppState;
 
 pub fn run() {
+    startup::mark_process_start();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("STRATUS_LOG")
@@ -44,6 +46,7 @@ pub fn run() {
             tracing::info!("data directory: {}", home.root().display());
             let state = Arc::new(tauri::async_runtime::block_on(AppState::open(home))?);
             app.manage(Arc::clone(&state));
+            startup::prepare_demo(Arc::clone(&state));
             live_tail::start(state);
             Ok(())
         })

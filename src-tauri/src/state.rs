@@ -38,11 +38,15 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Opens the active profile. The demo profile is seeded on first start;
-    /// a profile that cannot be opened falls back to demo so the app starts.
+    /// Opens the active profile; a profile that cannot be opened falls back
+    /// to demo so the app starts. Demo data is not seeded here (the first
+    /// seed takes seconds and the window waits for this):
+    /// [`AppState::prepare_demo`] seeds it as a job once the app runs.
     pub async fn open(home: AppHome) -> Result<AppState, Failure> {
         let jobs = JobRegistry::new();
-        let stack = stratus_app::stack::open_active_or_demo(&home).await?;
+        let stack =
+            stratus_app::stack::open_active_or_demo(&home, stratus_app::stack::Seeding::Later)
+                .await?;
         jobs.mark_interrupted(&stack.db).await?;
         Ok(AppState {
             home,
@@ -96,6 +100,30 @@ impl AppState {
         self.jobs.mark_interrupted(&stack.db).await?;
         *self.stack.write().await = Arc::clone(&stack);
         Ok(stack)
+    }
+
+    /// Starts the "Preparing demo data" job when the open demo profile
+    /// misses seed steps (the first start, or a release with new steps);
+    /// nothing otherwise. The UI shows the sections as preparing while the
+    /// job runs and reloads them when it ends.
+    pub async fn prepare_demo(&self) -> Result<(), Failure> {
+        let stack = self.stack().await;
+        if stratus_app::demo::missing_steps(&stack).await?.is_empty() {
+            return Ok(());
+        }
+        let seeding = Arc::clone(&stack);
+        self.jobs
+            .start(
+                &stack.db,
+                "demo.seed",
+                "Preparing demo data",
+                move |ctx| async move {
+                    stratus_app::demo::seed_stack(&seeding, ctx.reporter(), ctx.cancel_token())
+                        .await
+                },
+            )
+            .await?;
+        Ok(())
     }
 
     /// Deletes and reseeds demo data; if demo is active, the app moves to the new data.

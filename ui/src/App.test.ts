@@ -9,6 +9,8 @@ vi.mock('$lib/backend', async (importOriginal) =>
 import * as backend from '$lib/backend';
 import { errorBanner } from '$lib/stores/errorBanner.svelte';
 import { jobs } from '$lib/stores/jobs.svelte';
+import { route } from '$lib/stores/route.svelte';
+import type { JobView } from '$lib/backend';
 import App from './App.svelte';
 import { facets, syncStatus } from './test/eventFixtures';
 import { catalog, demoProfile, job, listing, object, status } from './test/fixtures';
@@ -28,6 +30,7 @@ beforeEach(() => {
   vi.mocked(backend.imageCatalog).mockResolvedValue(catalog());
   vi.mocked(backend.listProfiles).mockResolvedValue([demoProfile()]);
   vi.mocked(backend.appInfo).mockResolvedValue({ version: '0.1.0', dataDir: '/tmp/stratus' });
+  vi.mocked(backend.appReady).mockResolvedValue(undefined);
   vi.mocked(backend.listCampaigns).mockResolvedValue([]);
   vi.mocked(backend.pickCustomers).mockResolvedValue([]);
   vi.mocked(backend.eventsSyncStatus).mockResolvedValue(syncStatus());
@@ -81,5 +84,32 @@ describe('App', () => {
     const banner = await screen.findByTestId('error-banner');
     expect(banner).toHaveTextContent('Could not follow jobs');
     expect(banner).toHaveTextContent('channel closed');
+  });
+
+  it('shows the demo as preparing while the first seed runs, then reloads the sections', async () => {
+    let push: (job: JobView) => void = () => {};
+    vi.mocked(backend.watchJobs).mockImplementation(async (onJob) => {
+      push = onJob;
+    });
+    const seeding = job({ id: 'seed', kind: 'demo.seed', title: 'Preparing demo data', state: 'running' });
+    vi.mocked(backend.listJobs).mockResolvedValue([seeding]);
+    vi.mocked(backend.listOriginals).mockResolvedValue(listing({ objects: [] }));
+    route.section = 'images';
+    render(App);
+    expect(await screen.findByTestId('preparing-demo')).toHaveTextContent('Preparing demo data');
+    await vi.waitFor(() => expect(backend.listOriginals).toHaveBeenCalledTimes(1));
+
+    vi.mocked(backend.listOriginals).mockResolvedValue(listing({ objects: [object('products/shoe.jpg')] }));
+    push({ ...seeding, state: 'succeeded', finishedAt: Date.now() + 1 });
+    expect(await screen.findByTestId('image-tile')).toHaveAttribute('data-key', 'products/shoe.jpg');
+    expect(screen.queryByTestId('preparing-demo')).not.toBeInTheDocument();
+  });
+
+  it('tells the shell when the first frame is painted', async () => {
+    // Frames the earlier tests' apps requested land first.
+    await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
+    vi.mocked(backend.appReady).mockClear();
+    render(App);
+    await vi.waitFor(() => expect(backend.appReady).toHaveBeenCalledTimes(1));
   });
 });

@@ -42,6 +42,28 @@ pub async fn seed(
     Ok(Seeded { stack, report })
 }
 
+/// The seed steps this demo stack still misses (none for a cloud profile).
+pub async fn missing_steps(stack: &Stack) -> Result<Vec<&'static str>, Failure> {
+    if !stack.profile.is_demo() {
+        return Ok(Vec::new());
+    }
+    Ok(demo::pending_steps(stack, &steps()).await?)
+}
+
+/// Seeds what an open demo stack misses: the app's start-up job
+/// ("Preparing demo data"), run after its window shows.
+pub async fn seed_stack(
+    stack: &Stack,
+    progress: impl Fn(Progress),
+    cancel: &CancellationToken,
+) -> Result<String, Failure> {
+    let report = demo::seed(stack, &steps(), progress, cancel).await?;
+    Ok(format!(
+        "demo data ready ({} seed steps)",
+        report.applied.len()
+    ))
+}
+
 /// Deletes all demo data, including changes to it, and seeds afresh. The
 /// caller moves to the returned stack if it was working on demo (handles to
 /// the old database keep the deleted file).

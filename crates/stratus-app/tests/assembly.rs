@@ -20,9 +20,36 @@ async fn an_unreadable_profiles_file_opens_the_seeded_demo_so_the_app_starts() {
     let dir = tempfile::tempdir().unwrap();
     let home = AppHome::new(dir.path());
     std::fs::write(dir.path().join("profiles.toml"), "this is [not toml").unwrap();
-    let opened = stack::open_active_or_demo(&home).await.unwrap();
+    let opened = stack::open_active_or_demo(&home, stack::Seeding::Now)
+        .await
+        .unwrap();
     assert!(opened.profile.is_demo());
     assert!(campaign_count(&opened).await > 0, "demo data is seeded");
+}
+
+#[tokio::test]
+async fn the_app_opens_demo_unseeded_at_once_and_seeds_it_as_a_job_afterwards() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = AppHome::new(dir.path());
+    let opened = stack::open_active_or_demo(&home, stack::Seeding::Later)
+        .await
+        .unwrap();
+    assert!(opened.profile.is_demo());
+    assert_eq!(campaign_count(&opened).await, 0, "nothing seeded yet");
+    assert_eq!(
+        demo::missing_steps(&opened).await.unwrap().len(),
+        demo::steps().len()
+    );
+
+    let summary = demo::seed_stack(&opened, |_| {}, &CancellationToken::new())
+        .await
+        .unwrap();
+    assert_eq!(
+        summary,
+        format!("demo data ready ({} seed steps)", demo::steps().len())
+    );
+    assert!(campaign_count(&opened).await > 0, "the job seeded the open stack");
+    assert!(demo::missing_steps(&opened).await.unwrap().is_empty());
 }
 
 #[tokio::test]

@@ -113,6 +113,26 @@ pub async fn seed(
     Ok(report)
 }
 
+/// The names of the steps not yet applied to this stack, in order: one
+/// query, so a front end can decide at once whether seeding is needed
+/// (the app starts its window first and seeds as a job).
+pub async fn pending_steps(stack: &Stack, steps: &[SeedStep]) -> Result<Vec<&'static str>> {
+    let names: Vec<&'static str> = steps.iter().map(|s| s.name).collect();
+    stack
+        .db
+        .call(move |c| -> Result<_> {
+            let mut stmt = c.prepare("SELECT step FROM demo_seed")?;
+            let applied = stmt
+                .query_map([], |r| r.get::<_, String>(0))?
+                .collect::<rusqlite::Result<std::collections::HashSet<String>>>()?;
+            Ok(names
+                .into_iter()
+                .filter(|n| !applied.contains(*n))
+                .collect())
+        })
+        .await
+}
+
 /// Opens the demo profile, seeding what is missing (all of it on the first start).
 pub async fn open_seeded(home: &AppHome, steps: &[SeedStep]) -> Result<Stack, Failure> {
     let stack = Stack::open(home, Profile::demo()).await?;
@@ -181,10 +201,18 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let home = AppHome::new(dir.path());
         let stack = Stack::open(&home, Profile::demo()).await.unwrap();
+        assert_eq!(
+            pending_steps(&stack, &core_steps()).await.unwrap(),
+            vec!["core.welcome.v1"]
+        );
         let first = seed(&stack, &core_steps(), |_| {}, &CancellationToken::new())
             .await
             .unwrap();
         assert_eq!(first.applied, vec!["core.welcome.v1"]);
+        assert!(pending_steps(&stack, &core_steps())
+            .await
+            .unwrap()
+            .is_empty());
         let second = seed(&stack, &core_steps(), |_| {}, &CancellationToken::new())
             .await
             .unwrap();

@@ -9,3 +9,11 @@ pub async fn app_info(state: AppHandleState<'_>) -> CommandResult<AppInfo> {
         data_dir: state.home.root().display().to_string(),
     })
 }
+
+/// The UI calls this once, after its first interactive frame (start-up
+/// measurement; see `startup.rs`).
+#[tauri::command]
+pub async fn app_ready() -> CommandResult<()> {
+    crate::startup::first_frame();
+    Ok(())
+}

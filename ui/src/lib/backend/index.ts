@@ -47,6 +47,11 @@ export function appInfo(): Promise<AppInfo> {
   return call<AppInfo>('app_info');
 }
 
+/** Tells the shell the first interactive frame is painted (start-up measurement). */
+export function appReady(): Promise<void> {
+  return call<void>('app_ready');
+}
+
 export function listProfiles(): Promise<ProfileView[]> {
   return call<ProfileView[]>('profiles_list');
 }

@@ -1,3 +1,4 @@
+import { untrack } from 'svelte';
 import { listJobs, watchJobs, type JobState, type JobView } from '$lib/backend';
 
 const ACTIVE: readonly JobState[] = ['queued', 'running'];
@@ -27,23 +28,58 @@ export function mergeSnapshot(jobs: readonly JobView[], snapshot: readonly JobVi
   return [...jobs, ...snapshot.filter((j) => !known.has(j.id))].sort(newestFirst);
 }
 
+/** Jobs that replace the demo profile's data: the first start's seed and a reset. */
+const DEMO_DATA_JOBS: readonly string[] = ['demo.seed', 'demo.reset'];
+
 /** Running and recent jobs, kept current by the backend's job channel. */
 export class JobsStore {
   jobs = $state<JobView[]>([]);
   running = $derived(this.jobs.filter(isActive).length);
   panelOpen = $state(false);
+  /** The first start's demo seed is running: the sections fill in when it ends. */
+  preparingDemo = $derived(this.jobs.some((j) => j.kind === 'demo.seed' && isActive(j)));
+  /** Counts demo seeds and resets that ended while the app was open (see `onDemoDataReplaced`). */
+  demoDataVersion = $state(0);
+  #openedAt = Date.now();
+  #ended = new Set<string>();
 
   /** Takes the latest state of one job. */
   upsert(job: JobView): void {
     this.jobs = mergeJob(this.jobs, job);
+    this.#noteDemoData(job);
   }
 
   /** Subscribes to job updates, then loads the jobs that already exist. */
   async start(): Promise<void> {
+    this.#openedAt = Date.now();
     await watchJobs((job) => this.upsert(job));
     const snapshot = await listJobs();
     this.jobs = mergeSnapshot(this.jobs, snapshot);
+    snapshot.forEach((job) => this.#noteDemoData(job));
+  }
+
+  // A seed or reset that ended after the app opened replaced data a section
+  // may already show (a seed that ended earlier did not: the sections loaded
+  // after it). Each job counts once, whether seen streamed or in the snapshot.
+  #noteDemoData(job: JobView): void {
+    if (!DEMO_DATA_JOBS.includes(job.kind) || isActive(job) || this.#ended.has(job.id)) return;
+    if ((job.finishedAt ?? 0) < this.#openedAt) return;
+    this.#ended.add(job.id);
+    this.demoDataVersion += 1;
   }
 }
 
 export const jobs = new JobsStore();
+
+/**
+ * Runs `startOver` when a demo seed or reset ends while the section is open: the
+ * data it loaded was incomplete or is gone. Call from a component's setup.
+ */
+export function onDemoDataReplaced(startOver: () => void): void {
+  let seen: number | undefined;
+  $effect.pre(() => {
+    const version = jobs.demoDataVersion;
+    if (seen !== undefined && version !== seen) untrack(startOver);
+    seen = version;
+  });
+}

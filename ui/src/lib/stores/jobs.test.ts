@@ -88,4 +88,34 @@ describe('JobsStore', () => {
     await new JobsStore().start();
     expect(order).toEqual(['watch', 'list']);
   });
+
+  it('counts a demo seed or reset that ends while open, once, and not one that ended before', async () => {
+    let push: (job: JobView) => void = () => {};
+    vi.mocked(watchJobs).mockImplementation(async (onJob) => {
+      push = onJob;
+    });
+    const before = Date.now() - 60_000;
+    vi.mocked(listJobs).mockResolvedValue([
+      job({ id: 'old-seed', kind: 'demo.seed', state: 'succeeded', finishedAt: before }),
+    ]);
+    const store = new JobsStore();
+    await store.start();
+    expect(store.demoDataVersion).toBe(0);
+    expect(store.preparingDemo).toBe(false);
+
+    push(job({ id: 'reset', kind: 'demo.reset', state: 'running' }));
+    expect(store.demoDataVersion).toBe(0);
+    push(job({ id: 'reset', kind: 'demo.reset', state: 'failed', finishedAt: Date.now() + 1 }));
+    push(job({ id: 'reset', kind: 'demo.reset', state: 'failed', finishedAt: Date.now() + 1 }));
+    expect(store.demoDataVersion).toBe(1);
+
+    push(job({ id: 'seed', kind: 'demo.seed', state: 'running' }));
+    expect(store.preparingDemo).toBe(true);
+    push(job({ id: 'seed', kind: 'demo.seed', state: 'succeeded', finishedAt: Date.now() + 1 }));
+    expect(store.preparingDemo).toBe(false);
+    expect(store.demoDataVersion).toBe(2);
+
+    push(job({ id: 'sync', kind: 'events.sync', state: 'succeeded', finishedAt: Date.now() + 1 }));
+    expect(store.demoDataVersion).toBe(2);
+  });
 });
