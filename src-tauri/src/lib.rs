@@ -46,7 +46,7 @@ pub fn run() {
             tracing::info!("data directory: {}", home.root().display());
             let state = Arc::new(tauri::async_runtime::block_on(AppState::open(home))?);
             app.manage(Arc::clone(&state));
-            startup::prepare_demo(Arc::clone(&state));
+            startup::prepare_demo(&state);
             live_tail::start(state);
             Ok(())
         })

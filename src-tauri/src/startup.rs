@@ -3,7 +3,7 @@
 //! from outside the process.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use crate::state::AppState;
@@ -16,15 +16,16 @@ pub fn mark_process_start() {
     PROCESS_START.get_or_init(Instant::now);
 }
 
-/// Seeds missing demo data as a job once the app runs (not before the
-/// window: the first seed takes seconds). A failure to start the job is
-/// logged; the sections then show the demo as it is.
-pub fn prepare_demo(state: Arc<AppState>) {
-    tauri::async_runtime::spawn(async move {
-        if let Err(e) = state.prepare_demo().await {
-            tracing::error!("could not start preparing demo data: {e}");
-        }
-    });
+/// Starts seeding missing demo data as a job (the seed itself runs after
+/// the window shows: the first one takes seconds). The job is registered
+/// before this returns (milliseconds), so the UI's first job list already
+/// holds it and shows the demo as preparing from the first frame. A
+/// failure to start the job is logged; the sections then show the demo as
+/// it is.
+pub fn prepare_demo(state: &AppState) {
+    if let Err(e) = tauri::async_runtime::block_on(state.prepare_demo()) {
+        tracing::error!("could not start preparing demo data: {e}");
+    }
 }
 
 /// The UI painted its first interactive frame: logged once, with the wall

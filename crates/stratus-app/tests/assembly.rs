@@ -48,7 +48,10 @@ async fn the_app_opens_demo_unseeded_at_once_and_seeds_it_as_a_job_afterwards() 
         summary,
         format!("demo data ready ({} seed steps)", demo::steps().len())
     );
-    assert!(campaign_count(&opened).await > 0, "the job seeded the open stack");
+    assert!(
+        campaign_count(&opened).await > 0,
+        "the job seeded the open stack"
+    );
     assert!(demo::missing_steps(&opened).await.unwrap().is_empty());
 }
 

@@ -16,6 +16,8 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
+use futures::FutureExt;
+use std::panic::AssertUnwindSafe;
 
 pub struct App {
     pub client: Client,
@@ -66,12 +68,39 @@ impl App {
             .map(PathBuf::from)
             .unwrap_or_else(|_| std::env::temp_dir().join("stratus-e2e"));
         std::fs::create_dir_all(&screenshots)?;
-        Ok(Some(App {
+        let app = App {
             client,
             data_dir,
             screenshots,
             journey: journey.to_string(),
-        }))
+        };
+        // The first start seeds the demo as a job after the window shows;
+        // the journeys work with the seeded data, as a user would once the
+        // "Preparing demo data" notice is gone.
+        let ready = app
+            .client
+            .wait()
+            .at_most(WAIT)
+            .for_element(Locator::Css(
+                "[data-testid=\"app-shell\"][data-demo-ready=\"true\"]",
+            ))
+            .await;
+        if let Err(e) = ready {
+            app.screenshot("demo-not-ready").await.ok();
+            let shell = app
+                .client
+                .execute(
+                    "const s = document.querySelector('[data-testid=\"app-shell\"]'); \
+                     return s ? s.getAttribute('data-demo-ready') : 'no app shell';",
+                    vec![],
+                )
+                .await;
+            eprintln!("data-demo-ready of the app shell: {shell:?}");
+            // End the session, or the next journey finds the driver busy.
+            app.close().await.ok();
+            return Err(anyhow::Error::new(e).context("the demo data was not ready"));
+        }
+        Ok(Some(app))
     }
 
     fn css(test_id: &str) -> Locator<'static> {
@@ -168,17 +197,21 @@ impl App {
 
 /// Runs one journey in a fresh app (skipped when the end-to-end environment
 /// is not there and not required); a failure leaves a `failure` screenshot,
-/// and the session is always closed.
+/// and the session is always closed, also when an assertion panicked (else
+/// the driver stays busy and every later journey fails to start).
 pub async fn run_journey(name: &str, journey: impl AsyncFnOnce(&App) -> Result<()>) -> Result<()> {
     let Some(app) = App::launch(name).await? else {
         return Ok(());
     };
-    let result = journey(&app).await;
-    if result.is_err() {
+    let outcome = AssertUnwindSafe(journey(&app)).catch_unwind().await;
+    if !matches!(outcome, Ok(Ok(()))) {
         app.screenshot("failure").await.ok();
     }
     app.close().await?;
-    result
+    match outcome {
+        Ok(result) => result,
+        Err(panic) => std::panic::resume_unwind(panic),
+    }
 }
 
 /// The element's text content. WebKitWebDriver's "visible text" comes back

@@ -38,8 +38,10 @@ export class JobsStore {
   panelOpen = $state(false);
   /** The first start's demo seed is running: the sections fill in when it ends. */
   preparingDemo = $derived(this.jobs.some((j) => j.kind === 'demo.seed' && isActive(j)));
-  /** Counts demo seeds and resets that ended while the app was open (see `onDemoDataReplaced`). */
-  demoDataVersion = $state(0);
+  /** The first job list has arrived (before it, `preparingDemo` cannot be known). */
+  loaded = $state(false);
+  /** Demo seeds and resets that ended while the app was open, the last one's kind (see `onDemoDataReplaced`). */
+  demoData = $state<{ version: number; kind: string }>({ version: 0, kind: '' });
   #openedAt = Date.now();
   #ended = new Set<string>();
 
@@ -56,6 +58,7 @@ export class JobsStore {
     const snapshot = await listJobs();
     this.jobs = mergeSnapshot(this.jobs, snapshot);
     snapshot.forEach((job) => this.#noteDemoData(job));
+    this.loaded = true;
   }
 
   // A seed or reset that ended after the app opened replaced data a section
@@ -65,21 +68,25 @@ export class JobsStore {
     if (!DEMO_DATA_JOBS.includes(job.kind) || isActive(job) || this.#ended.has(job.id)) return;
     if ((job.finishedAt ?? 0) < this.#openedAt) return;
     this.#ended.add(job.id);
-    this.demoDataVersion += 1;
+    this.demoData = { version: this.demoData.version + 1, kind: job.kind };
   }
 }
 
 export const jobs = new JobsStore();
 
+/** How the demo data changed under an open section. */
+export type DemoDataChange = 'seeded' | 'reset';
+
 /**
- * Runs `startOver` when a demo seed or reset ends while the section is open: the
- * data it loaded was incomplete or is gone. Call from a component's setup.
+ * Calls `reload` when a demo seed or reset ends while the section is open: after
+ * a seed the data it loaded was incomplete (reload in place, the user keeps
+ * their place); after a reset it is gone (start over). Call from a component's setup.
  */
-export function onDemoDataReplaced(startOver: () => void): void {
+export function onDemoDataReplaced(reload: (change: DemoDataChange) => void): void {
   let seen: number | undefined;
   $effect.pre(() => {
-    const version = jobs.demoDataVersion;
-    if (seen !== undefined && version !== seen) untrack(startOver);
+    const { version, kind } = jobs.demoData;
+    if (seen !== undefined && version !== seen) untrack(() => reload(kind === 'demo.seed' ? 'seeded' : 'reset'));
     seen = version;
   });
 }

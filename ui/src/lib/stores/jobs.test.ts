@@ -100,22 +100,22 @@ describe('JobsStore', () => {
     ]);
     const store = new JobsStore();
     await store.start();
-    expect(store.demoDataVersion).toBe(0);
+    expect(store.demoData.version).toBe(0);
     expect(store.preparingDemo).toBe(false);
 
     push(job({ id: 'reset', kind: 'demo.reset', state: 'running' }));
-    expect(store.demoDataVersion).toBe(0);
+    expect(store.demoData.version).toBe(0);
     push(job({ id: 'reset', kind: 'demo.reset', state: 'failed', finishedAt: Date.now() + 1 }));
     push(job({ id: 'reset', kind: 'demo.reset', state: 'failed', finishedAt: Date.now() + 1 }));
-    expect(store.demoDataVersion).toBe(1);
+    expect(store.demoData.version).toBe(1);
 
     push(job({ id: 'seed', kind: 'demo.seed', state: 'running' }));
     expect(store.preparingDemo).toBe(true);
     push(job({ id: 'seed', kind: 'demo.seed', state: 'succeeded', finishedAt: Date.now() + 1 }));
     expect(store.preparingDemo).toBe(false);
-    expect(store.demoDataVersion).toBe(2);
+    expect(store.demoData).toEqual({ version: 2, kind: 'demo.seed' });
 
     push(job({ id: 'sync', kind: 'events.sync', state: 'succeeded', finishedAt: Date.now() + 1 }));
-    expect(store.demoDataVersion).toBe(2);
+    expect(store.demoData.version).toBe(2);
   });
 });
