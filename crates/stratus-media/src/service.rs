@@ -396,7 +396,7 @@ impl MakeJob {
             // same original; a stale one is replaced by ours.
             Err(StoreError::AlreadyExists { .. }) => {
                 let theirs = self.store.get(&self.key, None).await?;
-                let made_from = |key| theirs.meta.metadata.get(key);
+                let made_from = |key: &str| theirs.meta.metadata.get(key);
                 if made_from(META_SOURCE_ETAG) != self.source.etag.as_ref()
                     || made_from(META_SOURCE_FOCUS) != self.source.metadata.get(FOCUS_METADATA)
                 {

@@ -5,6 +5,9 @@
 
 #![allow(clippy::unwrap_used)]
 
+#[macro_use]
+mod support;
+
 use std::collections::BTreeMap;
 use std::io::Cursor;
 use std::sync::Arc;
@@ -30,15 +33,17 @@ fn png(image: &RgbImage) -> Vec<u8> {
 }
 
 /// A busy, colourful, bright texture: what a subject looks like next to a
-/// studio backdrop. Never close to grey.
+/// studio backdrop. No pixel is close to grey.
 fn detail(x: u32, y: u32) -> Rgb<u8> {
+    // Bright colours whose average is far from grey too, so the square
+    // stays visible when it is scaled down.
     let palette = [
-        Rgb([250, 40, 40]),
-        Rgb([40, 250, 250]),
-        Rgb([250, 250, 40]),
-        Rgb([30, 30, 200]),
+        Rgb([250, 60, 60]),
+        Rgb([60, 250, 250]),
+        Rgb([250, 250, 60]),
         Rgb([250, 250, 250]),
-        Rgb([40, 200, 40]),
+        Rgb([60, 250, 60]),
+        Rgb([250, 160, 60]),
     ];
     let noise = (x.wrapping_mul(7919) ^ y.wrapping_mul(104_729)).wrapping_mul(2_654_435_761) >> 29;
     palette[((x / 3 + y / 3 + noise) % 6) as usize]
@@ -375,31 +380,6 @@ mod cases {
             assert_eq!(made.bytes, centre, "{hostile}: the centre crop");
         }
     }
-}
-
-macro_rules! on_both_stores {
-    ($($case:ident),* $(,)?) => {
-        mod local {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $case() {
-                    let dir = tempfile::tempdir().unwrap();
-                    let store = stratus_core::store::LocalStore::open(dir.path().join("media")).unwrap();
-                    super::cases::$case(std::sync::Arc::new(store)).await;
-                }
-            )*
-        }
-        mod s3 {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $case() {
-                    let Some(endpoint) = stratus_core::testing::endpoint() else { return };
-                    let store = stratus_core::testing::fresh_s3_store(&endpoint, "art").await.unwrap();
-                    super::cases::$case(std::sync::Arc::new(store)).await;
-                }
-            )*
-        }
-    };
 }
 
 on_both_stores!(
