@@ -260,7 +260,7 @@ mod tests {
     fn summed_areas_match_plain_sums() {
         let values: Vec<u32> = (0..20).collect();
         let sums = SummedArea::new(&values, 5, 4);
-        assert_eq!(sums.total(0, 0, 5, 4), (0..20).sum::<u32>().into());
+        assert_eq!(sums.total(0, 0, 5, 4), (0..20u64).sum::<u64>());
         // Rows 1–2, columns 2–3: 7 + 8 + 12 + 13.
         assert_eq!(sums.total(2, 1, 2, 2), 40);
     }
