@@ -401,6 +401,49 @@ fn image_purge_deletes_an_originals_variants_and_a_reupload_purges_too() {
 }
 
 #[test]
+fn image_focus_sets_prints_and_clears_a_focal_point_and_purges_the_variants() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = "demo/landscapes/alpine-dawn.jpg";
+    let focus = |args: &[&str]| {
+        let mut all = vec!["image", "focus", key];
+        all.extend_from_slice(args);
+        stratus(dir.path(), &all)
+    };
+    assert!(stdout(&focus(&[])).contains("no focal point"));
+    let made = stratus(dir.path(), &["image", "get", "thumb", key]);
+    assert!(made.status.success(), "{}", stderr(&made));
+
+    let set = focus(&["0.2,0.8"]);
+    assert!(set.status.success(), "{}", stderr(&set));
+    assert_eq!(
+        stdout(&set).trim(),
+        format!("{key}: focal point 0.2,0.8; 1 variant(s) purged")
+    );
+    assert_eq!(
+        stdout(&focus(&[])).trim(),
+        format!("{key}: focal point 0.2,0.8")
+    );
+    for bad in ["2,2", "NaN,0.5", "left"] {
+        let refused = focus(&[bad]);
+        assert!(!refused.status.success(), "{bad}");
+        assert!(
+            stderr(&refused).contains("error[invalid_focus]"),
+            "{}",
+            stderr(&refused)
+        );
+    }
+    assert_eq!(
+        stdout(&focus(&[])).trim(),
+        format!("{key}: focal point 0.2,0.8"),
+        "a refused point changes nothing"
+    );
+    let cleared = focus(&["--clear"]);
+    assert!(cleared.status.success(), "{}", stderr(&cleared));
+    assert!(stdout(&cleared).contains("focal point cleared; 0 variant(s) purged"));
+    assert!(stdout(&focus(&[])).contains("no focal point"));
+}
+
+#[test]
 fn presets_publish_to_the_media_bucket_where_the_function_reads_them() {
     let dir = tempfile::tempdir().unwrap();
     let published = stratus(dir.path(), &["image", "presets", "--publish"]);

@@ -9,7 +9,9 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use stratus_core::store::{ByteRange, ListRequest, LocalStore, ObjectStore, PutOptions, S3Store};
+use stratus_core::store::{
+    ByteRange, ListRequest, LocalStore, ObjectMeta, ObjectStore, PutOptions, S3Store,
+};
 
 async fn put(store: &dyn ObjectStore, key: &str, body: &'static [u8]) {
     store
@@ -215,6 +217,62 @@ mod cases {
         );
     }
 
+    pub async fn replacing_metadata_keeps_the_bytes_and_refuses_a_replaced_object(
+        store: Arc<dyn ObjectStore>,
+    ) {
+        let key = "folder/a b+é.jpg";
+        let options = PutOptions {
+            content_type: Some("image/jpeg".to_string()),
+            cache_control: Some("max-age=60".to_string()),
+            metadata: BTreeMap::from([("kept".to_string(), "yes".to_string())]),
+            if_none_match: false,
+        };
+        let first = store
+            .put(key, Bytes::from_static(b"photo"), options)
+            .await
+            .unwrap();
+        let metadata = BTreeMap::from([
+            ("kept".to_string(), "yes".to_string()),
+            ("stratus-focus".to_string(), "0.25,0.75".to_string()),
+        ]);
+        store
+            .replace_metadata(&first, metadata.clone())
+            .await
+            .unwrap();
+        let now = store.head(key).await.unwrap().unwrap();
+        assert_eq!(now.metadata, metadata);
+        assert_eq!(now.content_type.as_deref(), Some("image/jpeg"));
+        assert_eq!(now.cache_control.as_deref(), Some("max-age=60"));
+        assert_eq!(
+            store.get_bytes(key).await.unwrap(),
+            Bytes::from_static(b"photo")
+        );
+
+        // Replaced since the caller looked: the replacement's bytes are
+        // never overwritten by the old ones. The local store refuses (as S3
+        // does with `x-amz-copy-source-if-match`; moto ignores that header
+        // and copies the replacement onto itself, which keeps its bytes).
+        store
+            .put(key, Bytes::from_static(b"other"), PutOptions::default())
+            .await
+            .unwrap();
+        let stale = store.replace_metadata(&first, BTreeMap::new()).await;
+        if !store.location().starts_with("s3://") {
+            let err = stale.unwrap_err();
+            assert!(err.to_string().contains("replaced meanwhile"), "{err}");
+        }
+        assert_eq!(
+            store.get_bytes(key).await.unwrap(),
+            Bytes::from_static(b"other")
+        );
+        let gone = ObjectMeta {
+            key: "missing.jpg".to_string(),
+            ..first
+        };
+        let missing = store.replace_metadata(&gone, BTreeMap::new()).await;
+        assert_eq!(missing.unwrap_err().code(), "not_found");
+    }
+
     pub async fn listing_is_lexicographic_by_bytes(store: Arc<dyn ObjectStore>) {
         for key in ["z", "é.txt", "a/c/d", "B.txt", "a-1", "a/b"] {
             put(&*store, key, b"x").await;
@@ -344,6 +402,7 @@ contract!(
     conditional_create_keeps_the_original,
     racing_conditional_creates_have_one_winner,
     overwriting_changes_the_etag,
+    replacing_metadata_keeps_the_bytes_and_refuses_a_replaced_object,
     listing_is_lexicographic_by_bytes,
     pages_visit_every_key_once,
     delimiter_groups_folders,

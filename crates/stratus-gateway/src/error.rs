@@ -91,6 +91,7 @@ impl From<MediaError> for ApiError {
             }
             MediaError::InvalidSpec { .. }
             | MediaError::InvalidKey { .. }
+            | MediaError::InvalidFocus(_)
             | MediaError::UnknownPreset(_) => StatusCode::BAD_REQUEST,
             MediaError::NotAllowed { .. } => StatusCode::FORBIDDEN,
             MediaError::OriginalNotFound(_) => StatusCode::NOT_FOUND,

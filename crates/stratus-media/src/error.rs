@@ -64,6 +64,9 @@ pub enum MediaError {
     #[error("an original `{0}` already exists; delete it first or choose another name")]
     OriginalExists(String),
 
+    #[error("invalid focal point `{0}`: give x,y as fractions (0–1) of the width and height from the top-left corner, e.g. 0.42,0.31")]
+    InvalidFocus(String),
+
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -83,6 +86,7 @@ impl MediaError {
             MediaError::Busy { .. } => "busy",
             MediaError::OriginalNotFound(_) => "original_not_found",
             MediaError::OriginalExists(_) => "original_exists",
+            MediaError::InvalidFocus(_) => "invalid_focus",
             MediaError::Store(e) => e.code(),
         }
     }

@@ -5,6 +5,8 @@
 pub mod budget;
 pub mod demo;
 pub mod error;
+pub mod focus;
+pub mod gravity;
 pub mod key;
 pub mod originals;
 pub mod output;
@@ -19,9 +21,10 @@ pub mod warm;
 
 pub use budget::BudgetConfig;
 pub use error::{MediaError, Result};
+pub use focus::FocalPoint;
 pub use output::OutputFormat;
-pub use pipeline::{render, Limits, Rendered};
+pub use pipeline::{render, render_with_focus, Limits, Rendered};
 pub use preset::{Access, PresetCatalog};
 pub use purge::purge_variants;
 pub use service::{Outcome, Variant, VariantService};
-pub use spec::{Fit, Format, VariantSpec};
+pub use spec::{Fit, Format, Gravity, VariantSpec};

@@ -15,7 +15,7 @@ use crate::key::validate_original_key;
 use crate::originals::readable_original;
 use crate::output::OutputFormat;
 use crate::pipeline::{encode, resize, Limits};
-use crate::spec::{Fit, Format, VariantSpec};
+use crate::spec::{Fit, Format, Gravity, VariantSpec};
 
 /// ThumbHash's input may be at most 100×100.
 const HASH_SIDE: u32 = 100;
@@ -43,12 +43,13 @@ pub fn placeholder(key: &str, source: &[u8], limits: &Limits) -> Result<Placehol
         width: Some(HASH_SIDE),
         height: Some(HASH_SIDE),
         fit: Fit::Inside,
+        gravity: Gravity::Centre,
         enlarge: false,
         format: Format::Png,
         quality: None,
     };
     // Never enlarged, so always within ThumbHash's 100×100.
-    let (small, _) = resize(key, source, &hash_box, limits)?;
+    let (small, _) = resize(key, source, None, &hash_box, limits)?;
     let rgba = small.to_rgba8();
     let hash =
         thumbhash::rgba_to_thumb_hash(rgba.width() as usize, rgba.height() as usize, rgba.as_raw());

@@ -9,7 +9,7 @@ use rusqlite::params;
 use stratus_core::db::Db;
 
 use crate::error::MediaError;
-use crate::spec::{Fit, Format, VariantSpec};
+use crate::spec::{Fit, Format, Gravity, VariantSpec};
 
 /// Who asks for a variant: an unsigned URL, or one whose signature was
 /// checked (valid and not expired) before the catalog is asked.
@@ -35,6 +35,7 @@ impl Default for PresetCatalog {
             width: w,
             height: h,
             fit,
+            gravity: Gravity::Centre,
             enlarge: false,
             format,
             quality: q,

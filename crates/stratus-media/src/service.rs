@@ -24,9 +24,10 @@ use stratus_core::store::{ByteRange, ObjectMeta, ObjectStore, PutOptions, StoreE
 
 use crate::budget::{BudgetConfig, RenderBudget};
 use crate::error::{MediaError, Result};
+use crate::focus::{FocalPoint, FOCUS_METADATA};
 use crate::key::{validate_original_key, variant_key};
 use crate::output::OutputFormat;
-use crate::pipeline::{geometry, probe, render, Limits};
+use crate::pipeline::{geometry, probe, render_with_focus, Limits};
 use crate::preset::PresetCatalog;
 use crate::spec::{Fit, VariantSpec};
 
@@ -37,6 +38,8 @@ use crate::spec::{Fit, VariantSpec};
 pub const VARIANT_CACHE_CONTROL: &str = "public, max-age=86400, s-maxage=31536000";
 
 const META_SOURCE_ETAG: &str = "source-etag";
+/// The original's focal point when the variant was made (absent: none).
+const META_SOURCE_FOCUS: &str = "source-focus";
 const META_SPEC: &str = "spec";
 const META_WIDTH: &str = "width";
 const META_HEIGHT: &str = "height";
@@ -75,8 +78,19 @@ pub struct Variant {
 
 type InFlight = Shared<BoxFuture<'static, std::result::Result<Variant, MediaError>>>;
 
-/// One remake: the variant key and the ETag of the original it is made from.
-type FlightKey = (String, Option<String>);
+/// One remake: the variant key and the version of the original it is made
+/// from (its ETag and its focal point's text: setting a focal point
+/// rewrites the metadata but keeps the bytes, and so the ETag).
+type FlightKey = (String, SourceVersion);
+
+type SourceVersion = (Option<String>, Option<String>);
+
+fn version_of(source: &ObjectMeta) -> SourceVersion {
+    (
+        source.etag.clone(),
+        source.metadata.get(FOCUS_METADATA).cloned(),
+    )
+}
 
 /// Counters a test or a status page can read.
 #[derive(Debug, Default)]
@@ -186,7 +200,7 @@ impl VariantService {
             });
         }
 
-        let flight_key: FlightKey = (key.clone(), source.etag.clone());
+        let flight_key: FlightKey = (key.clone(), version_of(&source));
         let flight = {
             let mut inflight = self.inflight.lock().unwrap_or_else(|p| p.into_inner());
             match inflight.get(&flight_key) {
@@ -299,10 +313,11 @@ impl MakeJob {
         }
     }
 
-    /// Whether the original still has the ETag this job made its variant from.
+    /// Whether the original is still the version (ETag and focal point)
+    /// this job made its variant from.
     async fn source_is_current(&self) -> std::result::Result<bool, MediaError> {
         let now = self.store.head(&self.original).await?;
-        Ok(now.is_some_and(|m| m.etag == self.source.etag))
+        Ok(now.is_some_and(|m| version_of(&m) == version_of(&self.source)))
     }
 
     async fn run(self) -> std::result::Result<Variant, MediaError> {
@@ -319,17 +334,20 @@ impl MakeJob {
         self.stats.resizes.fetch_add(1, Ordering::Relaxed);
         let (original, spec, format, limits) =
             (self.original.clone(), self.spec, self.format, self.limits);
-        let rendered =
-            tokio::task::spawn_blocking(move || render(&original, &bytes, &spec, format, &limits))
-                .await
-                .map_err(|e| MediaError::Undecodable {
-                    key: self.original.clone(),
-                    reason: format!("resize worker failed: {e}"),
-                })??;
+        // Read from the head this miss already made: no extra request.
+        let focus = FocalPoint::from_metadata(&self.source.metadata);
+        let rendered = tokio::task::spawn_blocking(move || {
+            render_with_focus(&original, &bytes, focus, &spec, format, &limits)
+        })
+        .await
+        .map_err(|e| MediaError::Undecodable {
+            key: self.original.clone(),
+            reason: format!("resize worker failed: {e}"),
+        })??;
         drop(reservation);
         let millis = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
 
-        let metadata = BTreeMap::from([
+        let mut metadata = BTreeMap::from([
             (
                 META_SOURCE_ETAG.to_string(),
                 self.source.etag.clone().unwrap_or_default(),
@@ -339,6 +357,9 @@ impl MakeJob {
             (META_WIDTH.to_string(), rendered.width.to_string()),
             (META_HEIGHT.to_string(), rendered.height.to_string()),
         ]);
+        if let Some(focus) = self.source.metadata.get(FOCUS_METADATA) {
+            metadata.insert(META_SOURCE_FOCUS.to_string(), focus.clone());
+        }
         let body = Bytes::from(rendered.bytes);
         let options = PutOptions {
             content_type: Some(format.content_type().to_string()),
@@ -375,7 +396,10 @@ impl MakeJob {
             // same original; a stale one is replaced by ours.
             Err(StoreError::AlreadyExists { .. }) => {
                 let theirs = self.store.get(&self.key, None).await?;
-                if theirs.meta.metadata.get(META_SOURCE_ETAG) != self.source.etag.as_ref() {
+                let made_from = |key: &str| theirs.meta.metadata.get(key);
+                if made_from(META_SOURCE_ETAG) != self.source.etag.as_ref()
+                    || made_from(META_SOURCE_FOCUS) != self.source.metadata.get(FOCUS_METADATA)
+                {
                     drop(theirs);
                     if !self.source_is_current().await? {
                         return Ok(unwritten);

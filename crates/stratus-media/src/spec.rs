@@ -1,6 +1,7 @@
-//! `VariantSpec`: what a variant is (box, fit, enlargement, format, quality)
-//! and its one canonical spelling, e.g. `720x480-cover-q80.webp`,
-//! `720x_-inside-q80.jpeg`, `256x256-contain.png`, `64x64-cover-up-q80.webp`.
+//! `VariantSpec`: what a variant is (box, fit, gravity, enlargement,
+//! format, quality) and its one canonical spelling, e.g.
+//! `720x480-cover-q80.webp`, `720x_-inside-q80.jpeg`, `256x256-contain.png`,
+//! `64x64-cover-up-q80.webp`, `480x320-cover-attention-up-q80.webp`.
 //!
 //! Parsing accepts only the canonical spelling (anchored, no leading zeros,
 //! defaults written out), so one spec has exactly one key and nothing a
@@ -12,6 +13,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use crate::error::MediaError;
+pub use crate::gravity::Gravity;
 
 /// Largest width or height a variant may ask for.
 pub const MAX_DIMENSION: u32 = 8192;
@@ -23,7 +25,8 @@ const ENLARGE_FLAG: &str = "up";
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Fit {
-    /// Fill the box, cropping what overflows (centred). Needs both sides.
+    /// Fill the box, cropping what overflows (where: the spec's
+    /// [`Gravity`], centred by default). Needs both sides.
     Cover,
     /// Fit inside the box and pad to exactly its size. Needs both sides.
     Contain,
@@ -103,13 +106,18 @@ impl Format {
     }
 }
 
-/// A variant: a box (one side may be free), a fit, whether a smaller
-/// original may be enlarged, a format and a quality.
+/// A variant: a box (one side may be free), a fit, which part a `cover`
+/// crop keeps, whether a smaller original may be enlarged, a format and a
+/// quality.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct VariantSpec {
     pub width: Option<u32>,
     pub height: Option<u32>,
     pub fit: Fit,
+    /// Which part of the original a `cover` crop keeps; always the centre
+    /// for the other fits, which crop nothing.
+    #[serde(default)]
+    pub gravity: Gravity,
     /// `-up`: scale an original smaller than the box up to it. Off by
     /// default: the box then shrinks to what the original has (see
     /// `pipeline::geometry`), so no pixel is invented.
@@ -127,6 +135,7 @@ impl VariantSpec {
         width: Option<u32>,
         height: Option<u32>,
         fit: Fit,
+        gravity: Gravity,
         enlarge: bool,
         format: Format,
         quality: Option<u8>,
@@ -140,6 +149,7 @@ impl VariantSpec {
             width,
             height,
             fit,
+            gravity,
             enlarge,
             format,
             quality,
@@ -160,6 +170,11 @@ impl VariantSpec {
             if side == 0 || side > MAX_DIMENSION {
                 return Err(bad(&format!("sides must be 1–{MAX_DIMENSION} pixels")));
             }
+        }
+        if self.gravity != Gravity::Centre && self.fit != Fit::Cover {
+            return Err(bad(
+                "only cover crops, so only cover takes a gravity (north, focus, entropy, …)",
+            ));
         }
         if self.fit != Fit::Inside && (self.width.is_none() || self.height.is_none()) {
             return Err(bad(
@@ -195,7 +210,19 @@ impl VariantSpec {
             .and_then(Fit::parse)
             .ok_or_else(|| bad("fit must be cover, contain, fill or inside"))?;
         let mut next = parts.next();
-        // `-up` stands right after the fit, nowhere else: one spelling.
+        // A gravity stands right after the fit; the centre is the default
+        // and never written, so one crop has one spelling.
+        let gravity = match next.and_then(Gravity::parse) {
+            Some(Gravity::Centre) => {
+                return Err(bad("the centre is the default gravity: leave it out"))
+            }
+            Some(g) => {
+                next = parts.next();
+                g
+            }
+            None => Gravity::Centre,
+        };
+        // `-up` follows the fit (and its gravity), nowhere else: one spelling.
         let enlarge = next == Some(ENLARGE_FLAG);
         if enlarge {
             next = parts.next();
@@ -211,7 +238,7 @@ impl VariantSpec {
         };
         if parts.next().is_some() {
             return Err(bad(
-                "unexpected text after the quality (`-up` goes right after the fit)",
+                "unexpected text after the quality (a gravity and `-up` go right after the fit)",
             ));
         }
         let (w, h) = dims
@@ -230,6 +257,7 @@ impl VariantSpec {
             width: side(w)?,
             height: side(h)?,
             fit,
+            gravity,
             enlarge,
             format,
             quality,
@@ -261,6 +289,9 @@ impl fmt::Display for VariantSpec {
             side(self.height),
             self.fit.as_str()
         )?;
+        if self.gravity != Gravity::Centre {
+            write!(f, "-{}", self.gravity)?;
+        }
         if self.enlarge {
             write!(f, "-{ENLARGE_FLAG}")?;
         }
@@ -294,6 +325,11 @@ mod tests {
             "64x64-cover-up-q80.webp",
             "_x300-inside-up-q60.avif",
             "256x256-contain-up.png",
+            "480x320-cover-north-q80.jpeg",
+            "480x320-cover-southwest-up-q80.webp",
+            "160x160-cover-focus-q75.jpeg",
+            "160x160-cover-entropy.png",
+            "1600x1600-cover-attention-up-q100.auto",
         ] {
             let spec = VariantSpec::parse(s).unwrap();
             assert_eq!(spec.to_string(), s);
@@ -339,6 +375,20 @@ mod tests {
             ("720x480-cover-up-up-q80.jpeg", "q1–q100"),
             ("720x480-cover-UP-q80.jpeg", "q1–q100"),
             ("720x480-cover-up.jpeg", "need a quality"),
+            ("720x480-cover-centre-q80.jpeg", "leave it out"),
+            ("720x480-cover-up-north-q80.jpeg", "q1–q100"),
+            ("720x480-cover-north-north-q80.jpeg", "q1–q100"),
+            ("720x480-cover-North-q80.jpeg", "q1–q100"),
+            (
+                "720x480-cover-q80-north.jpeg",
+                "gravity and `-up` go right after",
+            ),
+            ("720x480-contain-north.png", "only cover takes a gravity"),
+            (
+                "720x_-inside-entropy-q80.jpeg",
+                "only cover takes a gravity",
+            ),
+            ("720x480-fill-focus-q80.jpeg", "only cover takes a gravity"),
         ] {
             let err = VariantSpec::parse(s).unwrap_err();
             assert_eq!(err.code(), "invalid_spec");
@@ -348,13 +398,22 @@ mod tests {
 
     #[test]
     fn loose_parts_take_the_format_default_quality() {
-        let spec =
-            VariantSpec::new(Some(300), None, Fit::Inside, false, Format::Avif, None).unwrap();
+        let spec = VariantSpec::new(
+            Some(300),
+            None,
+            Fit::Inside,
+            Gravity::Centre,
+            false,
+            Format::Avif,
+            None,
+        )
+        .unwrap();
         assert_eq!(spec.to_string(), "300x_-inside-q60.avif");
         let png = VariantSpec::new(
             Some(300),
             Some(300),
             Fit::Cover,
+            Gravity::Centre,
             true,
             Format::Png,
             Some(90),
@@ -365,5 +424,38 @@ mod tests {
             "300x300-cover-up.png",
             "quality is dropped for PNG"
         );
+    }
+
+    #[test]
+    fn every_gravity_is_spelled_after_the_fit_and_the_centre_not_at_all() {
+        for gravity in Gravity::ALL {
+            let spec = VariantSpec::new(
+                Some(480),
+                Some(320),
+                Fit::Cover,
+                gravity,
+                true,
+                Format::Webp,
+                None,
+            )
+            .unwrap();
+            let text = spec.to_string();
+            let want = match gravity {
+                Gravity::Centre => "480x320-cover-up-q80.webp".to_string(),
+                g => format!("480x320-cover-{g}-up-q80.webp"),
+            };
+            assert_eq!(text, want);
+            assert_eq!(VariantSpec::parse(&text).unwrap(), spec);
+        }
+        let contain = VariantSpec::new(
+            Some(480),
+            Some(320),
+            Fit::Contain,
+            Gravity::North,
+            false,
+            Format::Png,
+            None,
+        );
+        assert_eq!(contain.unwrap_err().code(), "invalid_spec");
     }
 }

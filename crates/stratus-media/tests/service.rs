@@ -3,6 +3,9 @@
 
 #![allow(clippy::unwrap_used)]
 
+#[macro_use]
+mod support;
+
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
@@ -464,31 +467,6 @@ mod cases {
             "invalid_key"
         );
     }
-}
-
-macro_rules! on_both_stores {
-    ($($case:ident),* $(,)?) => {
-        mod local {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $case() {
-                    let dir = tempfile::tempdir().unwrap();
-                    let store = super::LocalStore::open(dir.path().join("media")).unwrap();
-                    super::cases::$case(std::sync::Arc::new(store)).await;
-                }
-            )*
-        }
-        mod s3 {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $case() {
-                    let Some(endpoint) = stratus_core::testing::endpoint() else { return };
-                    let store = stratus_core::testing::fresh_s3_store(&endpoint, "media").await.unwrap();
-                    super::cases::$case(std::sync::Arc::new(store)).await;
-                }
-            )*
-        }
-    };
 }
 
 on_both_stores!(

@@ -3,7 +3,7 @@
 
 use proptest::prelude::*;
 use stratus_media::key::variant_key;
-use stratus_media::{Fit, Format, VariantSpec};
+use stratus_media::{Fit, Format, Gravity, VariantSpec};
 
 fn any_fit() -> impl Strategy<Value = Fit> {
     prop_oneof![
@@ -24,18 +24,26 @@ fn any_format() -> impl Strategy<Value = Format> {
     ]
 }
 
+fn any_gravity() -> impl Strategy<Value = Gravity> {
+    proptest::sample::select(Gravity::ALL.to_vec())
+}
+
 fn any_valid_spec() -> impl Strategy<Value = VariantSpec> {
     (
         proptest::option::of(1u32..=8192),
         proptest::option::of(1u32..=8192),
         any_fit(),
+        any_gravity(),
         any::<bool>(),
         any_format(),
         proptest::option::of(1u8..=100),
     )
-        .prop_filter_map("invalid combination", |(w, h, fit, up, format, q)| {
-            VariantSpec::new(w, h, fit, up, format, q).ok()
-        })
+        .prop_filter_map(
+            "invalid combination",
+            |(w, h, fit, gravity, up, format, q)| {
+                VariantSpec::new(w, h, fit, gravity, up, format, q).ok()
+            },
+        )
 }
 
 proptest! {
@@ -48,7 +56,7 @@ proptest! {
     }
 
     #[test]
-    fn whatever_parses_is_already_canonical(text in "[0-9_x]{1,6}-[a-z]{4,7}(-up|-[a-z]{2})?(-q[0-9]{1,4})?(-up)?\\.[a-z]{3,4}") {
+    fn whatever_parses_is_already_canonical(text in "[0-9_x]{1,6}-[a-z]{4,7}(-north|-centre|-focus|-[a-z]{4,9})?(-up|-[a-z]{2})?(-q[0-9]{1,4})?(-up)?\\.[a-z]{3,4}") {
         if let Ok(spec) = VariantSpec::parse(&text) {
             prop_assert_eq!(spec.to_string(), text);
         }

@@ -1,16 +1,18 @@
 use bytes::Bytes;
 use stratus_app::warm::WarmUp;
+use stratus_media::focus::{focus_of, set_focus};
 use stratus_media::originals::{delete_original, list_originals, move_original, upload_original};
 use stratus_media::placeholder::placeholder_of;
 use stratus_media::published::publish;
 use stratus_media::purge_variants;
-use stratus_media::{Limits, PresetCatalog};
+use stratus_media::{FocalPoint, Limits, PresetCatalog};
 use tauri::ipc::{InvokeBody, Request};
 
 use super::AppHandleState;
 use crate::error::{AppError, CommandResult};
 use crate::views::{
-    CatalogInput, ImageCatalog, JobView, ObjectListing, ObjectView, PlaceholderView, VariantView,
+    CatalogInput, FocusPoint, ImageCatalog, JobView, ObjectListing, ObjectView, PlaceholderView,
+    VariantView,
 };
 
 /// Originals per page in the library.
@@ -124,6 +126,32 @@ pub async fn image_placeholder(
     let stack = state.stack().await;
     let placeholder = placeholder_of(&*stack.media, &original, &Limits::default()).await?;
     Ok(placeholder.into())
+}
+
+/// The original's focal point, `null` when it has none.
+#[tauri::command]
+pub async fn image_focus(
+    state: AppHandleState<'_>,
+    original: String,
+) -> CommandResult<Option<FocusPoint>> {
+    let stack = state.stack().await;
+    Ok(focus_of(&*stack.media, &original)
+        .await?
+        .map(FocusPoint::from))
+}
+
+/// Sets (`null`: clears) the original's focal point and purges its
+/// variants; returns how many were purged.
+#[tauri::command]
+pub async fn image_set_focus(
+    state: AppHandleState<'_>,
+    original: String,
+    focus: Option<FocusPoint>,
+) -> CommandResult<u32> {
+    let point = focus.map(|p| FocalPoint::checked(p.x, p.y)).transpose()?;
+    let stack = state.stack().await;
+    let changed = set_focus(&*stack.media, &original, point).await?;
+    Ok(changed.variants.len() as u32)
 }
 
 /// Starts a job that makes `preset` for every original under `prefix`.

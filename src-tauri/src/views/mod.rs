@@ -10,7 +10,9 @@ use stratus_core::stack::BucketRole as CoreBucketRole;
 use stratus_core::store::{ListPage, ObjectMeta};
 use stratus_media::key::variant_url;
 use stratus_media::placeholder::Placeholder;
-use stratus_media::{Fit, Format, MediaError, Outcome, PresetCatalog, Variant, VariantSpec};
+use stratus_media::{
+    Fit, FocalPoint, Format, Gravity, MediaError, Outcome, PresetCatalog, Variant, VariantSpec,
+};
 use ts_rs::TS;
 
 use crate::error::AppError;
@@ -356,6 +358,9 @@ pub struct PresetInput {
     pub width: Option<u32>,
     pub height: Option<u32>,
     pub fit: String,
+    /// Which part a `cover` crop keeps: `centre`, a compass point
+    /// (`north`, `northeast`, …), `focus`, `entropy` or `attention`.
+    pub gravity: String,
     /// Enlarge an original smaller than the box (off: never enlarge).
     pub enlarge: bool,
     pub format: String,
@@ -368,6 +373,9 @@ pub struct PresetInput {
 pub struct ImageCatalog {
     pub presets: Vec<PresetView>,
     pub allowed_specs: Vec<String>,
+    /// Every gravity a preset may have, the default first: the editor's
+    /// choices, from the one list the spec parser knows.
+    pub gravities: Vec<String>,
 }
 
 impl From<&PresetCatalog> for ImageCatalog {
@@ -383,6 +391,7 @@ impl From<&PresetCatalog> for ImageCatalog {
                         width: spec.width,
                         height: spec.height,
                         fit: spec.fit.as_str().to_string(),
+                        gravity: spec.gravity.as_str().to_string(),
                         enlarge: spec.enlarge,
                         format: spec.format.as_str().to_string(),
                         quality: spec.quality,
@@ -390,6 +399,10 @@ impl From<&PresetCatalog> for ImageCatalog {
                 })
                 .collect(),
             allowed_specs: c.extra_specs().iter().cloned().collect(),
+            gravities: Gravity::ALL
+                .iter()
+                .map(|g| g.as_str().to_string())
+                .collect(),
         }
     }
 }
@@ -415,14 +428,34 @@ impl CatalogInput {
                 .ok_or_else(|| bad("fit must be cover, contain, fill or inside"))?;
             let format = Format::parse(&p.format)
                 .ok_or_else(|| bad("format must be jpeg, png, webp, avif or auto"))?;
-            let spec = VariantSpec::new(p.width, p.height, fit, p.enlarge, format, p.quality)
-                .map_err(|e| match e {
-                    MediaError::InvalidSpec { reason, .. } => bad(&reason),
-                    other => other,
-                })?;
+            let gravity = Gravity::parse(&p.gravity).ok_or_else(|| {
+                bad("gravity must be centre, a compass point (north, northeast, …), focus, entropy or attention")
+            })?;
+            let spec = VariantSpec::new(
+                p.width, p.height, fit, gravity, p.enlarge, format, p.quality,
+            )
+            .map_err(|e| match e {
+                MediaError::InvalidSpec { reason, .. } => bad(&reason),
+                other => other,
+            })?;
             presets.push((p.name, spec));
         }
         PresetCatalog::from_parts(presets, self.allowed_specs)
+    }
+}
+
+/// An original's focal point: fractions (0–1) of its width and height
+/// from the top-left corner, as the editor clicked it.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct FocusPoint {
+    pub x: f64,
+    pub y: f64,
+}
+
+impl From<FocalPoint> for FocusPoint {
+    fn from(p: FocalPoint) -> Self {
+        FocusPoint { x: p.x(), y: p.y() }
     }
 }
 

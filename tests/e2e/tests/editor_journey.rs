@@ -92,6 +92,16 @@ async fn journey(app: &App) -> Result<()> {
     assert!(text.contains('×'), "dimensions shown: {text}");
     app.screenshot("variants").await?;
 
+    // A click on the original sets its focal point (the middle of the
+    // picture, where WebDriver clicks): the variants are purged and every
+    // card is made again.
+    app.click("focal-point-picture").await?;
+    app.wait_for_text("focal-point-text", "across").await?;
+    app.wait_for_text("purge-result", "deleted").await?;
+    app.find("focal-point-marker").await?;
+    all_cards_done(app).await?;
+    app.screenshot("focal-point").await?;
+
     // Upload a photo through the file input.
     let dir = tempfile::tempdir()?;
     let photo = dir.path().join("uploaded-e2e.jpg");

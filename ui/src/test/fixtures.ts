@@ -82,11 +82,27 @@ export function report(overrides: Partial<ConnectionReport> = {}): ConnectionRep
 }
 
 export function preset(name: string, overrides: Partial<PresetView> = {}): PresetView {
-  return { name, spec: `${name}-spec`, width: 200, height: 200, fit: 'cover', enlarge: false, format: 'webp', quality: 80, ...overrides };
+  return {
+    name,
+    spec: `${name}-spec`,
+    width: 200,
+    height: 200,
+    fit: 'cover',
+    gravity: 'centre',
+    enlarge: false,
+    format: 'webp',
+    quality: 80,
+    ...overrides,
+  };
 }
 
 export function catalog(overrides: Partial<ImageCatalog> = {}): ImageCatalog {
-  return { presets: [preset('thumb'), preset('card', { width: 600, height: 400 })], allowedSpecs: [], ...overrides };
+  return {
+    presets: [preset('thumb'), preset('card', { width: 600, height: 400 })],
+    allowedSpecs: [],
+    gravities: ['centre', 'north', 'northeast', 'east', 'southeast', 'south', 'southwest', 'west', 'northwest', 'focus', 'entropy', 'attention'],
+    ...overrides,
+  };
 }
 
 export function variant(overrides: Partial<VariantView> = {}): VariantView {

@@ -1,5 +1,5 @@
 //! `stratus image`: make a variant, upload, delete and move originals, warm
-//! a preset, purge variants, print placeholders.
+//! a preset, purge variants, set focal points, print placeholders.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -9,11 +9,12 @@ use anyhow::{Context as _, Result};
 use bytes::Bytes;
 use clap::Subcommand;
 use stratus_core::jobs::CancellationToken;
+use stratus_media::focus::{focus_of, set_focus};
 use stratus_media::originals::{delete_original, move_original, upload_original};
 use stratus_media::placeholder::placeholder_of;
 use stratus_media::published;
 use stratus_media::warm::warm;
-use stratus_media::{purge_variants, Limits, Outcome, PresetCatalog, VariantService};
+use stratus_media::{purge_variants, FocalPoint, Limits, Outcome, PresetCatalog, VariantService};
 
 use super::progress::TerminalProgress;
 use crate::context::Context;
@@ -50,6 +51,19 @@ pub enum ImageCommand {
     /// Rename or move an original (never over an existing one); the old
     /// key's variants are purged, the new key's are made on request.
     Move { from: String, to: String },
+    /// Set an original's focal point, which presets with `focus` gravity
+    /// keep in their crop; its variants are purged. Without a point (and
+    /// without --clear), print the current one.
+    Focus {
+        key: String,
+        /// `x,y` as fractions of the width and height from the top-left
+        /// corner, e.g. `0.42,0.31`.
+        #[arg(conflicts_with = "clear")]
+        point: Option<String>,
+        /// Remove the focal point (crops with `focus` gravity then centre).
+        #[arg(long)]
+        clear: bool,
+    },
     /// Print an original's placeholders for lazy loading: its ThumbHash
     /// and a tiny WebP as a data: URI.
     Placeholder { key: String },
@@ -171,6 +185,25 @@ pub async fn run(ctx: &Context, cmd: ImageCommand) -> Result<ExitCode> {
             println!(
                 "moved {from} → {to}; {} variant(s) of the old key purged",
                 moved.variants.len()
+            );
+        }
+        ImageCommand::Focus { key, point, clear } => {
+            if point.is_none() && !clear {
+                match focus_of(&*stack.media, &key).await? {
+                    Some(point) => println!("{key}: focal point {point}"),
+                    None => println!("{key}: no focal point (focus crops centre)"),
+                }
+                return Ok(ExitCode::SUCCESS);
+            }
+            let point = point.as_deref().map(FocalPoint::from_input).transpose()?;
+            let changed = set_focus(&*stack.media, &key, point).await?;
+            let what = match changed.focus {
+                Some(point) => format!("focal point {point}"),
+                None => "focal point cleared".to_string(),
+            };
+            println!(
+                "{key}: {what}; {} variant(s) purged",
+                changed.variants.len()
             );
         }
         ImageCommand::Placeholder { key } => {

@@ -54,6 +54,16 @@ impl AsyncRead for ObjectBody {
     }
 }
 
+/// What [`ObjectStore::replace_metadata`] answers when the object was
+/// replaced after the caller looked at it.
+pub fn object_changed(key: &str) -> StoreError {
+    StoreError::Service {
+        target: key.to_string(),
+        code: "ObjectChanged".to_string(),
+        message: "it was replaced meanwhile; look at it again and retry".to_string(),
+    }
+}
+
 /// An object being read: its metadata and its bytes.
 pub struct GetObject {
     pub meta: ObjectMeta,
@@ -132,6 +142,33 @@ pub trait ObjectStore: Send + Sync {
         _expires_in: std::time::Duration,
     ) -> StoreResult<Option<String>> {
         Ok(None)
+    }
+
+    /// Replaces an object's user metadata, keeping its bytes, content type
+    /// and cache control. `current` is the object as the caller last saw
+    /// it (from [`ObjectStore::head`]): if it has been replaced since (its
+    /// ETag differs), nothing is written and the answer is
+    /// [`object_changed`]. S3 does it with one CopyObject onto itself; this
+    /// default reads the object and puts it back, which is enough for a
+    /// local directory (a replacement landing between the two steps is
+    /// overwritten: one desktop's race).
+    async fn replace_metadata(
+        &self,
+        current: &ObjectMeta,
+        metadata: std::collections::BTreeMap<String, String>,
+    ) -> StoreResult<ObjectMeta> {
+        let object = self.get(&current.key, None).await?;
+        if object.meta.etag != current.etag {
+            return Err(object_changed(&current.key));
+        }
+        let options = PutOptions {
+            content_type: object.meta.content_type.clone(),
+            cache_control: object.meta.cache_control.clone(),
+            metadata,
+            if_none_match: false,
+        };
+        let bytes = object.bytes().await?;
+        self.put(&current.key, bytes, options).await
     }
 
     /// Whole object in memory; a convenience over [`ObjectStore::get`].

@@ -73,6 +73,15 @@ impl S3Store {
     }
 }
 
+/// What a CopyObject source escapes: everything but unreserved characters
+/// and the `/` between a key's folders.
+const COPY_SOURCE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~')
+    .remove(b'/');
+
 /// Turns an SDK error into a [`StoreError`] a person can act on.
 pub(crate) fn classify_sdk_error<E, R>(
     err: SdkError<E, R>,
@@ -328,6 +337,54 @@ impl ObjectStore for S3Store {
             .await
             .map_err(|e| self.map_err(key, e))?;
         Ok(Some(request.uri().to_string()))
+    }
+
+    /// One CopyObject of the object onto itself with the new metadata
+    /// (`REPLACE`, which also needs the content type and cache control
+    /// given again), only if it still has the ETag the caller saw. On AWS
+    /// the copy raises an `ObjectCreated:Copy` notification like any write.
+    async fn replace_metadata(
+        &self,
+        current: &ObjectMeta,
+        metadata: std::collections::BTreeMap<String, String>,
+    ) -> StoreResult<ObjectMeta> {
+        let key = current.key.as_str();
+        let metadata: HashMap<String, String> = lowercase_keys(&metadata);
+        let source = format!(
+            "{}/{}",
+            self.bucket,
+            percent_encoding::utf8_percent_encode(key, COPY_SOURCE)
+        );
+        let mut request = self
+            .client
+            .copy_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .copy_source(source)
+            .metadata_directive(aws_sdk_s3::types::MetadataDirective::Replace)
+            .set_content_type(current.content_type.clone())
+            .set_cache_control(current.cache_control.clone())
+            .set_metadata(Some(metadata.clone()));
+        if let Some(etag) = &current.etag {
+            request = request.copy_source_if_match(format!("\"{etag}\""));
+        }
+        let out = request
+            .send()
+            .await
+            .map_err(|e| match self.map_err(key, e) {
+                // `PreconditionFailed`: the ETag no longer matches.
+                StoreError::AlreadyExists { .. } => super::object_changed(key),
+                other => other,
+            })?;
+        Ok(ObjectMeta {
+            etag: out
+                .copy_object_result()
+                .and_then(|r| r.e_tag())
+                .map(strip_quotes),
+            last_modified: Some(crate::clock::now_millis()),
+            metadata: metadata.into_iter().collect(),
+            ..current.clone()
+        })
     }
 
     async fn delete(&self, key: &str) -> StoreResult<()> {

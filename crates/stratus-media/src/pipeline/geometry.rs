@@ -107,6 +107,35 @@ pub fn plan(src_w: u32, src_h: u32, spec: &VariantSpec) -> Plan {
     }
 }
 
+/// Moves a `cover` crop's window, keeping its size, so that it is centred
+/// on `at` (fractions of the `src_w`×`src_h` source) as far as the source
+/// allows: a point near an edge puts the window against that edge, so
+/// `(0.5, 0.0)` keeps the top rows. Other fits use the whole source and
+/// stay as they are.
+pub fn place(plan: Plan, src_w: u32, src_h: u32, at: (f64, f64)) -> Plan {
+    let (sw, sh) = (f64::from(src_w), f64::from(src_h));
+    let (_, _, cw, ch) = plan.crop;
+    let axis = |fraction: f64, side: f64, window: f64| {
+        let slack = (side - window).max(0.0);
+        // NaN would pass through `clamp`: a point that is no number is the centre.
+        let fraction = if fraction.is_nan() {
+            0.5
+        } else {
+            fraction.clamp(0.0, 1.0)
+        };
+        (fraction * side - window / 2.0).clamp(0.0, slack)
+    };
+    let (mut left, mut top) = (axis(at.0, sw, cw), axis(at.1, sh, ch));
+    if (cw, ch) == (f64::from(plan.resized.0), f64::from(plan.resized.1)) {
+        // A plain cut, as in `plan`: whole-pixel edges.
+        (left, top) = (left.floor(), top.floor());
+    }
+    Plan {
+        crop: (left, top, cw, ch),
+        ..plan
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -233,6 +262,27 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_placed_window_keeps_its_size_and_stays_inside_the_source() {
+        let centred = plan(4000, 3000, &spec("300x300-cover-q80.jpeg"));
+        let at = |x, y| place(centred, 4000, 3000, (x, y)).crop;
+        assert_eq!(at(0.5, 0.5), centred.crop);
+        assert_eq!(at(0.5, 0.0), (500.0, 0.0, 3000.0, 3000.0), "north");
+        assert_eq!(at(0.0, 0.5), (0.0, 0.0, 3000.0, 3000.0), "west");
+        assert_eq!(at(1.0, 1.0), (1000.0, 0.0, 3000.0, 3000.0), "southeast");
+        assert_eq!(at(0.5625, 0.5), (750.0, 0.0, 3000.0, 3000.0), "a point");
+        assert_eq!(at(-3.0, f64::NAN).0, 0.0, "out of range is clamped");
+        // A plain cut of a small original keeps whole-pixel edges.
+        let cut = plan(400, 300, &spec("480x320-cover-q80.jpeg"));
+        assert_eq!(
+            place(cut, 400, 300, (0.5, 0.7)).crop,
+            (0.0, 33.0, 400.0, 267.0)
+        );
+        // Fits that crop nothing are not moved.
+        let inside = plan(4000, 3000, &spec("300x300-inside-q80.jpeg"));
+        assert_eq!(place(inside, 4000, 3000, (0.0, 0.0)), inside);
     }
 
     #[test]

@@ -6,6 +6,7 @@ mod decode;
 pub(crate) mod encode;
 pub mod geometry;
 pub mod shrink;
+pub mod smart_crop;
 
 use fast_image_resize::{FilterType, ResizeAlg, ResizeOptions, Resizer};
 use image::{DynamicImage, GenericImageView, ImageFormat};
@@ -15,8 +16,10 @@ pub use decode::{decode, probe, Limits};
 use geometry::Plan;
 
 use crate::error::MediaError;
+use crate::focus::FocalPoint;
 use crate::output::OutputFormat;
-use crate::spec::{VariantSpec, MAX_DIMENSION};
+use crate::spec::{Fit, Gravity, VariantSpec, MAX_DIMENSION};
+use smart_crop::Strategy;
 
 /// A made variant.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,10 +30,8 @@ pub struct Rendered {
     pub height: u32,
 }
 
-/// Makes one variant of an original's bytes.
-///
-/// Resizing is Lanczos3 in sRGB space (as browsers and sharp do by default),
-/// with alpha premultiplied so transparent edges do not darken.
+/// Makes one variant of an original's bytes, as [`render_with_focus`] for
+/// an original without a focal point.
 pub fn render(
     key: &str,
     source: &[u8],
@@ -38,7 +39,23 @@ pub fn render(
     format: OutputFormat,
     limits: &Limits,
 ) -> Result<Rendered, MediaError> {
-    let (resized, plan) = resize(key, source, spec, limits)?;
+    render_with_focus(key, source, None, spec, format, limits)
+}
+
+/// Makes one variant of an original's bytes; `focus` is the original's
+/// focal point, which a `cover` crop with `focus` gravity keeps.
+///
+/// Resizing is Lanczos3 in sRGB space (as browsers and sharp do by default),
+/// with alpha premultiplied so transparent edges do not darken.
+pub fn render_with_focus(
+    key: &str,
+    source: &[u8],
+    focus: Option<FocalPoint>,
+    spec: &VariantSpec,
+    format: OutputFormat,
+    limits: &Limits,
+) -> Result<Rendered, MediaError> {
+    let (resized, plan) = resize(key, source, focus, spec, limits)?;
     let canvas = pad(resized, plan.canvas, format);
     let quality = spec.quality.unwrap_or(100);
     let bytes = encode::encode(&canvas, format, quality).map_err(|reason| MediaError::Encode {
@@ -60,10 +77,12 @@ pub fn render(
 pub(crate) fn resize(
     key: &str,
     source: &[u8],
+    focus: Option<FocalPoint>,
     spec: &VariantSpec,
     limits: &Limits,
 ) -> Result<(DynamicImage, Plan), MediaError> {
     let (source, plan) = load(key, source, spec, limits)?;
+    let plan = aim(&source, plan, spec, focus);
     let mut resized = DynamicImage::new(plan.resized.0, plan.resized.1, source.color());
     let (left, top, cw, ch) = plan.crop;
     let options = ResizeOptions::new()
@@ -135,6 +154,35 @@ fn load(
     let plan = geometry::plan(sw, sh, spec);
     check_output(key, spec, &plan, limits)?;
     Ok((image, plan))
+}
+
+/// Where a `cover` crop's window goes: the spec's gravity, with the
+/// original's focal point or its pixels where the gravity needs them. The
+/// window's size was planned before decoding (so shrink-on-load is
+/// unchanged); only its position moves, in the decoded image's pixels.
+fn aim(image: &DynamicImage, plan: Plan, spec: &VariantSpec, focus: Option<FocalPoint>) -> Plan {
+    let (w, h) = image.dimensions();
+    let (_, _, cw, ch) = plan.crop;
+    // Nothing to choose: the window is the whole image (within rounding).
+    if spec.fit != Fit::Cover || (f64::from(w) - cw < 0.5 && f64::from(h) - ch < 0.5) {
+        return plan;
+    }
+    let at = match spec.gravity {
+        // The planned crop is already centred; placing it again could move
+        // it by a rounding error and change every existing variant.
+        Gravity::Centre => return plan,
+        Gravity::Focus => match focus {
+            Some(point) => (point.x(), point.y()),
+            None => return plan,
+        },
+        Gravity::Entropy => smart_crop::best_centre(image, (cw, ch), Strategy::Entropy),
+        Gravity::Attention => smart_crop::best_centre(image, (cw, ch), Strategy::Attention),
+        fixed => match fixed.fixed_point() {
+            Some(point) => point,
+            None => return plan,
+        },
+    };
+    geometry::place(plan, w, h, at)
 }
 
 /// Refuses a plan whose output is past the limits before it is allocated.

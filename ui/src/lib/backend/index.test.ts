@@ -72,7 +72,10 @@ describe('commands', () => {
 
   it('sends the image commands with the argument keys the shell expects', async () => {
     invoke.mockResolvedValue(null);
-    const catalog = { presets: [{ name: 'thumb', width: 200, height: 200, fit: 'cover', enlarge: false, format: 'webp', quality: 80 }], allowedSpecs: ['w300'] };
+    const catalog = {
+      presets: [{ name: 'thumb', width: 200, height: 200, fit: 'cover', gravity: 'attention', enlarge: false, format: 'webp', quality: 80 }],
+      allowedSpecs: ['w300'],
+    };
 
     await backend.listOriginals('products/', null);
     await backend.imageCatalog();
@@ -83,6 +86,9 @@ describe('commands', () => {
     await backend.deleteOriginal('products/shoe.jpg');
     await backend.moveOriginal('products/shoe.jpg', 'archive/shoe.jpg');
     await backend.imagePlaceholder('products/shoe.jpg');
+    await backend.imageFocus('products/shoe.jpg');
+    await backend.setImageFocus('products/shoe.jpg', { x: 0.42, y: 0.31 });
+    await backend.setImageFocus('products/shoe.jpg', null);
 
     expect(invoke.mock.calls).toEqual([
       ['image_originals', { prefix: 'products/', startAfter: null }],
@@ -94,6 +100,9 @@ describe('commands', () => {
       ['image_delete', { original: 'products/shoe.jpg' }],
       ['image_move', { original: 'products/shoe.jpg', to: 'archive/shoe.jpg' }],
       ['image_placeholder', { original: 'products/shoe.jpg' }],
+      ['image_focus', { original: 'products/shoe.jpg' }],
+      ['image_set_focus', { original: 'products/shoe.jpg', focus: { x: 0.42, y: 0.31 } }],
+      ['image_set_focus', { original: 'products/shoe.jpg', focus: null }],
     ]);
   });
 

@@ -7,6 +7,7 @@ import type { AppInfo } from './bindings/AppInfo';
 import type { BucketRole } from './bindings/BucketRole';
 import type { CatalogInput } from './bindings/CatalogInput';
 import type { ConnectionReport } from './bindings/ConnectionReport';
+import type { FocusPoint } from './bindings/FocusPoint';
 import type { ImageCatalog } from './bindings/ImageCatalog';
 import type { JobView } from './bindings/JobView';
 import type { ObjectListing } from './bindings/ObjectListing';
@@ -25,6 +26,7 @@ export type { CatalogInput } from './bindings/CatalogInput';
 export type { CheckOutcome } from './bindings/CheckOutcome';
 export type { ConnectionCheck } from './bindings/ConnectionCheck';
 export type { ConnectionReport } from './bindings/ConnectionReport';
+export type { FocusPoint } from './bindings/FocusPoint';
 export type { ImageCatalog } from './bindings/ImageCatalog';
 export type { JobState } from './bindings/JobState';
 export type { JobView } from './bindings/JobView';
@@ -159,6 +161,16 @@ export function moveOriginal(original: string, to: string): Promise<number> {
 /** The original's ThumbHash and tiny LQIP (a WebP data: URI) for lazy loading. */
 export function imagePlaceholder(original: string): Promise<PlaceholderView> {
   return call<PlaceholderView>('image_placeholder', { original });
+}
+
+/** The original's focal point (fractions of its width and height), or null. */
+export function imageFocus(original: string): Promise<FocusPoint | null> {
+  return call<FocusPoint | null>('image_focus', { original });
+}
+
+/** Sets (null: clears) the original's focal point; its variants are purged, and how many is returned. */
+export function setImageFocus(original: string, focus: FocusPoint | null): Promise<number> {
+  return call<number>('image_set_focus', { original, focus });
 }
 
 /** Starts a job that makes one preset for every original under `prefix`. */

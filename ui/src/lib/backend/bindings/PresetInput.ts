@@ -5,6 +5,11 @@
  */
 export type PresetInput = { name: string, width: number | null, height: number | null, fit: string, 
 /**
+ * Which part a `cover` crop keeps: `centre`, a compass point
+ * (`north`, `northeast`, …), `focus`, `entropy` or `attention`.
+ */
+gravity: string, 
+/**
  * Enlarge an original smaller than the box (off: never enlarge).
  */
 enlarge: boolean, format: string, quality: number | null, };

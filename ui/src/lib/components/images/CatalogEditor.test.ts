@@ -46,6 +46,7 @@ describe('CatalogEditor', () => {
     await user.selectOptions(within(added).getByTestId('catalog-format'), 'avif');
     expect(within(added).getByTestId('catalog-enlarge')).not.toBeChecked();
     await user.click(within(added).getByTestId('catalog-enlarge'));
+    await user.selectOptions(within(added).getByTestId('catalog-gravity'), 'attention');
     await user.clear(within(row('thumb')).getByTestId('catalog-width'));
     await user.type(within(row('thumb')).getByTestId('catalog-width'), '240');
 
@@ -57,8 +58,8 @@ describe('CatalogEditor', () => {
 
     expect(save).toHaveBeenCalledWith({
       presets: [
-        { name: 'thumb', width: 240, height: 200, fit: 'cover', enlarge: false, format: 'webp', quality: 80 },
-        { name: 'square', width: 512, height: 512, fit: 'cover', enlarge: true, format: 'avif', quality: null },
+        { name: 'thumb', width: 240, height: 200, fit: 'cover', gravity: 'centre', enlarge: false, format: 'webp', quality: 80 },
+        { name: 'square', width: 512, height: 512, fit: 'cover', gravity: 'attention', enlarge: true, format: 'avif', quality: null },
       ],
       allowedSpecs: ['w800-h600-contain-jpeg-q85'],
     });
@@ -92,6 +93,32 @@ describe('CatalogEditor', () => {
     await user.click(screen.getByTestId('catalog-save'));
 
     expect(save.mock.calls[0]![0].presets[0]).toMatchObject({ name: 'tiny', enlarge: true });
+  });
+
+  it('offers the backend\'s gravities for cover only and sends the centre for other fits', async () => {
+    const user = userEvent.setup();
+    save.mockResolvedValue(catalog());
+    render(CatalogEditor, {
+      catalog: catalog({
+        presets: [preset('portrait', { gravity: 'focus' }), preset('box', { fit: 'contain' })],
+        gravities: ['centre', 'north', 'focus'],
+      }),
+    });
+
+    const gravity = within(row('portrait')).getByTestId('catalog-gravity');
+    expect(gravity).toHaveValue('focus');
+    expect(within(gravity).getAllByRole('option').map((o) => o.textContent)).toEqual(['centre', 'north', 'focus']);
+    expect(within(row('box')).getByTestId('catalog-gravity')).toBeDisabled();
+    await user.selectOptions(gravity, 'north');
+    await user.selectOptions(within(row('portrait')).getByTestId('catalog-fit'), 'inside');
+    expect(gravity).toBeDisabled();
+    await user.click(screen.getByTestId('catalog-save'));
+
+    const sent = save.mock.calls[0]![0].presets;
+    expect(sent.map((p) => [p.name, p.fit, p.gravity])).toEqual([
+      ['portrait', 'inside', 'centre'],
+      ['box', 'contain', 'centre'],
+    ]);
   });
 
   it('reverts the edits on cancel', async () => {

@@ -6,7 +6,16 @@ vi.mock('$lib/backend', async (importOriginal) =>
   (await import('../../../test/backend')).mockBackend(await importOriginal()),
 );
 
-import { deleteOriginal, getVariant, imagePlaceholder, moveOriginal, purgeVariants, type VariantView } from '$lib/backend';
+import {
+  deleteOriginal,
+  getVariant,
+  imageFocus,
+  imagePlaceholder,
+  moveOriginal,
+  purgeVariants,
+  setImageFocus,
+  type VariantView,
+} from '$lib/backend';
 import { preset, variant } from '../../../test/fixtures';
 import ImageDetail from './ImageDetail.svelte';
 
@@ -166,6 +175,58 @@ describe('ImageDetail purge', () => {
     expect(await screen.findByTestId('purge-error')).toHaveTextContent('the bucket did not answer');
     expect(get).toHaveBeenCalledTimes(3);
     expect(screen.getAllByTestId('variant-card')).toHaveLength(3);
+  });
+});
+
+describe('ImageDetail focal point', () => {
+  beforeEach(() => {
+    get.mockReset();
+    get.mockImplementation(async (_original, name) => variant({ preset: name, outcome: 'hit' }));
+    vi.mocked(imageFocus).mockReset();
+    vi.mocked(setImageFocus).mockReset();
+  });
+
+  it('sets the point where the picture is clicked, then every card asks for its new crop', async () => {
+    const user = userEvent.setup();
+    vi.mocked(imageFocus).mockResolvedValue(null);
+    vi.mocked(setImageFocus).mockResolvedValue(2);
+    render(ImageDetail, { original: 'people/portrait.jpg', presets });
+    await vi.waitFor(() => expect(get).toHaveBeenCalledTimes(3));
+    const picture = screen.getByTestId('focal-point-picture');
+    await vi.waitFor(() => expect(picture).toBeEnabled());
+    expect(screen.queryByTestId('focal-point-marker')).not.toBeInTheDocument();
+    // The picture drawn 400×200 at (100, 50): a click at (200, 200) is ¼ across, ¾ down.
+    picture.getBoundingClientRect = () => new DOMRect(100, 50, 400, 200);
+
+    await user.pointer({ keys: '[MouseLeft]', target: picture, coords: { clientX: 200, clientY: 200 } });
+
+    expect(setImageFocus).toHaveBeenCalledWith('people/portrait.jpg', { x: 0.25, y: 0.75 });
+    const marker = await screen.findByTestId('focal-point-marker');
+    expect(marker.style.left).toBe('25%');
+    expect(marker.style.top).toBe('75%');
+    expect(screen.getByTestId('focal-point-text')).toHaveTextContent('25 % across, 75 % down');
+    expect(await screen.findByTestId('purge-result')).toHaveTextContent('2 variants deleted');
+    await vi.waitFor(() => expect(get).toHaveBeenCalledTimes(6));
+  });
+
+  it('shows a stored point, clears it, and says why a change failed', async () => {
+    const user = userEvent.setup();
+    vi.mocked(imageFocus).mockResolvedValue({ x: 0.4, y: 0.3 });
+    vi.mocked(setImageFocus)
+      .mockRejectedValueOnce({ code: 'original_not_found', message: 'original `a.jpg` does not exist' })
+      .mockResolvedValueOnce(1);
+    render(ImageDetail, { original: 'a.jpg', presets });
+
+    expect(await screen.findByTestId('focal-point-text')).toHaveTextContent('40 % across, 30 % down');
+    await user.click(screen.getByTestId('focal-point-clear'));
+    const error = await screen.findByTestId('focal-point-error');
+    expect(error).toHaveAttribute('data-code', 'original_not_found');
+    expect(screen.getByTestId('focal-point-marker')).toBeInTheDocument();
+
+    await user.click(screen.getByTestId('focal-point-clear'));
+    expect(setImageFocus).toHaveBeenLastCalledWith('a.jpg', null);
+    await vi.waitFor(() => expect(screen.queryByTestId('focal-point-marker')).not.toBeInTheDocument());
+    expect(screen.queryByTestId('focal-point-error')).not.toBeInTheDocument();
   });
 });
 
