@@ -22,6 +22,7 @@ use stratus_campaigns::notifier::{
     Notifier, OutboundMessage, OutboxConfig, OutboxNotifier, SnsNotifier,
 };
 use stratus_campaigns::run::{self, RunRequest};
+use stratus_campaigns::gamify::LevelTable;
 use stratus_campaigns::template::{MessageTemplate, TemplateContext};
 use stratus_core::db::Db;
 use stratus_core::jobs::CancellationToken;
@@ -150,7 +151,9 @@ async fn naive(db: &Db, notifier: Arc<dyn Notifier>, concurrency: usize) -> u64 
             }
             let (template, notifier) = (Arc::clone(&template), Arc::clone(&notifier));
             tasks.spawn(async move {
-                let body = template.render(&TemplateContext::new(&cust, 0)).unwrap();
+                let body = template
+                    .render(&TemplateContext::new(&cust, 0, &LevelTable::default()))
+                    .unwrap();
                 let message = OutboundMessage {
                     campaign_id: "naive".into(),
                     customer_id: cust.id.clone(),

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use stratus_campaigns::campaign::{self, QuietHours};
+use stratus_campaigns::campaign::{self, QuietHours, QuietMode};
 use stratus_campaigns::dry_run::{self, DryRunOptions};
 use stratus_campaigns::notifier::{OutboxConfig, OutboxNotifier};
 use stratus_campaigns::run::{self, RunControl, RunRequest, RunSettings};
@@ -67,6 +67,8 @@ async fn the_dry_run_names_the_reason_the_run_records() {
         start_minute: 21 * 60,
         end_minute: 8 * 60,
     });
+    // Skip mode: the reason is recorded (waiting has its own tests).
+    s.quiet_mode = QuietMode::Skip;
     let outbox = Arc::new(OutboxNotifier::new(db.clone(), OutboxConfig::instant()));
     let draft = campaign::create_draft(&db, s).await.unwrap();
     let options = DryRunOptions {
