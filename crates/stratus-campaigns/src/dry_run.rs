@@ -192,16 +192,8 @@ pub fn dry_run_blocking(
         let address = eligibility::address(&customer, spec.channel);
         // A recipient in quiet hours that the campaign waits for is judged
         // as of the window's end, as the runner will.
-        let mut sent_at = options.now;
-        if let Some(wake) = eligibility::quiet_hours_end(spec, &customer.time_zone, sent_at) {
-            report.waiting += 1;
-            sent_at = wake;
-            match wake.cmp(&last_wake.0) {
-                std::cmp::Ordering::Greater => last_wake = (wake, 1),
-                std::cmp::Ordering::Equal => last_wake.1 += 1,
-                std::cmp::Ordering::Less => {}
-            }
-        }
+        let wake = eligibility::quiet_hours_end(spec, &customer.time_zone, options.now);
+        let sent_at = wake.unwrap_or(options.now);
         let moment = Moment::Send { now: sent_at };
         let address = match eligibility::check(&customer, address, spec, moment) {
             Ok(address) => address.to_string(),
@@ -214,6 +206,14 @@ pub fn dry_run_blocking(
             }
         };
         send_slots += 1;
+        if let Some(wake) = wake {
+            report.waiting += 1;
+            match wake.cmp(&last_wake.0) {
+                std::cmp::Ordering::Greater => last_wake = (wake, 1),
+                std::cmp::Ordering::Equal => last_wake.1 += 1,
+                std::cmp::Ordering::Less => {}
+            }
+        }
         if let Some(cap) = spec.frequency_cap {
             let recent = eligibility::sent_within_blocking(
                 conn,

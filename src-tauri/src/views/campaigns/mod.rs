@@ -92,22 +92,16 @@ pub struct CampaignInput {
     /// Quiet hours as minutes of the recipient's local day; both or neither.
     pub quiet_start_minute: Option<u16>,
     pub quiet_end_minute: Option<u16>,
-    /// What happens to a recipient in quiet hours (default: wait).
-    #[serde(default = "default_quiet_mode")]
+    /// What happens to a recipient in quiet hours (new campaigns: wait).
     pub quiet_mode: QuietMode,
     /// At most this many messages per customer within `cap_days` days,
     /// counting every campaign; both or neither.
-    #[serde(default)]
     pub cap_messages: Option<u32>,
-    #[serde(default)]
     pub cap_days: Option<u32>,
     pub sms_type: SmsType,
     pub sender_id: Option<String>,
 }
 
-fn default_quiet_mode() -> QuietMode {
-    QuietMode::Wait
-}
 
 impl From<CampaignInput> for CampaignSpec {
     fn from(i: CampaignInput) -> Self {
