@@ -18,11 +18,11 @@ use std::time::Instant;
 use aws_config::{BehaviorVersion, Region};
 use stratus_campaigns::campaign::{self, CampaignSpec, Channel, SmsType};
 use stratus_campaigns::customer::{self, Customer};
+use stratus_campaigns::gamify::LevelTable;
 use stratus_campaigns::notifier::{
     Notifier, OutboundMessage, OutboxConfig, OutboxNotifier, SnsNotifier,
 };
 use stratus_campaigns::run::{self, RunRequest};
-use stratus_campaigns::gamify::LevelTable;
 use stratus_campaigns::template::{MessageTemplate, TemplateContext};
 use stratus_core::db::Db;
 use stratus_core::jobs::CancellationToken;

@@ -132,10 +132,7 @@ fn demo_customer(rng: &mut ChaCha8Rng, n: usize, now: i64) -> Customer {
         push_opt_in: push && rng.random_bool(0.9),
         points,
         streak: (rng.random::<f64>().powi(2) * 60.0) as i64,
-        level: gamify::LevelTable::default()
-            .level_for(points)
-            .name
-            .clone(),
+        level: gamify::LevelTable::default().level_for(points).name.clone(),
         badges_notified: earned[..told].to_vec(),
         badges: earned,
         last_active: Some(now - rng.random_range(0..90 * DAY_MS)),

@@ -18,8 +18,8 @@ use stratus_core::db::Db;
 
 use crate::campaign::{self, CampaignSpec, Channel};
 use crate::customer;
-use crate::gamify;
 use crate::eligibility::{self, Moment, SkipReason};
+use crate::gamify;
 use crate::notifier::{Notifier, OptOutFilter};
 use crate::segment::Segment;
 use crate::sms::{self, SmsLength};

@@ -165,7 +165,8 @@ impl LevelTable {
 
 /// The profile's level table (blocking).
 pub fn levels_blocking(conn: &Connection) -> Result<LevelTable> {
-    let mut stmt = conn.prepare_cached("SELECT name, min_points FROM levels ORDER BY min_points")?;
+    let mut stmt =
+        conn.prepare_cached("SELECT name, min_points FROM levels ORDER BY min_points")?;
     let levels = stmt
         .query_map([], |r| {
             Ok(Level {
@@ -292,8 +293,9 @@ mod tests {
                     customer.points = p;
                     crate::customer::upsert(c, &customer, 0)?;
                 }
-                let mut stmt =
-                    c.prepare(&format!("SELECT points, {sql} FROM customers ORDER BY points"))?;
+                let mut stmt = c.prepare(&format!(
+                    "SELECT points, {sql} FROM customers ORDER BY points"
+                ))?;
                 let rows = stmt
                     .query_map(rusqlite::params_from_iter(params), |r| {
                         Ok((r.get(0)?, r.get(1)?))

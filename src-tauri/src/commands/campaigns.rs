@@ -13,9 +13,9 @@ use super::AppHandleState;
 use crate::error::CommandResult;
 use crate::exports;
 use crate::views::campaigns::{
-    CampaignInput, CampaignProgress, CampaignView, CustomerPick, DryRunView, LevelView, PhoneMessage,
-    RecipientExportView, RecipientPageView, RecipientStatusView, SegmentCount, SegmentProblem,
-    TemplatePreview, TestSendInput, TestSendView,
+    CampaignInput, CampaignProgress, CampaignView, CustomerPick, DryRunView, LevelView,
+    PhoneMessage, RecipientExportView, RecipientPageView, RecipientStatusView, SegmentCount,
+    SegmentProblem, TemplatePreview, TestSendInput, TestSendView,
 };
 use crate::views::JobView;
 

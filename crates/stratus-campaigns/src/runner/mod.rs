@@ -385,9 +385,7 @@ async fn wait_for_next_due(ctx: &SendContext) -> Result<bool> {
     let now = (ctx.settings.clock)();
     let next = {
         let id = ctx.campaign.id.clone();
-        ctx.db
-            .call(move |c| recipient::next_due(c, &id))
-            .await?
+        ctx.db.call(move |c| recipient::next_due(c, &id)).await?
     };
     let Some(at) = next else { return Ok(false) };
     let wait = Duration::from_millis(u64::try_from(at - now).unwrap_or(0)).min(WAIT_LOOK_EVERY);

@@ -102,7 +102,6 @@ pub struct CampaignInput {
     pub sender_id: Option<String>,
 }
 
-
 impl From<CampaignInput> for CampaignSpec {
     fn from(i: CampaignInput) -> Self {
         CampaignSpec {

@@ -15,8 +15,8 @@ use stratus_app::campaign_runs::notifier_for;
 use stratus_campaigns::campaign::{
     self, Campaign, CampaignSpec, Channel, FrequencyCap, QuietHours, QuietMode, SmsType,
 };
-use stratus_campaigns::gamify::{self, LevelTable};
 use stratus_campaigns::dry_run::{self, DryRunOptions, DEFAULT_PRICE_PER_PART};
+use stratus_campaigns::gamify::{self, LevelTable};
 use stratus_campaigns::recipients::{self, RecipientFilter, RecipientStatus};
 use stratus_campaigns::run;
 use stratus_campaigns::test_send;
