@@ -12,6 +12,7 @@ use stratus_campaigns::gamify::{self, LevelTable};
 use stratus_campaigns::notifier::{MessageId, Notifier, NotifyError, OutboundMessage};
 use stratus_campaigns::run::{self, RunControl, RunRequest, RunSettings};
 use stratus_campaigns::{segment, template};
+use stratus_core::clock::now_millis;
 use stratus_core::db::Db;
 use stratus_core::jobs::{CancellationToken, Progress};
 use support::{sms_customer, spec, ScriptedNotifier, Step};
@@ -138,23 +139,25 @@ async fn a_recipient_in_quiet_hours_waits_and_is_sent_after_the_window() {
 }
 
 #[tokio::test]
-async fn a_waiting_run_says_so_in_its_status_and_keeps_nobody_in_memory() {
+async fn a_waiting_run_says_so_in_its_status_and_a_cancel_settles_it() {
     let db = Db::open_in_memory().unwrap();
     support::insert(
         &db,
         &[
-            in_zone("ny", "+12025550101", "America/New_York"),
-            in_zone("la", "+13105550101", "America/Los_Angeles"),
+            in_zone("utc", "+12025550101", "UTC"),
+            in_zone("east", "+12025550102", "Etc/GMT-1"),
         ],
     );
+    // Quiet hours around the present, by the real clock the status reads:
+    // from an hour ago (UTC) until three hours from now, so both wait.
+    let minute_now = u16::try_from(now_millis() / 60_000 % 1440).unwrap();
     let mut s = spec("Hi");
-    s.quiet_hours = night_quiet_hours();
+    s.quiet_hours = Some(QuietHours {
+        start_minute: (minute_now + 1440 - 60) % 1440,
+        end_minute: (minute_now + 180) % 1440,
+    });
     let id = support::launched(&db, s).await;
-    // The clock never reaches the morning: the run waits until cancelled.
-    let settings = RunSettings {
-        clock: || AT,
-        ..support::fast_settings()
-    };
+    let settings = support::fast_settings();
     let notifier = Arc::new(ScriptedNotifier::default());
     let cancel = CancellationToken::new();
     let runner = tokio::spawn({

@@ -17,7 +17,9 @@ ALTER TABLE recipients ADD COLUMN not_before INTEGER;
 CREATE INDEX recipients_waiting ON recipients (campaign_id, not_before)
     WHERE status = 'pending' AND not_before IS NOT NULL;
 
--- The frequency cap counts one customer's recent sends across campaigns.
+-- The frequency cap counts one customer's recent sends across campaigns:
+-- the person card's index (0011) widened, so it still serves that lookup.
+DROP INDEX recipients_by_customer;
 CREATE INDEX recipients_by_customer ON recipients (customer_id, status, updated_at);
 
 -- The profile's level table: a customer's level is the highest level whose
