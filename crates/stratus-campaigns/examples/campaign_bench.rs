@@ -18,6 +18,7 @@ use std::time::Instant;
 use aws_config::{BehaviorVersion, Region};
 use stratus_campaigns::campaign::{self, CampaignSpec, Channel, SmsType};
 use stratus_campaigns::customer::{self, Customer};
+use stratus_campaigns::gamify::LevelTable;
 use stratus_campaigns::notifier::{
     Notifier, OutboundMessage, OutboxConfig, OutboxNotifier, SnsNotifier,
 };
@@ -150,7 +151,9 @@ async fn naive(db: &Db, notifier: Arc<dyn Notifier>, concurrency: usize) -> u64 
             }
             let (template, notifier) = (Arc::clone(&template), Arc::clone(&notifier));
             tasks.spawn(async move {
-                let body = template.render(&TemplateContext::new(&cust, 0)).unwrap();
+                let body = template
+                    .render(&TemplateContext::new(&cust, 0, &LevelTable::default()))
+                    .unwrap();
                 let message = OutboundMessage {
                     campaign_id: "naive".into(),
                     customer_id: cust.id.clone(),

@@ -132,7 +132,7 @@ fn demo_customer(rng: &mut ChaCha8Rng, n: usize, now: i64) -> Customer {
         push_opt_in: push && rng.random_bool(0.9),
         points,
         streak: (rng.random::<f64>().powi(2) * 60.0) as i64,
-        level: gamify::level_for(points).name.to_string(),
+        level: gamify::LevelTable::default().level_for(points).name.clone(),
         badges_notified: earned[..told].to_vec(),
         badges: earned,
         last_active: Some(now - rng.random_range(0..90 * DAY_MS)),
@@ -193,6 +193,7 @@ pub fn insert_campaigns(conn: &mut Connection, now: i64) -> Result<()> {
     let completed = campaign::create_draft_blocking(&tx, &done, sent_at)?;
     campaign::launch_in(&tx, &completed.id, sent_at)?;
     let template = MessageTemplate::compile(&done.template)?;
+    let levels = gamify::levels_blocking(&tx)?;
     let pending: Vec<(String, String)> = {
         let mut stmt = tx.prepare("SELECT customer_id, address FROM recipients WHERE campaign_id = ?1 AND status = 'pending' ORDER BY customer_id")?;
         let rows = stmt.query_map([&completed.id], |r| Ok((r.get(0)?, r.get(1)?)))?;
@@ -212,6 +213,7 @@ pub fn insert_campaigns(conn: &mut Connection, now: i64) -> Result<()> {
             let body = template.render(&TemplateContext::new(
                 &c,
                 gamify::rank_blocking(&tx, c.points)?,
+                &levels,
             ))?;
             let at = sent_at + i as i64 * 50;
             let roll = rng.random::<f64>();

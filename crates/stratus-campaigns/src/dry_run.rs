@@ -19,6 +19,7 @@ use stratus_core::db::Db;
 use crate::campaign::{self, CampaignSpec, Channel};
 use crate::customer;
 use crate::eligibility::{self, Moment, SkipReason};
+use crate::gamify;
 use crate::notifier::{Notifier, OptOutFilter};
 use crate::segment::Segment;
 use crate::sms::{self, SmsLength};
@@ -76,10 +77,14 @@ pub struct DryRunReport {
     /// Of those, customers who would be sent a message.
     pub eligible: u64,
     /// Customers left out, by reason ([`SkipReason::as_str`]):
-    /// `not_opted_in`, `no_address`, `quiet_hours`, `invalid_number`,
-    /// `opted_out`, each counted once, under the first rule that applies
-    /// in the runner's order ([`crate::eligibility`]).
+    /// `not_opted_in`, `no_address`, `quiet_hours`, `frequency_cap`,
+    /// `invalid_number`, `opted_out`, each counted once, under the first
+    /// rule that applies in the runner's order ([`crate::eligibility`]).
     pub skipped: BTreeMap<String, u64>,
+    /// Of the eligible and skipped, customers in quiet hours "if sent now"
+    /// whom a `wait` campaign delays to the window's end (they are judged
+    /// by the other rules as of that moment).
+    pub waiting: u64,
     /// Whether the provider's opt-out list was consulted (`opted_out` is
     /// otherwise only found at send time).
     pub opt_outs_checked: bool,
@@ -96,6 +101,10 @@ pub struct DryRunReport {
     /// At the configured rate; every recipient row takes one send slot,
     /// including those skipped at send time.
     pub estimated_seconds: u64,
+    /// When the last message is expected to go, Unix ms: the send slots at
+    /// the rate from `now`, or, when recipients wait for their quiet hours,
+    /// after the last window ends (those wake together and queue at the rate).
+    pub estimated_finish_at: i64,
 }
 
 /// Dry run of a stored campaign (any state; drafts are the usual case).
@@ -139,7 +148,8 @@ pub fn dry_run_blocking(
     options: &DryRunOptions,
 ) -> Result<DryRunReport> {
     let template = MessageTemplate::compile(&spec.template)?;
-    let filter = Segment::parse(&spec.segment)?.to_sql(options.now);
+    let levels = gamify::levels_blocking(conn)?;
+    let filter = Segment::parse(&spec.segment)?.to_sql(options.now, &levels);
     let rank = if template.uses("rank") {
         "(SELECT count(*) FROM customers x WHERE x.points > customers.points) + 1"
     } else {
@@ -167,8 +177,12 @@ pub fn dry_run_blocking(
         estimated_cost: 0.0,
         rate_per_sec: spec.rate_per_sec,
         estimated_seconds: 0,
+        waiting: 0,
+        estimated_finish_at: options.now,
     };
     let mut send_slots = 0u64;
+    // The last quiet-hours end and how many wake then.
+    let mut last_wake = (options.now, 0u64);
     while let Some(row) = rows.next()? {
         let customer = customer::from_row(row, 0)?;
         let rank: i64 = row.get(15)?;
@@ -176,7 +190,11 @@ pub fn dry_run_blocking(
         // The runner's rules in the runner's order: its own checks, the
         // render, then what the provider would answer.
         let address = eligibility::address(&customer, spec.channel);
-        let moment = Moment::Send { now: options.now };
+        // A recipient in quiet hours that the campaign waits for is judged
+        // as of the window's end, as the runner will.
+        let wake = eligibility::quiet_hours_end(spec, &customer.time_zone, options.now);
+        let sent_at = wake.unwrap_or(options.now);
+        let moment = Moment::Send { now: sent_at };
         let address = match eligibility::check(&customer, address, spec, moment) {
             Ok(address) => address.to_string(),
             Err(reason) => {
@@ -188,7 +206,26 @@ pub fn dry_run_blocking(
             }
         };
         send_slots += 1;
-        let text = match template.render(&TemplateContext::new(&customer, rank)) {
+        if let Some(wake) = wake {
+            report.waiting += 1;
+            match wake.cmp(&last_wake.0) {
+                std::cmp::Ordering::Greater => last_wake = (wake, 1),
+                std::cmp::Ordering::Equal => last_wake.1 += 1,
+                std::cmp::Ordering::Less => {}
+            }
+        }
+        if let Some(cap) = spec.frequency_cap {
+            let recent = eligibility::sent_within_blocking(
+                conn,
+                &customer.id,
+                sent_at - cap.window_millis(),
+            )?;
+            if let Err(reason) = eligibility::check_cap(spec.frequency_cap, recent) {
+                skip(&mut report, reason);
+                continue;
+            }
+        }
+        let text = match template.render(&TemplateContext::new(&customer, rank, &levels)) {
             Ok(text) => text,
             Err(e) => {
                 report.render_errors += 1;
@@ -221,6 +258,9 @@ pub fn dry_run_blocking(
     }
     report.estimated_cost = report.total_parts as f64 * options.price_per_part;
     report.estimated_seconds = (send_slots as f64 / spec.rate_per_sec).ceil() as u64;
+    let at_rate = |slots: u64| (slots as f64 * 1000.0 / spec.rate_per_sec).ceil() as i64;
+    report.estimated_finish_at =
+        (options.now + at_rate(send_slots)).max(last_wake.0 + at_rate(last_wake.1));
     Ok(report)
 }
 

@@ -3,9 +3,14 @@
 //!
 //! 1. [`check`] — Stratus's own rules, on the customer row: consent for
 //!    the channel, an address (both already at launch), then quiet hours in
-//!    the customer's time zone (at the moment of sending only);
-//! 2. the message renders (a failure is a `failed` row, not a skip);
-//! 3. the provider's answers: opted out, invalid number, disabled endpoint.
+//!    the customer's time zone (at the moment of sending only). A campaign
+//!    whose quiet mode is `wait` delays such a recipient to the window's
+//!    end ([`quiet_hours_end`]) instead of skipping them;
+//! 2. the frequency cap ([`check_cap`]), against what was actually sent to
+//!    the customer by any campaign within the cap's window
+//!    ([`sent_within_blocking`]), when sending;
+//! 3. the message renders (a failure is a `failed` row, not a skip);
+//! 4. the provider's answers: opted out, invalid number, disabled endpoint.
 //!    The runner asks the provider; the dry run predicts them with
 //!    [`predict_provider`].
 //!
@@ -14,9 +19,10 @@
 
 use std::fmt;
 
-use chrono::{DateTime, Timelike};
+use chrono::{DateTime, Duration, NaiveTime, TimeZone, Timelike};
+use rusqlite::{params, Connection};
 
-use crate::campaign::{CampaignSpec, Channel, QuietHours};
+use crate::campaign::{CampaignSpec, Channel, FrequencyCap, QuietHours, QuietMode};
 use crate::customer::Customer;
 use crate::notifier::OptOutFilter;
 use crate::phone;
@@ -40,10 +46,13 @@ pub enum SkipReason {
     CustomerDeleted,
     /// The campaign was cancelled before this recipient's turn.
     Cancelled,
+    /// The customer already got as many messages as the campaign's
+    /// frequency cap allows within its window (any campaign's).
+    FrequencyCap,
 }
 
 impl SkipReason {
-    pub const ALL: [SkipReason; 8] = [
+    pub const ALL: [SkipReason; 9] = [
         SkipReason::NotOptedIn,
         SkipReason::NoAddress,
         SkipReason::QuietHours,
@@ -52,6 +61,7 @@ impl SkipReason {
         SkipReason::EndpointDisabled,
         SkipReason::CustomerDeleted,
         SkipReason::Cancelled,
+        SkipReason::FrequencyCap,
     ];
 
     /// The `reason` stored on the recipient row.
@@ -65,6 +75,7 @@ impl SkipReason {
             SkipReason::EndpointDisabled => "endpoint_disabled",
             SkipReason::CustomerDeleted => "customer_deleted",
             SkipReason::Cancelled => "cancelled",
+            SkipReason::FrequencyCap => "frequency_cap",
         }
     }
 
@@ -129,6 +140,62 @@ pub fn check<'a>(
         }
     }
     Ok(address)
+}
+
+/// When a recipient the campaign would skip for quiet hours (at `now`)
+/// may be sent instead: the end of their window in their time zone.
+/// `None` when the campaign skips them (quiet mode `skip`) or they are not
+/// in quiet hours.
+pub fn quiet_hours_end(campaign: &CampaignSpec, time_zone: &str, now: i64) -> Option<i64> {
+    let quiet = campaign.quiet_hours?;
+    if campaign.quiet_mode != QuietMode::Wait || !in_quiet_hours(quiet, time_zone, now) {
+        return None;
+    }
+    let tz: chrono_tz::Tz = time_zone.parse().unwrap_or(chrono_tz::UTC);
+    let local = DateTime::from_timestamp_millis(now)?.with_timezone(&tz);
+    let end = NaiveTime::from_hms_opt(
+        u32::from(quiet.end_minute / 60),
+        u32::from(quiet.end_minute % 60),
+        0,
+    )?;
+    let mut day = local.date_naive();
+    if local.time() >= end {
+        day = day.succ_opt()?;
+    }
+    // A window ending in a daylight-saving gap (02:30 that never comes)
+    // ends at the first minute that exists after it.
+    let mut at = day.and_time(end);
+    for _ in 0..4 {
+        if let Some(t) = tz.from_local_datetime(&at).earliest() {
+            return Some(t.timestamp_millis());
+        }
+        at += Duration::minutes(30);
+    }
+    None
+}
+
+/// The frequency cap: `Err(FrequencyCap)` when the customer already got
+/// `cap.messages` messages within its window (`sent_recently`, from
+/// [`sent_within_blocking`]).
+pub fn check_cap(cap: Option<FrequencyCap>, sent_recently: u64) -> Result<(), SkipReason> {
+    match cap {
+        Some(cap) if sent_recently >= u64::from(cap.messages) => Err(SkipReason::FrequencyCap),
+        _ => Ok(()),
+    }
+}
+
+/// Messages sent to `customer` by any campaign since Unix ms `since`:
+/// rows `sent` (and `in_flight`: on their way, from a run sending right
+/// now), by the time their status last changed. `unknown` rows do not
+/// count: they may never have arrived.
+pub fn sent_within_blocking(conn: &Connection, customer: &str, since: i64) -> crate::Result<u64> {
+    let n: i64 = conn
+        .prepare_cached(
+            "SELECT count(*) FROM recipients
+             WHERE customer_id = ?1 AND status IN ('sent', 'in_flight') AND updated_at > ?2",
+        )?
+        .query_row(params![customer, since], |r| r.get(0))?;
+    Ok(u64::try_from(n).unwrap_or(0))
 }
 
 /// The dry run's guess at what the provider will answer for `address`:
@@ -211,7 +278,8 @@ mod tests {
                 "invalid_number",
                 "endpoint_disabled",
                 "customer_deleted",
-                "cancelled"
+                "cancelled",
+                "frequency_cap"
             ]
         );
         for reason in SkipReason::ALL {
@@ -305,6 +373,43 @@ mod tests {
             "noon in Tokyo"
         );
         assert!(!SkipReason::QuietHours.found_at_launch());
+    }
+
+    #[test]
+    fn waiting_recipients_wait_until_their_window_ends_in_their_time_zone() {
+        let mut spec = sms_campaign();
+        // 22:00 in New York; the window ends at 08:00 local = 13:00 UTC.
+        let ends = quiet_hours_end(&spec, "America/New_York", NIGHT_IN_NEW_YORK);
+        assert_eq!(ends, Some(NIGHT_IN_NEW_YORK + 10 * 3_600_000));
+        // After midnight the same night still ends that morning.
+        let later = NIGHT_IN_NEW_YORK + 3 * 3_600_000;
+        assert_eq!(
+            quiet_hours_end(&spec, "America/New_York", later),
+            Some(NIGHT_IN_NEW_YORK + 10 * 3_600_000)
+        );
+        assert_eq!(
+            quiet_hours_end(&spec, "Asia/Tokyo", NIGHT_IN_NEW_YORK),
+            None,
+            "noon in Tokyo: no wait"
+        );
+        spec.quiet_mode = QuietMode::Skip;
+        assert_eq!(
+            quiet_hours_end(&spec, "America/New_York", NIGHT_IN_NEW_YORK),
+            None,
+            "skip mode never waits"
+        );
+    }
+
+    #[test]
+    fn the_cap_allows_up_to_its_count() {
+        let cap = Some(FrequencyCap {
+            messages: 2,
+            days: 7,
+        });
+        assert_eq!(check_cap(cap, 1), Ok(()));
+        assert_eq!(check_cap(cap, 2), Err(SkipReason::FrequencyCap));
+        assert_eq!(check_cap(None, 100), Ok(()));
+        assert!(!SkipReason::FrequencyCap.found_at_launch());
     }
 
     #[test]

@@ -71,8 +71,10 @@ pub const VARIABLES: &[&str] = &[
 ];
 
 impl TemplateContext {
-    pub fn new(customer: &Customer, rank: i64) -> Self {
-        let next = gamify::next_level(customer.points);
+    /// The values for `customer`; `level` and `next_level` come from the
+    /// profile's level table, never from an imported column.
+    pub fn new(customer: &Customer, rank: i64, levels: &gamify::LevelTable) -> Self {
+        let next = levels.next_level(customer.points);
         TemplateContext {
             id: customer.id.clone(),
             name: customer.name.clone(),
@@ -88,11 +90,11 @@ impl TemplateContext {
             phone: customer.phone.clone(),
             points: customer.points,
             streak: customer.streak,
-            level: customer.level.clone(),
+            level: levels.level_for(customer.points).name.clone(),
             badges: customer.badges.clone(),
             last_active: customer.last_active,
             rank,
-            next_level: next.map(|(l, _)| l.name.to_string()),
+            next_level: next.map(|(l, _)| l.name.clone()),
             points_to_next_level: next.map_or(0, |(_, n)| n),
             new_badges: gamify::new_badges(customer),
         }
@@ -219,8 +221,7 @@ pub struct Preview {
 /// caller owns, e.g. a reader).
 pub fn preview_blocking(conn: &Connection, source: &str, customer_id: &str) -> Result<Preview> {
     let template = MessageTemplate::compile(source)?;
-    let (customer, rank) = preview_customer(conn, customer_id)?;
-    render_preview(&template, &customer, rank)
+    render_preview(&template, &preview_customer(conn, customer_id)?)
 }
 
 /// Preview for any customer (the editor's live preview). The customer is
@@ -236,20 +237,37 @@ async fn preview_compiled(
     customer_id: &str,
 ) -> Result<Preview> {
     let id = customer_id.to_string();
-    let (customer, rank) = db.call(move |conn| preview_customer(conn, &id)).await?;
-    tokio::task::spawn_blocking(move || render_preview(&template, &customer, rank))
+    let input = db.call(move |conn| preview_customer(conn, &id)).await?;
+    tokio::task::spawn_blocking(move || render_preview(&template, &input))
         .await
         .map_err(|e| Error::Internal(format!("template worker failed: {e}")))?
 }
 
-fn preview_customer(conn: &Connection, customer_id: &str) -> Result<(Customer, i64)> {
-    let customer = customer::get(conn, customer_id)?;
-    let rank = gamify::rank_blocking(conn, customer.points)?;
-    Ok((customer, rank))
+/// What rendering one customer needs from the database.
+struct PreviewInput {
+    customer: Customer,
+    rank: i64,
+    levels: gamify::LevelTable,
 }
 
-fn render_preview(template: &MessageTemplate, customer: &Customer, rank: i64) -> Result<Preview> {
-    let text = template.render(&TemplateContext::new(customer, rank))?;
+fn preview_customer(conn: &Connection, customer_id: &str) -> Result<PreviewInput> {
+    let customer = customer::get(conn, customer_id)?;
+    let rank = gamify::rank_blocking(conn, customer.points)?;
+    let levels = gamify::levels_blocking(conn)?;
+    Ok(PreviewInput {
+        customer,
+        rank,
+        levels,
+    })
+}
+
+fn render_preview(template: &MessageTemplate, input: &PreviewInput) -> Result<Preview> {
+    let PreviewInput {
+        customer,
+        rank,
+        levels,
+    } = input;
+    let text = template.render(&TemplateContext::new(customer, *rank, levels))?;
     Ok(Preview {
         customer_id: customer.id.clone(),
         sms: sms::measure(&text),
@@ -267,7 +285,11 @@ mod tests {
     }
 
     fn render(source: &str) -> Result<String> {
-        MessageTemplate::compile(source)?.render(&TemplateContext::new(&customer(), 1))
+        MessageTemplate::compile(source)?.render(&TemplateContext::new(
+            &customer(),
+            1,
+            &gamify::LevelTable::default(),
+        ))
     }
 
     #[test]

@@ -5,13 +5,12 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use stratus_campaigns::campaign::{self, QuietHours};
+use stratus_campaigns::campaign::{self, QuietHours, QuietMode};
 use stratus_campaigns::dry_run::{self, DryRunOptions};
 use stratus_campaigns::notifier::{OutboxConfig, OutboxNotifier};
-use stratus_campaigns::run::{self, RunControl, RunRequest, RunSettings};
+use stratus_campaigns::run::RunSettings;
 
 use stratus_core::db::Db;
-use stratus_core::jobs::CancellationToken;
 use support::{sms_customer, spec, ScriptedNotifier};
 
 mod support;
@@ -27,14 +26,7 @@ fn at_night_in_new_york() -> RunSettings {
 }
 
 async fn run(db: &Db, id: &str, notifier: Arc<dyn stratus_campaigns::notifier::Notifier>) {
-    run::run_with_control(
-        &RunRequest::new(db, id, notifier).with_settings(at_night_in_new_york()),
-        &RunControl::new(1_000.0, 2),
-        |_| {},
-        &CancellationToken::new(),
-    )
-    .await
-    .unwrap();
+    support::run_all(db, id, notifier, at_night_in_new_york()).await;
 }
 
 #[tokio::test]
@@ -67,6 +59,8 @@ async fn the_dry_run_names_the_reason_the_run_records() {
         start_minute: 21 * 60,
         end_minute: 8 * 60,
     });
+    // Skip mode: the reason is recorded (waiting has its own tests).
+    s.quiet_mode = QuietMode::Skip;
     let outbox = Arc::new(OutboxNotifier::new(db.clone(), OutboxConfig::instant()));
     let draft = campaign::create_draft(&db, s).await.unwrap();
     let options = DryRunOptions {

@@ -5,7 +5,7 @@
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 
-use stratus_campaigns::campaign::{CampaignState, QuietHours};
+use stratus_campaigns::campaign::{CampaignState, QuietHours, QuietMode};
 use stratus_campaigns::notifier::{NotifyError, OutboxConfig, OutboxNotifier};
 use stratus_campaigns::run::{self, RunControl, RunRequest, RunSettings};
 
@@ -239,6 +239,7 @@ async fn quiet_hours_follow_each_recipients_time_zone() {
         start_minute: 21 * 60,
         end_minute: 8 * 60,
     });
+    s.quiet_mode = QuietMode::Skip;
     let id = support::launched(&db, s).await;
     // 2024-01-15 04:00 UTC: 23:00 in New York (quiet), 13:00 in Tokyo.
     let settings = RunSettings {

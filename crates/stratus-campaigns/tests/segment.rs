@@ -3,6 +3,7 @@
 
 use rusqlite::types::Value;
 use stratus_campaigns::customer::Customer;
+use stratus_campaigns::gamify::LevelTable;
 use stratus_campaigns::segment::{self, Segment};
 use stratus_core::clock::now_millis;
 use stratus_core::db::Db;
@@ -11,10 +12,11 @@ mod support;
 
 const DAY: i64 = 86_400_000;
 
+/// Levels come from points by the default table (gold from 2,000, silver
+/// from 500); the level each customer gets is noted for the reader.
 fn customers(now: i64) -> Vec<Customer> {
-    let make = |id: &str, level: &str, points: i64, days_ago: i64, badges: &[&str]| {
+    let make = |id: &str, _level: &str, points: i64, days_ago: i64, badges: &[&str]| {
         let mut c = Customer::new(id, format!("Customer {id}"));
-        c.level = level.into();
         c.points = points;
         c.last_active = Some(now - days_ago * DAY);
         c.badges = badges.iter().map(|b| b.to_string()).collect();
@@ -22,9 +24,9 @@ fn customers(now: i64) -> Vec<Customer> {
         c
     };
     vec![
-        make("a", "gold", 900, 1, &["streak-7"]),
-        make("b", "gold", 400, 2, &[]),
-        make("c", "gold", 1200, 30, &["early-bird"]),
+        make("a", "gold", 2500, 1, &["streak-7"]),
+        make("b", "gold", 2000, 2, &[]),
+        make("c", "gold", 3000, 30, &["early-bird"]),
         make("d", "silver", 700, 3, &["streak-7", "explorer"]),
         make("e", "bronze", 11, 0, &[]),
     ]
@@ -39,21 +41,21 @@ async fn counts_follow_the_filter() {
         async move { segment::count(&db, s).await.unwrap() }
     };
     assert_eq!(
-        count("level = \"gold\" and points >= 500 and last_active within 7d").await,
+        count("level = \"gold\" and points >= 2500 and last_active within 7d").await,
         1
     );
     assert_eq!(
-        count("level = gold and points >= 500 and last_active within 7 days").await,
+        count("level = gold and points >= 2500 and last_active within 7 days").await,
         1
     );
     assert_eq!(
-        count("LEVEL = Gold AND points >= 500").await,
+        count("LEVEL = Gold AND points >= 2500").await,
         2,
         "keywords and text ignore case"
     );
     assert_eq!(
-        count("level in [gold, silver] and not (points < 500)").await,
-        3
+        count("level in [gold, silver] and not (points < 2500)").await,
+        2
     );
     assert_eq!(count("level not in [gold]").await, 2);
     assert_eq!(count("badges contains \"streak-7\"").await, 2);
@@ -62,7 +64,7 @@ async fn counts_follow_the_filter() {
     assert_eq!(count("sms_opt_in = true").await, 4);
     assert_eq!(count("").await, 5, "an empty segment is everyone");
     assert_eq!(
-        count("(level = gold or level = silver) and points != 400").await,
+        count("(level = gold or level = silver) and points != 2000").await,
         3
     );
 }
@@ -71,22 +73,25 @@ async fn counts_follow_the_filter() {
 fn sql_carries_values_only_as_parameters() {
     let hostile =
         "name = \"x' OR 1=1; DROP TABLE customers; --\" or level in ['a', \"b\"] and points > 5";
-    let filter = Segment::parse(hostile).unwrap().to_sql(1_000);
+    let levels = LevelTable::default();
+    let filter = Segment::parse(hostile).unwrap().to_sql(1_000, &levels);
     assert!(!filter.condition.contains("DROP"), "{}", filter.condition);
     assert!(!filter.condition.contains('\''), "{}", filter.condition);
     assert_eq!(filter.condition.matches('?').count(), filter.params.len());
-    assert_eq!(
-        filter.params,
-        vec![
-            Value::Text("x' OR 1=1; DROP TABLE customers; --".into()),
-            Value::Text("a".into()),
-            Value::Text("b".into()),
-            Value::Integer(5),
-        ]
-    );
+    // `level` reads the level table over `points`: its thresholds and names
+    // are parameters too, before the values compared with it.
+    let (_, level_params) = levels.sql_case("points");
+    let mut expected = vec![Value::Text("x' OR 1=1; DROP TABLE customers; --".into())];
+    expected.extend(level_params);
+    expected.extend([
+        Value::Text("a".into()),
+        Value::Text("b".into()),
+        Value::Integer(5),
+    ]);
+    assert_eq!(filter.params, expected);
     let within = Segment::parse("last_active within 2d")
         .unwrap()
-        .to_sql(10 * DAY);
+        .to_sql(10 * DAY, &levels);
     assert_eq!(within.params, vec![Value::Integer(8 * DAY)]);
 }
 

@@ -703,3 +703,78 @@ fn sent_count(db_path: &Path, id: &str) -> i64 {
     })
     .unwrap()
 }
+
+#[test]
+fn the_level_table_and_campaign_rules_are_set_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_audience(dir.path(), "+120255502");
+    stratus(dir.path(), &["customers", "import", &file]);
+    // Points 10..320: everyone imported is bronze by the default table
+    // (the profile's demo customers have other ids).
+    let count = |level: &str| {
+        let segment = format!("level = {level} and id >= \"t-\"");
+        ok(dir.path(), &["customers", "count", &segment])
+    };
+    assert_eq!(count("bronze").trim(), "30");
+    let table = ok(
+        dir.path(),
+        &["campaign", "levels", "--set", "rookie=0,pro=200,legend=300"],
+    );
+    assert!(
+        table.contains("pro") && table.contains("from 200 points"),
+        "{table}"
+    );
+    assert!(ok(dir.path(), &["campaign", "levels"]).contains("legend"));
+    // 200..290 points are pro: t-20 … t-29.
+    assert_eq!(count("pro").trim(), "10");
+    let refused = stratus(dir.path(), &["campaign", "levels", "--set", "pro=200"]);
+    assert!(!refused.status.success());
+    assert!(
+        stderr(&refused).contains("start at 0"),
+        "{}",
+        stderr(&refused)
+    );
+
+    let id = ok(
+        dir.path(),
+        &[
+            "campaign",
+            "create",
+            "--name",
+            "Capped",
+            "--template",
+            "Hi {{ first_name }}, you are {{ level }}",
+            "--quiet-hours",
+            "21:00-08:00",
+            "--in-quiet-hours",
+            "skip",
+            "--frequency-cap",
+            "2/7d",
+        ],
+    )
+    .trim()
+    .to_string();
+    let shown = ok(dir.path(), &["campaign", "show", &id]);
+    assert!(
+        shown.contains("21:00–08:00 (recipient's time), then skip"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("at most 2 message(s) per customer within 7 day(s)"),
+        "{shown}"
+    );
+    let bad = stratus(
+        dir.path(),
+        &[
+            "campaign",
+            "create",
+            "--name",
+            "x",
+            "--template",
+            "x",
+            "--frequency-cap",
+            "2",
+        ],
+    );
+    assert!(stderr(&bad).contains("e.g. 3/7d"), "{}", stderr(&bad));
+}

@@ -6,16 +6,16 @@ use stratus_campaigns::dry_run::{self, DryRunOptions};
 use stratus_campaigns::recipients::{self, RecipientFilter};
 use stratus_campaigns::run::{self, StatusCounts};
 use stratus_campaigns::test_send::{self, TestContent, TestSend};
-use stratus_campaigns::{customer_search, inbox, overview, segment, template, Error};
+use stratus_campaigns::{customer_search, gamify, inbox, overview, segment, template, Error};
 use tauri::ipc::Channel;
 
 use super::AppHandleState;
 use crate::error::CommandResult;
 use crate::exports;
 use crate::views::campaigns::{
-    CampaignInput, CampaignProgress, CampaignView, CustomerPick, DryRunView, PhoneMessage,
-    RecipientExportView, RecipientPageView, RecipientStatusView, SegmentCount, SegmentProblem,
-    TemplatePreview, TestSendInput, TestSendView,
+    CampaignInput, CampaignProgress, CampaignView, CustomerPick, DryRunView, LevelView,
+    PhoneMessage, RecipientExportView, RecipientPageView, RecipientStatusView, SegmentCount,
+    SegmentProblem, TemplatePreview, TestSendInput, TestSendView,
 };
 use crate::views::JobView;
 
@@ -107,7 +107,39 @@ pub async fn customers_search(
 ) -> CommandResult<Vec<CustomerPick>> {
     let stack = state.stack().await;
     let found = customer_search::search(&stack.db, &text, PICKER_LIMIT).await?;
-    Ok(found.into_iter().map(CustomerPick::from).collect())
+    let levels = gamify::levels(&stack.db).await?;
+    Ok(found
+        .into_iter()
+        .map(|c| {
+            // The level by the profile's table, as templates and segments see it.
+            let level = levels.level_for(c.points).name.clone();
+            CustomerPick {
+                level,
+                ..CustomerPick::from(c)
+            }
+        })
+        .collect())
+}
+
+/// The profile's level table (lowest first).
+#[tauri::command]
+pub async fn campaign_levels(state: AppHandleState<'_>) -> CommandResult<Vec<LevelView>> {
+    let stack = state.stack().await;
+    Ok(LevelView::list(&gamify::levels(&stack.db).await?))
+}
+
+/// Replaces the profile's level table; segments, templates and previews
+/// use it from now on. Returns it as stored (sorted, names lower-cased).
+#[tauri::command]
+pub async fn campaign_levels_set(
+    state: AppHandleState<'_>,
+    levels: Vec<LevelView>,
+) -> CommandResult<Vec<LevelView>> {
+    let stack = state.stack().await;
+    let table = LevelView::table(levels)?;
+    Ok(LevelView::list(
+        &gamify::set_levels(&stack.db, table).await?,
+    ))
 }
 
 /// What a launch of the editor's settings would do; nothing is sent.

@@ -13,6 +13,9 @@ export function newCampaignInput(): CampaignInput {
     scheduledAt: null,
     quietStartMinute: null,
     quietEndMinute: null,
+    quietMode: 'wait',
+    capMessages: null,
+    capDays: null,
     smsType: 'transactional',
     senderId: null,
   };

@@ -37,6 +37,7 @@ export function progressView(overrides: Partial<CampaignProgress> = {}): Campaig
     enforcedRate: 20,
     configuredRate: 20,
     etaSeconds: 5,
+    waiting: null,
     error: null,
     ...overrides,
   };

@@ -133,6 +133,46 @@ impl QuietHours {
     }
 }
 
+/// What happens to a recipient whose quiet hours are on when their turn comes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum QuietMode {
+    /// Delayed to the end of the window in their time zone, then sent.
+    #[default]
+    Wait,
+    /// Skipped with reason `quiet_hours`.
+    Skip,
+}
+
+impl QuietMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            QuietMode::Wait => "wait",
+            QuietMode::Skip => "skip",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [QuietMode::Wait, QuietMode::Skip]
+            .into_iter()
+            .find(|m| m.as_str() == s)
+    }
+}
+
+/// At most `messages` messages per customer within `days` days, counting
+/// what every campaign actually sent; checked when sending.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FrequencyCap {
+    pub messages: u32,
+    pub days: u32,
+}
+
+impl FrequencyCap {
+    /// The window's length in Unix ms.
+    pub fn window_millis(self) -> i64 {
+        i64::from(self.days) * 86_400_000
+    }
+}
+
 /// What the marketer edits.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CampaignSpec {
@@ -146,6 +186,10 @@ pub struct CampaignSpec {
     /// Unix ms; `None` = as soon as launched.
     pub scheduled_at: Option<i64>,
     pub quiet_hours: Option<QuietHours>,
+    /// Wait for the quiet hours to end (default) or skip.
+    pub quiet_mode: QuietMode,
+    /// `None`: no cap.
+    pub frequency_cap: Option<FrequencyCap>,
     pub sms_type: SmsType,
     pub sender_id: Option<String>,
 }
@@ -162,6 +206,8 @@ impl CampaignSpec {
             concurrency: 4,
             scheduled_at: None,
             quiet_hours: None,
+            quiet_mode: QuietMode::Wait,
+            frequency_cap: None,
             sms_type: SmsType::Transactional,
             sender_id: None,
         }
@@ -186,6 +232,13 @@ impl CampaignSpec {
             if q.start_minute >= 1440 || q.end_minute >= 1440 {
                 return Err(Error::InvalidCampaign(
                     "quiet hours must be times of day (00:00–23:59)".into(),
+                ));
+            }
+        }
+        if let Some(cap) = self.frequency_cap {
+            if cap.messages == 0 || !(1..=365).contains(&cap.days) {
+                return Err(Error::InvalidCampaign(
+                    "the frequency cap needs at least 1 message within 1–365 days".into(),
                 ));
             }
         }

@@ -4,20 +4,25 @@ use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row};
 use stratus_core::clock::now_millis;
 use stratus_core::db::Db;
 
-use super::{Campaign, CampaignSpec, CampaignState, Channel, QuietHours, SmsType};
+use super::{
+    Campaign, CampaignSpec, CampaignState, Channel, FrequencyCap, QuietHours, QuietMode, SmsType,
+};
 use crate::customer;
 use crate::eligibility::{self, Moment};
 use crate::segment::Segment;
 use crate::{Error, Result};
 
 const COLUMNS: &str = "id, name, channel, segment, template, rate_per_sec, concurrency, scheduled_at, \
-     quiet_start, quiet_end, sms_type, sender_id, state, error, created_at, updated_at, launched_at, finished_at";
+     quiet_start, quiet_end, sms_type, sender_id, state, error, created_at, updated_at, launched_at, finished_at, \
+     quiet_mode, cap_messages, cap_days";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Campaign> {
     let channel: String = r.get(2)?;
     let quiet: (Option<u16>, Option<u16>) = (r.get(8)?, r.get(9)?);
     let sms_type: String = r.get(10)?;
     let state: String = r.get(12)?;
+    let quiet_mode: String = r.get(18)?;
+    let cap: (Option<u32>, Option<u32>) = (r.get(19)?, r.get(20)?);
     Ok(Campaign {
         id: r.get(0)?,
         spec: CampaignSpec {
@@ -37,6 +42,12 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Campaign> {
                     start_minute,
                     end_minute,
                 }),
+                _ => None,
+            },
+            // The CHECK constraint admits only known modes.
+            quiet_mode: QuietMode::parse(&quiet_mode).unwrap_or_default(),
+            frequency_cap: match cap {
+                (Some(messages), Some(days)) => Some(FrequencyCap { messages, days }),
                 _ => None,
             },
             sms_type: if sms_type == "promotional" {
@@ -91,11 +102,13 @@ pub fn create_draft_blocking(conn: &Connection, spec: &CampaignSpec, now: i64) -
     spec.validate()?;
     let id = uuid::Uuid::now_v7().to_string();
     conn.execute(
-        &format!("INSERT INTO campaigns ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 'draft', NULL, ?13, ?13, NULL, NULL)"),
+        &format!("INSERT INTO campaigns ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 'draft', NULL, ?13, ?13, NULL, NULL, ?14, ?15, ?16)"),
         params![
             id, spec.name, spec.channel.as_str(), spec.segment, spec.template, spec.rate_per_sec,
             spec.concurrency, spec.scheduled_at, spec.quiet_hours.map(|q| q.start_minute),
-            spec.quiet_hours.map(|q| q.end_minute), spec.sms_type.as_str(), spec.sender_id, now
+            spec.quiet_hours.map(|q| q.end_minute), spec.sms_type.as_str(), spec.sender_id, now,
+            spec.quiet_mode.as_str(), spec.frequency_cap.map(|c| c.messages),
+            spec.frequency_cap.map(|c| c.days)
         ],
     )?;
     get_blocking(conn, &id)
@@ -118,11 +131,14 @@ pub async fn update_draft(db: &Db, id: &str, spec: CampaignSpec) -> Result<Campa
         c.execute(
             "UPDATE campaigns SET name = ?2, channel = ?3, segment = ?4, template = ?5, rate_per_sec = ?6,
                  concurrency = ?7, scheduled_at = ?8, quiet_start = ?9, quiet_end = ?10, sms_type = ?11,
-                 sender_id = ?12, updated_at = ?13 WHERE id = ?1",
+                 sender_id = ?12, updated_at = ?13, quiet_mode = ?14, cap_messages = ?15, cap_days = ?16
+             WHERE id = ?1",
             params![
                 id, spec.name, spec.channel.as_str(), spec.segment, spec.template, spec.rate_per_sec,
                 spec.concurrency, spec.scheduled_at, spec.quiet_hours.map(|q| q.start_minute),
-                spec.quiet_hours.map(|q| q.end_minute), spec.sms_type.as_str(), spec.sender_id, now_millis()
+                spec.quiet_hours.map(|q| q.end_minute), spec.sms_type.as_str(), spec.sender_id, now_millis(),
+                spec.quiet_mode.as_str(), spec.frequency_cap.map(|c| c.messages),
+                spec.frequency_cap.map(|c| c.days)
             ],
         )?;
         get_blocking(c, &id)
@@ -198,7 +214,8 @@ pub fn launch_in(tx: &Connection, id: &str, now: i64) -> Result<LaunchReport> {
         "UPDATE campaigns SET launched_at = ?2 WHERE id = ?1",
         params![id, now],
     )?;
-    let filter = Segment::parse(&campaign.spec.segment)?.to_sql(now);
+    let levels = crate::gamify::levels_blocking(tx)?;
+    let filter = Segment::parse(&campaign.spec.segment)?.to_sql(now, &levels);
     // Customers the launch rules leave out are recorded as skipped, so the
     // report says who was left out and why.
     let mut select = tx.prepare(&format!(

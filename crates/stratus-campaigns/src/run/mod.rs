@@ -54,7 +54,7 @@ pub use lock::is_held as is_attached;
 
 pub use crate::runner::{
     progress_summary, retry_failed, run_with_control, ProgressSummary, RunControl, RunOutcome,
-    RunRequest, RunSettings, StatusCounts,
+    RunRequest, RunSettings, StatusCounts, Waiting,
 };
 
 use crate::campaign::{self, Campaign, CampaignState};
@@ -83,7 +83,9 @@ pub struct RunProgress {
 impl RunProgress {
     /// As the job system's progress line.
     pub fn to_progress(&self) -> Progress {
-        self.summary.counts.to_progress()
+        self.summary
+            .counts
+            .to_progress_with(self.summary.waiting.as_ref())
     }
 
     /// See [`is_interrupted`].

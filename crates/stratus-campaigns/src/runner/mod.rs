@@ -27,7 +27,8 @@ pub use control::RunControl;
 pub(crate) use recipient::settle_cancelled;
 pub use recipient::RecipientStatus;
 pub use summary::{
-    counts_blocking, progress_summary, summary_blocking, ProgressSummary, StatusCounts,
+    counts_blocking, progress_summary, summary_blocking, waiting_blocking, ProgressSummary,
+    StatusCounts, Waiting,
 };
 
 use crate::campaign::{self, CampaignState};
@@ -167,12 +168,12 @@ pub(crate) async fn run_inner(
     };
     let cancel = &halt;
     let id = campaign_id.to_string();
-    let (campaign, recovered_unknown) = {
+    let (campaign, recovered_unknown, levels) = {
         let id = id.clone();
         db.call(move |c| -> Result<_> {
             let campaign = campaign::get_blocking(c, &id)?;
             let recovered = recipient::recover_in_flight(c, &id)?;
-            Ok((campaign, recovered))
+            Ok((campaign, recovered, crate::gamify::levels_blocking(c)?))
         })
         .await?
     };
@@ -223,6 +224,7 @@ pub(crate) async fn run_inner(
             id.clone(),
             Arc::clone(progress),
             settings.progress_every,
+            settings.clock,
             reporter_stop.clone(),
         ))
     });
@@ -231,6 +233,7 @@ pub(crate) async fn run_inner(
         marks: marks::MarkWriter::start(db.clone(), campaign.id.clone()),
         campaign,
         template,
+        levels,
         notifier,
         control: control.clone(),
         breaker: breaker::Breaker::new(settings.breaker_threshold),
@@ -275,7 +278,15 @@ pub(crate) async fn run_inner(
     })
 }
 
-/// Pages through pending rows until none are left (or cancel / an error).
+/// Longest sleep while every pending recipient waits for quiet hours: the
+/// runner looks again at least this often, so rows re-queued meanwhile
+/// (retry failed while running) do not wait for a window that is not theirs.
+const WAIT_LOOK_EVERY: Duration = Duration::from_secs(60);
+
+/// Pages through due pending rows until none are left (or cancel / an
+/// error). When only recipients waiting for their quiet hours are left, it
+/// sleeps until the first of them is due: nothing spins, and the waiting
+/// rows stay in the database, not in memory.
 async fn dispatch(ctx: &Arc<SendContext>, with_rank: bool) -> Result<()> {
     let mut tasks: JoinSet<Result<()>> = JoinSet::new();
     let mut first_error: Option<Error> = None;
@@ -283,6 +294,7 @@ async fn dispatch(ctx: &Arc<SendContext>, with_rank: bool) -> Result<()> {
         let mut cursor = String::new();
         let mut dispatched = 0u64;
         loop {
+            let now = (ctx.settings.clock)();
             let page = {
                 let (id, after, size) = (
                     ctx.campaign.id.clone(),
@@ -290,11 +302,19 @@ async fn dispatch(ctx: &Arc<SendContext>, with_rank: bool) -> Result<()> {
                     ctx.settings.page_size,
                 );
                 ctx.db
-                    .call(move |c| recipient::pending_page(c, &id, &after, size, with_rank))
+                    .call(move |c| recipient::pending_page(c, &id, &after, size, with_rank, now))
                     .await?
             };
             let Some(last) = page.last() else { break };
             cursor = last.customer_id.clone();
+            // Those in quiet hours wait in the database; they take no send slot.
+            let (page, waiting) = split_waiting(ctx, page, now);
+            if !waiting.is_empty() {
+                let id = ctx.campaign.id.clone();
+                ctx.db
+                    .call(move |c| recipient::defer(c, &id, &waiting))
+                    .await?;
+            }
             for rec in page {
                 // Pause, concurrency, rate — re-checking pause after each wait,
                 // so a pause during a long wait still stops this send.
@@ -321,14 +341,59 @@ async fn dispatch(ctx: &Arc<SendContext>, with_rank: bool) -> Result<()> {
             }
         }
         // Wait for this pass's sends, then look again: rows re-queued
-        // meanwhile (retry failed while running) get another pass.
+        // meanwhile (retry failed while running) or deferred by a send get
+        // another pass.
         while join_one(&mut tasks, &mut first_error).await {}
-        if dispatched == 0 || first_error.is_some() {
+        if first_error.is_some() {
+            break;
+        }
+        if dispatched == 0 && !wait_for_next_due(ctx).await? {
             break;
         }
     }
     while join_one(&mut tasks, &mut first_error).await {}
     first_error.map_or(Ok(()), Err)
+}
+
+/// Splits a page into recipients to send now and those in quiet hours a
+/// `wait` campaign delays, with when they are due.
+fn split_waiting(
+    ctx: &SendContext,
+    page: Vec<recipient::PendingRecipient>,
+    now: i64,
+) -> (Vec<recipient::PendingRecipient>, Vec<(String, i64)>) {
+    let mut waiting = Vec::new();
+    let due = page
+        .into_iter()
+        .filter(|rec| {
+            let wake = rec.customer.as_ref().and_then(|c| {
+                crate::eligibility::quiet_hours_end(&ctx.campaign.spec, &c.time_zone, now)
+            });
+            if let Some(at) = wake {
+                waiting.push((rec.customer_id.clone(), at));
+            }
+            wake.is_none()
+        })
+        .collect();
+    (due, waiting)
+}
+
+/// Sleeps until the first waiting recipient is due (at most
+/// [`WAIT_LOOK_EVERY`] at a time, and not past a cancel); `false` when
+/// nobody waits, so the run is over.
+async fn wait_for_next_due(ctx: &SendContext) -> Result<bool> {
+    let now = (ctx.settings.clock)();
+    let next = {
+        let id = ctx.campaign.id.clone();
+        ctx.db.call(move |c| recipient::next_due(c, &id)).await?
+    };
+    let Some(at) = next else { return Ok(false) };
+    let wait = Duration::from_millis(u64::try_from(at - now).unwrap_or(0)).min(WAIT_LOOK_EVERY);
+    tokio::select! {
+        _ = tokio::time::sleep(wait) => {}
+        _ = ctx.cancel.cancelled() => {}
+    }
+    Ok(!ctx.cancel.is_cancelled())
 }
 
 /// Waits for one send and keeps the first error (a panicked send counts as
@@ -419,6 +484,7 @@ async fn report_progress(
     id: String,
     progress: Arc<impl Fn(Progress) + Send + Sync + 'static>,
     every: Duration,
+    clock: fn() -> i64,
     stop: CancellationToken,
 ) {
     let mut tick = tokio::time::interval(every);
@@ -427,12 +493,23 @@ async fn report_progress(
             _ = tick.tick() => {}
             _ = stop.cancelled() => return,
         }
-        let id = id.clone();
+        let (id, now) = (id.clone(), clock());
         match db
-            .call(move |c| -> Result<_> { Ok(counts_blocking(c, &id)) })
+            .call(move |c| -> Result<_> {
+                Ok(counts_blocking(c, &id).and_then(|counts| {
+                    // Nothing on its way with some pending: are they all
+                    // waiting for quiet hours? (Only then is it worth a look.)
+                    let waiting = if counts.pending > 0 && counts.in_flight == 0 {
+                        waiting_blocking(c, &id, now)?
+                    } else {
+                        None
+                    };
+                    Ok((counts, waiting))
+                }))
+            })
             .await
         {
-            Ok(Ok(counts)) => progress(counts.to_progress()),
+            Ok(Ok((counts, waiting))) => progress(counts.to_progress_with(waiting.as_ref())),
             Ok(Err(e)) => tracing::warn!("cannot read campaign progress: {e}"),
             Err(e) => tracing::warn!("cannot read campaign progress: {e}"),
         }

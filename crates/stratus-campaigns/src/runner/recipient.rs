@@ -65,14 +65,17 @@ pub struct PendingRecipient {
     pub rank: i64,
 }
 
-/// The next page of pending recipients after `after` (keyset paging on the
-/// primary key keeps memory flat and never revisits a row in one run).
+/// The next page of pending recipients due at `now` after `after` (keyset
+/// paging on the primary key keeps memory flat and never revisits a row in
+/// one run). Rows waiting for their quiet hours to end (`not_before` later
+/// than `now`) stay in the database until they are due.
 pub fn pending_page(
     conn: &Connection,
     campaign: &str,
     after: &str,
     limit: usize,
     with_rank: bool,
+    now: i64,
 ) -> Result<Vec<PendingRecipient>> {
     let customer_columns = customer::COLUMNS
         .split(',')
@@ -88,11 +91,12 @@ pub fn pending_page(
         "SELECT r.customer_id, r.address, {rank}, {customer_columns}
          FROM recipients r LEFT JOIN customers c ON c.id = r.customer_id
          WHERE r.campaign_id = ?1 AND r.status = 'pending' AND r.customer_id > ?2
+           AND (r.not_before IS NULL OR r.not_before <= ?4)
          ORDER BY r.customer_id LIMIT ?3"
     );
     let mut stmt = conn.prepare_cached(&sql)?;
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-    let rows = stmt.query_map(params![campaign, after, limit], |r| {
+    let rows = stmt.query_map(params![campaign, after, limit, now], |r| {
         let exists: Option<String> = r.get(3)?;
         Ok(PendingRecipient {
             customer_id: r.get(0)?,
@@ -206,13 +210,60 @@ pub fn release_unsent(
     Ok(())
 }
 
-/// `in_flight → sent` with the provider's message id.
+/// Pending recipients in quiet hours: not sent before their window ends
+/// (`(customer, Unix ms)`), in one transaction. The rows stay `pending`
+/// (reason `quiet_hours`) and leave the runner's memory.
+pub fn defer(conn: &mut Connection, campaign: &str, until: &[(String, i64)]) -> Result<()> {
+    let tx = conn.transaction()?;
+    {
+        let mut stmt = tx.prepare_cached(
+            "UPDATE recipients SET not_before = ?3, reason = ?4, updated_at = ?5
+             WHERE campaign_id = ?1 AND customer_id = ?2 AND status = 'pending'",
+        )?;
+        for (customer, at) in until {
+            stmt.execute(params![
+                campaign,
+                customer,
+                at,
+                SkipReason::QuietHours.as_str(),
+                now_millis()
+            ])?;
+        }
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// When the first pending recipient that waited for quiet hours is due
+/// (possibly already: one that came due since the last page); `None` when
+/// nobody waits.
+pub fn next_due(conn: &Connection, campaign: &str) -> Result<Option<i64>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT min(not_before) FROM recipients
+             WHERE campaign_id = ?1 AND status = 'pending' AND not_before IS NOT NULL",
+        )?
+        .query_row(params![campaign], |r| r.get(0))?)
+}
+
+/// `in_flight → sent` with the provider's message id; the badges the
+/// message announced are marked announced on the customer in the same
+/// transaction, so a later campaign's `new_badges` no longer has them.
 pub fn mark_sent(
-    conn: &Connection,
+    conn: &mut Connection,
     campaign: &str,
     customer: &str,
     message_id: &str,
+    announced_badges: &[String],
 ) -> Result<()> {
+    let tx = conn.transaction()?;
+    set_sent(&tx, campaign, customer, message_id)?;
+    crate::gamify::mark_announced(&tx, customer, announced_badges)?;
+    tx.commit()?;
+    Ok(())
+}
+
+fn set_sent(conn: &Connection, campaign: &str, customer: &str, message_id: &str) -> Result<()> {
     conn.prepare_cached(
         "UPDATE recipients SET status = 'sent', message_id = ?3, reason = NULL, error_code = NULL,
              error_message = NULL, updated_at = ?4
@@ -289,7 +340,8 @@ pub fn settle_cancelled(conn: &Connection, campaign: &str) -> Result<()> {
 /// Puts failed (and optionally unknown) rows back to pending.
 pub fn requeue(conn: &Connection, campaign: &str, include_unknown: bool) -> Result<u64> {
     let n = conn.execute(
-        "UPDATE recipients SET status = 'pending', reason = NULL, error_code = NULL, error_message = NULL, updated_at = ?3
+        "UPDATE recipients SET status = 'pending', reason = NULL, error_code = NULL, error_message = NULL,
+             not_before = NULL, updated_at = ?3
          WHERE campaign_id = ?1 AND (status = 'failed' OR (?2 AND status = 'unknown'))",
         params![campaign, include_unknown, now_millis()],
     )?;

@@ -30,6 +30,8 @@ pub(super) struct SendContext {
     pub db: Db,
     pub campaign: Campaign,
     pub template: MessageTemplate,
+    /// The profile's level table as the run started.
+    pub levels: crate::gamify::LevelTable,
     pub notifier: Arc<dyn Notifier>,
     pub control: RunControl,
     pub settings: RunSettings,
@@ -99,19 +101,46 @@ pub(super) async fn send_one(ctx: Arc<SendContext>, rec: PendingRecipient) -> Re
         return ctx.skip(id, SkipReason::CustomerDeleted, None).await;
     };
     let now = (ctx.settings.clock)();
+    let spec = &ctx.campaign.spec;
     let address = match eligibility::check(
         &customer,
         rec.address.as_deref(),
-        &ctx.campaign.spec,
+        spec,
         Moment::Send { now },
     ) {
         Ok(address) => address.to_string(),
+        // The window began while this one waited for its turn.
+        Err(SkipReason::QuietHours) => {
+            if let Some(at) = eligibility::quiet_hours_end(spec, &customer.time_zone, now) {
+                let (campaign, until) = (ctx.campaign.id.clone(), vec![(id.to_string(), at)]);
+                return ctx
+                    .db
+                    .call(move |c| recipient::defer(c, &campaign, &until))
+                    .await;
+            }
+            return ctx.skip(id, SkipReason::QuietHours, None).await;
+        }
         Err(reason) => return ctx.skip(id, reason, None).await,
     };
-    let body = match ctx
-        .template
-        .render(&TemplateContext::new(&customer, rec.rank))
-    {
+    if let Some(cap) = spec.frequency_cap {
+        let (customer_id, since) = (id.to_string(), now - cap.window_millis());
+        let recent = ctx
+            .db
+            .call(move |c| eligibility::sent_within_blocking(c, &customer_id, since))
+            .await?;
+        if let Err(reason) = eligibility::check_cap(spec.frequency_cap, recent) {
+            return ctx.skip(id, reason, None).await;
+        }
+    }
+    let context = TemplateContext::new(&customer, rec.rank, &ctx.levels);
+    // A template that reads `new_badges` announces them: once the message
+    // is sent they are no longer new.
+    let announced = if ctx.template.uses("new_badges") {
+        context.new_badges.clone()
+    } else {
+        Vec::new()
+    };
+    let body = match ctx.template.render(&context) {
         Ok(body) => body,
         Err(e) => {
             let error = Some(("template_error".to_string(), e.to_string()));
@@ -132,7 +161,7 @@ pub(super) async fn send_one(ctx: Arc<SendContext>, rec: PendingRecipient) -> Re
         if !ctx.control.wait_unpaused(&ctx.cancel).await {
             return Ok(());
         }
-        if attempt(&ctx, &message).await? == Attempt::Settled {
+        if attempt(&ctx, &message, &announced).await? == Attempt::Settled {
             return Ok(());
         }
         // Certainly not sent: wait, then try again (a breaker that opened
@@ -160,7 +189,11 @@ enum Attempt {
 }
 
 /// One try: opt-out check, durable `in_flight`, publish, outcome.
-async fn attempt(ctx: &SendContext, message: &OutboundMessage) -> Result<Attempt> {
+async fn attempt(
+    ctx: &SendContext,
+    message: &OutboundMessage,
+    announced: &[String],
+) -> Result<Attempt> {
     let id = message.customer_id.as_str();
     if message.channel == Channel::Sms {
         match ctx.notifier.is_opted_out(&message.address).await {
@@ -201,8 +234,11 @@ async fn attempt(ctx: &SendContext, message: &OutboundMessage) -> Result<Attempt
             ctx.breaker.on_answer();
             ctx.control.bucket().on_success();
             let (campaign, customer) = (message.campaign_id.clone(), message.customer_id.clone());
+            let announced = announced.to_vec();
             ctx.db
-                .call(move |c| recipient::mark_sent(c, &campaign, &customer, &message_id))
+                .call(move |c| {
+                    recipient::mark_sent(c, &campaign, &customer, &message_id, &announced)
+                })
                 .await?;
             return Ok(Attempt::Settled);
         }

@@ -60,15 +60,66 @@ impl StatusCounts {
 
     /// As the job system's progress line.
     pub fn to_progress(&self) -> Progress {
-        Progress::new(
-            self.done(),
-            Some(self.total()),
-            format!(
-                "sent {} · failed {} · skipped {} · unknown {} · in flight {} · pending {}",
-                self.sent, self.failed, self.skipped, self.unknown, self.in_flight, self.pending
-            ),
+        self.to_progress_with(None)
+    }
+
+    /// The progress line, saying who waits for quiet hours when some do.
+    pub fn to_progress_with(&self, waiting: Option<&Waiting>) -> Progress {
+        let mut line = format!(
+            "sent {} · failed {} · skipped {} · unknown {} · in flight {} · pending {}",
+            self.sent, self.failed, self.skipped, self.unknown, self.in_flight, self.pending
+        );
+        if let Some(waiting) = waiting {
+            line.push_str(" · ");
+            line.push_str(&waiting.describe());
+        }
+        Progress::new(self.done(), Some(self.total()), line)
+    }
+}
+
+/// Pending recipients waiting for their quiet hours to end.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Waiting {
+    pub recipients: u64,
+    /// Distinct time zones among them.
+    pub time_zones: u64,
+    /// When the first of them is due, Unix ms.
+    pub next_due: i64,
+}
+
+impl Waiting {
+    /// "waiting for quiet hours to end in 3 time zones (120 recipients, next at 13:00 UTC)".
+    pub fn describe(&self) -> String {
+        let next = chrono::DateTime::from_timestamp_millis(self.next_due)
+            .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+            .unwrap_or_default();
+        format!(
+            "waiting for quiet hours to end in {} time zone{} ({} recipient{}, next at {next})",
+            self.time_zones,
+            if self.time_zones == 1 { "" } else { "s" },
+            self.recipients,
+            if self.recipients == 1 { "" } else { "s" },
         )
     }
+}
+
+/// Who waits for quiet hours after `now`; `None` when nobody does.
+pub fn waiting_blocking(conn: &Connection, campaign: &str, now: i64) -> Result<Option<Waiting>> {
+    let (recipients, time_zones, next_due): (i64, i64, Option<i64>) = conn
+        .prepare_cached(
+            "SELECT count(*), count(DISTINCT IFNULL(c.time_zone, 'UTC')), min(r.not_before)
+             FROM recipients r LEFT JOIN customers c ON c.id = r.customer_id
+             WHERE r.campaign_id = ?1 AND r.status = 'pending' AND r.not_before IS NOT NULL
+               AND r.not_before > ?2",
+        )?
+        .query_row(rusqlite::params![campaign, now], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })?;
+    Ok(next_due.map(|next_due| Waiting {
+        recipients: u64::try_from(recipients).unwrap_or(0),
+        time_zones: u64::try_from(time_zones).unwrap_or(0),
+        next_due,
+    }))
 }
 
 /// Counts by status plus failures and skips grouped by code / reason.
@@ -83,6 +134,8 @@ pub struct ProgressSummary {
     pub rate_last_minute: f64,
     /// Seconds until the pending recipients are done at that rate; `None` when idle.
     pub eta_seconds: Option<u64>,
+    /// Pending recipients waiting for their quiet hours to end.
+    pub waiting: Option<Waiting>,
 }
 
 pub fn counts_blocking(conn: &Connection, campaign: &str) -> Result<StatusCounts> {
@@ -144,6 +197,7 @@ pub fn summary_blocking(conn: &Connection, campaign: &str, now: i64) -> Result<P
         )?,
         rate_last_minute,
         eta_seconds,
+        waiting: waiting_blocking(conn, campaign, now)?,
     })
 }
 

@@ -16,6 +16,7 @@ pub use lexer::CmpOp;
 pub use parser::{Expr, Literal};
 pub use sql::SqlFilter;
 
+use crate::gamify::{self, LevelTable};
 use crate::Result;
 
 /// Why a segment does not parse: where, what was expected, what was found.
@@ -67,15 +68,16 @@ impl Segment {
         })
     }
 
-    /// The SQL condition over `customers`, with `within` measured from `now_millis`.
-    pub fn to_sql(&self, now_millis: i64) -> SqlFilter {
-        sql::compile(self.expr.as_ref(), now_millis)
+    /// The SQL condition over `customers`, with `within` measured from
+    /// `now_millis` and `level` given by the profile's `levels`.
+    pub fn to_sql(&self, now_millis: i64, levels: &LevelTable) -> SqlFilter {
+        sql::compile(self.expr.as_ref(), now_millis, levels)
     }
 }
 
 /// How many customers the segment selects now (blocking; inside `Db::call`).
 pub fn count_blocking(conn: &Connection, segment: &Segment, now: i64) -> Result<u64> {
-    let filter = segment.to_sql(now);
+    let filter = segment.to_sql(now, &gamify::levels_blocking(conn)?);
     let sql = format!("SELECT count(*) FROM customers WHERE {}", filter.condition);
     let n: i64 = conn.query_row(&sql, params_from_iter(filter.params.iter()), |r| r.get(0))?;
     Ok(u64::try_from(n).unwrap_or(0))

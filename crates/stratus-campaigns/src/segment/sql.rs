@@ -1,10 +1,13 @@
 //! Compiles a parsed segment to a SQL `WHERE` clause over `customers`.
 //! Values always travel as parameters; column names come from the allow-list.
+//! `level` is not a column: it is the profile's level table applied to
+//! `points` (see [`crate::gamify`]).
 
 use rusqlite::types::Value;
 
-use super::fields::FieldKind;
+use super::fields::{FieldKind, SegmentField};
 use super::parser::{Expr, Literal};
+use crate::gamify::LevelTable;
 
 /// A `WHERE` condition and its positional (`?`) parameters, in order.
 #[derive(Debug, Clone, PartialEq)]
@@ -13,30 +16,55 @@ pub struct SqlFilter {
     pub params: Vec<Value>,
 }
 
-/// Compiles `expr`; `now_millis` anchors `within`.
-pub fn compile(expr: Option<&Expr>, now_millis: i64) -> SqlFilter {
+/// What a segment is compiled against.
+struct Context<'a> {
+    /// Anchors `within`.
+    now: i64,
+    levels: &'a LevelTable,
+}
+
+/// Compiles `expr`; `now_millis` anchors `within`, `levels` gives `level`.
+pub fn compile(expr: Option<&Expr>, now_millis: i64, levels: &LevelTable) -> SqlFilter {
     let mut params = Vec::new();
+    let cx = Context {
+        now: now_millis,
+        levels,
+    };
     let condition = match expr {
         None => "1".to_string(),
-        Some(e) => emit(e, now_millis, &mut params),
+        Some(e) => emit(e, &cx, &mut params),
     };
     SqlFilter { condition, params }
 }
 
-fn emit(expr: &Expr, now: i64, params: &mut Vec<Value>) -> String {
+/// The SQL a field reads: its column, or for `level` the level table over
+/// `points` (whose parameters go first, as they come first in the text).
+fn column(field: &SegmentField, cx: &Context<'_>, params: &mut Vec<Value>) -> String {
+    if field.name == "level" {
+        let (case, case_params) = cx.levels.sql_case("points");
+        params.extend(case_params);
+        return case;
+    }
+    field.column.to_string()
+}
+
+fn emit(expr: &Expr, cx: &Context<'_>, params: &mut Vec<Value>) -> String {
+    let now = cx.now;
     match expr {
-        Expr::And(a, b) => format!("({} AND {})", emit(a, now, params), emit(b, now, params)),
-        Expr::Or(a, b) => format!("({} OR {})", emit(a, now, params), emit(b, now, params)),
+        Expr::And(a, b) => format!("({} AND {})", emit(a, cx, params), emit(b, cx, params)),
+        Expr::Or(a, b) => format!("({} OR {})", emit(a, cx, params), emit(b, cx, params)),
         // IFNULL: a customer with no email is "not (email = x)", not unknown.
-        Expr::Not(inner) => format!("NOT IFNULL({}, 0)", emit(inner, now, params)),
+        Expr::Not(inner) => format!("NOT IFNULL({}, 0)", emit(inner, cx, params)),
         Expr::Compare { field, op, value } => {
+            let column = column(field, cx, params);
             params.push(to_value(value));
-            format!("{}{} {} ?", field.column, collation(field.kind), op.sql())
+            format!("{column}{} {} ?", collation(field.kind), op.sql())
         }
         Expr::In { field, values } => {
+            let column = column(field, cx, params);
             params.extend(values.iter().map(to_value));
             let marks = vec!["?"; values.len()].join(", ");
-            format!("{}{} IN ({marks})", field.column, collation(field.kind))
+            format!("{column}{} IN ({marks})", collation(field.kind))
         }
         Expr::Contains { field, value } => {
             params.push(Value::Text(value.clone()));

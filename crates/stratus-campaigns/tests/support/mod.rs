@@ -198,6 +198,23 @@ pub async fn launched(db: &Db, spec: stratus_campaigns::campaign::CampaignSpec) 
     draft.id
 }
 
+/// Runs a launched campaign to its end with `settings`, steered by nobody.
+pub async fn run_all(
+    db: &Db,
+    id: &str,
+    notifier: Arc<dyn Notifier>,
+    settings: stratus_campaigns::run::RunSettings,
+) {
+    stratus_campaigns::run::run_with_control(
+        &stratus_campaigns::run::RunRequest::new(db, id, notifier).with_settings(settings),
+        &stratus_campaigns::run::RunControl::new(1_000.0, 2),
+        |_| {},
+        &stratus_core::jobs::CancellationToken::new(),
+    )
+    .await
+    .unwrap();
+}
+
 /// Fast retries for tests.
 pub fn fast_settings() -> stratus_campaigns::run::RunSettings {
     stratus_campaigns::run::RunSettings {

@@ -56,6 +56,12 @@ pub struct DryRunView {
     pub rate_per_sec: f64,
     #[ts(type = "number")]
     pub estimated_seconds: u64,
+    /// In quiet hours now: a `wait` campaign sends them when their window ends.
+    #[ts(type = "number")]
+    pub waiting: u64,
+    /// When the last message is expected to go (Unix ms).
+    #[ts(type = "number")]
+    pub estimated_finish_at: i64,
 }
 
 impl From<DryRunReport> for DryRunView {
@@ -82,6 +88,8 @@ impl From<DryRunReport> for DryRunView {
             estimated_cost: r.estimated_cost,
             rate_per_sec: r.rate_per_sec,
             estimated_seconds: r.estimated_seconds,
+            waiting: r.waiting,
+            estimated_finish_at: r.estimated_finish_at,
         }
     }
 }

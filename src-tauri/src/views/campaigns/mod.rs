@@ -3,14 +3,15 @@
 use serde::{Deserialize, Serialize};
 use stratus_app::campaign_runs::RunSnapshot;
 use stratus_campaigns::campaign::{
-    Campaign, CampaignSpec, CampaignState as CoreState, Channel as CoreChannel, QuietHours,
-    SmsType as CoreSmsType,
+    Campaign, CampaignSpec, CampaignState as CoreState, Channel as CoreChannel, FrequencyCap,
+    QuietHours, QuietMode as CoreQuietMode, SmsType as CoreSmsType,
 };
 use stratus_campaigns::run::{self, StatusCounts};
 use ts_rs::TS;
 
 mod editing;
 mod launch_checks;
+mod levels;
 mod recipients;
 
 pub use editing::{
@@ -18,6 +19,7 @@ pub use editing::{
 };
 
 pub use launch_checks::{DryRunView, TestSendInput, TestSendView};
+pub use levels::LevelView;
 pub use recipients::{RecipientExportView, RecipientPageView, RecipientStatusView};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -35,6 +37,15 @@ pub enum Channel {
 pub enum SmsType {
     Transactional,
     Promotional,
+}
+
+/// A recipient in quiet hours: delayed to the window's end, or skipped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+#[ts(export)]
+pub enum QuietMode {
+    Wait,
+    Skip,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
@@ -81,6 +92,12 @@ pub struct CampaignInput {
     /// Quiet hours as minutes of the recipient's local day; both or neither.
     pub quiet_start_minute: Option<u16>,
     pub quiet_end_minute: Option<u16>,
+    /// What happens to a recipient in quiet hours (new campaigns: wait).
+    pub quiet_mode: QuietMode,
+    /// At most this many messages per customer within `cap_days` days,
+    /// counting every campaign; both or neither.
+    pub cap_messages: Option<u32>,
+    pub cap_days: Option<u32>,
     pub sms_type: SmsType,
     pub sender_id: Option<String>,
 }
@@ -103,6 +120,14 @@ impl From<CampaignInput> for CampaignSpec {
                     start_minute,
                     end_minute,
                 }),
+                _ => None,
+            },
+            quiet_mode: match i.quiet_mode {
+                QuietMode::Wait => CoreQuietMode::Wait,
+                QuietMode::Skip => CoreQuietMode::Skip,
+            },
+            frequency_cap: match (i.cap_messages, i.cap_days) {
+                (Some(messages), Some(days)) => Some(FrequencyCap { messages, days }),
                 _ => None,
             },
             sms_type: match i.sms_type {
@@ -129,6 +154,12 @@ impl From<&CampaignSpec> for CampaignInput {
             scheduled_at: s.scheduled_at,
             quiet_start_minute: s.quiet_hours.map(|q| q.start_minute),
             quiet_end_minute: s.quiet_hours.map(|q| q.end_minute),
+            quiet_mode: match s.quiet_mode {
+                CoreQuietMode::Wait => QuietMode::Wait,
+                CoreQuietMode::Skip => QuietMode::Skip,
+            },
+            cap_messages: s.frequency_cap.map(|c| c.messages),
+            cap_days: s.frequency_cap.map(|c| c.days),
             sms_type: match s.sms_type {
                 CoreSmsType::Transactional => SmsType::Transactional,
                 CoreSmsType::Promotional => SmsType::Promotional,
@@ -252,6 +283,9 @@ pub struct CampaignProgress {
     pub configured_rate: f64,
     #[ts(type = "number | null")]
     pub eta_seconds: Option<u64>,
+    /// "waiting for quiet hours to end in N time zones (…)", while some
+    /// recipients wait for their window's end.
+    pub waiting: Option<String>,
     pub error: Option<String>,
 }
 
@@ -286,6 +320,7 @@ impl From<&RunSnapshot> for CampaignProgress {
             enforced_rate: rates.map(|r| r.enforced),
             configured_rate: rates.map_or(campaign.spec.rate_per_sec, |r| r.configured),
             eta_seconds: summary.eta_seconds,
+            waiting: summary.waiting.as_ref().map(|w| w.describe()),
             error: campaign.error.clone(),
         }
     }

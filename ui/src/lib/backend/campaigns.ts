@@ -7,6 +7,7 @@ import type { CustomerPick } from './bindings/CustomerPick';
 import type { DryRunView } from './bindings/DryRunView';
 import type { RecipientExportView } from './bindings/RecipientExportView';
 import type { JobView } from './bindings/JobView';
+import type { LevelView } from './bindings/LevelView';
 import type { PhoneMessage } from './bindings/PhoneMessage';
 import type { RecipientPageView } from './bindings/RecipientPageView';
 import type { RecipientStatusView } from './bindings/RecipientStatusView';
@@ -24,6 +25,8 @@ export type { CampaignView } from './bindings/CampaignView';
 export type { CodeCount } from './bindings/CodeCount';
 export type { CustomerPick } from './bindings/CustomerPick';
 export type { DryRunView } from './bindings/DryRunView';
+export type { LevelView } from './bindings/LevelView';
+export type { QuietMode } from './bindings/QuietMode';
 export type { RecipientExportView } from './bindings/RecipientExportView';
 export type { PhoneMessage } from './bindings/PhoneMessage';
 export type { RecipientCounts } from './bindings/RecipientCounts';
@@ -141,6 +144,16 @@ export function watchCampaign(id: string, onProgress: (p: CampaignProgress) => v
 
 export function unwatchCampaign(): Promise<void> {
   return call<void>('campaign_unwatch');
+}
+
+/** The profile's level table (lowest first): what `level` means in templates and segments. */
+export function getLevels(): Promise<LevelView[]> {
+  return call<LevelView[]>('campaign_levels');
+}
+
+/** Replaces the profile's level table; resolves to it as stored (sorted, names lower-cased). */
+export function setLevels(levels: LevelView[]): Promise<LevelView[]> {
+  return call<LevelView[]>('campaign_levels_set', { levels });
 }
 
 /** Demo mode: the messages the local outbox delivered to one number. */

@@ -12,8 +12,11 @@ use std::process::ExitCode;
 use anyhow::{anyhow, Context as _, Result};
 use clap::{Args, Subcommand, ValueEnum};
 use stratus_app::campaign_runs::notifier_for;
-use stratus_campaigns::campaign::{self, Campaign, CampaignSpec, Channel, QuietHours, SmsType};
+use stratus_campaigns::campaign::{
+    self, Campaign, CampaignSpec, Channel, FrequencyCap, QuietHours, QuietMode, SmsType,
+};
 use stratus_campaigns::dry_run::{self, DryRunOptions, DEFAULT_PRICE_PER_PART};
+use stratus_campaigns::gamify::{self, LevelTable};
 use stratus_campaigns::recipients::{self, RecipientFilter, RecipientStatus};
 use stratus_campaigns::run;
 use stratus_campaigns::test_send;
@@ -80,6 +83,13 @@ pub enum CampaignCommand {
     },
     /// Counters by status, rate, ETA, errors by code.
     Status { campaign: String },
+    /// The profile's level table (levels by points, for templates and
+    /// segments); `--set` replaces it.
+    Levels {
+        /// The whole table, e.g. "bronze=0,silver=500,gold=2000".
+        #[arg(long)]
+        set: Option<String>,
+    },
     /// Write the recipients as CSV (all rows, or filtered).
     Export {
         campaign: String,
@@ -120,6 +130,13 @@ pub struct CreateArgs {
     /// In the recipient's time zone, e.g. 21:00-08:00.
     #[arg(long, value_parser = parse_quiet_hours)]
     quiet_hours: Option<QuietHours>,
+    /// A recipient in quiet hours waits for the window's end, or is skipped.
+    #[arg(long, value_enum, default_value = "wait")]
+    in_quiet_hours: QuietModeArg,
+    /// At most N messages per customer within D days, counting every
+    /// campaign's sends, e.g. 3/7d.
+    #[arg(long, value_parser = parse_cap)]
+    frequency_cap: Option<FrequencyCap>,
     /// Send at this time (RFC 3339, e.g. 2026-12-01T09:00:00Z) instead of at launch.
     #[arg(long, value_parser = parse_time)]
     at: Option<i64>,
@@ -129,6 +146,12 @@ pub struct CreateArgs {
 pub enum ChannelArg {
     Sms,
     Push,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum QuietModeArg {
+    Wait,
+    Skip,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -181,6 +204,17 @@ fn parse_quiet_hours(s: &str) -> Result<QuietHours, String> {
     Ok(QuietHours {
         start_minute: minute(start)?,
         end_minute: minute(end)?,
+    })
+}
+
+/// `N/Dd`: N messages within D days.
+fn parse_cap(s: &str) -> Result<FrequencyCap, String> {
+    let wrong = || format!("`{s}` is not N/Dd, e.g. 3/7d (3 messages per 7 days)");
+    let (messages, days) = s.split_once('/').ok_or_else(wrong)?;
+    let days = days.trim().trim_end_matches('d');
+    Ok(FrequencyCap {
+        messages: messages.trim().parse().map_err(|_| wrong())?,
+        days: days.parse().map_err(|_| wrong())?,
     })
 }
 
@@ -384,6 +418,13 @@ pub async fn run(ctx: &Context, cmd: CampaignCommand) -> Result<ExitCode> {
                 );
             }
         }
+        CampaignCommand::Levels { set } => {
+            let table = match set {
+                Some(text) => gamify::set_levels(db, LevelTable::parse(&text)?).await?,
+                None => gamify::levels(db).await?,
+            };
+            print::levels(&table);
+        }
         CampaignCommand::Export {
             campaign,
             output,
@@ -439,6 +480,11 @@ fn spec_from(args: CreateArgs) -> Result<CampaignSpec> {
     };
     spec.sender_id = args.sender_id;
     spec.quiet_hours = args.quiet_hours;
+    spec.quiet_mode = match args.in_quiet_hours {
+        QuietModeArg::Wait => QuietMode::Wait,
+        QuietModeArg::Skip => QuietMode::Skip,
+    };
+    spec.frequency_cap = args.frequency_cap;
     spec.scheduled_at = args.at;
     Ok(spec)
 }

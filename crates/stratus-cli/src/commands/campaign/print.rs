@@ -1,7 +1,8 @@
 //! How campaigns, dry runs and progress read in a terminal.
 
-use stratus_campaigns::campaign::{Campaign, CampaignState};
+use stratus_campaigns::campaign::{Campaign, CampaignState, QuietMode};
 use stratus_campaigns::dry_run::DryRunReport;
+use stratus_campaigns::gamify::LevelTable;
 use stratus_campaigns::run::RunProgress;
 use stratus_campaigns::sms::{SmsEncoding, SmsLength};
 
@@ -50,10 +51,26 @@ pub fn campaign(c: &Campaign) {
     }
     if let Some(q) = s.quiet_hours {
         println!(
-            "  quiet hours {}–{} (recipient's time)",
+            "  quiet hours {}–{} (recipient's time), then {}",
             minute(q.start_minute),
-            minute(q.end_minute)
+            minute(q.end_minute),
+            match s.quiet_mode {
+                QuietMode::Wait => "wait for the window's end",
+                QuietMode::Skip => "skip",
+            }
         );
+    }
+    if let Some(cap) = s.frequency_cap {
+        println!(
+            "  cap         at most {} message(s) per customer within {} day(s), all campaigns",
+            cap.messages, cap.days
+        );
+    }
+}
+
+pub fn levels(table: &LevelTable) {
+    for level in table.levels() {
+        println!("{:<16} from {} points", level.name, level.min_points);
     }
 }
 
@@ -64,9 +81,11 @@ pub fn progress_line(p: &RunProgress) -> String {
         .summary
         .eta_seconds
         .map_or_else(String::new, |s| format!(" · ETA {}", duration(s)));
-    // While paused for an outage, the reason is the news.
-    let why = match (&p.error, p.state) {
-        (Some(error), CampaignState::Paused) => format!(" · {error}"),
+    // While paused for an outage, the reason is the news; while everyone
+    // left waits for quiet hours, that is.
+    let why = match (&p.error, p.state, &p.summary.waiting) {
+        (Some(error), CampaignState::Paused, _) => format!(" · {error}"),
+        (_, _, Some(waiting)) => format!(" · {}", waiting.describe()),
         _ => String::new(),
     };
     format!(
@@ -110,6 +129,9 @@ pub fn status(p: &RunProgress) {
     );
     for (reason, n) in &p.summary.reasons {
         println!("  {reason}: {n}");
+    }
+    if let Some(waiting) = &p.summary.waiting {
+        println!("  {}", waiting.describe());
     }
     if let Some(error) = &p.error {
         println!("  {error}");
@@ -156,6 +178,15 @@ pub fn dry_run(r: &DryRunReport) {
         duration(r.estimated_seconds),
         r.rate_per_sec
     );
+    if r.waiting > 0 {
+        println!(
+            "waiting     {} in quiet hours now would wait for their window's end",
+            r.waiting
+        );
+    }
+    if let Some(finish) = chrono::DateTime::from_timestamp_millis(r.estimated_finish_at) {
+        println!("finish      about {}", finish.format("%Y-%m-%d %H:%M UTC"));
+    }
 }
 
 pub fn duration(seconds: u64) -> String {

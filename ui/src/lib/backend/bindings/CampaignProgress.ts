@@ -28,4 +28,9 @@ rateLastMinute: number,
  * The rate this app's runner enforces now (lower than configured after
  * throttling); `null` when this app is not the one sending.
  */
-enforcedRate: number | null, configuredRate: number, etaSeconds: number | null, error: string | null, };
+enforcedRate: number | null, configuredRate: number, etaSeconds: number | null, 
+/**
+ * "waiting for quiet hours to end in N time zones (…)", while some
+ * recipients wait for their window's end.
+ */
+waiting: string | null, error: string | null, };

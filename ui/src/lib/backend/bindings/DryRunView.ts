@@ -13,4 +13,12 @@ skipped: Array<CodeCount>, optOutsChecked: boolean, renderErrors: number,
 /**
  * `customer id: message` of the first message that does not render.
  */
-firstRenderError: string | null, samples: Array<SampleMessageView>, totalParts: number, pricePerPart: number, currency: string, estimatedCost: number, ratePerSec: number, estimatedSeconds: number, };
+firstRenderError: string | null, samples: Array<SampleMessageView>, totalParts: number, pricePerPart: number, currency: string, estimatedCost: number, ratePerSec: number, estimatedSeconds: number, 
+/**
+ * In quiet hours now: a `wait` campaign sends them when their window ends.
+ */
+waiting: number, 
+/**
+ * When the last message is expected to go (Unix ms).
+ */
+estimatedFinishAt: number, };

@@ -79,7 +79,29 @@ describe('CampaignEditor', () => {
     await vi.waitFor(() => expect(onlaunched).toHaveBeenCalledWith('k-9'));
     const sent = vi.mocked(backend.createCampaign).mock.calls[0]![0];
     expect(sent).toMatchObject({ name: 'Weekend', ratePerSec: 50, quietStartMinute: 1260, quietEndMinute: 480 });
+    expect(sent).toMatchObject({ quietMode: 'wait', capMessages: null, capDays: null });
     expect(backend.launchCampaign).toHaveBeenCalledWith('k-9');
+  });
+
+  it('saves "skip" in quiet hours and a frequency cap', async () => {
+    const user = userEvent.setup();
+    vi.mocked(backend.createCampaign).mockImplementation(async (settings) =>
+      campaignView({ id: 'k-9', settings }),
+    );
+    vi.mocked(backend.launchCampaign).mockResolvedValue(job({ kind: 'campaign.run' }));
+    render(CampaignEditor, { onlaunched: vi.fn(), onclose: vi.fn() });
+    await user.type(screen.getByTestId('campaign-name'), 'Capped');
+    await user.click(screen.getByTestId('campaign-quiet'));
+    await user.selectOptions(screen.getByTestId('campaign-quiet-mode'), 'skip');
+    await user.click(screen.getByTestId('campaign-capped'));
+    await user.clear(screen.getByTestId('campaign-cap-messages'));
+    await user.type(screen.getByTestId('campaign-cap-messages'), '2');
+    await user.click(screen.getByTestId('campaign-launch'));
+    await user.click(await screen.findByTestId('campaign-launch-confirm'));
+
+    await vi.waitFor(() => expect(backend.createCampaign).toHaveBeenCalled());
+    const sent = vi.mocked(backend.createCampaign).mock.calls[0]![0];
+    expect(sent).toMatchObject({ quietMode: 'skip', capMessages: 2, capDays: 7 });
   });
 
   it('shows a refused save with its code and does not launch', async () => {

@@ -46,6 +46,8 @@ describe('LaunchChecks', () => {
       estimatedCost: 8.83,
       ratePerSec: 20,
       estimatedSeconds: 60,
+      waiting: 40,
+      estimatedFinishAt: Date.now() + 60_000,
     });
     render(LaunchChecks, { settings });
     await user.click(screen.getByTestId('dry-run-start'));
@@ -56,6 +58,8 @@ describe('LaunchChecks', () => {
     expect(report).toHaveTextContent('1 min');
     expect(screen.getByTestId('dry-run-skipped')).toHaveTextContent('not_opted_in 150');
     expect(screen.getByTestId('dry-run-sample')).toHaveTextContent('Hi Ada!');
+    expect(screen.getByTestId('dry-run-waiting')).toHaveAttribute('data-waiting', '40');
+    expect(screen.getByTestId('dry-run-finish')).not.toBeEmptyDOMElement();
     expect(backend.dryRun).toHaveBeenCalledWith(expect.objectContaining({ name: 'Weekend' }));
   });
 

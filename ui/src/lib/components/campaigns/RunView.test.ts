@@ -40,6 +40,19 @@ describe('RunView', () => {
     expect(screen.queryByTestId('campaign-pause')).not.toBeInTheDocument();
   });
 
+  it('says who waits for quiet hours', async () => {
+    vi.mocked(backend.campaignProgress).mockResolvedValue(
+      progressView({
+        counts: counts({ sent: 10, pending: 5 }),
+        waiting: 'waiting for quiet hours to end in 2 time zones (5 recipients, next at 2026-12-03 13:00 UTC)',
+      }),
+    );
+    render(RunView, { campaignId: 'k-1', onclose: vi.fn() });
+    expect(await screen.findByTestId('campaign-waiting')).toHaveTextContent(
+      'waiting for quiet hours to end in 2 time zones',
+    );
+  });
+
   it('ignores progress of another campaign', async () => {
     render(RunView, { campaignId: 'k-1', onclose: vi.fn() });
     const bar = await screen.findByTestId('campaign-progress');
