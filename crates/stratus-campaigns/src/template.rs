@@ -242,7 +242,7 @@ async fn preview_compiled(
         .map_err(|e| Error::Internal(format!("template worker failed: {e}")))?
 }
 
-fn preview_customer(conn: &Connection, customer_id: &str) -> Result<(Customer, i64)> {
+pub(crate) fn preview_customer(conn: &Connection, customer_id: &str) -> Result<(Customer, i64)> {
     let customer = customer::get(conn, customer_id)?;
     let rank = gamify::rank_blocking(conn, customer.points)?;
     Ok((customer, rank))

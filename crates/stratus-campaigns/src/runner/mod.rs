@@ -32,7 +32,7 @@ pub use summary::{
 
 use crate::campaign::{self, CampaignState};
 use crate::notifier::Notifier;
-use crate::template::MessageTemplate;
+use crate::message::CampaignMessage;
 use crate::{Error, Result};
 use send::SendContext;
 
@@ -207,7 +207,7 @@ pub(crate) async fn run_inner(
             })
         }
     }
-    let template = match MessageTemplate::compile(&campaign.spec.template) {
+    let template = match CampaignMessage::compile(&campaign.spec) {
         Ok(t) => t,
         Err(e) => {
             set_state(db, &id, CampaignState::Failed, Some(e.to_string())).await?;

@@ -14,6 +14,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use stratus_app::campaign_runs::notifier_for;
 use stratus_campaigns::campaign::{self, Campaign, CampaignSpec, Channel, QuietHours, SmsType};
 use stratus_campaigns::dry_run::{self, DryRunOptions, DEFAULT_PRICE_PER_PART};
+use stratus_campaigns::push::PushContent;
 use stratus_campaigns::recipients::{self, RecipientFilter, RecipientStatus};
 use stratus_campaigns::run;
 use stratus_campaigns::test_send;
@@ -123,12 +124,37 @@ pub struct CreateArgs {
     /// Send at this time (RFC 3339, e.g. 2026-12-01T09:00:00Z) instead of at launch.
     #[arg(long, value_parser = parse_time)]
     at: Option<i64>,
+    /// Push and in-app: the notification's title (a template).
+    #[arg(long)]
+    title: Option<String>,
+    /// Push and in-app: the link the app opens (a template).
+    #[arg(long)]
+    deep_link: Option<String>,
+    /// Push and in-app: custom data for the app, KEY=TEMPLATE (repeatable).
+    #[arg(long = "data", value_name = "KEY=TEMPLATE", value_parser = parse_data)]
+    data: Vec<(String, String)>,
+    /// Push: the app icon's badge number (a template, e.g. "{{ new_badges | length }}").
+    #[arg(long)]
+    badge: Option<String>,
+    /// Push: the sound to play (e.g. default).
+    #[arg(long)]
+    sound: Option<String>,
+}
+
+fn parse_data(text: &str) -> Result<(String, String), String> {
+    text.split_once('=')
+        .map(|(k, v)| (k.trim().to_string(), v.to_string()))
+        .filter(|(k, _)| !k.is_empty())
+        .ok_or_else(|| format!("`{text}` is not KEY=TEMPLATE"))
 }
 
 #[derive(Clone, Copy, ValueEnum)]
 pub enum ChannelArg {
     Sms,
+    /// Mobile push to every enabled device of each customer.
     Push,
+    /// Stored in the customer's in-app inbox.
+    InApp,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -429,6 +455,7 @@ fn spec_from(args: CreateArgs) -> Result<CampaignSpec> {
     let channel = match args.channel {
         ChannelArg::Sms => Channel::Sms,
         ChannelArg::Push => Channel::Push,
+        ChannelArg::InApp => Channel::InApp,
     };
     let mut spec = CampaignSpec::new(&args.name, channel, &args.segment, &template);
     spec.rate_per_sec = args.rate;
@@ -440,6 +467,13 @@ fn spec_from(args: CreateArgs) -> Result<CampaignSpec> {
     spec.sender_id = args.sender_id;
     spec.quiet_hours = args.quiet_hours;
     spec.scheduled_at = args.at;
+    spec.push = PushContent {
+        title: args.title.unwrap_or_default(),
+        deep_link: args.deep_link,
+        data: args.data.into_iter().collect(),
+        badge: args.badge,
+        sound: args.sound,
+    };
     Ok(spec)
 }
 

@@ -13,4 +13,4 @@ skipped: Array<CodeCount>, optOutsChecked: boolean, renderErrors: number,
 /**
  * `customer id: message` of the first message that does not render.
  */
-firstRenderError: string | null, samples: Array<SampleMessageView>, totalParts: number, pricePerPart: number, currency: string, estimatedCost: number, ratePerSec: number, estimatedSeconds: number, };
+firstRenderError: string | null, samples: Array<SampleMessageView>, totalParts: number, devices: number, pricePerPart: number, currency: string, estimatedCost: number, ratePerSec: number, estimatedSeconds: number, };
