@@ -69,6 +69,26 @@ fn published_to(data: &Value, arn: &str) -> Vec<Value> {
         .unwrap_or_default()
 }
 
+/// Registers a token (and fails the test if SNS refuses).
+async fn device(
+    registrar: &Registrar,
+    db: &Db,
+    customer: &str,
+    platform: Platform,
+    token: &str,
+) -> stratus_campaigns::push::Device {
+    registrar.register(db, customer, platform, token).await.unwrap()
+}
+
+/// A platform application made from a stand-in credential.
+async fn app(registrar: &Registrar, db: &Db, name: String, platform: Platform, principal: bool) -> String {
+    let mut attributes = BTreeMap::from([("PlatformCredential".to_string(), "stand-in key".to_string())]);
+    if principal {
+        attributes.insert("PlatformPrincipal".into(), "KEYID12345".into());
+    }
+    registrar.create_app(db, &name, platform, attributes).await.unwrap()
+}
+
 fn moto_data(endpoint: &str) -> Value {
     serde_json::from_str(&support::http_get(endpoint, "/moto-api/data.json")).unwrap()
 }
@@ -104,53 +124,19 @@ async fn push_reaches_every_enabled_device_with_per_platform_payloads() {
     );
 
     // Platform applications from a credential (kept by SNS, not by us).
-    let apns = registrar
-        .create_app(
-            &db,
-            &format!("ios-{u}"),
-            Platform::Apns,
-            BTreeMap::from([
-                ("PlatformCredential".into(), "-----BEGIN PRIVATE KEY-----".into()),
-                ("PlatformPrincipal".into(), "KEYID12345".into()),
-            ]),
-        )
-        .await
-        .unwrap();
-    let fcm = registrar
-        .create_app(
-            &db,
-            &format!("android-{u}"),
-            Platform::Fcm,
-            BTreeMap::from([("PlatformCredential".into(), "fcm-server-key".into())]),
-        )
-        .await
-        .unwrap();
+    let apns = app(&registrar, &db, format!("ios-{u}"), Platform::Apns, true).await;
+    let fcm = app(&registrar, &db, format!("android-{u}"), Platform::Fcm, false).await;
     let configured = db.call_blocking(|c| apps::list(c)).unwrap();
     assert_eq!(configured.len(), 2);
     assert!(apns.contains(":app/APNS/") && fcm.contains(":app/GCM/"), "{apns} {fcm}");
 
     // Ann: a phone and a tablet; Bob: one phone; Cy: one phone SNS will disable.
-    let ann_ios = registrar
-        .register(&db, "ann", Platform::Apns, &format!("ann-ios-{u}"))
-        .await
-        .unwrap();
-    let ann_android = registrar
-        .register(&db, "ann", Platform::Fcm, &format!("ann-android-{u}"))
-        .await
-        .unwrap();
-    let bob = registrar
-        .register(&db, "bob", Platform::Fcm, &format!("bob-{u}"))
-        .await
-        .unwrap();
-    let cy = registrar
-        .register(&db, "cy", Platform::Apns, &format!("cy-{u}"))
-        .await
-        .unwrap();
+    let ann_ios = device(&registrar, &db, "ann", Platform::Apns, &format!("ann-ios-{u}")).await;
+    let ann_android = device(&registrar, &db, "ann", Platform::Fcm, &format!("ann-android-{u}")).await;
+    let bob = device(&registrar, &db, "bob", Platform::Fcm, &format!("bob-{u}")).await;
+    let cy = device(&registrar, &db, "cy", Platform::Apns, &format!("cy-{u}")).await;
     // The same token again: the same endpoint, one device.
-    let again = registrar
-        .register(&db, "ann", Platform::Apns, &format!("ann-ios-{u}"))
-        .await
-        .unwrap();
+    let again = device(&registrar, &db, "ann", Platform::Apns, &format!("ann-ios-{u}")).await;
     assert_eq!(again.endpoint_arn, ann_ios.endpoint_arn);
     assert_eq!(db.call_blocking(|c| devices::list(c, "ann")).unwrap().len(), 2);
     let in_moto = sns
@@ -231,10 +217,7 @@ async fn push_reaches_every_enabled_device_with_per_platform_payloads() {
     assert_eq!(rows[2].2.as_deref(), Some("endpoint_disabled"));
 
     // The app registers Cy's token again: enabled in SNS and here.
-    let back = registrar
-        .register(&db, "cy", Platform::Apns, &format!("cy-{u}"))
-        .await
-        .unwrap();
+    let back = device(&registrar, &db, "cy", Platform::Apns, &format!("cy-{u}")).await;
     assert!(back.enabled && back.last_error.is_none());
     assert_eq!(back.endpoint_arn.as_deref(), Some(cy_arn.as_str()));
     let attributes = sns
@@ -258,23 +241,9 @@ async fn endpoints_sns_disabled_are_found_by_asking_it() {
     let db = Db::open_in_memory().unwrap();
     let u = unique();
     support::insert(&db, &[push_customer("dee", "Dee Park")]);
-    registrar
-        .create_app(
-            &db,
-            &format!("check-{u}"),
-            Platform::Fcm,
-            BTreeMap::from([("PlatformCredential".into(), "k".into())]),
-        )
-        .await
-        .unwrap();
-    let phone = registrar
-        .register(&db, "dee", Platform::Fcm, &format!("dee-phone-{u}"))
-        .await
-        .unwrap();
-    let tablet = registrar
-        .register(&db, "dee", Platform::Fcm, &format!("dee-tablet-{u}"))
-        .await
-        .unwrap();
+    app(&registrar, &db, format!("check-{u}"), Platform::Fcm, false).await;
+    let phone = device(&registrar, &db, "dee", Platform::Fcm, &format!("dee-phone-{u}")).await;
+    let tablet = device(&registrar, &db, "dee", Platform::Fcm, &format!("dee-tablet-{u}")).await;
     sns.set_endpoint_attributes()
         .endpoint_arn(tablet.endpoint_arn.as_deref().unwrap())
         .attributes("Enabled", "false")

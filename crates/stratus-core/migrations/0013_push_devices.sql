@@ -39,42 +39,13 @@ CREATE UNIQUE INDEX push_devices_by_token ON push_devices (platform, token) WHER
 CREATE UNIQUE INDEX push_devices_by_endpoint ON push_devices (endpoint_arn) WHERE endpoint_arn IS NOT NULL;
 CREATE INDEX push_devices_by_customer ON push_devices (customer_id, enabled);
 
--- The single endpoint column every customer had becomes their first device.
-INSERT OR IGNORE INTO push_devices (id, customer_id, platform, token, endpoint_arn, created_at, updated_at)
-SELECT lower(hex(randomblob(16))), id,
-       CASE
-           WHEN push_endpoint_arn LIKE '%:endpoint/APNS_SANDBOX/%' THEN 'apns_sandbox'
-           WHEN push_endpoint_arn LIKE '%:endpoint/APNS/%' THEN 'apns'
-           WHEN push_endpoint_arn LIKE '%:endpoint/GCM/%' THEN 'fcm'
-           ELSE 'other'
-       END,
-       NULL, push_endpoint_arn, updated_at, updated_at
-  FROM customers WHERE push_endpoint_arn IS NOT NULL;
-
 -- `customers.push_endpoint_arn` stays as the import column and as the
 -- customer's reachable-device summary every existing reader uses (launch's
 -- "has an address"): writing it registers the ARN as a device; afterwards
 -- it always names the newest enabled device (NULL when none is), whatever
--- was written. Recursive triggers are off, so neither trigger re-enters.
-CREATE TRIGGER customers_push_endpoint_insert AFTER INSERT ON customers
-BEGIN
-    INSERT OR IGNORE INTO push_devices (id, customer_id, platform, token, endpoint_arn, created_at, updated_at)
-    SELECT lower(hex(randomblob(16))), NEW.id,
-           CASE
-               WHEN NEW.push_endpoint_arn LIKE '%:endpoint/APNS_SANDBOX/%' THEN 'apns_sandbox'
-               WHEN NEW.push_endpoint_arn LIKE '%:endpoint/APNS/%' THEN 'apns'
-               WHEN NEW.push_endpoint_arn LIKE '%:endpoint/GCM/%' THEN 'fcm'
-               ELSE 'other'
-           END,
-           NULL, NEW.push_endpoint_arn, NEW.updated_at, NEW.updated_at
-     WHERE NEW.push_endpoint_arn IS NOT NULL;
-    UPDATE customers SET push_endpoint_arn = (
-        SELECT d.endpoint_arn FROM push_devices d
-         WHERE d.customer_id = customers.id AND d.enabled = 1 AND d.endpoint_arn IS NOT NULL
-         ORDER BY d.updated_at DESC, d.id LIMIT 1)
-     WHERE id = NEW.id;
-END;
-
+-- was written. One trigger does both; the others hand their change to it.
+-- Recursive triggers are off, so the trigger's own UPDATE, and the device
+-- trigger its INSERT fires, do not re-enter it.
 CREATE TRIGGER customers_push_endpoint_update AFTER UPDATE OF push_endpoint_arn ON customers
 BEGIN
     INSERT OR IGNORE INTO push_devices (id, customer_id, platform, token, endpoint_arn, created_at, updated_at)
@@ -94,33 +65,33 @@ BEGIN
      WHERE id = NEW.id;
 END;
 
--- Any change to a customer's devices refreshes the summary.
+-- A new customer's endpoint: written again, so the trigger above registers it.
+CREATE TRIGGER customers_push_endpoint_insert AFTER INSERT ON customers
+WHEN NEW.push_endpoint_arn IS NOT NULL
+BEGIN
+    UPDATE customers SET push_endpoint_arn = NEW.push_endpoint_arn WHERE id = NEW.id;
+END;
+
+-- Any change to a customer's devices: the summary is cleared, and the
+-- customers trigger computes it again (NULL registers nothing, so a
+-- deleted device is not brought back).
 CREATE TRIGGER push_devices_summary_insert AFTER INSERT ON push_devices
 BEGIN
-    UPDATE customers SET push_endpoint_arn = (
-        SELECT d.endpoint_arn FROM push_devices d
-         WHERE d.customer_id = customers.id AND d.enabled = 1 AND d.endpoint_arn IS NOT NULL
-         ORDER BY d.updated_at DESC, d.id LIMIT 1)
-     WHERE id = NEW.customer_id;
+    UPDATE customers SET push_endpoint_arn = NULL WHERE id = NEW.customer_id;
 END;
 
 CREATE TRIGGER push_devices_summary_update AFTER UPDATE ON push_devices
 BEGIN
-    UPDATE customers SET push_endpoint_arn = (
-        SELECT d.endpoint_arn FROM push_devices d
-         WHERE d.customer_id = customers.id AND d.enabled = 1 AND d.endpoint_arn IS NOT NULL
-         ORDER BY d.updated_at DESC, d.id LIMIT 1)
-     WHERE id IN (NEW.customer_id, OLD.customer_id);
+    UPDATE customers SET push_endpoint_arn = NULL WHERE id IN (NEW.customer_id, OLD.customer_id);
 END;
 
 CREATE TRIGGER push_devices_summary_delete AFTER DELETE ON push_devices
 BEGIN
-    UPDATE customers SET push_endpoint_arn = (
-        SELECT d.endpoint_arn FROM push_devices d
-         WHERE d.customer_id = customers.id AND d.enabled = 1 AND d.endpoint_arn IS NOT NULL
-         ORDER BY d.updated_at DESC, d.id LIMIT 1)
-     WHERE id = OLD.customer_id;
+    UPDATE customers SET push_endpoint_arn = NULL WHERE id = OLD.customer_id;
 END;
+
+-- The single endpoint column every customer had becomes their first device.
+UPDATE customers SET push_endpoint_arn = push_endpoint_arn WHERE push_endpoint_arn IS NOT NULL;
 
 -- The profile's SNS platform applications, one per platform: ARNs only.
 -- The APNs key or FCM credential an application is created from goes to

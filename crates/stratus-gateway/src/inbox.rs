@@ -29,7 +29,7 @@ use stratus_core::store::{ListRequest, ObjectStore};
 use stratus_events::collector::write_keys::KeyRing;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
-use crate::collector::AllowedOrigins;
+use crate::collector::{key_refused, AllowedOrigins};
 use crate::error::ApiError;
 use crate::write_key::{key_from_headers, KEY_HEADER};
 
@@ -235,17 +235,9 @@ async fn check_write_key(f: &InboxFunction, headers: &HeaderMap) -> Result<(), A
     })?;
     let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
     let key = key_from_headers(headers);
-    match keys.check(f.keys.host_requires_keys(), key.as_deref(), origin) {
-        Ok(_) => Ok(()),
-        Err(refusal) => {
-            let status = if refusal.is_forbidden() {
-                StatusCode::FORBIDDEN
-            } else {
-                StatusCode::UNAUTHORIZED
-            };
-            Err(ApiError::new(status, refusal.code(), refusal.to_string()))
-        }
-    }
+    keys.check(f.keys.host_requires_keys(), key.as_deref(), origin)
+        .map(|_| ())
+        .map_err(|refusal| key_refused(&refusal))
 }
 
 /// The newest `limit` messages of `customer` (keys sort oldest first).

@@ -14,6 +14,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use stratus_app::campaign_runs::notifier_for;
 use stratus_campaigns::campaign::{self, Campaign, CampaignSpec, Channel, QuietHours, SmsType};
 use stratus_campaigns::dry_run::{self, DryRunOptions, DEFAULT_PRICE_PER_PART};
+use stratus_campaigns::prices;
 use stratus_campaigns::push::PushContent;
 use stratus_campaigns::recipients::{self, RecipientFilter, RecipientStatus};
 use stratus_campaigns::run;
@@ -39,6 +40,9 @@ pub enum CampaignCommand {
         /// Assumed price of one SMS part (USD); check SNS pricing for your destinations.
         #[arg(long, default_value_t = DEFAULT_PRICE_PER_PART)]
         price_per_part: f64,
+        /// Price of a million push notifications (USD; SNS's list price by default).
+        #[arg(long, default_value_t = prices::PUSH_PER_MILLION)]
+        push_price_per_million: f64,
     },
     /// Send one test message to a phone number (or endpoint ARN for push).
     TestSend {
@@ -281,12 +285,14 @@ pub async fn run(ctx: &Context, cmd: CampaignCommand) -> Result<ExitCode> {
             campaign,
             samples,
             price_per_part,
+            push_price_per_million,
         } => {
             let c = resolve(db, &campaign).await?;
             let notifier = notifier_for(&stack)?;
             let options = DryRunOptions {
                 samples,
                 price_per_part,
+                push_price_per_million,
                 ..Default::default()
             };
             let report = dry_run::dry_run(db, &c.id, Some(notifier.as_ref()), options).await?;
