@@ -46,7 +46,7 @@ async fn an_in_app_campaign_fills_each_customers_inbox_once() {
         inbox: InboxNotifier::new(Arc::clone(&store)),
     });
     let outcome = run::run_with_control(
-        &RunRequest::new(&db, &id, notifier),
+        &RunRequest::new(&db, &id, notifier.clone()),
         &RunControl::new(100.0, 2),
         |_| {},
         &CancellationToken::new(),
@@ -71,4 +71,34 @@ async fn an_in_app_campaign_fills_each_customers_inbox_once() {
     // The recipient row records where it went.
     let rows = support::statuses(&db, &id);
     assert_eq!(rows[0].1, "sent");
+
+    // The demo phone preview shows it in Ann's inbox, beside a push to her
+    // phone (stored by the demo outbox as the SNS message it would be).
+    db.call_blocking(|c| -> stratus_campaigns::Result<_> {
+        Ok(c.execute(
+            "UPDATE customers SET push_endpoint_arn = 'arn:aws:sns:demo:0:endpoint/APNS/app/ann', push_opt_in = 1 WHERE id = 'ann/1'",
+            [],
+        )?)
+    })
+    .unwrap();
+    let mut push = CampaignSpec::new("Push", Channel::Push, "push_opt_in = true", "Tap for {{ points }}");
+    push.push.title = "Ann's rewards".into();
+    let push_id = support::launched(&db, push).await;
+    run::run_with_control(
+        &RunRequest::new(&db, &push_id, notifier),
+        &RunControl::new(100.0, 2),
+        |_| {},
+        &CancellationToken::new(),
+    )
+    .await
+    .unwrap();
+    let phone = stratus_campaigns::inbox::notifications(&db, store.as_ref(), "ann/1", 10)
+        .await
+        .unwrap();
+    let seen: Vec<(&str, &str, &str)> = phone
+        .iter()
+        .map(|n| (n.channel, n.title.as_str(), n.body.as_str()))
+        .collect();
+    assert!(seen.contains(&("in_app", "Hi Ann", "You have 40 points")), "{seen:?}");
+    assert!(seen.contains(&("push", "Ann's rewards", "Tap for 40")), "{seen:?}");
 }
