@@ -106,7 +106,9 @@ pub async fn notifications(
         })
         .await?;
     let page = events
-        .list(ListRequest::prefix(stratus_core::inbox::customer_prefix(customer.trim())))
+        .list(ListRequest::prefix(stratus_core::inbox::customer_prefix(
+            customer.trim(),
+        )))
         .await
         .map_err(|e| Error::Inbox(e.to_string()))?;
     for object in page.objects.iter().rev().take(limit) {
@@ -127,7 +129,7 @@ pub async fn notifications(
             });
         }
     }
-    found.sort_by(|a, b| b.sent_at.cmp(&a.sent_at));
+    found.sort_by_key(|n| std::cmp::Reverse(n.sent_at));
     found.truncate(limit);
     Ok(found)
 }

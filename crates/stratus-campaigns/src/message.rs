@@ -62,7 +62,9 @@ impl CampaignMessage {
     pub fn compile(spec: &CampaignSpec) -> Result<Self> {
         Ok(match spec.channel {
             Channel::Sms => CampaignMessage::Sms(MessageTemplate::compile(&spec.template)?),
-            Channel::Push => CampaignMessage::Push(PushTemplate::compile(&spec.template, &spec.push)?),
+            Channel::Push => {
+                CampaignMessage::Push(PushTemplate::compile(&spec.template, &spec.push)?)
+            }
             Channel::InApp => {
                 CampaignMessage::InApp(PushTemplate::compile(&spec.template, &spec.push)?)
             }

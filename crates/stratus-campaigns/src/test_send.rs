@@ -64,7 +64,9 @@ pub fn validate_address(channel: Channel, to: &str) -> Result<String> {
             }
         }
         Channel::InApp => match to.trim() {
-            "" => Err(invalid("an in-app test needs the customer id whose inbox gets it".into())),
+            "" => Err(invalid(
+                "an in-app test needs the customer id whose inbox gets it".into(),
+            )),
             id => Ok(id.to_string()),
         },
     }

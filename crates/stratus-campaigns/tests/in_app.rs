@@ -37,7 +37,11 @@ async fn an_in_app_campaign_fills_each_customers_inbox_once() {
     let report = dry_run::dry_run_spec(&db, spec.clone(), None, DryRunOptions::default())
         .await
         .unwrap();
-    assert_eq!((report.eligible, report.devices), (2, 0), "no consent or device needed");
+    assert_eq!(
+        (report.eligible, report.devices),
+        (2, 0),
+        "no consent or device needed"
+    );
     assert!(report.estimated_cost > 0.0 && report.estimated_cost < 1e-4);
 
     let id = support::launched(&db, spec).await;
@@ -64,7 +68,11 @@ async fn an_in_app_campaign_fills_each_customers_inbox_once() {
     let message: InboxMessage =
         serde_json::from_slice(&store.get_bytes(&page.objects[0].key).await.unwrap()).unwrap();
     assert_eq!(
-        (message.title.as_str(), message.body.as_str(), message.deep_link.as_deref()),
+        (
+            message.title.as_str(),
+            message.body.as_str(),
+            message.deep_link.as_deref()
+        ),
         ("Hi Ann", "You have 40 points", Some("myapp://points"))
     );
     assert_eq!(message.campaign_id, id);
@@ -81,7 +89,12 @@ async fn an_in_app_campaign_fills_each_customers_inbox_once() {
         )?)
     })
     .unwrap();
-    let mut push = CampaignSpec::new("Push", Channel::Push, "push_opt_in = true", "Tap for {{ points }}");
+    let mut push = CampaignSpec::new(
+        "Push",
+        Channel::Push,
+        "push_opt_in = true",
+        "Tap for {{ points }}",
+    );
     push.push.title = "Ann's rewards".into();
     let push_id = support::launched(&db, push).await;
     run::run_with_control(
@@ -99,6 +112,12 @@ async fn an_in_app_campaign_fills_each_customers_inbox_once() {
         .iter()
         .map(|n| (n.channel, n.title.as_str(), n.body.as_str()))
         .collect();
-    assert!(seen.contains(&("in_app", "Hi Ann", "You have 40 points")), "{seen:?}");
-    assert!(seen.contains(&("push", "Ann's rewards", "Tap for 40")), "{seen:?}");
+    assert!(
+        seen.contains(&("in_app", "Hi Ann", "You have 40 points")),
+        "{seen:?}"
+    );
+    assert!(
+        seen.contains(&("push", "Ann's rewards", "Tap for 40")),
+        "{seen:?}"
+    );
 }

@@ -77,16 +77,29 @@ async fn device(
     platform: Platform,
     token: &str,
 ) -> stratus_campaigns::push::Device {
-    registrar.register(db, customer, platform, token).await.unwrap()
+    registrar
+        .register(db, customer, platform, token)
+        .await
+        .unwrap()
 }
 
 /// A platform application made from a stand-in credential.
-async fn app(registrar: &Registrar, db: &Db, name: String, platform: Platform, principal: bool) -> String {
-    let mut attributes = BTreeMap::from([("PlatformCredential".to_string(), "stand-in key".to_string())]);
+async fn app(
+    registrar: &Registrar,
+    db: &Db,
+    name: String,
+    platform: Platform,
+    principal: bool,
+) -> String {
+    let mut attributes =
+        BTreeMap::from([("PlatformCredential".to_string(), "stand-in key".to_string())]);
     if principal {
         attributes.insert("PlatformPrincipal".into(), "KEYID12345".into());
     }
-    registrar.create_app(db, &name, platform, attributes).await.unwrap()
+    registrar
+        .create_app(db, &name, platform, attributes)
+        .await
+        .unwrap()
 }
 
 fn moto_data(endpoint: &str) -> Value {
@@ -125,20 +138,54 @@ async fn push_reaches_every_enabled_device_with_per_platform_payloads() {
 
     // Platform applications from a credential (kept by SNS, not by us).
     let apns = app(&registrar, &db, format!("ios-{u}"), Platform::Apns, true).await;
-    let fcm = app(&registrar, &db, format!("android-{u}"), Platform::Fcm, false).await;
+    let fcm = app(
+        &registrar,
+        &db,
+        format!("android-{u}"),
+        Platform::Fcm,
+        false,
+    )
+    .await;
     let configured = db.call_blocking(|c| apps::list(c)).unwrap();
     assert_eq!(configured.len(), 2);
-    assert!(apns.contains(":app/APNS/") && fcm.contains(":app/GCM/"), "{apns} {fcm}");
+    assert!(
+        apns.contains(":app/APNS/") && fcm.contains(":app/GCM/"),
+        "{apns} {fcm}"
+    );
 
     // Ann: a phone and a tablet; Bob: one phone; Cy: one phone SNS will disable.
-    let ann_ios = device(&registrar, &db, "ann", Platform::Apns, &format!("ann-ios-{u}")).await;
-    let ann_android = device(&registrar, &db, "ann", Platform::Fcm, &format!("ann-android-{u}")).await;
+    let ann_ios = device(
+        &registrar,
+        &db,
+        "ann",
+        Platform::Apns,
+        &format!("ann-ios-{u}"),
+    )
+    .await;
+    let ann_android = device(
+        &registrar,
+        &db,
+        "ann",
+        Platform::Fcm,
+        &format!("ann-android-{u}"),
+    )
+    .await;
     let bob = device(&registrar, &db, "bob", Platform::Fcm, &format!("bob-{u}")).await;
     let cy = device(&registrar, &db, "cy", Platform::Apns, &format!("cy-{u}")).await;
     // The same token again: the same endpoint, one device.
-    let again = device(&registrar, &db, "ann", Platform::Apns, &format!("ann-ios-{u}")).await;
+    let again = device(
+        &registrar,
+        &db,
+        "ann",
+        Platform::Apns,
+        &format!("ann-ios-{u}"),
+    )
+    .await;
     assert_eq!(again.endpoint_arn, ann_ios.endpoint_arn);
-    assert_eq!(db.call_blocking(|c| devices::list(c, "ann")).unwrap().len(), 2);
+    assert_eq!(
+        db.call_blocking(|c| devices::list(c, "ann")).unwrap().len(),
+        2
+    );
     let in_moto = sns
         .list_endpoints_by_platform_application()
         .platform_application_arn(&apns)
@@ -159,19 +206,31 @@ async fn push_reaches_every_enabled_device_with_per_platform_payloads() {
     let report = dry_run::dry_run_spec(&db, push_spec(), None, DryRunOptions::default())
         .await
         .unwrap();
-    assert_eq!((report.eligible, report.devices, report.total_parts), (3, 4, 0));
+    assert_eq!(
+        (report.eligible, report.devices, report.total_parts),
+        (3, 4, 0)
+    );
     assert!((report.price_per_part - prices::PUSH_PER_MILLION / 1e6).abs() < 1e-12);
     assert!((report.estimated_cost - 4.0 * prices::PUSH_PER_MILLION / 1e6).abs() < 1e-12);
-    let sample = report.samples.iter().find(|s| s.customer_id == "ann").unwrap();
+    let sample = report
+        .samples
+        .iter()
+        .find(|s| s.customer_id == "ann")
+        .unwrap();
     assert_eq!(sample.devices, 2);
-    assert_eq!(sample.notification.as_ref().unwrap().title, "Ann, your rewards");
+    assert_eq!(
+        sample.notification.as_ref().unwrap().title,
+        "Ann, your rewards"
+    );
 
     let id = support::launched(&db, push_spec()).await;
     let outcome = run_to_end(&db, &id, &sdk).await;
     assert_eq!((outcome.counts.sent, outcome.counts.skipped), (2, 1));
     let rows = support::statuses(&db, &id);
     assert_eq!(
-        rows.iter().map(|r| (r.0.as_str(), r.1.as_str(), r.2.as_deref())).collect::<Vec<_>>(),
+        rows.iter()
+            .map(|r| (r.0.as_str(), r.1.as_str(), r.2.as_deref()))
+            .collect::<Vec<_>>(),
         [
             ("ann", "sent", None),
             ("bob", "sent", None),
@@ -207,7 +266,11 @@ async fn push_reaches_every_enabled_device_with_per_platform_payloads() {
     let cy_device = db.call_blocking(|c| devices::list(c, "cy")).unwrap();
     assert!(!cy_device[0].enabled);
     assert!(
-        cy_device[0].last_error.as_deref().unwrap().contains("endpoint_disabled"),
+        cy_device[0]
+            .last_error
+            .as_deref()
+            .unwrap()
+            .contains("endpoint_disabled"),
         "{cy_device:?}"
     );
     // ...so the next campaign skips it at launch, without asking SNS.
@@ -242,8 +305,22 @@ async fn endpoints_sns_disabled_are_found_by_asking_it() {
     let u = unique();
     support::insert(&db, &[push_customer("dee", "Dee Park")]);
     app(&registrar, &db, format!("check-{u}"), Platform::Fcm, false).await;
-    let phone = device(&registrar, &db, "dee", Platform::Fcm, &format!("dee-phone-{u}")).await;
-    let tablet = device(&registrar, &db, "dee", Platform::Fcm, &format!("dee-tablet-{u}")).await;
+    let phone = device(
+        &registrar,
+        &db,
+        "dee",
+        Platform::Fcm,
+        &format!("dee-phone-{u}"),
+    )
+    .await;
+    let tablet = device(
+        &registrar,
+        &db,
+        "dee",
+        Platform::Fcm,
+        &format!("dee-tablet-{u}"),
+    )
+    .await;
     sns.set_endpoint_attributes()
         .endpoint_arn(tablet.endpoint_arn.as_deref().unwrap())
         .attributes("Enabled", "false")
@@ -262,7 +339,10 @@ async fn endpoints_sns_disabled_are_found_by_asking_it() {
     let outcome = run_to_end(&db, &id, &sdk).await;
     assert_eq!(outcome.counts.sent, 1);
     let data = moto_data(&endpoint);
-    assert_eq!(published_to(&data, phone.endpoint_arn.as_deref().unwrap()).len(), 1);
+    assert_eq!(
+        published_to(&data, phone.endpoint_arn.as_deref().unwrap()).len(),
+        1
+    );
     assert!(published_to(&data, tablet.endpoint_arn.as_deref().unwrap()).is_empty());
 }
 

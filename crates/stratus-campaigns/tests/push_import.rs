@@ -37,7 +37,11 @@ async fn device_tokens_and_endpoint_arns_import_as_devices() {
     let ann = db.call_blocking(|c| devices::list(c, "c-1")).unwrap();
     assert_eq!(ann.len(), 1);
     assert_eq!(
-        (ann[0].platform, ann[0].token.as_deref(), ann[0].endpoint_arn.as_deref()),
+        (
+            ann[0].platform,
+            ann[0].token.as_deref(),
+            ann[0].endpoint_arn.as_deref()
+        ),
         (Platform::Apns, Some("tok-ann"), None),
         "waits for registration"
     );
@@ -45,13 +49,20 @@ async fn device_tokens_and_endpoint_arns_import_as_devices() {
     assert_eq!(cy[0].platform, Platform::Fcm);
 
     // NDJSON: the same token again moves to whoever imports it last.
-    let ndjson = "{\"id\":\"c-4\",\"name\":\"Dee\",\"push_token\":\"tok-ann\",\"push_platform\":\"apns\"}\n";
+    let ndjson =
+        "{\"id\":\"c-4\",\"name\":\"Dee\",\"push_token\":\"tok-ann\",\"push_platform\":\"apns\"}\n";
     let report = import_customers(&db, Bytes::from(ndjson), options(ImportFormat::Ndjson))
         .await
         .unwrap();
     assert_eq!(report.devices, 1);
-    assert!(db.call_blocking(|c| devices::list(c, "c-1")).unwrap().is_empty());
-    assert_eq!(db.call_blocking(|c| devices::list(c, "c-4")).unwrap().len(), 1);
+    assert!(db
+        .call_blocking(|c| devices::list(c, "c-1"))
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        db.call_blocking(|c| devices::list(c, "c-4")).unwrap().len(),
+        1
+    );
 
     // Only a registered device counts: Cy's imported endpoint does, the
     // unregistered tokens do not yet.

@@ -22,9 +22,9 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use commands::{
-    campaign::CampaignCommand, customers::CustomersCommand, push::PushCommand, demo::DemoCommand, deploy::DeployArgs,
+    campaign::CampaignCommand, customers::CustomersCommand, demo::DemoCommand, deploy::DeployArgs,
     deploy::KeysCommand, deploy::TeardownArgs, events::EventsCommand, image::ImageCommand,
-    profile::ProfileCommand, serve::ServeArgs, store::StoreCommand,
+    profile::ProfileCommand, push::PushCommand, serve::ServeArgs, store::StoreCommand,
 };
 use context::Context;
 

@@ -122,10 +122,22 @@ pub enum TokenRefusal {
 impl TokenRefusal {
     fn error(self) -> ApiError {
         let (code, message) = match self {
-            TokenRefusal::Malformed => ("inbox_token_malformed", "the inbox token is not of the form v1.<expires>.<signature>"),
-            TokenRefusal::Invalid => ("inbox_token_invalid", "the inbox token was not issued for this customer"),
-            TokenRefusal::Expired => ("inbox_token_expired", "the inbox token has expired; ask your backend for a new one"),
-            TokenRefusal::TooLong => ("inbox_token_too_long", "the inbox token lives longer than 30 days; mint one that expires sooner"),
+            TokenRefusal::Malformed => (
+                "inbox_token_malformed",
+                "the inbox token is not of the form v1.<expires>.<signature>",
+            ),
+            TokenRefusal::Invalid => (
+                "inbox_token_invalid",
+                "the inbox token was not issued for this customer",
+            ),
+            TokenRefusal::Expired => (
+                "inbox_token_expired",
+                "the inbox token has expired; ask your backend for a new one",
+            ),
+            TokenRefusal::TooLong => (
+                "inbox_token_too_long",
+                "the inbox token lives longer than 30 days; mint one that expires sooner",
+            ),
         };
         ApiError::new(StatusCode::UNAUTHORIZED, code, message)
     }
@@ -231,7 +243,11 @@ async fn answer(
 /// The write key, when the host has keys: the same check as events.
 async fn check_write_key(f: &InboxFunction, headers: &HeaderMap) -> Result<(), ApiError> {
     let keys = f.keys.current().await.map_err(|e| {
-        ApiError::internal(StatusCode::SERVICE_UNAVAILABLE, "write_keys_unavailable", &e)
+        ApiError::internal(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "write_keys_unavailable",
+            &e,
+        )
     })?;
     let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
     let key = key_from_headers(headers);
@@ -290,15 +306,24 @@ mod tests {
             Err(TokenRefusal::Expired)
         );
         let other = InboxSecret::new(&"t".repeat(32)).unwrap();
-        assert_eq!(other.verify("c-1", &token, 1_000), Err(TokenRefusal::Invalid));
+        assert_eq!(
+            other.verify("c-1", &token, 1_000),
+            Err(TokenRefusal::Invalid)
+        );
         let forged = token.replace("v1.2000.", "v1.3000.");
-        assert_eq!(secret.verify("c-1", &forged, 1_000), Err(TokenRefusal::Invalid));
+        assert_eq!(
+            secret.verify("c-1", &forged, 1_000),
+            Err(TokenRefusal::Invalid)
+        );
         assert_eq!(
             secret.verify("c-1", "nonsense", 1_000),
             Err(TokenRefusal::Malformed)
         );
         let long = secret.token("c-1", 1_000 + MAX_TOKEN_LIFETIME_SECS + 1);
-        assert_eq!(secret.verify("c-1", &long, 1_000), Err(TokenRefusal::TooLong));
+        assert_eq!(
+            secret.verify("c-1", &long, 1_000),
+            Err(TokenRefusal::TooLong)
+        );
         assert!(InboxSecret::new("short").is_err());
     }
 }

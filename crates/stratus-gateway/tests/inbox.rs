@@ -20,6 +20,9 @@ use stratus_gateway::inbox::{routes, InboxFunction, InboxSecret};
 use stratus_gateway::AllowedOrigins;
 use tower::ServiceExt;
 
+/// The headers of one request.
+type Headers<'a> = &'a [(&'a str, &'a str)];
+
 const SECRET: &str = "0123456789abcdef0123456789abcdef-inbox";
 
 struct Inbox {
@@ -85,7 +88,10 @@ async fn get(app: &axum::Router, headers: &[(&str, &str)]) -> (StatusCode, Value
         .unwrap();
     let status = response.status();
     let bytes = response.into_body().collect().await.unwrap().to_bytes();
-    (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
 }
 
 #[tokio::test]
@@ -149,9 +155,12 @@ async fn requests_without_every_proof_are_refused() {
     let forged = InboxSecret::new(&"x".repeat(40))
         .unwrap()
         .token("ann", in_a_day());
-    let cases: [(&[(&str, &str)], StatusCode, &str); 6] = [
+    let cases: [(Headers<'_>, StatusCode, &str); 6] = [
         (
-            &[("x-stratus-customer", "ann"), ("x-stratus-inbox-token", &token)],
+            &[
+                ("x-stratus-customer", "ann"),
+                ("x-stratus-inbox-token", &token),
+            ],
             StatusCode::UNAUTHORIZED,
             "write_key_missing",
         ),

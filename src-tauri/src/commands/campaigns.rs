@@ -14,9 +14,9 @@ use crate::error::CommandResult;
 use crate::exports;
 use crate::views::campaigns::{
     CampaignInput, CampaignProgress, CampaignView, CustomerPick, DryRunView, NotificationView,
-    PhoneMessage, PhoneNotificationView,
-    RecipientExportView, RecipientPageView, RecipientStatusView, SegmentCount, SegmentProblem,
-    TemplatePreview, TestSendInput, TestSendView,
+    PhoneMessage, PhoneNotificationView, RecipientExportView, RecipientPageView,
+    RecipientStatusView, SegmentCount, SegmentProblem, TemplatePreview, TestSendInput,
+    TestSendView,
 };
 use crate::views::JobView;
 
@@ -111,9 +111,9 @@ pub async fn notification_preview(
 ) -> CommandResult<NotificationView> {
     let stack = state.stack().await;
     let rendered = message::preview(&stack.db, &settings.into(), &customer_id).await?;
-    let notification = rendered.notification.ok_or_else(|| {
-        Error::InvalidCampaign("an SMS has no notification to preview".into())
-    })?;
+    let notification = rendered
+        .notification
+        .ok_or_else(|| Error::InvalidCampaign("an SMS has no notification to preview".into()))?;
     Ok(notification.into())
 }
 

@@ -6,8 +6,8 @@ mod store;
 
 use std::fmt;
 
-use crate::segment::Segment;
 use crate::push::{PushContent, PushTemplate};
+use crate::segment::Segment;
 use crate::template::MessageTemplate;
 use crate::{Error, Result};
 

@@ -6,8 +6,8 @@ use stratus_core::db::Db;
 
 use super::{Campaign, CampaignSpec, CampaignState, Channel, QuietHours, SmsType};
 use crate::customer;
-use crate::push::{devices, PushContent};
 use crate::eligibility::{self, Moment};
+use crate::push::{devices, PushContent};
 use crate::segment::Segment;
 use crate::{Error, Result};
 

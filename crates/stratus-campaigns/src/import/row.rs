@@ -210,7 +210,9 @@ fn device_of(
                 token: token.to_string(),
             }))
         }
-        (Some(_), None) => Err("a push token needs its push platform (apns, apns_sandbox or fcm)".into()),
+        (Some(_), None) => {
+            Err("a push token needs its push platform (apns, apns_sandbox or fcm)".into())
+        }
         (None, Some(_)) => Err("a push platform needs its push token".into()),
     }
 }

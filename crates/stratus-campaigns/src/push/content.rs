@@ -115,13 +115,15 @@ impl PushTemplate {
 
     /// Renders every field for one customer.
     pub fn render(&self, context: &TemplateContext) -> Result<RenderedPush> {
-        let render = |t: &Option<MessageTemplate>| t.as_ref().map(|t| t.render(context)).transpose();
-        let badge = match render(&self.badge)? {
-            Some(text) if !text.is_empty() => Some(text.parse::<u32>().map_err(|_| {
-                Error::Template(format!("badge: `{text}` is not a whole number"))
-            })?),
-            _ => None,
-        };
+        let render =
+            |t: &Option<MessageTemplate>| t.as_ref().map(|t| t.render(context)).transpose();
+        let badge =
+            match render(&self.badge)? {
+                Some(text) if !text.is_empty() => Some(text.parse::<u32>().map_err(|_| {
+                    Error::Template(format!("badge: `{text}` is not a whole number"))
+                })?),
+                _ => None,
+            };
         let mut data = BTreeMap::new();
         for (key, template) in &self.data {
             data.insert(key.clone(), template.render(context)?);
@@ -321,7 +323,10 @@ mod tests {
         let mut bad = content();
         bad.title = "{{ nope }}".into();
         let err = PushTemplate::compile("hi", &bad).unwrap_err();
-        assert!(err.to_string().contains("title: unknown field `nope`"), "{err}");
+        assert!(
+            err.to_string().contains("title: unknown field `nope`"),
+            "{err}"
+        );
         let mut bad = content();
         bad.badge = Some("{{ first_name }}".into());
         let err = PushTemplate::compile("hi", &bad)

@@ -61,7 +61,9 @@ impl Registrar {
         attributes: BTreeMap<String, String>,
     ) -> Result<String> {
         let Some(sns_platform) = platform.sns_name() else {
-            return Err(Error::InvalidPush("choose apns, apns_sandbox or fcm".into()));
+            return Err(Error::InvalidPush(
+                "choose apns, apns_sandbox or fcm".into(),
+            ));
         };
         if !attributes.contains_key("PlatformCredential") {
             return Err(Error::InvalidPush(
@@ -77,7 +79,10 @@ impl Registrar {
             .send()
             .await
             .map_err(|e| provider(crate::notifier::sns_classify(e)))?;
-        let arn = out.platform_application_arn().unwrap_or_default().to_string();
+        let arn = out
+            .platform_application_arn()
+            .unwrap_or_default()
+            .to_string();
         let stored = arn.clone();
         db.call(move |c| apps::set(c, platform, &stored)).await?;
         Ok(arn)
@@ -224,10 +229,14 @@ pub async fn register_device(
     token: &str,
 ) -> Result<Device> {
     if let Some(sdk) = &stack.sdk {
-        return Registrar::new(sdk).register(&stack.db, customer, platform, token).await;
+        return Registrar::new(sdk)
+            .register(&stack.db, customer, platform, token)
+            .await;
     }
     let Some(sns_platform) = platform.sns_name() else {
-        return Err(Error::InvalidPush("choose apns, apns_sandbox or fcm".into()));
+        return Err(Error::InvalidPush(
+            "choose apns, apns_sandbox or fcm".into(),
+        ));
     };
     let (customer, token) = (customer.to_string(), token.trim().to_string());
     if token.is_empty() {
@@ -287,7 +296,10 @@ fn existing_endpoint(message: &str) -> Option<String> {
     message
         .split_whitespace()
         .find(|w| w.starts_with("arn:") && w.contains(":endpoint/"))
-        .map(|w| w.trim_matches(|c: char| c == '(' || c == ')' || c == ',').to_string())
+        .map(|w| {
+            w.trim_matches(|c: char| c == '(' || c == ')' || c == ',')
+                .to_string()
+        })
 }
 
 #[cfg(test)]

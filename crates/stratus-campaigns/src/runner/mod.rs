@@ -31,8 +31,8 @@ pub use summary::{
 };
 
 use crate::campaign::{self, CampaignState};
-use crate::notifier::Notifier;
 use crate::message::CampaignMessage;
+use crate::notifier::Notifier;
 use crate::{Error, Result};
 use send::SendContext;
 

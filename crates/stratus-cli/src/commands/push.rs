@@ -69,8 +69,11 @@ pub async fn run(ctx: &Context, cmd: PushCommand) -> Result<ExitCode> {
     match cmd {
         PushCommand::App(cmd) => app(ctx, cmd).await?,
         PushCommand::InboxToken { customer, days } => {
-            let secret = std::env::var("STRATUS_INBOX_SECRET")
-                .map_err(|_| anyhow!("set STRATUS_INBOX_SECRET to the secret the collector checks inbox tokens with"))?;
+            let secret = std::env::var("STRATUS_INBOX_SECRET").map_err(|_| {
+                anyhow!(
+                    "set STRATUS_INBOX_SECRET to the secret the collector checks inbox tokens with"
+                )
+            })?;
             let secret = InboxSecret::new(&secret).map_err(anyhow::Error::msg)?;
             let lifetime = days.saturating_mul(24 * 3600).min(MAX_TOKEN_LIFETIME_SECS);
             let expires = u64::try_from(now_millis() / 1000).unwrap_or(0) + lifetime;
@@ -86,7 +89,9 @@ async fn app(ctx: &Context, cmd: AppCommand) -> Result<()> {
         AppCommand::List => {
             let list = stack.db.call(|c| apps::list(c)).await?;
             if list.is_empty() {
-                println!("no platform applications: `stratus push app create` or `stratus push app set`");
+                println!(
+                    "no platform applications: `stratus push app create` or `stratus push app set`"
+                );
             }
             for app in list {
                 println!("{:<13} {}", app.platform.as_str(), app.arn);
@@ -94,10 +99,7 @@ async fn app(ctx: &Context, cmd: AppCommand) -> Result<()> {
         }
         AppCommand::Set { platform, arn } => {
             let platform = Platform::parse(&platform)?;
-            stack
-                .db
-                .call(move |c| apps::set(c, platform, &arn))
-                .await?;
+            stack.db.call(move |c| apps::set(c, platform, &arn)).await?;
             println!("{platform} devices now register with this application");
         }
         AppCommand::Create {
@@ -110,9 +112,10 @@ async fn app(ctx: &Context, cmd: AppCommand) -> Result<()> {
             bundle_id,
         } => {
             let platform = Platform::parse(&platform)?;
-            let sdk = stack.sdk.as_ref().ok_or_else(|| {
-                anyhow!("the demo profile has no SNS; switch to a cloud profile")
-            })?;
+            let sdk = stack
+                .sdk
+                .as_ref()
+                .ok_or_else(|| anyhow!("the demo profile has no SNS; switch to a cloud profile"))?;
             let read = |path: &PathBuf| {
                 std::fs::read_to_string(path)
                     .with_context(|| format!("cannot read {}", path.display()))
