@@ -5,4 +5,12 @@ import type { SmsLengthView } from "./SmsLengthView";
 /**
  * One rendered message from the dry run.
  */
-export type SampleMessageView = { customerId: string, name: string, address: string, text: string, sms: SmsLengthView, notification: NotificationView | null, devices: number, };
+export type SampleMessageView = { customerId: string, name: string, address: string, text: string, sms: SmsLengthView, 
+/**
+ * Push and in-app: the notification as the phone shows it.
+ */
+notification: NotificationView | null, 
+/**
+ * Push: the enabled devices it goes to.
+ */
+devices: number, };
