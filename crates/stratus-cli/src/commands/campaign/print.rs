@@ -178,14 +178,14 @@ pub fn dry_run(r: &DryRunReport) {
             r.total_parts, r.estimated_cost, r.currency, r.price_per_part
         ),
         Channel::Push => println!(
-            "devices     {} push notification(s) (estimated cost {:.4} {} at {:.2} per million)",
+            "devices     {} push notification(s) (estimated cost {:.7} {} at {:.2} per million)",
             r.devices,
             r.estimated_cost,
             r.currency,
             r.price_per_part * 1e6
         ),
         Channel::InApp => println!(
-            "messages    {} in-app (estimated cost {:.4} {} at {:.2} per million)",
+            "messages    {} in-app (estimated cost {:.7} {} at {:.2} per million)",
             r.eligible,
             r.estimated_cost,
             r.currency,
