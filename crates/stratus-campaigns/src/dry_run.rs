@@ -8,7 +8,11 @@
 //! [`DryRunOptions::price_per_part`]. The default, [`DEFAULT_PRICE_PER_PART`]
 //! USD, is an assumption of the order of one US SMS part with carrier fees,
 //! not a quote: set the price of your destinations (SNS pricing page). Push
-//! messages are estimated at the same price per message.
+//! is billed per notification delivered to a device, so a push dry run
+//! counts devices (every enabled device of each eligible customer) and
+//! prices them at [`DryRunOptions::push_price_per_million`]; in-app messages
+//! at the inbox's price per message. The defaults and their sources are in
+//! [`crate::prices`].
 
 use std::collections::BTreeMap;
 
@@ -20,21 +24,28 @@ use crate::campaign::{self, CampaignSpec, Channel};
 use crate::customer;
 use crate::eligibility::{self, Moment, SkipReason};
 use crate::gamify;
+use crate::message::CampaignMessage;
 use crate::notifier::{Notifier, OptOutFilter};
+use crate::prices;
+use crate::push::{devices, RenderedPush};
 use crate::segment::Segment;
 use crate::sms::{self, SmsLength};
-use crate::template::{MessageTemplate, TemplateContext};
+use crate::template::TemplateContext;
 use crate::Result;
 
 /// USD per SMS part assumed when none is given.
-pub const DEFAULT_PRICE_PER_PART: f64 = 0.00883;
+pub const DEFAULT_PRICE_PER_PART: f64 = prices::SMS_PER_PART;
 
 #[derive(Debug, Clone)]
 pub struct DryRunOptions {
     /// How many rendered messages to show.
     pub samples: usize,
-    /// Price of one SMS part (or one push message), in `currency`.
+    /// Price of one SMS part, in `currency`.
     pub price_per_part: f64,
+    /// Price of a million push notifications (one per device), in `currency`.
+    pub push_price_per_million: f64,
+    /// Price of a million in-app messages, in `currency`.
+    pub in_app_price_per_million: f64,
     pub currency: String,
     /// "Launched now" for segments (`within`) and quiet hours, Unix ms.
     pub now: i64,
@@ -45,6 +56,8 @@ impl Default for DryRunOptions {
         DryRunOptions {
             samples: 3,
             price_per_part: DEFAULT_PRICE_PER_PART,
+            push_price_per_million: prices::PUSH_PER_MILLION,
+            in_app_price_per_million: prices::IN_APP_PER_MILLION,
             currency: "USD".into(),
             now: now_millis(),
         }
@@ -58,8 +71,13 @@ pub struct SampleMessage {
     pub name: String,
     /// Phone number or endpoint ARN.
     pub address: String,
+    /// The SMS, or the notification's body.
     pub text: String,
     pub sms: SmsLength,
+    /// Push and in-app: the notification as the phone shows it.
+    pub notification: Option<RenderedPush>,
+    /// Push: the enabled devices it goes to.
+    pub devices: u64,
 }
 
 /// A customer whose message cannot be rendered (it would fail at send time).
@@ -92,8 +110,13 @@ pub struct DryRunReport {
     pub render_errors: u64,
     pub first_render_error: Option<RenderFailure>,
     pub samples: Vec<SampleMessage>,
-    /// SMS parts over all eligible customers (push: one per message).
+    /// SMS parts over all eligible customers (0 for other channels).
     pub total_parts: u64,
+    /// Push: notifications to send, one per enabled device of each
+    /// eligible customer (0 for other channels).
+    pub devices: u64,
+    /// What one billed unit (an SMS part, a push to one device, an in-app
+    /// message) costs for this channel.
     pub price_per_part: f64,
     pub currency: String,
     pub estimated_cost: f64,
@@ -147,7 +170,7 @@ pub fn dry_run_blocking(
     opt_outs: Option<&OptOutFilter>,
     options: &DryRunOptions,
 ) -> Result<DryRunReport> {
-    let template = MessageTemplate::compile(&spec.template)?;
+    let template = CampaignMessage::compile(spec)?;
     let levels = gamify::levels_blocking(conn)?;
     let filter = Segment::parse(&spec.segment)?.to_sql(options.now, &levels);
     let rank = if template.uses("rank") {
@@ -155,8 +178,12 @@ pub fn dry_run_blocking(
     } else {
         "0"
     };
+    let device_count = match spec.channel {
+        Channel::Push => devices::SENDABLE_COUNT_SQL,
+        _ => "0",
+    };
     let sql = format!(
-        "SELECT {}, {rank} FROM customers WHERE {} ORDER BY id",
+        "SELECT {}, {rank}, {device_count} FROM customers WHERE {} ORDER BY id",
         customer::COLUMNS,
         filter.condition
     );
@@ -172,7 +199,12 @@ pub fn dry_run_blocking(
         first_render_error: None,
         samples: Vec::new(),
         total_parts: 0,
-        price_per_part: options.price_per_part,
+        devices: 0,
+        price_per_part: match spec.channel {
+            Channel::Sms => options.price_per_part,
+            Channel::Push => options.push_price_per_million / 1e6,
+            Channel::InApp => options.in_app_price_per_million / 1e6,
+        },
         currency: options.currency.clone(),
         estimated_cost: 0.0,
         rate_per_sec: spec.rate_per_sec,
@@ -186,6 +218,7 @@ pub fn dry_run_blocking(
     while let Some(row) = rows.next()? {
         let customer = customer::from_row(row, 0)?;
         let rank: i64 = row.get(15)?;
+        let device_count: u64 = row.get(16)?;
         report.audience += 1;
         // The runner's rules in the runner's order: its own checks, the
         // render, then what the provider would answer.
@@ -198,6 +231,7 @@ pub fn dry_run_blocking(
         let address = match eligibility::check(&customer, address, spec, moment) {
             Ok(address) => address.to_string(),
             Err(reason) => {
+                let reason = devices::launch_reason(conn, &customer.id, spec.channel, reason)?;
                 if !reason.found_at_launch() {
                     send_slots += 1;
                 }
@@ -225,8 +259,8 @@ pub fn dry_run_blocking(
                 continue;
             }
         }
-        let text = match template.render(&TemplateContext::new(&customer, rank, &levels)) {
-            Ok(text) => text,
+        let rendered = match template.render_all(&TemplateContext::new(&customer, rank, &levels)) {
+            Ok(rendered) => rendered,
             Err(e) => {
                 report.render_errors += 1;
                 report.first_render_error.get_or_insert(RenderFailure {
@@ -240,23 +274,32 @@ pub fn dry_run_blocking(
             skip(&mut report, reason);
             continue;
         }
-        let length = sms::measure(&text);
+        let length = sms::measure(&rendered.text);
         report.eligible += 1;
-        report.total_parts += match spec.channel {
-            Channel::Sms => length.parts as u64,
-            Channel::Push => 1,
+        let units = match spec.channel {
+            Channel::Sms => {
+                report.total_parts += length.parts as u64;
+                length.parts as u64
+            }
+            Channel::Push => {
+                report.devices += device_count;
+                device_count
+            }
+            Channel::InApp => 1,
         };
+        report.estimated_cost += units as f64 * report.price_per_part;
         if report.samples.len() < options.samples {
             report.samples.push(SampleMessage {
                 customer_id: customer.id,
                 name: customer.name,
                 address,
-                text,
+                text: rendered.text,
                 sms: length,
+                notification: rendered.notification,
+                devices: device_count,
             });
         }
     }
-    report.estimated_cost = report.total_parts as f64 * options.price_per_part;
     report.estimated_seconds = (send_slots as f64 / spec.rate_per_sec).ceil() as u64;
     let at_rate = |slots: u64| (slots as f64 * 1000.0 / spec.rate_per_sec).ceil() as i64;
     report.estimated_finish_at =

@@ -105,11 +105,15 @@ pub enum Moment {
     Send { now: i64 },
 }
 
-/// The address a launch snapshots for `channel`: phone or endpoint ARN.
+/// The address a launch snapshots for `channel`: the phone number; for
+/// push the newest enabled device's endpoint ARN (none when no device is
+/// enabled; the send goes to every enabled device, `push::deliver`); for
+/// in-app the customer's own inbox, named by their id.
 pub fn address(customer: &Customer, channel: Channel) -> Option<&str> {
     match channel {
         Channel::Sms => customer.phone.as_deref(),
         Channel::Push => customer.push_endpoint_arn.as_deref(),
+        Channel::InApp => Some(customer.id.as_str()),
     }
 }
 
@@ -127,6 +131,8 @@ pub fn check<'a>(
     let consent = match campaign.channel {
         Channel::Sms => customer.sms_opt_in,
         Channel::Push => customer.push_opt_in,
+        // Read inside the customer's own signed-in app, like any screen of it.
+        Channel::InApp => true,
     };
     if !consent {
         return Err(SkipReason::NotOptedIn);

@@ -61,6 +61,18 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    #[error("push: {0}")]
+    InvalidPush(String),
+
+    #[error("no {0} platform application is set for this profile; create one with `stratus push app create` or set its ARN with `stratus push app set`")]
+    NoPushApp(String),
+
+    #[error("SNS refused the push registration ({code}): {message}")]
+    PushProvider { code: String, message: String },
+
+    #[error("the in-app inbox cannot be written: {0}")]
+    Inbox(String),
+
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -84,6 +96,10 @@ impl Error {
             Error::SendFailed { .. } => "send_failed",
             Error::RunnerBusy(_) => "campaign_busy",
             Error::Io { .. } => "io",
+            Error::InvalidPush(_) => "invalid_push",
+            Error::NoPushApp(_) => "no_push_app",
+            Error::PushProvider { .. } => "push_provider",
+            Error::Inbox(_) => "inbox",
             Error::Internal(_) => "internal",
         }
     }

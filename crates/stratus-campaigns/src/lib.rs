@@ -8,7 +8,10 @@
 //! What the CLI and the desktop app call:
 //! - edit: [`campaign::create_draft`], [`campaign::update_draft`],
 //!   [`campaign::list`], [`campaign::get`], [`segment::count`],
-//!   [`template::preview`];
+//!   [`template::preview`], [`push::PushContent`];
+//! - push setup: [`push::apps`], [`push::Registrar`] (platform
+//!   applications, device registration, disabled-endpoint checks),
+//!   [`push::devices`];
 //! - before launch: [`dry_run::dry_run`] / [`dry_run::dry_run_spec`] and
 //!   [`test_send::test_send`] / [`test_send::test_send_campaign`];
 //! - run and steer, from any process: [`run::run_to_end`] (a
@@ -29,9 +32,12 @@ pub mod error;
 pub mod gamify;
 pub mod import;
 pub mod inbox;
+pub mod message;
 pub mod notifier;
 pub mod overview;
 pub mod phone;
+pub mod prices;
+pub mod push;
 pub mod received;
 pub mod recipients;
 pub mod run;

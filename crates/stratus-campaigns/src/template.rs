@@ -244,13 +244,13 @@ async fn preview_compiled(
 }
 
 /// What rendering one customer needs from the database.
-struct PreviewInput {
-    customer: Customer,
-    rank: i64,
-    levels: gamify::LevelTable,
+pub(crate) struct PreviewInput {
+    pub(crate) customer: Customer,
+    pub(crate) rank: i64,
+    pub(crate) levels: gamify::LevelTable,
 }
 
-fn preview_customer(conn: &Connection, customer_id: &str) -> Result<PreviewInput> {
+pub(crate) fn preview_customer(conn: &Connection, customer_id: &str) -> Result<PreviewInput> {
     let customer = customer::get(conn, customer_id)?;
     let rank = gamify::rank_blocking(conn, customer.points)?;
     let levels = gamify::levels_blocking(conn)?;

@@ -5,11 +5,12 @@
 
 use stratus_core::db::Db;
 
-use crate::campaign::{self, Channel, SmsType};
+use crate::campaign::{self, CampaignSpec, Channel, SmsType};
+use crate::message::{self, RenderedMessage};
 use crate::notifier::{Notifier, NotifyError, OutboundMessage};
 use crate::phone;
+use crate::push::PushContent;
 use crate::sms::{self, SmsLength};
-use crate::template;
 use crate::{Error, Result};
 
 /// The campaign id test messages carry in the outbox (and logs).
@@ -62,6 +63,12 @@ pub fn validate_address(channel: Channel, to: &str) -> Result<String> {
                 ))
             }
         }
+        Channel::InApp => match to.trim() {
+            "" => Err(invalid(
+                "an in-app test needs the customer id whose inbox gets it".into(),
+            )),
+            id => Ok(id.to_string()),
+        },
     }
 }
 
@@ -71,17 +78,34 @@ pub async fn test_send(
     notifier: &dyn Notifier,
     request: TestSend,
 ) -> Result<TestSendReport> {
+    send(db, notifier, request, PushContent::default()).await
+}
+
+async fn send(
+    db: &Db,
+    notifier: &dyn Notifier,
+    request: TestSend,
+    push: PushContent,
+) -> Result<TestSendReport> {
     let to = validate_address(request.channel, &request.to)?;
-    let (text, customer_id) = match request.content {
+    let (rendered, customer_id) = match request.content {
         TestContent::Template {
             source,
             customer_id,
         } => (
-            template::preview(db, &source, &customer_id).await?.text,
+            {
+                let mut spec = CampaignSpec::new("test", request.channel, "", &source);
+                spec.push = push;
+                message::preview(db, &spec, &customer_id).await?
+            },
             customer_id,
         ),
-        TestContent::Text(text) => (text.trim().to_string(), String::new()),
+        TestContent::Text(text) => (
+            RenderedMessage::plain(request.channel, text.trim()),
+            String::new(),
+        ),
     };
+    let text = rendered.text;
     if text.is_empty() {
         return Err(Error::InvalidCampaign("the message is empty".into()));
     }
@@ -102,7 +126,7 @@ pub async fn test_send(
         customer_id,
         channel: request.channel,
         address: to.clone(),
-        body: text.clone(),
+        body: rendered.payload,
         sms_type: request.sms_type,
         sender_id: request.sender_id,
     };
@@ -124,7 +148,20 @@ pub async fn test_send_campaign(
     to: &str,
 ) -> Result<TestSendReport> {
     let spec = campaign::get(db, campaign_id).await?.spec;
-    test_send(
+    test_send_spec(db, notifier, spec, customer_id, to).await
+}
+
+/// Test send of unsaved settings (the editor's): the template with every
+/// field of the channel (a push's title, link, data, badge), rendered for
+/// one customer.
+pub async fn test_send_spec(
+    db: &Db,
+    notifier: &dyn Notifier,
+    spec: CampaignSpec,
+    customer_id: &str,
+    to: &str,
+) -> Result<TestSendReport> {
+    send(
         db,
         notifier,
         TestSend {
@@ -137,6 +174,7 @@ pub async fn test_send_campaign(
             sms_type: spec.sms_type,
             sender_id: spec.sender_id,
         },
+        spec.push,
     )
     .await
 }

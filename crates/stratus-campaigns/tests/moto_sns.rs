@@ -373,11 +373,16 @@ async fn push_campaign_reaches_enabled_endpoints_and_skips_disabled_ones() {
             .iter()
             .find(|e| e["arn"].as_str() == Some(arn))
             .unwrap();
-        let bodies: Vec<&str> = found["messages"]
+        // Push goes out as MessageStructure=json: the text is `default`.
+        let bodies: Vec<String> = found["messages"]
             .as_object()
             .unwrap()
             .values()
             .filter_map(|v| v.as_str())
+            .map(|m| {
+                let doc: serde_json::Value = serde_json::from_str(m).unwrap();
+                doc["default"].as_str().unwrap().to_string()
+            })
             .collect();
         let expected: Vec<String> = if i < 2 {
             vec![format!("Hey Push{i}")]

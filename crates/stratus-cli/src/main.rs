@@ -24,7 +24,7 @@ use clap::{Parser, Subcommand};
 use commands::{
     campaign::CampaignCommand, customers::CustomersCommand, demo::DemoCommand, deploy::DeployArgs,
     deploy::KeysCommand, deploy::TeardownArgs, events::EventsCommand, image::ImageCommand,
-    profile::ProfileCommand, serve::ServeArgs, store::StoreCommand,
+    profile::ProfileCommand, push::PushCommand, serve::ServeArgs, store::StoreCommand,
 };
 use context::Context;
 
@@ -69,9 +69,12 @@ enum Command {
     /// The audience: import customers, count a segment.
     #[command(subcommand)]
     Customers(CustomersCommand),
-    /// SMS and push campaigns: create, dry-run, test, launch, steer, export.
+    /// SMS, push and in-app campaigns: create, dry-run, test, launch, steer, export.
     #[command(subcommand)]
     Campaign(CampaignCommand),
+    /// Mobile push setup: platform applications, in-app inbox tokens.
+    #[command(subcommand)]
+    Push(PushCommand),
     /// Deploy the image CDN and the collector to AWS: shows the plan, asks,
     /// applies, and points the profile at the result.
     Deploy(DeployArgs),
@@ -119,6 +122,7 @@ async fn run(cli: Cli) -> ExitCode {
         Command::Events(cmd) => commands::events::run(&ctx, cmd).await,
         Command::Serve(args) => commands::serve::run(&ctx, args).await,
         Command::Customers(cmd) => commands::customers::run(&ctx, cmd).await,
+        Command::Push(cmd) => commands::push::run(&ctx, cmd).await,
         Command::Campaign(cmd) => commands::campaign::run(&ctx, cmd).await,
         Command::Deploy(args) => commands::deploy::deploy(&ctx, args).await,
         Command::Teardown(args) => commands::deploy::teardown(&ctx, args).await,

@@ -9,6 +9,7 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod home;
+pub mod inbox;
 pub mod jobs;
 pub mod private_files;
 pub mod profile;

@@ -397,6 +397,16 @@ async fn send_to_stream(
     Ok(())
 }
 
+/// A refused write key as HTTP: 401 who are you, 403 not allowed.
+pub(crate) fn key_refused(refusal: &KeyRefusal) -> ApiError {
+    let status = if refusal.is_forbidden() {
+        StatusCode::FORBIDDEN
+    } else {
+        StatusCode::UNAUTHORIZED
+    };
+    ApiError::new(status, refusal.code(), refusal.to_string())
+}
+
 /// A request's key, checked: refused (401 who are you, 403 not allowed),
 /// over its rate limit (429 with `Retry-After`), or let in.
 fn admit(
@@ -406,14 +416,7 @@ fn admit(
     let key = match checked {
         Ok(Some(key)) => key,
         Ok(None) => return Ok(None),
-        Err(refusal) => {
-            let status = if refusal.is_forbidden() {
-                StatusCode::FORBIDDEN
-            } else {
-                StatusCode::UNAUTHORIZED
-            };
-            return Err(ApiError::new(status, refusal.code(), refusal.to_string()).into());
-        }
+        Err(refusal) => return Err(key_refused(&refusal).into()),
     };
     if let Err(wait) = function.limiter.admit(key, Instant::now()) {
         let seconds = wait.as_secs_f64().ceil().max(1.0) as u64;

@@ -1,5 +1,5 @@
 //! The serverless side of Stratus as one axum `Router`: the image function
-//! (resize on miss) and the event collector. `stratus serve` runs it locally
+//! (resize on miss), the event collector and the in-app inbox. `stratus serve` runs it locally
 //! against the active profile, and the `lambda` feature runs the same Router
 //! on AWS Lambda. [`serve`] is the local server with its timeouts, caps and
 //! checks ([`server`], [`guard`]).
@@ -10,6 +10,7 @@ mod error;
 pub mod event_stream;
 pub mod guard;
 mod images;
+pub mod inbox;
 #[cfg(feature = "lambda")]
 pub mod lambda;
 #[cfg(feature = "lambda")]

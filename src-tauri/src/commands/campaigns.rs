@@ -5,8 +5,10 @@ use stratus_campaigns::campaign::{self, CampaignSpec};
 use stratus_campaigns::dry_run::{self, DryRunOptions};
 use stratus_campaigns::recipients::{self, RecipientFilter};
 use stratus_campaigns::run::{self, StatusCounts};
-use stratus_campaigns::test_send::{self, TestContent, TestSend};
-use stratus_campaigns::{customer_search, gamify, inbox, overview, segment, template, Error};
+use stratus_campaigns::test_send;
+use stratus_campaigns::{
+    customer_search, gamify, inbox, message, overview, segment, template, Error,
+};
 use tauri::ipc::Channel;
 
 use super::AppHandleState;
@@ -14,8 +16,9 @@ use crate::error::CommandResult;
 use crate::exports;
 use crate::views::campaigns::{
     CampaignInput, CampaignProgress, CampaignView, CustomerPick, DryRunView, LevelView,
-    PhoneMessage, RecipientExportView, RecipientPageView, RecipientStatusView, SegmentCount,
-    SegmentProblem, TemplatePreview, TestSendInput, TestSendView,
+    NotificationView, PhoneMessage, PhoneNotificationView, RecipientExportView, RecipientPageView,
+    RecipientStatusView, SegmentCount, SegmentProblem, TemplatePreview, TestSendInput,
+    TestSendView,
 };
 use crate::views::JobView;
 
@@ -100,6 +103,22 @@ pub async fn template_preview(
         .into())
 }
 
+/// The editor's push and in-app preview: the notification rendered for
+/// one customer, as their phone would show it.
+#[tauri::command]
+pub async fn notification_preview(
+    state: AppHandleState<'_>,
+    settings: CampaignInput,
+    customer_id: String,
+) -> CommandResult<NotificationView> {
+    let stack = state.stack().await;
+    let rendered = message::preview(&stack.db, &settings.into(), &customer_id).await?;
+    let notification = rendered
+        .notification
+        .ok_or_else(|| Error::InvalidCampaign("an SMS has no notification to preview".into()))?;
+    Ok(notification.into())
+}
+
 #[tauri::command]
 pub async fn customers_search(
     state: AppHandleState<'_>,
@@ -169,19 +188,11 @@ pub async fn campaign_test_send(
     let stack = state.stack().await;
     let notifier = notifier_for(&stack)?;
     let spec: CampaignSpec = input.settings.into();
-    let request = TestSend {
-        channel: spec.channel,
-        to: input.to,
-        content: TestContent::Template {
-            source: spec.template,
-            customer_id: input.customer_id,
-        },
-        sms_type: spec.sms_type,
-        sender_id: spec.sender_id,
-    };
-    Ok(test_send::test_send(&stack.db, &*notifier, request)
-        .await?
-        .into())
+    Ok(
+        test_send::test_send_spec(&stack.db, &*notifier, spec, &input.customer_id, &input.to)
+            .await?
+            .into(),
+    )
 }
 
 /// Snapshots the audience and starts sending, as a job.
@@ -330,4 +341,17 @@ pub async fn phone_messages(
     let stack = state.stack().await;
     let messages = inbox::received(&stack.db, &address, PHONE_LIMIT).await?;
     Ok(messages.into_iter().map(PhoneMessage::from).collect())
+}
+
+/// Demo mode's phone preview: the pushes and in-app messages one customer
+/// received (the outbox, and their inbox in the events bucket).
+#[tauri::command]
+pub async fn phone_notifications(
+    state: AppHandleState<'_>,
+    customer_id: String,
+) -> CommandResult<Vec<PhoneNotificationView>> {
+    let stack = state.stack().await;
+    let found =
+        inbox::notifications(&stack.db, stack.events.as_ref(), &customer_id, PHONE_LIMIT).await?;
+    Ok(found.into_iter().map(Into::into).collect())
 }

@@ -1,5 +1,5 @@
 /** Pure helpers of the Campaigns screens: settings defaults, times of day, progress figures. */
-import type { CampaignInput, CampaignState, RecipientCounts } from '$lib/backend';
+import type { CampaignInput, CampaignState, PushInput, RecipientCounts } from '$lib/backend';
 
 /** A new campaign as the editor starts it: SMS now, at SNS's default SMS quota. */
 export function newCampaignInput(): CampaignInput {
@@ -18,7 +18,32 @@ export function newCampaignInput(): CampaignInput {
     capDays: null,
     smsType: 'transactional',
     senderId: null,
+    push: newPushInput(),
   };
+}
+
+/** Empty notification fields. */
+export function newPushInput(): PushInput {
+  return { title: '', deepLink: null, data: {}, badge: null, sound: null };
+}
+
+/** `key=value` lines as custom data (blank lines and lines without `=` are left out). */
+export function dataFromLines(text: string): { [key: string]: string } {
+  const data: { [key: string]: string } = {};
+  for (const line of text.split('\n')) {
+    const at = line.indexOf('=');
+    if (at <= 0) continue;
+    const key = line.slice(0, at).trim();
+    if (key !== '') data[key] = line.slice(at + 1).trim();
+  }
+  return data;
+}
+
+/** Custom data as `key=value` lines. */
+export function dataToLines(data: { [key: string]: string | undefined }): string {
+  return Object.entries(data)
+    .map(([k, v]) => `${k}=${v ?? ''}`)
+    .join('\n');
 }
 
 /** `HH:MM` for a minute of the day (the value of an `<input type="time">`). */

@@ -6,6 +6,7 @@ mod store;
 
 use std::fmt;
 
+use crate::push::{PushContent, PushTemplate};
 use crate::segment::Segment;
 use crate::template::MessageTemplate;
 use crate::{Error, Result};
@@ -18,15 +19,30 @@ pub use store::{
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Channel {
     Sms,
+    /// Mobile push to every enabled device of the customer.
     Push,
+    /// Stored in the customer's in-app inbox for their app to fetch.
+    InApp,
 }
 
 impl Channel {
+    pub const ALL: [Channel; 3] = [Channel::Sms, Channel::Push, Channel::InApp];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Channel::Sms => "sms",
             Channel::Push => "push",
+            Channel::InApp => "in_app",
         }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+
+    /// Whether messages carry notification fields ([`PushContent`]).
+    pub fn has_notification(self) -> bool {
+        matches!(self, Channel::Push | Channel::InApp)
     }
 }
 
@@ -192,6 +208,9 @@ pub struct CampaignSpec {
     pub frequency_cap: Option<FrequencyCap>,
     pub sms_type: SmsType,
     pub sender_id: Option<String>,
+    /// Push and in-app: title, deep link, custom data, badge, sound (the
+    /// body is `template`). Ignored for SMS.
+    pub push: PushContent,
 }
 
 impl CampaignSpec {
@@ -210,6 +229,7 @@ impl CampaignSpec {
             frequency_cap: None,
             sms_type: SmsType::Transactional,
             sender_id: None,
+            push: PushContent::default(),
         }
     }
 
@@ -254,7 +274,11 @@ impl CampaignSpec {
             }
         }
         Segment::parse(&self.segment)?;
-        MessageTemplate::compile(&self.template)?;
+        if self.channel.has_notification() {
+            PushTemplate::compile(&self.template, &self.push)?;
+        } else {
+            MessageTemplate::compile(&self.template)?;
+        }
         Ok(())
     }
 }

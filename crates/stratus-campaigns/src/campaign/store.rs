@@ -9,12 +9,13 @@ use super::{
 };
 use crate::customer;
 use crate::eligibility::{self, Moment};
+use crate::push::{devices, PushContent};
 use crate::segment::Segment;
 use crate::{Error, Result};
 
 const COLUMNS: &str = "id, name, channel, segment, template, rate_per_sec, concurrency, scheduled_at, \
      quiet_start, quiet_end, sms_type, sender_id, state, error, created_at, updated_at, launched_at, finished_at, \
-     quiet_mode, cap_messages, cap_days";
+     quiet_mode, cap_messages, cap_days, push";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Campaign> {
     let channel: String = r.get(2)?;
@@ -27,11 +28,8 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Campaign> {
         id: r.get(0)?,
         spec: CampaignSpec {
             name: r.get(1)?,
-            channel: if channel == "push" {
-                Channel::Push
-            } else {
-                Channel::Sms
-            },
+            // The CHECK constraint admits only known channels.
+            channel: Channel::parse(&channel).unwrap_or(Channel::Sms),
             segment: r.get(3)?,
             template: r.get(4)?,
             rate_per_sec: r.get(5)?,
@@ -56,6 +54,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Campaign> {
                 SmsType::Transactional
             },
             sender_id: r.get(11)?,
+            push: push_from_column(r.get(21)?),
         },
         // The CHECK constraint admits only known states.
         state: CampaignState::parse(&state).unwrap_or(CampaignState::Failed),
@@ -65,6 +64,20 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Campaign> {
         launched_at: r.get(16)?,
         finished_at: r.get(17)?,
     })
+}
+
+/// A stored `push` column; NULL (SMS, or saved before push content
+/// existed) reads as no fields.
+fn push_from_column(json: Option<String>) -> PushContent {
+    json.and_then(|j| serde_json::from_str(&j).ok())
+        .unwrap_or_default()
+}
+
+/// The `push` column for `spec`: NULL for SMS.
+fn push_column(spec: &CampaignSpec) -> Option<String> {
+    spec.channel
+        .has_notification()
+        .then(|| serde_json::to_string(&spec.push).unwrap_or_else(|_| "{}".into()))
 }
 
 /// Loads a campaign (blocking).
@@ -102,13 +115,13 @@ pub fn create_draft_blocking(conn: &Connection, spec: &CampaignSpec, now: i64) -
     spec.validate()?;
     let id = uuid::Uuid::now_v7().to_string();
     conn.execute(
-        &format!("INSERT INTO campaigns ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 'draft', NULL, ?13, ?13, NULL, NULL, ?14, ?15, ?16)"),
+        &format!("INSERT INTO campaigns ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 'draft', NULL, ?13, ?13, NULL, NULL, ?14, ?15, ?16, ?17)"),
         params![
             id, spec.name, spec.channel.as_str(), spec.segment, spec.template, spec.rate_per_sec,
             spec.concurrency, spec.scheduled_at, spec.quiet_hours.map(|q| q.start_minute),
             spec.quiet_hours.map(|q| q.end_minute), spec.sms_type.as_str(), spec.sender_id, now,
             spec.quiet_mode.as_str(), spec.frequency_cap.map(|c| c.messages),
-            spec.frequency_cap.map(|c| c.days)
+            spec.frequency_cap.map(|c| c.days), push_column(spec)
         ],
     )?;
     get_blocking(conn, &id)
@@ -131,14 +144,15 @@ pub async fn update_draft(db: &Db, id: &str, spec: CampaignSpec) -> Result<Campa
         c.execute(
             "UPDATE campaigns SET name = ?2, channel = ?3, segment = ?4, template = ?5, rate_per_sec = ?6,
                  concurrency = ?7, scheduled_at = ?8, quiet_start = ?9, quiet_end = ?10, sms_type = ?11,
-                 sender_id = ?12, updated_at = ?13, quiet_mode = ?14, cap_messages = ?15, cap_days = ?16
+                 sender_id = ?12, updated_at = ?13, quiet_mode = ?14, cap_messages = ?15, cap_days = ?16,
+                 push = ?17
              WHERE id = ?1",
             params![
                 id, spec.name, spec.channel.as_str(), spec.segment, spec.template, spec.rate_per_sec,
                 spec.concurrency, spec.scheduled_at, spec.quiet_hours.map(|q| q.start_minute),
                 spec.quiet_hours.map(|q| q.end_minute), spec.sms_type.as_str(), spec.sender_id, now_millis(),
                 spec.quiet_mode.as_str(), spec.frequency_cap.map(|c| c.messages),
-                spec.frequency_cap.map(|c| c.days)
+                spec.frequency_cap.map(|c| c.days), push_column(&spec)
             ],
         )?;
         get_blocking(c, &id)
@@ -240,6 +254,8 @@ pub fn launch_in(tx: &Connection, id: &str, now: i64) -> Result<LaunchReport> {
                 Ok(_) => ("pending", None),
                 Err(reason) => {
                     report.skipped += 1;
+                    let reason =
+                        devices::launch_reason(tx, &customer.id, campaign.spec.channel, reason)?;
                     ("skipped", Some(reason.as_str()))
                 }
             };

@@ -71,11 +71,15 @@ pub struct ImportReport {
     pub bad_rows: Vec<BadRow>,
     /// Columns that map to no customer field (kept out of the database).
     pub ignored_columns: Vec<String>,
+    /// Device tokens stored (`push_token` + `push_platform` columns); new
+    /// ones wait for registration with SNS (`push::register::register_pending`).
+    pub devices: u64,
 }
 
 /// Parsed rows ready to store, and what was refused.
 struct Parsed {
     rows: Vec<Customer>,
+    devices: Vec<row::ImportedDevice>,
     fields: BTreeSet<Field>,
     bad_rows: Vec<BadRow>,
     ignored_columns: Vec<String>,
@@ -109,6 +113,7 @@ pub fn import_blocking(
     Ok(ImportReport {
         inserted,
         updated,
+        devices: parsed.devices.len() as u64,
         bad_rows: parsed.bad_rows,
         ignored_columns: parsed.ignored_columns,
     })
@@ -221,7 +226,7 @@ fn store(conn: &mut Connection, parsed: &Parsed) -> Result<(u64, u64)> {
     let updated_columns: Vec<&str> = parsed
         .fields
         .iter()
-        .filter(|f| **f != Field::Id)
+        .filter(|f| **f != Field::Id && f.is_customer_column())
         .map(|f| f.column())
         .collect();
     let set_clause = updated_columns
@@ -272,6 +277,21 @@ fn store(conn: &mut Connection, parsed: &Parsed) -> Result<(u64, u64)> {
             } else {
                 inserted += 1;
             }
+        }
+        let mut device = tx.prepare(
+            "INSERT INTO push_devices (id, customer_id, platform, token, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?5)
+             ON CONFLICT (platform, token) WHERE token IS NOT NULL DO UPDATE SET
+                 customer_id = excluded.customer_id, updated_at = excluded.updated_at",
+        )?;
+        for d in &parsed.devices {
+            device.execute(rusqlite::params![
+                uuid::Uuid::now_v7().to_string(),
+                d.customer_id,
+                d.platform.as_str(),
+                d.token,
+                now
+            ])?;
         }
     }
     tx.commit()?;

@@ -7,6 +7,7 @@ use std::str::FromStr;
 use super::{BadRow, ImportOptions, Parsed};
 use crate::customer::Customer;
 use crate::phone;
+use crate::push::Platform;
 
 /// A customer field that a file can set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -18,6 +19,10 @@ pub(super) enum Field {
     TimeZone,
     Phone,
     PushEndpointArn,
+    /// A device token: stored as a device, registered with SNS after the import.
+    PushToken,
+    /// The token's platform (apns, apns_sandbox, fcm).
+    PushPlatform,
     SmsOptIn,
     PushOptIn,
     Points,
@@ -48,6 +53,8 @@ impl Field {
             "pushendpointarn" | "endpointarn" | "pushendpoint" | "pusharn" => {
                 Field::PushEndpointArn
             }
+            "pushtoken" | "devicetoken" | "token" => Field::PushToken,
+            "pushplatform" | "deviceplatform" | "platform" => Field::PushPlatform,
             "smsoptin" | "optinsms" | "smsconsent" | "sms" => Field::SmsOptIn,
             "pushoptin" | "optinpush" | "pushconsent" | "push" => Field::PushOptIn,
             "points" | "score" => Field::Points,
@@ -60,6 +67,11 @@ impl Field {
     }
 
     /// The column this field is stored in (a fixed name: never user text).
+    /// Whether the field is a column of `customers` (the device fields are not).
+    pub(super) fn is_customer_column(self) -> bool {
+        !matches!(self, Field::PushToken | Field::PushPlatform)
+    }
+
     pub(super) fn column(self) -> &'static str {
         match self {
             Field::Id => "id",
@@ -69,6 +81,9 @@ impl Field {
             Field::TimeZone => "time_zone",
             Field::Phone => "phone",
             Field::PushEndpointArn => "push_endpoint_arn",
+            // Not customer columns: stored in `push_devices`.
+            Field::PushToken => "push_token",
+            Field::PushPlatform => "push_platform",
             Field::SmsOptIn => "sms_opt_in",
             Field::PushOptIn => "push_opt_in",
             Field::Points => "points",
@@ -84,8 +99,17 @@ impl Field {
 pub(super) struct Collector<'a> {
     options: &'a ImportOptions,
     rows: Vec<Customer>,
+    devices: Vec<ImportedDevice>,
     bad_rows: Vec<BadRow>,
     seen: HashMap<String, u64>,
+}
+
+/// A device token given on an import row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct ImportedDevice {
+    pub customer_id: String,
+    pub platform: Platform,
+    pub token: String,
 }
 
 impl<'a> Collector<'a> {
@@ -93,6 +117,7 @@ impl<'a> Collector<'a> {
         Collector {
             options,
             rows: Vec::new(),
+            devices: Vec::new(),
             bad_rows: Vec::new(),
             seen: HashMap::new(),
         }
@@ -125,7 +150,14 @@ impl<'a> Collector<'a> {
         let mut customer = Customer::new(id.clone(), "");
         let mut errors = Vec::new();
         let mut has_name = false;
+        let device = device_of(&id, &values);
+        if let Err(reason) = &device {
+            errors.push(reason.clone());
+        }
         for (field, raw) in values {
+            if !field.is_customer_column() {
+                continue;
+            }
             match set_field(&mut customer, field, raw.trim(), self.options) {
                 Ok(()) => has_name |= field == Field::Name,
                 Err(reason) => errors.push(reason),
@@ -136,6 +168,7 @@ impl<'a> Collector<'a> {
         }
         if errors.is_empty() {
             self.rows.push(customer);
+            self.devices.extend(device.ok().flatten());
         } else {
             self.refuse(line, Some(id), errors.join("; "));
         }
@@ -144,10 +177,43 @@ impl<'a> Collector<'a> {
     pub(super) fn finish(self, fields: BTreeSet<Field>, ignored_columns: Vec<String>) -> Parsed {
         Parsed {
             rows: self.rows,
+            devices: self.devices,
             fields,
             bad_rows: self.bad_rows,
             ignored_columns,
         }
+    }
+}
+
+/// The row's device token and platform: both or neither.
+fn device_of(
+    id: &str,
+    values: &[(Field, String)],
+) -> std::result::Result<Option<ImportedDevice>, String> {
+    let value = |wanted: Field| {
+        values
+            .iter()
+            .find(|(f, _)| *f == wanted)
+            .map(|(_, v)| v.trim())
+            .filter(|v| !v.is_empty())
+    };
+    match (value(Field::PushToken), value(Field::PushPlatform)) {
+        (None, None) => Ok(None),
+        (Some(token), Some(platform)) => {
+            let platform = Platform::parse(platform).map_err(|e| e.to_string())?;
+            if platform == Platform::Other {
+                return Err("push platform must be apns, apns_sandbox or fcm".into());
+            }
+            Ok(Some(ImportedDevice {
+                customer_id: id.to_string(),
+                platform,
+                token: token.to_string(),
+            }))
+        }
+        (Some(_), None) => {
+            Err("a push token needs its push platform (apns, apns_sandbox or fcm)".into())
+        }
+        (None, Some(_)) => Err("a push platform needs its push token".into()),
     }
 }
 
@@ -207,6 +273,7 @@ fn set_field(
         }
         Field::Badges => c.badges = parse_badges(raw)?,
         Field::LastActive => c.last_active = parse_time(raw)?,
+        Field::PushToken | Field::PushPlatform => {}
     }
     Ok(())
 }

@@ -2,10 +2,13 @@
 //! cloud profiles ([`SnsNotifier`]), a local outbox for demo mode
 //! ([`OutboxNotifier`]).
 
+mod inbox;
 mod outbox;
 mod sns;
 
+pub use inbox::InboxNotifier;
 pub use outbox::{OutboxConfig, OutboxNotifier};
+pub(crate) use sns::classify as sns_classify;
 pub use sns::{classify_code, SnsNotifier};
 
 use crate::campaign::{Channel, SmsType};
@@ -138,13 +141,46 @@ impl std::fmt::Debug for OptOutFilter {
 
 /// The provider a profile sends through: SNS when the stack has an AWS
 /// configuration (cloud profiles), else the local outbox (demo mode) with
-/// `outbox`'s simulation. The app and the CLI both pick through here.
+/// `outbox`'s simulation; in-app messages go to the events bucket's inbox
+/// either way. The app and the CLI both pick through here.
 pub fn for_stack(
     stack: &stratus_core::stack::Stack,
     outbox: OutboxConfig,
 ) -> std::sync::Arc<dyn Notifier> {
-    match &stack.sdk {
+    let provider: std::sync::Arc<dyn Notifier> = match &stack.sdk {
         Some(sdk) => std::sync::Arc::new(SnsNotifier::new(sdk)),
         None => std::sync::Arc::new(OutboxNotifier::new(stack.db.clone(), outbox)),
+    };
+    std::sync::Arc::new(ByChannel {
+        provider,
+        inbox: InboxNotifier::new(stack.events.clone()),
+    })
+}
+
+/// SMS and push to the provider, in-app to the inbox.
+pub struct ByChannel {
+    pub provider: std::sync::Arc<dyn Notifier>,
+    pub inbox: InboxNotifier,
+}
+
+#[async_trait::async_trait]
+impl Notifier for ByChannel {
+    async fn publish(&self, message: &OutboundMessage) -> Result<MessageId, NotifyError> {
+        match message.channel {
+            Channel::InApp => self.inbox.publish(message).await,
+            _ => self.provider.publish(message).await,
+        }
+    }
+
+    async fn is_opted_out(&self, phone: &str) -> Result<bool, NotifyError> {
+        self.provider.is_opted_out(phone).await
+    }
+
+    async fn opt_out_filter(&self) -> Result<Option<OptOutFilter>, NotifyError> {
+        self.provider.opt_out_filter().await
+    }
+
+    async fn probe(&self) -> Result<(), NotifyError> {
+        self.provider.probe().await
     }
 }

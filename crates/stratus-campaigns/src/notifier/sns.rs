@@ -71,7 +71,16 @@ impl Notifier for SnsNotifier {
                 }
                 r
             }
-            Channel::Push => request.target_arn(&message.address),
+            // One document, a payload per platform (`push::RenderedPush`).
+            Channel::Push => request
+                .target_arn(&message.address)
+                .message_structure("json"),
+            Channel::InApp => {
+                return Err(NotifyError::Permanent {
+                    code: "wrong_channel".into(),
+                    message: "in-app messages go to the inbox, not SNS".into(),
+                })
+            }
         };
         match request.send().await {
             Ok(out) => Ok(out.message_id().unwrap_or_default().to_string()),
@@ -137,7 +146,7 @@ impl Notifier for SnsNotifier {
 /// connect (refused, DNS, connect timeout) proves it did not. A connection
 /// lost after the request was written, a timeout, an unreadable answer or
 /// anything unclassified may hide an accepted message, so it is in doubt.
-fn classify<E: ProvideErrorMetadata + std::error::Error + 'static>(
+pub(crate) fn classify<E: ProvideErrorMetadata + std::error::Error + 'static>(
     err: SdkError<E, aws_sdk_sns::config::http::HttpResponse>,
 ) -> NotifyError {
     match &err {

@@ -32,8 +32,8 @@ pub use summary::{
 };
 
 use crate::campaign::{self, CampaignState};
+use crate::message::CampaignMessage;
 use crate::notifier::Notifier;
-use crate::template::MessageTemplate;
 use crate::{Error, Result};
 use send::SendContext;
 
@@ -208,7 +208,7 @@ pub(crate) async fn run_inner(
             })
         }
     }
-    let template = match MessageTemplate::compile(&campaign.spec.template) {
+    let template = match CampaignMessage::compile(&campaign.spec) {
         Ok(t) => t,
         Err(e) => {
             set_state(db, &id, CampaignState::Failed, Some(e.to_string())).await?;

@@ -21,15 +21,17 @@ use super::recipient::{self, PendingRecipient, RecipientStatus};
 use super::{RunControl, RunSettings};
 use crate::campaign::{Campaign, Channel};
 use crate::eligibility::{self, Moment, SkipReason};
+use crate::message::CampaignMessage;
 use crate::notifier::{Notifier, NotifyError, OutboundMessage};
-use crate::template::{MessageTemplate, TemplateContext};
+use crate::push;
+use crate::template::TemplateContext;
 use crate::Result;
 
 /// What every send task of one run shares.
 pub(super) struct SendContext {
     pub db: Db,
     pub campaign: Campaign,
-    pub template: MessageTemplate,
+    pub template: CampaignMessage,
     /// The profile's level table as the run started.
     pub levels: crate::gamify::LevelTable,
     pub notifier: Arc<dyn Notifier>,
@@ -229,7 +231,13 @@ async fn attempt(
         // up within a poll; until then, wait as after any unsent try.
         Claim::Stopped => return Ok(Attempt::Again),
     }
-    let error = match ctx.notifier.publish(message).await {
+    // Push goes to every enabled device of the customer under this one
+    // mark (docs/campaigns.md, "Push: one row per customer").
+    let published = match message.channel {
+        Channel::Push => push::deliver(&ctx.db, ctx.notifier.as_ref(), message).await?,
+        _ => ctx.notifier.publish(message).await,
+    };
+    let error = match published {
         Ok(message_id) => {
             ctx.breaker.on_answer();
             ctx.control.bucket().on_success();

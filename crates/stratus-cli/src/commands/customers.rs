@@ -1,4 +1,5 @@
-//! `stratus customers`: import the audience, count a segment.
+//! `stratus customers`: import the audience, count a segment, manage
+//! customers' push devices.
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -7,6 +8,7 @@ use anyhow::{anyhow, Context as _, Result};
 use bytes::Bytes;
 use clap::{Subcommand, ValueEnum};
 use stratus_campaigns::import::{self, BadRow, ImportFormat, ImportMode, ImportOptions};
+use stratus_campaigns::push::{devices, register, Platform, Registrar};
 use stratus_campaigns::segment;
 use stratus_core::cloud;
 use stratus_core::profile::ProfileKind;
@@ -33,6 +35,32 @@ pub enum CustomersCommand {
     },
     /// How many customers a segment selects, e.g. "level = gold and points >= 500".
     Count { segment: String },
+    /// A customer's push devices (registered as SNS platform endpoints).
+    #[command(subcommand)]
+    Device(DeviceCommand),
+}
+
+#[derive(Subcommand)]
+pub enum DeviceCommand {
+    /// Registers a device token (the same token again re-enables it).
+    Add {
+        customer: String,
+        /// apns, apns_sandbox or fcm.
+        #[arg(long)]
+        platform: String,
+        #[arg(long)]
+        token: String,
+    },
+    /// A customer's devices.
+    List { customer: String },
+    /// Removes a device (by id, token or endpoint ARN).
+    Remove { customer: String, device: String },
+    /// Asks SNS which endpoints it has disabled and records them.
+    Check {
+        /// Only this customer's devices.
+        #[arg(long)]
+        customer: Option<String>,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -89,12 +117,71 @@ pub async fn run(ctx: &Context, cmd: CustomersCommand) -> Result<ExitCode> {
                 report.updated,
                 report.bad_rows.len()
             );
+            if report.devices > 0 {
+                let registered = register::register_pending(&stack).await?;
+                println!("{registered} new device token(s) registered as push endpoints");
+            }
             if !report.bad_rows.is_empty() {
                 return Ok(ExitCode::FAILURE);
             }
         }
         CustomersCommand::Count { segment } => {
             println!("{}", segment::count(&stack.db, &segment).await?);
+        }
+        CustomersCommand::Device(cmd) => return device(&stack, cmd).await,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn device(stack: &Stack, cmd: DeviceCommand) -> Result<ExitCode> {
+    match cmd {
+        DeviceCommand::Add {
+            customer,
+            platform,
+            token,
+        } => {
+            let platform = Platform::parse(&platform)?;
+            let d = register::register_device(stack, &customer, platform, &token).await?;
+            println!(
+                "{} {} {}",
+                d.id,
+                d.platform,
+                d.endpoint_arn.as_deref().unwrap_or("-")
+            );
+        }
+        DeviceCommand::List { customer } => {
+            let list = stack.db.call(move |c| devices::list(c, &customer)).await?;
+            for d in list {
+                println!(
+                    "{}  {:<12} {:<8} {}  {}",
+                    d.id,
+                    d.platform.as_str(),
+                    if d.enabled { "enabled" } else { "disabled" },
+                    d.endpoint_arn.as_deref().unwrap_or("(not registered)"),
+                    d.last_error.as_deref().unwrap_or("")
+                );
+            }
+        }
+        DeviceCommand::Remove { customer, device } => {
+            let removed = stack
+                .db
+                .call(move |c| devices::remove(c, &customer, &device))
+                .await?;
+            if !removed {
+                eprintln!("error[device_not_found]: no such device of this customer");
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+        DeviceCommand::Check { customer } => {
+            let sdk = stack
+                .sdk
+                .as_ref()
+                .ok_or_else(|| anyhow!("the demo profile has no SNS to ask"))?;
+            let report = Registrar::new(sdk).check(&stack.db, customer).await?;
+            println!(
+                "{} device(s) checked, {} now recorded as disabled",
+                report.checked, report.disabled
+            );
         }
     }
     Ok(ExitCode::SUCCESS)

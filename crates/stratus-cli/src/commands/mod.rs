@@ -6,6 +6,7 @@ pub mod events;
 pub mod image;
 pub mod profile;
 pub mod progress;
+pub mod push;
 pub mod serve;
 pub mod signing_keys;
 pub mod store;

@@ -18,6 +18,7 @@ use clap::Args;
 use stratus_events::collector::spool::{Spool, SpoolConfig};
 use stratus_events::collector::write_keys::{list_keys, KeyRing};
 use stratus_events::collector::CollectorConfig;
+use stratus_gateway::inbox::{InboxFunction, InboxSecret};
 use stratus_gateway::tracker::demo_routes;
 use stratus_gateway::{
     functions_router, AllowedHosts, AllowedOrigins, CollectorFunction, FlushPolicy, ImageFunction,
@@ -118,6 +119,16 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
     }
 }
 
+/// The demo page posts from its own origin; other pages must be listed
+/// for a cloud profile, so a local collector is not open to any site.
+fn allowed_origins(args: &ServeArgs, demo: bool) -> AllowedOrigins {
+    match (&args.allowed_origins, demo) {
+        (Some(list), _) => AllowedOrigins::parse(list),
+        (None, true) => AllowedOrigins::Any,
+        (None, false) => AllowedOrigins::List(Vec::new()),
+    }
+}
+
 pub async fn run(ctx: &Context, args: ServeArgs) -> Result<ExitCode> {
     // Bad signing keys stop the server before it opens anything.
     let signing = args.signing.policy()?;
@@ -132,13 +143,7 @@ pub async fn run(ctx: &Context, args: ServeArgs) -> Result<ExitCode> {
             ..RedirectPolicy::default()
         },
     });
-    // The demo page posts from its own origin; other pages must be listed
-    // for a cloud profile, so a local collector is not open to any site.
-    let origins = match (&args.allowed_origins, stack.profile.is_demo()) {
-        (Some(list), _) => AllowedOrigins::parse(list),
-        (None, true) => AllowedOrigins::Any,
-        (None, false) => AllowedOrigins::List(Vec::new()),
-    };
+    let origins = allowed_origins(&args, stack.profile.is_demo());
     let trusted = TrustedProxies::parse(args.trusted_proxy.iter().map(String::as_str))?;
     let spool_dir = args.spool_dir.clone().unwrap_or_else(|| {
         ctx.home
@@ -209,7 +214,21 @@ pub async fn run(ctx: &Context, args: ServeArgs) -> Result<ExitCode> {
     if waiting > 0 {
         println!("  writing {waiting} bytes of events spooled by an earlier run");
     }
-    let app = functions_router(Some(images), Some(Arc::clone(&events))).merge(demo_routes());
+    let mut app = functions_router(Some(images), Some(Arc::clone(&events))).merge(demo_routes());
+    // The in-app inbox, when there is a secret to check its tokens with.
+    match std::env::var("STRATUS_INBOX_SECRET") {
+        Ok(secret) if !secret.trim().is_empty() => {
+            let inbox = InboxFunction {
+                store: Arc::clone(&stack.events),
+                keys: KeyRing::profile(stack.db.clone(), args.keys_refresh),
+                secret: InboxSecret::new(&secret).map_err(anyhow::Error::msg)?,
+                origins: allowed_origins(&args, stack.profile.is_demo()),
+            };
+            app = app.merge(stratus_gateway::inbox::routes(Arc::new(inbox)));
+            println!("  in-app inbox: http://{addr}/v1/inbox  (X-Stratus-Customer + X-Stratus-Inbox-Token; `stratus push inbox-token`)");
+        }
+        _ => println!("  in-app inbox: off (set STRATUS_INBOX_SECRET to serve /v1/inbox)"),
+    }
     let served = stratus_gateway::serve(listener, app, options, stop_signal()).await;
     // Nothing accepted is lost on a clean stop: it is on disk already, and
     // written to the bucket now if the bucket answers.

@@ -50,6 +50,7 @@ use stratus_core::profile::CloudSettings;
 use stratus_core::store::{ObjectStore, S3Store};
 use stratus_events::collector::write_keys::KeyRing;
 use stratus_events::collector::CollectorConfig;
+use stratus_gateway::inbox::{InboxFunction, InboxSecret};
 use stratus_gateway::lambda::Notifications;
 use stratus_gateway::lambda_aws::{self, CloudFront, Firehose};
 use stratus_gateway::original_changes::Cdn;
@@ -137,6 +138,21 @@ async fn main() -> Result<(), lambda_http::Error> {
         })),
         None => FlushPolicy::BeforeResponse,
     };
+    // The in-app inbox rides on the collector when the function has the
+    // secret its tokens are signed with (docs/security.md).
+    let inbox = match (&events_bucket, env("STRATUS_INBOX_SECRET")) {
+        (Some(bucket), Some(secret)) => {
+            let store: Arc<dyn ObjectStore> =
+                Arc::new(S3Store::new(s3.clone(), bucket.clone(), "S3"));
+            Some(Arc::new(InboxFunction {
+                keys: KeyRing::published(Arc::clone(&store), refresh, require_key),
+                store,
+                secret: InboxSecret::new(&secret)?,
+                origins: AllowedOrigins::parse(&env("STRATUS_ALLOWED_ORIGINS").unwrap_or_default()),
+            }))
+        }
+        _ => None,
+    };
     let events = events_bucket.map(|bucket| {
         let store: Arc<dyn ObjectStore> = Arc::new(S3Store::new(s3.clone(), bucket, "S3"));
         Arc::new(
@@ -149,7 +165,11 @@ async fn main() -> Result<(), lambda_http::Error> {
             .with_write_keys(KeyRing::published(store, refresh, require_key)),
         )
     });
-    stratus_gateway::lambda::run(functions_router(images, events), notifications).await
+    let mut router = functions_router(images, events);
+    if let Some(inbox) = inbox {
+        router = router.merge(stratus_gateway::inbox::routes(inbox));
+    }
+    stratus_gateway::lambda::run(router, notifications).await
 }
 
 /// Keys from the deploy's secret (`STRATUS_SIGNING_KEYS_SECRET`) or, for a

@@ -1,9 +1,12 @@
 //! What the editor and the phone preview show: the live segment count, the
 //! template preview with its SMS length, customers to pick, received messages.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 use stratus_campaigns::customer::Customer;
-use stratus_campaigns::inbox::ReceivedMessage;
+use stratus_campaigns::inbox::{PhoneNotification, ReceivedMessage};
+use stratus_campaigns::push::RenderedPush;
 use stratus_campaigns::segment::SegmentError;
 use stratus_campaigns::sms::{SmsEncoding, SmsLength};
 use stratus_campaigns::template::Preview;
@@ -139,6 +142,62 @@ pub struct PhoneMessage {
     pub body: String,
     #[ts(type = "number")]
     pub sent_at: i64,
+}
+
+/// A push or in-app notification as the phone shows it.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct NotificationView {
+    pub title: String,
+    pub body: String,
+    pub deep_link: Option<String>,
+    pub data: BTreeMap<String, String>,
+    pub badge: Option<u32>,
+    pub sound: Option<String>,
+}
+
+impl From<RenderedPush> for NotificationView {
+    fn from(p: RenderedPush) -> Self {
+        NotificationView {
+            title: p.title,
+            body: p.body,
+            deep_link: p.deep_link,
+            data: p.data,
+            badge: p.badge,
+            sound: p.sound,
+        }
+    }
+}
+
+/// A push or in-app message a demo customer received.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct PhoneNotificationView {
+    pub message_id: String,
+    /// `push` or `in_app`.
+    pub channel: String,
+    pub campaign_name: Option<String>,
+    pub title: String,
+    pub body: String,
+    pub deep_link: Option<String>,
+    #[ts(type = "number")]
+    pub sent_at: i64,
+}
+
+impl From<PhoneNotification> for PhoneNotificationView {
+    fn from(n: PhoneNotification) -> Self {
+        PhoneNotificationView {
+            message_id: n.message_id,
+            channel: n.channel.to_string(),
+            campaign_name: n.campaign_name,
+            title: n.title,
+            body: n.body,
+            deep_link: n.deep_link,
+            sent_at: n.sent_at,
+        }
+    }
 }
 
 impl From<ReceivedMessage> for PhoneMessage {

@@ -5,7 +5,7 @@ use stratus_campaigns::dry_run::{DryRunReport, SampleMessage};
 use stratus_campaigns::test_send::TestSendReport;
 use ts_rs::TS;
 
-use super::{CampaignInput, CodeCount, SmsLengthView};
+use super::{CampaignInput, CodeCount, NotificationView, SmsLengthView};
 
 /// One rendered message from the dry run.
 #[derive(Debug, Clone, Serialize, TS)]
@@ -17,6 +17,11 @@ pub struct SampleMessageView {
     pub address: String,
     pub text: String,
     pub sms: SmsLengthView,
+    /// Push and in-app: the notification as the phone shows it.
+    pub notification: Option<NotificationView>,
+    /// Push: the enabled devices it goes to.
+    #[ts(type = "number")]
+    pub devices: u64,
 }
 
 impl From<SampleMessage> for SampleMessageView {
@@ -27,6 +32,8 @@ impl From<SampleMessage> for SampleMessageView {
             address: s.address,
             text: s.text,
             sms: s.sms.into(),
+            notification: s.notification.map(Into::into),
+            devices: s.devices,
         }
     }
 }
@@ -48,8 +55,14 @@ pub struct DryRunView {
     /// `customer id: message` of the first message that does not render.
     pub first_render_error: Option<String>,
     pub samples: Vec<SampleMessageView>,
+    /// SMS parts (0 for push and in-app).
     #[ts(type = "number")]
     pub total_parts: u64,
+    /// Push: one notification per enabled device of each eligible customer.
+    #[ts(type = "number")]
+    pub devices: u64,
+    /// The price of one billed unit: an SMS part, a push to one device, an
+    /// in-app message.
     pub price_per_part: f64,
     pub currency: String,
     pub estimated_cost: f64,
@@ -83,6 +96,7 @@ impl From<DryRunReport> for DryRunView {
                 .map(|f| format!("{}: {}", f.customer_id, f.message)),
             samples: r.samples.into_iter().map(Into::into).collect(),
             total_parts: r.total_parts,
+            devices: r.devices,
             price_per_part: r.price_per_part,
             currency: r.currency,
             estimated_cost: r.estimated_cost,

@@ -1,11 +1,14 @@
 //! Boundary types of the Campaigns section.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use stratus_app::campaign_runs::RunSnapshot;
 use stratus_campaigns::campaign::{
     Campaign, CampaignSpec, CampaignState as CoreState, Channel as CoreChannel, FrequencyCap,
     QuietHours, QuietMode as CoreQuietMode, SmsType as CoreSmsType,
 };
+use stratus_campaigns::push::PushContent;
 use stratus_campaigns::run::{self, StatusCounts};
 use ts_rs::TS;
 
@@ -15,7 +18,8 @@ mod levels;
 mod recipients;
 
 pub use editing::{
-    CustomerPick, PhoneMessage, SegmentCount, SegmentProblem, SmsLengthView, TemplatePreview,
+    CustomerPick, NotificationView, PhoneMessage, PhoneNotificationView, SegmentCount,
+    SegmentProblem, SmsLengthView, TemplatePreview,
 };
 
 pub use launch_checks::{DryRunView, TestSendInput, TestSendView};
@@ -29,6 +33,8 @@ pub use recipients::{RecipientExportView, RecipientPageView, RecipientStatusView
 pub enum Channel {
     Sms,
     Push,
+    #[serde(rename = "in_app")]
+    InApp,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -100,6 +106,53 @@ pub struct CampaignInput {
     pub cap_days: Option<u32>,
     pub sms_type: SmsType,
     pub sender_id: Option<String>,
+    /// Push and in-app: the notification's fields (the body is `template`).
+    #[serde(default)]
+    #[ts(optional = nullable)]
+    pub push: Option<PushInput>,
+}
+
+/// A push or in-app notification's fields; each text is a template except
+/// the sound.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct PushInput {
+    pub title: String,
+    pub deep_link: Option<String>,
+    /// Custom key/value data for the app.
+    pub data: BTreeMap<String, String>,
+    /// Renders to the app icon's badge number.
+    pub badge: Option<String>,
+    pub sound: Option<String>,
+}
+
+fn blank_to_none(text: Option<String>) -> Option<String> {
+    text.filter(|t| !t.trim().is_empty())
+}
+
+impl From<PushInput> for PushContent {
+    fn from(p: PushInput) -> Self {
+        PushContent {
+            title: p.title,
+            deep_link: blank_to_none(p.deep_link),
+            data: p.data,
+            badge: blank_to_none(p.badge),
+            sound: blank_to_none(p.sound),
+        }
+    }
+}
+
+impl From<&PushContent> for PushInput {
+    fn from(p: &PushContent) -> Self {
+        PushInput {
+            title: p.title.clone(),
+            deep_link: p.deep_link.clone(),
+            data: p.data.clone(),
+            badge: p.badge.clone(),
+            sound: p.sound.clone(),
+        }
+    }
 }
 
 impl From<CampaignInput> for CampaignSpec {
@@ -109,6 +162,7 @@ impl From<CampaignInput> for CampaignSpec {
             channel: match i.channel {
                 Channel::Sms => CoreChannel::Sms,
                 Channel::Push => CoreChannel::Push,
+                Channel::InApp => CoreChannel::InApp,
             },
             segment: i.segment,
             template: i.template,
@@ -135,6 +189,7 @@ impl From<CampaignInput> for CampaignSpec {
                 SmsType::Promotional => CoreSmsType::Promotional,
             },
             sender_id: i.sender_id.filter(|s| !s.trim().is_empty()),
+            push: i.push.map(PushContent::from).unwrap_or_default(),
         }
     }
 }
@@ -146,6 +201,7 @@ impl From<&CampaignSpec> for CampaignInput {
             channel: match s.channel {
                 CoreChannel::Sms => Channel::Sms,
                 CoreChannel::Push => Channel::Push,
+                CoreChannel::InApp => Channel::InApp,
             },
             segment: s.segment.clone(),
             template: s.template.clone(),
@@ -165,6 +221,7 @@ impl From<&CampaignSpec> for CampaignInput {
                 CoreSmsType::Promotional => SmsType::Promotional,
             },
             sender_id: s.sender_id.clone(),
+            push: s.channel.has_notification().then(|| (&s.push).into()),
         }
     }
 }

@@ -8,7 +8,9 @@ import type { DryRunView } from './bindings/DryRunView';
 import type { RecipientExportView } from './bindings/RecipientExportView';
 import type { JobView } from './bindings/JobView';
 import type { LevelView } from './bindings/LevelView';
+import type { NotificationView } from './bindings/NotificationView';
 import type { PhoneMessage } from './bindings/PhoneMessage';
+import type { PhoneNotificationView } from './bindings/PhoneNotificationView';
 import type { RecipientPageView } from './bindings/RecipientPageView';
 import type { RecipientStatusView } from './bindings/RecipientStatusView';
 import type { SegmentCount } from './bindings/SegmentCount';
@@ -28,7 +30,10 @@ export type { DryRunView } from './bindings/DryRunView';
 export type { LevelView } from './bindings/LevelView';
 export type { QuietMode } from './bindings/QuietMode';
 export type { RecipientExportView } from './bindings/RecipientExportView';
+export type { NotificationView } from './bindings/NotificationView';
 export type { PhoneMessage } from './bindings/PhoneMessage';
+export type { PhoneNotificationView } from './bindings/PhoneNotificationView';
+export type { PushInput } from './bindings/PushInput';
 export type { RecipientCounts } from './bindings/RecipientCounts';
 export type { RecipientPageView } from './bindings/RecipientPageView';
 export type { RecipientRowView } from './bindings/RecipientRowView';
@@ -159,4 +164,14 @@ export function setLevels(levels: LevelView[]): Promise<LevelView[]> {
 /** Demo mode: the messages the local outbox delivered to one number. */
 export function phoneMessages(address: string): Promise<PhoneMessage[]> {
   return call<PhoneMessage[]>('phone_messages', { address });
+}
+
+/** Demo mode: the pushes and in-app messages one customer received. */
+export function phoneNotifications(customerId: string): Promise<PhoneNotificationView[]> {
+  return call<PhoneNotificationView[]>('phone_notifications', { customerId });
+}
+
+/** A push or in-app campaign's notification rendered for one customer. */
+export function previewNotification(settings: CampaignInput, customerId: string): Promise<NotificationView> {
+  return call<NotificationView>('notification_preview', { settings, customerId });
 }

@@ -17,6 +17,8 @@ use stratus_campaigns::campaign::{
 };
 use stratus_campaigns::dry_run::{self, DryRunOptions, DEFAULT_PRICE_PER_PART};
 use stratus_campaigns::gamify::{self, LevelTable};
+use stratus_campaigns::prices;
+use stratus_campaigns::push::PushContent;
 use stratus_campaigns::recipients::{self, RecipientFilter, RecipientStatus};
 use stratus_campaigns::run;
 use stratus_campaigns::test_send;
@@ -41,6 +43,9 @@ pub enum CampaignCommand {
         /// Assumed price of one SMS part (USD); check SNS pricing for your destinations.
         #[arg(long, default_value_t = DEFAULT_PRICE_PER_PART)]
         price_per_part: f64,
+        /// Price of a million push notifications (USD; SNS's list price by default).
+        #[arg(long, default_value_t = prices::PUSH_PER_MILLION)]
+        push_price_per_million: f64,
     },
     /// Send one test message to a phone number (or endpoint ARN for push).
     TestSend {
@@ -140,12 +145,37 @@ pub struct CreateArgs {
     /// Send at this time (RFC 3339, e.g. 2026-12-01T09:00:00Z) instead of at launch.
     #[arg(long, value_parser = parse_time)]
     at: Option<i64>,
+    /// Push and in-app: the notification's title (a template).
+    #[arg(long)]
+    title: Option<String>,
+    /// Push and in-app: the link the app opens (a template).
+    #[arg(long)]
+    deep_link: Option<String>,
+    /// Push and in-app: custom data for the app, KEY=TEMPLATE (repeatable).
+    #[arg(long = "data", value_name = "KEY=TEMPLATE", value_parser = parse_data)]
+    data: Vec<(String, String)>,
+    /// Push: the app icon's badge number (a template, e.g. "{{ new_badges | length }}").
+    #[arg(long)]
+    badge: Option<String>,
+    /// Push: the sound to play (e.g. default).
+    #[arg(long)]
+    sound: Option<String>,
+}
+
+fn parse_data(text: &str) -> Result<(String, String), String> {
+    text.split_once('=')
+        .map(|(k, v)| (k.trim().to_string(), v.to_string()))
+        .filter(|(k, _)| !k.is_empty())
+        .ok_or_else(|| format!("`{text}` is not KEY=TEMPLATE"))
 }
 
 #[derive(Clone, Copy, ValueEnum)]
 pub enum ChannelArg {
     Sms,
+    /// Mobile push to every enabled device of each customer.
     Push,
+    /// Stored in the customer's in-app inbox.
+    InApp,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -289,12 +319,14 @@ pub async fn run(ctx: &Context, cmd: CampaignCommand) -> Result<ExitCode> {
             campaign,
             samples,
             price_per_part,
+            push_price_per_million,
         } => {
             let c = resolve(db, &campaign).await?;
             let notifier = notifier_for(&stack)?;
             let options = DryRunOptions {
                 samples,
                 price_per_part,
+                push_price_per_million,
                 ..Default::default()
             };
             let report = dry_run::dry_run(db, &c.id, Some(notifier.as_ref()), options).await?;
@@ -470,6 +502,7 @@ fn spec_from(args: CreateArgs) -> Result<CampaignSpec> {
     let channel = match args.channel {
         ChannelArg::Sms => Channel::Sms,
         ChannelArg::Push => Channel::Push,
+        ChannelArg::InApp => Channel::InApp,
     };
     let mut spec = CampaignSpec::new(&args.name, channel, &args.segment, &template);
     spec.rate_per_sec = args.rate;
@@ -486,6 +519,13 @@ fn spec_from(args: CreateArgs) -> Result<CampaignSpec> {
     };
     spec.frequency_cap = args.frequency_cap;
     spec.scheduled_at = args.at;
+    spec.push = PushContent {
+        title: args.title.unwrap_or_default(),
+        deep_link: args.deep_link,
+        data: args.data.into_iter().collect(),
+        badge: args.badge,
+        sound: args.sound,
+    };
     Ok(spec)
 }
 

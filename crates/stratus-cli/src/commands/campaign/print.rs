@@ -1,6 +1,6 @@
 //! How campaigns, dry runs and progress read in a terminal.
 
-use stratus_campaigns::campaign::{Campaign, CampaignState, QuietMode};
+use stratus_campaigns::campaign::{Campaign, CampaignState, Channel, QuietMode};
 use stratus_campaigns::dry_run::DryRunReport;
 use stratus_campaigns::gamify::LevelTable;
 use stratus_campaigns::run::RunProgress;
@@ -48,6 +48,24 @@ pub fn campaign(c: &Campaign) {
     );
     if let Some(sender) = &s.sender_id {
         println!("  sender id   {sender}");
+    }
+    if s.channel.has_notification() {
+        let p = &s.push;
+        if !p.title.is_empty() {
+            println!("  title       {}", p.title);
+        }
+        if let Some(link) = &p.deep_link {
+            println!("  deep link   {link}");
+        }
+        for (key, value) in &p.data {
+            println!("  data        {key} = {value}");
+        }
+        if let Some(badge) = &p.badge {
+            println!("  badge       {badge}");
+        }
+        if let Some(sound) = &p.sound {
+            println!("  sound       {sound}");
+        }
     }
     if let Some(q) = s.quiet_hours {
         println!(
@@ -161,18 +179,41 @@ pub fn dry_run(r: &DryRunReport) {
         }
     }
     for s in &r.samples {
-        println!(
-            "sample to {} ({}, {}): {}",
-            s.name,
-            s.address,
-            sms_length(&s.sms),
-            s.text
-        );
+        match (&s.notification, r.channel) {
+            (Some(n), Channel::Push) => println!(
+                "sample to {} ({} device(s)): [{}] {}",
+                s.name, s.devices, n.title, n.body
+            ),
+            (Some(n), _) => println!("sample to {} (inbox): [{}] {}", s.name, n.title, n.body),
+            (None, _) => println!(
+                "sample to {} ({}, {}): {}",
+                s.name,
+                s.address,
+                sms_length(&s.sms),
+                s.text
+            ),
+        }
     }
-    println!(
-        "parts       {} (estimated cost {:.2} {} at {} per part)",
-        r.total_parts, r.estimated_cost, r.currency, r.price_per_part
-    );
+    match r.channel {
+        Channel::Sms => println!(
+            "parts       {} (estimated cost {:.2} {} at {} per part)",
+            r.total_parts, r.estimated_cost, r.currency, r.price_per_part
+        ),
+        Channel::Push => println!(
+            "devices     {} push notification(s) (estimated cost {:.7} {} at {:.2} per million)",
+            r.devices,
+            r.estimated_cost,
+            r.currency,
+            r.price_per_part * 1e6
+        ),
+        Channel::InApp => println!(
+            "messages    {} in-app (estimated cost {:.7} {} at {:.2} per million)",
+            r.eligible,
+            r.estimated_cost,
+            r.currency,
+            r.price_per_part * 1e6
+        ),
+    }
     println!(
         "duration    about {} at {} msg/s",
         duration(r.estimated_seconds),

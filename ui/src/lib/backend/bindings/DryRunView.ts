@@ -13,7 +13,20 @@ skipped: Array<CodeCount>, optOutsChecked: boolean, renderErrors: number,
 /**
  * `customer id: message` of the first message that does not render.
  */
-firstRenderError: string | null, samples: Array<SampleMessageView>, totalParts: number, pricePerPart: number, currency: string, estimatedCost: number, ratePerSec: number, estimatedSeconds: number, 
+firstRenderError: string | null, samples: Array<SampleMessageView>, 
+/**
+ * SMS parts (0 for push and in-app).
+ */
+totalParts: number, 
+/**
+ * Push: one notification per enabled device of each eligible customer.
+ */
+devices: number, 
+/**
+ * The price of one billed unit: an SMS part, a push to one device, an
+ * in-app message.
+ */
+pricePerPart: number, currency: string, estimatedCost: number, ratePerSec: number, estimatedSeconds: number, 
 /**
  * In quiet hours now: a `wait` campaign sends them when their window ends.
  */

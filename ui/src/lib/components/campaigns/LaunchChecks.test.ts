@@ -38,9 +38,12 @@ describe('LaunchChecks', () => {
           address: '+12025550143',
           text: 'Hi Ada!',
           sms: { encoding: 'gsm7', units: 7, parts: 1, perPart: 160 },
+          notification: null,
+          devices: 0,
         },
       ],
       totalParts: 1000,
+      devices: 0,
       pricePerPart: 0.00883,
       currency: 'USD',
       estimatedCost: 8.83,
@@ -90,5 +93,53 @@ describe('LaunchChecks', () => {
     await user.click(screen.getByTestId('test-send-start'));
     expect(await screen.findByTestId('test-send-error')).toHaveAttribute('data-code', 'invalid_address');
     expect(screen.queryByTestId('test-send-done')).not.toBeInTheDocument();
+  });
+
+  it('counts devices for a push and shows samples as notifications at the push price', async () => {
+    const user = userEvent.setup();
+    vi.mocked(backend.dryRun).mockResolvedValue({
+      audience: 3,
+      eligible: 2,
+      skipped: [{ code: 'endpoint_disabled', count: 1 }],
+      optOutsChecked: false,
+      renderErrors: 0,
+      firstRenderError: null,
+      samples: [
+        {
+          customerId: 'cust-00001',
+          name: 'Ada Lovelace',
+          address: 'arn:aws:sns:us-east-1:1:endpoint/APNS/app/1',
+          text: '120 points waiting',
+          sms: { encoding: 'gsm7', units: 18, parts: 1, perPart: 160 },
+          notification: {
+            title: 'Ada, your rewards',
+            body: '120 points waiting',
+            deepLink: 'myapp://rewards',
+            data: {},
+            badge: 2,
+            sound: 'default',
+          },
+          devices: 2,
+        },
+      ],
+      totalParts: 0,
+      devices: 3,
+      pricePerPart: 0.0000005,
+      currency: 'USD',
+      estimatedCost: 0.0000015,
+      ratePerSec: 50,
+      estimatedSeconds: 1,
+      waiting: 0,
+      estimatedFinishAt: 0,
+    });
+    render(LaunchChecks, { settings: () => ({ ...settings(), channel: 'push' as const }) });
+    await user.click(screen.getByTestId('dry-run-start'));
+
+    expect(await screen.findByTestId('dry-run-devices')).toHaveTextContent('3');
+    const report = screen.getByTestId('dry-run-report');
+    expect(report).not.toHaveTextContent('SMS parts');
+    expect(report).toHaveTextContent('$0.0000015');
+    expect(screen.getByTestId('dry-run-notification-title')).toHaveTextContent('Ada, your rewards');
+    expect(screen.getByTestId('dry-run-sample')).toHaveTextContent('2 devices');
   });
 });

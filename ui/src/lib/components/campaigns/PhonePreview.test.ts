@@ -30,6 +30,30 @@ beforeEach(() => {
         ]
       : [],
   );
+  vi.mocked(backend.phoneNotifications).mockImplementation(async (id) =>
+    id === 'cust-00002'
+      ? [
+          {
+            messageId: 'p-1',
+            channel: 'push',
+            campaignName: 'Streak savers',
+            title: 'Alan, keep your streak',
+            body: '7 days and counting',
+            deepLink: 'myapp://streak',
+            sentAt: Date.now(),
+          },
+          {
+            messageId: 'i-1',
+            channel: 'in_app',
+            campaignName: null,
+            title: 'Your rewards',
+            body: '200 points waiting',
+            deepLink: null,
+            sentAt: Date.now() - 1000,
+          },
+        ]
+      : [],
+  );
 });
 
 describe('PhonePreview', () => {
@@ -45,5 +69,17 @@ describe('PhonePreview', () => {
     expect(message).toHaveTextContent('Hi Alan, 200 points!');
     expect(message).toHaveTextContent('Stratus');
     expect(screen.getByTestId('phone-screen')).toHaveAttribute('data-phone', '+12025550144');
+  });
+
+  it("shows a customer's pushes on the lock screen and in-app messages in the inbox", async () => {
+    const user = userEvent.setup();
+    render(PhonePreview);
+    await vi.waitFor(() => expect(backend.phoneNotifications).toHaveBeenCalledWith('cust-00001'));
+    await user.click(screen.getByTestId('phone-customer-search'));
+    await user.click(screen.getAllByTestId('phone-customer-option')[1]!);
+    await vi.waitFor(() => expect(backend.phoneNotifications).toHaveBeenCalledWith('cust-00002'));
+    expect(await screen.findByTestId('phone-push-title')).toHaveTextContent('Alan, keep your streak');
+    expect(screen.getByTestId('phone-push-link')).toHaveTextContent('myapp://streak');
+    expect(screen.getByTestId('phone-inbox-message')).toHaveTextContent('200 points waiting');
   });
 });
