@@ -26,6 +26,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0010_write_keys.sql"),
     include_str!("../migrations/0011_identity.sql"),
     include_str!("../migrations/0012_privacy_requests.sql"),
+    include_str!("../migrations/0015_cloud_runs.sql"),
 ];
 
 /// The same list for `rusqlite_migration`'s checks (and tests that stop at

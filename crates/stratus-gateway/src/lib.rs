@@ -11,6 +11,8 @@ pub mod event_stream;
 pub mod guard;
 mod images;
 #[cfg(feature = "lambda")]
+pub mod campaign_worker;
+#[cfg(feature = "lambda")]
 pub mod lambda;
 #[cfg(feature = "lambda")]
 pub mod lambda_aws;

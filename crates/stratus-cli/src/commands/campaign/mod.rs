@@ -2,6 +2,7 @@
 //! Pause, resume, cancel and pace work on a campaign that another process
 //! (the app, another terminal) is sending: they go through the database.
 
+mod cloud;
 mod launch;
 
 mod print;
@@ -54,7 +55,13 @@ pub enum CampaignCommand {
     },
     /// Launch (a draft) and send in the foreground; run it again to continue
     /// after a crash or Ctrl-C. A paused campaign is resumed.
-    Launch { campaign: String },
+    Launch {
+        campaign: String,
+        /// Hand it to the deployed cloud workers instead: it goes on with
+        /// this computer closed (`stratus deploy` creates them).
+        #[arg(long)]
+        cloud: bool,
+    },
     /// Stop new sends (in whichever process is sending) within a second.
     Pause { campaign: String },
     /// Continue a paused campaign.
@@ -302,13 +309,21 @@ pub async fn run(ctx: &Context, cmd: CampaignCommand) -> Result<ExitCode> {
                 print::sms_length(&report.sms)
             );
         }
-        CampaignCommand::Launch { campaign } => {
+        CampaignCommand::Launch { campaign, cloud } => {
             let c = resolve(db, &campaign).await?;
+            if cloud {
+                cloud::launch(ctx, &stack, &c.id).await?;
+                return Ok(ExitCode::SUCCESS);
+            }
             let notifier = notifier_for(&stack)?;
             return launch::run(db, &c, notifier).await;
         }
         CampaignCommand::Pause { campaign } => {
             let c = resolve(db, &campaign).await?;
+            if cloud::in_cloud(&stack, &c.id).await? {
+                cloud::pause(ctx, &stack, &c.id).await?;
+                return Ok(ExitCode::SUCCESS);
+            }
             run::pause(db, &c.id).await?;
             println!("paused {}", c.id);
             if !run::is_attached(db, &c.id)? {
@@ -320,6 +335,10 @@ pub async fn run(ctx: &Context, cmd: CampaignCommand) -> Result<ExitCode> {
         }
         CampaignCommand::Resume { campaign } => {
             let c = resolve(db, &campaign).await?;
+            if cloud::in_cloud(&stack, &c.id).await? {
+                cloud::resume(ctx, &stack, &c.id).await?;
+                return Ok(ExitCode::SUCCESS);
+            }
             run::resume(db, &c.id).await?;
             println!("resumed {}", c.id);
             if !run::is_attached(db, &c.id)? {
@@ -331,6 +350,10 @@ pub async fn run(ctx: &Context, cmd: CampaignCommand) -> Result<ExitCode> {
         }
         CampaignCommand::Cancel { campaign } => {
             let c = resolve(db, &campaign).await?;
+            if cloud::in_cloud(&stack, &c.id).await? {
+                cloud::cancel(ctx, &stack, &c.id).await?;
+                return Ok(ExitCode::SUCCESS);
+            }
             let counts = run::cancel(db, &c.id).await?;
             println!(
                 "cancelled {}: {} sent, {} failed, {} skipped, {} unknown",
@@ -346,6 +369,15 @@ pub async fn run(ctx: &Context, cmd: CampaignCommand) -> Result<ExitCode> {
                 return Err(anyhow!("give --rate and/or --concurrency"));
             }
             let c = resolve(db, &campaign).await?;
+            if cloud::in_cloud(&stack, &c.id).await? {
+                let (Some(rate), None) = (rate, concurrency) else {
+                    return Err(anyhow!(
+                        "a cloud run takes --rate only: its concurrency is the deploy's worker count"
+                    ));
+                };
+                cloud::pace(ctx, &stack, &c.id, rate).await?;
+                return Ok(ExitCode::SUCCESS);
+            }
             let c = run::set_pace(db, &c.id, rate, concurrency).await?;
             println!(
                 "{}: {} msg/s, concurrency {}",
@@ -375,8 +407,11 @@ pub async fn run(ctx: &Context, cmd: CampaignCommand) -> Result<ExitCode> {
         }
         CampaignCommand::Status { campaign } => {
             let c = resolve(db, &campaign).await?;
-            let progress = run::status(db, &c.id).await?;
-            print::status(&progress);
+            if cloud::in_cloud(&stack, &c.id).await? {
+                cloud::status(ctx, &stack, &c.id).await?;
+            } else {
+                print::status(&run::status(db, &c.id).await?);
+            }
             for group in recipients::error_groups(db, &c.id).await? {
                 println!(
                     "  error {} × {}: {} (e.g. customer {})",

@@ -1,0 +1,83 @@
+//! Pause, resume, cancel and rate for a campaign running in the cloud:
+//! the control item first (what the workers obey, within
+//! [`super::control::CONTROL_TTL`]), then the campaign row, as for a local
+//! run. A cancel settles nothing here: the workers mark what they had not
+//! claimed `skipped` (`cancelled`), and the rows catch up.
+
+use stratus_core::db::Db;
+
+use super::marks::MarkTable;
+use super::runs;
+use crate::campaign::{self, Campaign, CampaignState};
+use crate::{Error, Result};
+
+/// The run id of the campaign's cloud run under way; an error if the
+/// campaign is not in a state that may become `to`.
+async fn active_run(db: &Db, campaign_id: &str, to: Option<CampaignState>) -> Result<String> {
+    let id = campaign_id.to_string();
+    db.read(move |c| -> Result<String> {
+        let current = campaign::get_blocking(c, &id)?;
+        if let Some(to) = to {
+            if !current.state.can_become(to) {
+                return Err(Error::IllegalTransition {
+                    from: current.state,
+                    to,
+                });
+            }
+        }
+        runs::active_blocking(c, &id)?
+            .map(|r| r.run_id)
+            .ok_or_else(|| {
+                Error::InvalidCampaign(format!("campaign `{id}` has no cloud run under way"))
+            })
+    })
+    .await
+}
+
+/// Whether the campaign has a cloud run under way (then steer it here).
+pub async fn in_cloud(db: &Db, campaign_id: &str) -> Result<bool> {
+    let id = campaign_id.to_string();
+    Ok(db
+        .read(move |c| runs::active_blocking(c, &id))
+        .await?
+        .is_some())
+}
+
+pub async fn pause(db: &Db, marks: &MarkTable, campaign_id: &str) -> Result<CampaignState> {
+    let run = active_run(db, campaign_id, Some(CampaignState::Paused)).await?;
+    marks.set_state(&run, CampaignState::Paused).await?;
+    crate::run::pause(db, campaign_id).await
+}
+
+pub async fn resume(db: &Db, marks: &MarkTable, campaign_id: &str) -> Result<CampaignState> {
+    let run = active_run(db, campaign_id, Some(CampaignState::Running)).await?;
+    marks.set_state(&run, CampaignState::Running).await?;
+    crate::run::resume(db, campaign_id).await
+}
+
+/// Cancels the run; recipients not yet claimed end `skipped` (`cancelled`)
+/// as the workers reach them, and the rows catch up.
+pub async fn cancel(db: &Db, marks: &MarkTable, campaign_id: &str) -> Result<CampaignState> {
+    let run = active_run(db, campaign_id, Some(CampaignState::Cancelled)).await?;
+    marks.set_state(&run, CampaignState::Cancelled).await?;
+    crate::run::cancel(db, campaign_id).await?;
+    Ok(CampaignState::Cancelled)
+}
+
+/// The campaign's new rate, shared by the workers (each sends at
+/// `rate / workers`).
+pub async fn set_rate(
+    db: &Db,
+    marks: &MarkTable,
+    campaign_id: &str,
+    rate_per_sec: f64,
+) -> Result<Campaign> {
+    if !(rate_per_sec.is_finite() && rate_per_sec > 0.0) {
+        return Err(Error::InvalidCampaign(
+            "the rate must be above 0 messages per second".into(),
+        ));
+    }
+    let run = active_run(db, campaign_id, None).await?;
+    marks.set_rate(&run, rate_per_sec).await?;
+    crate::run::set_pace(db, campaign_id, Some(rate_per_sec), None).await
+}

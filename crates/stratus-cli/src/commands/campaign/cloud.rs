@@ -1,0 +1,114 @@
+//! Cloud runs from the CLI: `launch --cloud` hands the campaign to the
+//! workers the deploy created; pause, resume, cancel and pace reach them
+//! through the run's control item; status catches the rows up first.
+
+use anyhow::{anyhow, Result};
+use stratus_campaigns::cloud::{self, steer, CloudServices, CloudTarget};
+use stratus_campaigns::run;
+use stratus_core::clock::now_millis;
+use stratus_core::stack::Stack;
+use stratus_deploy::record::DeploymentRecord;
+
+use super::print;
+use crate::context::Context;
+
+/// The deployed table and queue (`stratus deploy` records them); the
+/// `STRATUS_CAMPAIGN_TABLE` / `STRATUS_CAMPAIGN_QUEUE_URL` /
+/// `STRATUS_CAMPAIGN_WORKERS` variables name them instead for a stack
+/// made by hand or an emulator.
+fn target(ctx: &Context, profile: &str) -> Result<CloudTarget> {
+    let record = DeploymentRecord::load(&ctx.home, profile)?;
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let table = var("STRATUS_CAMPAIGN_TABLE")
+        .or_else(|| record.as_ref().and_then(|r| r.campaign_table.clone()));
+    let queue_url = var("STRATUS_CAMPAIGN_QUEUE_URL")
+        .or_else(|| record.as_ref().and_then(|r| r.campaign_queue_url.clone()));
+    let workers = var("STRATUS_CAMPAIGN_WORKERS")
+        .and_then(|v| v.parse().ok())
+        .or_else(|| record.as_ref().and_then(|r| r.campaign_workers))
+        .unwrap_or(2);
+    match (table, queue_url) {
+        (Some(table), Some(queue_url)) => Ok(CloudTarget {
+            table,
+            queue_url,
+            workers,
+        }),
+        _ => Err(anyhow!(
+            "profile `{profile}` has no campaign worker deployed: run `stratus deploy` (it creates the worker, its queue and marks table)"
+        )),
+    }
+}
+
+/// The services of the profile's cloud runs.
+pub fn services(ctx: &Context, stack: &Stack) -> Result<CloudServices> {
+    let Some(sdk) = &stack.sdk else {
+        return Err(anyhow!(
+            "cloud runs need a cloud profile; the demo profile sends from this computer"
+        ));
+    };
+    let target = target(ctx, &stack.profile.name)?;
+    Ok(CloudServices::new(sdk, &target, stack.events.clone()))
+}
+
+pub async fn launch(ctx: &Context, stack: &Stack, campaign: &str) -> Result<()> {
+    let services = services(ctx, stack)?;
+    let launched = cloud::launch(&stack.db, &services, campaign, now_millis()).await?;
+    println!(
+        "handed {} recipient(s) in {} chunk(s) to the cloud workers (run {}); {} settled here",
+        launched.recipients, launched.chunks, launched.run_id, launched.settled_here
+    );
+    eprintln!(
+        "this computer may close now; `stratus campaign status {campaign}` shows the progress"
+    );
+    Ok(())
+}
+
+/// Whether the campaign has a cloud run under way: then steering goes there.
+pub async fn in_cloud(stack: &Stack, campaign: &str) -> Result<bool> {
+    Ok(steer::in_cloud(&stack.db, campaign).await?)
+}
+
+pub async fn pause(ctx: &Context, stack: &Stack, campaign: &str) -> Result<()> {
+    steer::pause(&stack.db, &services(ctx, stack)?.marks, campaign).await?;
+    println!("paused {campaign} (the cloud workers stop within seconds)");
+    Ok(())
+}
+
+pub async fn resume(ctx: &Context, stack: &Stack, campaign: &str) -> Result<()> {
+    steer::resume(&stack.db, &services(ctx, stack)?.marks, campaign).await?;
+    println!("resumed {campaign} (paused chunks come back within a minute)");
+    Ok(())
+}
+
+pub async fn cancel(ctx: &Context, stack: &Stack, campaign: &str) -> Result<()> {
+    steer::cancel(&stack.db, &services(ctx, stack)?.marks, campaign).await?;
+    println!(
+        "cancelled {campaign}: the cloud workers mark who was not sent `skipped`; `stratus campaign status {campaign}` catches up"
+    );
+    Ok(())
+}
+
+pub async fn pace(ctx: &Context, stack: &Stack, campaign: &str, rate: f64) -> Result<()> {
+    let c = steer::set_rate(&stack.db, &services(ctx, stack)?.marks, campaign, rate).await?;
+    println!("{}: {} msg/s, shared by the cloud workers", c.id, c.spec.rate_per_sec);
+    Ok(())
+}
+
+/// Catches the rows up with the run's marks, then prints the progress.
+pub async fn status(ctx: &Context, stack: &Stack, campaign: &str) -> Result<()> {
+    let services = services(ctx, stack)?;
+    let caught = cloud::catch_up(&stack.db, &services.marks, campaign).await?;
+    if let Some(caught) = &caught {
+        println!(
+            "in the cloud (run {}): {} row(s) caught up{}",
+            caught.run_id,
+            caught.applied,
+            if caught.finished { ", finished" } else { "" }
+        );
+    }
+    let mut progress = run::status(&stack.db, campaign).await?;
+    // The workers send it, not a process here: it is not interrupted.
+    progress.attached = caught.is_some_and(|c| !c.finished);
+    print::status(&progress);
+    Ok(())
+}
