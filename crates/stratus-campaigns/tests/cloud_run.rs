@@ -92,7 +92,9 @@ async fn a_cloud_run_sends_each_recipient_once_and_the_rows_catch_up() {
     let db = Db::open_in_memory().unwrap();
     let (id, tag) = campaign(&db, 600).await;
 
-    let launched = cloud::launch(&db, &services, &id, now_millis()).await.unwrap();
+    let launched = cloud::launch(&db, &services, &id, now_millis())
+        .await
+        .unwrap();
     assert_eq!((launched.recipients, launched.chunks), (600, 3));
     assert_eq!(support::campaign_state(&db, &id), "running");
     // Nothing sends it here while the workers own it.
@@ -104,7 +106,7 @@ async fn a_cloud_run_sends_each_recipient_once_and_the_rows_catch_up() {
     let reports = local::drain(&worker).await.unwrap();
     assert_eq!(reports.len(), 3);
 
-    let caught = cloud::catch_up(&db, &services.marks, &id).await.unwrap().unwrap();
+    let caught = cloud::catch_up(&db, &sdk, &id).await.unwrap().unwrap();
     assert!(caught.finished, "{caught:?}");
     assert_eq!(caught.state, CampaignState::Completed);
     // moto: numbers ending in 99 have opted out (c-0099, c-0199, …).
@@ -119,7 +121,10 @@ async fn a_cloud_run_sends_each_recipient_once_and_the_rows_catch_up() {
     let page = stratus_campaigns::recipients::page(&db, &id, Default::default(), None, 5)
         .await
         .unwrap();
-    assert!(page.rows.iter().all(|r| r.message_id.is_some() || r.reason.is_some()));
+    assert!(page
+        .rows
+        .iter()
+        .all(|r| r.message_id.is_some() || r.reason.is_some()));
     assert!(page.rows[0].rendered.as_deref().unwrap().contains(&tag));
 
     // The same chunk delivered again sends nobody anything.
@@ -146,7 +151,9 @@ async fn claims_a_dead_worker_left_become_unknown_and_are_never_sent() {
     let (services, sdk) = services(&endpoint, 1).await;
     let db = Db::open_in_memory().unwrap();
     let (id, tag) = campaign(&db, 20).await;
-    let launched = cloud::launch(&db, &services, &id, now_millis()).await.unwrap();
+    let launched = cloud::launch(&db, &services, &id, now_millis())
+        .await
+        .unwrap();
     // A worker that claimed two recipients and died (its publish may or
     // may not have gone out).
     for customer in ["c-0003", "c-0007"] {
@@ -158,11 +165,13 @@ async fn claims_a_dead_worker_left_become_unknown_and_are_never_sent() {
         assert_eq!(claim, cloud::marks::Claim::Claimed);
     }
     local::drain(&worker(&services, &sdk)).await.unwrap();
-    cloud::catch_up(&db, &services.marks, &id).await.unwrap().unwrap();
+    cloud::catch_up(&db, &sdk, &id).await.unwrap().unwrap();
     let rows = support::statuses(&db, &id);
     let unknown: Vec<_> = rows.iter().filter(|r| r.1 == "unknown").collect();
     assert_eq!(unknown.len(), 2, "{rows:?}");
-    assert!(unknown.iter().all(|r| r.2.as_deref() == Some("interrupted")));
+    assert!(unknown
+        .iter()
+        .all(|r| r.2.as_deref() == Some("interrupted")));
     assert_eq!(support::count_status(&db, &id, "sent"), 18);
     let sent = sms_with(&endpoint, &tag);
     assert!(!sent.contains_key(&support::phone(3)) && !sent.contains_key(&support::phone(7)));
@@ -179,9 +188,11 @@ async fn pause_resume_and_cancel_reach_the_workers() {
     let worker = worker(&services, &sdk);
     let db = Db::open_in_memory().unwrap();
     let (id, tag) = campaign(&db, 30).await;
-    cloud::launch(&db, &services, &id, now_millis()).await.unwrap();
+    cloud::launch(&db, &services, &id, now_millis())
+        .await
+        .unwrap();
 
-    steer::pause(&db, &services.marks, &id).await.unwrap();
+    steer::pause(&db, &sdk, &id).await.unwrap();
     // A worker trusts what it read for a few seconds: a fresh one reads
     // the pause at once (the cache is per worker).
     let paused = worker.queue.receive(Duration::from_secs(60)).await.unwrap();
@@ -190,27 +201,49 @@ async fn pause_resume_and_cancel_reach_the_workers() {
     let report = worker.process(&chunk, None).await.unwrap();
     assert_eq!(report.requeued, Some("paused"));
     worker.queue.delete(&paused[0].1).await.unwrap();
-    assert!(sms_with(&endpoint, &tag).is_empty(), "nothing sent while paused");
-    let caught = cloud::catch_up(&db, &services.marks, &id).await.unwrap().unwrap();
-    assert_eq!((caught.state, caught.finished), (CampaignState::Paused, false));
+    assert!(
+        sms_with(&endpoint, &tag).is_empty(),
+        "nothing sent while paused"
+    );
+    let caught = cloud::catch_up(&db, &sdk, &id).await.unwrap().unwrap();
+    assert_eq!(
+        (caught.state, caught.finished),
+        (CampaignState::Paused, false)
+    );
 
-    steer::resume(&db, &services.marks, &id).await.unwrap();
+    steer::resume(&db, &sdk, &id).await.unwrap();
     let fresh = self::worker(&services, &sdk);
     local::drain(&fresh).await.unwrap();
-    let caught = cloud::catch_up(&db, &services.marks, &id).await.unwrap().unwrap();
-    assert_eq!((caught.state, caught.finished), (CampaignState::Completed, true));
+    let caught = cloud::catch_up(&db, &sdk, &id).await.unwrap().unwrap();
+    assert_eq!(
+        (caught.state, caught.finished),
+        (CampaignState::Completed, true)
+    );
     assert_eq!(sms_with(&endpoint, &tag).len(), 30);
 
     // Cancelled before any worker got to it: everyone is skipped, by the workers.
     let db = Db::open_in_memory().unwrap();
     let (id, tag) = campaign(&db, 30).await;
-    cloud::launch(&db, &services, &id, now_millis()).await.unwrap();
-    steer::cancel(&db, &services.marks, &id).await.unwrap();
-    assert_eq!(support::count_status(&db, &id, "pending"), 30, "settled by the workers");
+    cloud::launch(&db, &services, &id, now_millis())
+        .await
+        .unwrap();
+    steer::cancel(&db, &sdk, &id).await.unwrap();
+    assert_eq!(
+        support::count_status(&db, &id, "pending"),
+        30,
+        "settled by the workers"
+    );
     local::drain(&self::worker(&services, &sdk)).await.unwrap();
-    let caught = cloud::catch_up(&db, &services.marks, &id).await.unwrap().unwrap();
-    assert_eq!((caught.state, caught.finished), (CampaignState::Cancelled, true));
+    let caught = cloud::catch_up(&db, &sdk, &id).await.unwrap().unwrap();
+    assert_eq!(
+        (caught.state, caught.finished),
+        (CampaignState::Cancelled, true)
+    );
     let rows = support::statuses(&db, &id);
-    assert!(rows.iter().all(|r| r.1 == "skipped" && r.2.as_deref() == Some("cancelled")), "{rows:?}");
+    assert!(
+        rows.iter()
+            .all(|r| r.1 == "skipped" && r.2.as_deref() == Some("cancelled")),
+        "{rows:?}"
+    );
     assert!(sms_with(&endpoint, &tag).is_empty());
 }

@@ -80,7 +80,10 @@ async fn handle(
     let mut failures = Vec::new();
     for record in records {
         let outcome = match ChunkMessage::parse(&record.body) {
-            Ok(chunk) => worker.process(&chunk, Some(deadline)).await.map(|r| (chunk, r)),
+            Ok(chunk) => worker
+                .process(&chunk, Some(deadline))
+                .await
+                .map(|r| (chunk, r)),
             Err(e) => Err(e),
         };
         match outcome {

@@ -147,7 +147,9 @@ async fn the_packaged_worker_sends_a_cloud_run_once_per_recipient_through_a_kill
     let services = CloudServices::new(&desktop, &target, manifests);
     let db = Db::open_in_memory().unwrap();
     let (id, tag) = campaign(&db).await;
-    let launched = cloud::launch(&db, &services, &id, now_millis()).await.unwrap();
+    let launched = cloud::launch(&db, &services, &id, now_millis())
+        .await
+        .unwrap();
     assert_eq!(launched.recipients, RECIPIENTS as u64);
 
     // The function's side goes through the fault proxy.
@@ -171,7 +173,11 @@ async fn the_packaged_worker_sends_a_cloud_run_once_per_recipient_through_a_kill
     // What the event source mapping does: receive, invoke, delete on success.
     let mut pending: Vec<(String, String)> = Vec::new();
     loop {
-        let batch = services.queue.receive(Duration::from_secs(900)).await.unwrap();
+        let batch = services
+            .queue
+            .receive(Duration::from_secs(900))
+            .await
+            .unwrap();
         if batch.is_empty() {
             break;
         }
@@ -192,9 +198,7 @@ async fn the_packaged_worker_sends_a_cloud_run_once_per_recipient_through_a_kill
                 if invocation.is_finished() {
                     break;
                 }
-                if proxy.faulted() == 1
-                    && sms_with(&endpoint, &tag).len() as u64 == HELD_PUBLISH
-                {
+                if proxy.faulted() == 1 && sms_with(&endpoint, &tag).len() as u64 == HELD_PUBLISH {
                     break;
                 }
                 tokio::time::sleep(Duration::from_millis(50)).await;
@@ -228,7 +232,7 @@ async fn the_packaged_worker_sends_a_cloud_run_once_per_recipient_through_a_kill
 
     // The desktop catches up: the held one is unknown (its message went
     // out, nobody could know), everyone else has their answer.
-    let caught = cloud::catch_up(&db, &services.marks, &id).await.unwrap().unwrap();
+    let caught = cloud::catch_up(&db, &desktop, &id).await.unwrap().unwrap();
     assert!(caught.finished);
     assert_eq!(caught.state, CampaignState::Completed);
     let counts = stratus_campaigns::run::progress_summary(&db, &id)
@@ -253,5 +257,9 @@ async fn the_packaged_worker_sends_a_cloud_run_once_per_recipient_through_a_kill
     .unwrap();
     assert_eq!(unknown.rows[0].reason.as_deref(), Some("interrupted"));
     let phone = unknown.rows[0].address.clone().unwrap();
-    assert_eq!(sent.get(&phone), Some(&1), "the unknown one's message did go out");
+    assert_eq!(
+        sent.get(&phone),
+        Some(&1),
+        "the unknown one's message did go out"
+    );
 }

@@ -5,11 +5,12 @@
 //! campaign row and the control item wins), and when no row is left
 //! pending the run is over here too.
 
+use aws_config::SdkConfig;
 use rusqlite::params;
 use stratus_core::db::Db;
 
 use super::control::Control;
-use super::marks::{Mark, MarkTable};
+use super::marks::Mark;
 use super::runs::{self, CloudRunState};
 use crate::campaign::{self, CampaignState};
 use crate::Result;
@@ -33,11 +34,12 @@ pub struct CatchUp {
 
 /// Brings the campaign's rows up to its cloud run's marks. `None` when no
 /// cloud run is under way for it.
-pub async fn catch_up(db: &Db, marks: &MarkTable, campaign_id: &str) -> Result<Option<CatchUp>> {
+pub async fn catch_up(db: &Db, sdk: &SdkConfig, campaign_id: &str) -> Result<Option<CatchUp>> {
     let id = campaign_id.to_string();
     let Some(run) = db.read(move |c| runs::active_blocking(c, &id)).await? else {
         return Ok(None);
     };
+    let marks = &run.marks(sdk);
     let mut applied = 0u64;
     let mut newest = run.caught_up_to;
     let mut start = None;
@@ -78,10 +80,13 @@ pub async fn catch_up(db: &Db, marks: &MarkTable, campaign_id: &str) -> Result<O
                 |r| r.get(0),
             )?;
             let finished = open == 0 && !uploading;
-            let mut push = None;
+            let mut push = Push::default();
             if finished {
                 runs::set_finished(&tx, &run_id)?;
-                if matches!(current.state, CampaignState::Running | CampaignState::Paused) {
+                if matches!(
+                    current.state,
+                    CampaignState::Running | CampaignState::Paused
+                ) {
                     campaign::transition_blocking(&tx, &id, CampaignState::Completed, None)?;
                 }
             } else if let Some(control) = &control {
@@ -96,8 +101,19 @@ pub async fn catch_up(db: &Db, marks: &MarkTable, campaign_id: &str) -> Result<O
         // Tell the workers too (a late redelivery then stops at once);
         // a control item already finished refuses, which is fine.
         let _ = marks.set_state(&run.run_id, CampaignState::Completed).await;
-    } else if let Some(state) = push {
-        marks.set_state(&run.run_id, state).await?;
+    } else {
+        // Refused when the run finished meanwhile: the next catch-up
+        // reads that and ends here too.
+        if let Some(state) = push.state {
+            if let Err(e) = marks.set_state(&run.run_id, state).await {
+                tracing::warn!("cannot pass {state} on to cloud run {}: {e}", run.run_id);
+            }
+        }
+        if let Some(rate) = push.rate {
+            if let Err(e) = marks.set_rate(&run.run_id, rate).await {
+                tracing::warn!("cannot pass the rate on to cloud run {}: {e}", run.run_id);
+            }
+        }
     }
     Ok(Some(CatchUp {
         run_id: run.run_id,
@@ -132,28 +148,45 @@ fn apply(tx: &rusqlite::Connection, campaign_id: &str, marks: &[Mark]) -> Result
     Ok(n)
 }
 
-/// Steering written on one side only: the newer write wins. Returns the
-/// state to write to the control item when this computer's is newer.
+/// What this computer's newer steering asks of the control item.
+#[derive(Debug, Default)]
+struct Push {
+    state: Option<CampaignState>,
+    rate: Option<f64>,
+}
+
+/// Steering written on one side only (the app paused, another computer
+/// changed the rate): the newer write wins. Returns what to write to the
+/// control item when this computer's is newer.
 fn reconcile(
     tx: &rusqlite::Connection,
     current: &campaign::Campaign,
     control: &Control,
-) -> Result<Option<CampaignState>> {
+) -> Result<Push> {
     let steerable = |s: CampaignState| {
         matches!(
             s,
             CampaignState::Running | CampaignState::Paused | CampaignState::Cancelled
         )
     };
-    if current.state == control.state || !steerable(current.state) || !steerable(control.state) {
-        return Ok(None);
+    let ours = current.updated_at >= control.updated;
+    let mut push = Push::default();
+    if current.state != control.state && steerable(current.state) && steerable(control.state) {
+        if ours {
+            push.state = Some(current.state);
+        } else if current.state.can_become(control.state) {
+            campaign::transition_blocking(tx, &current.id, control.state, None)?;
+        }
     }
-    if current.updated_at >= control.updated {
-        return Ok(Some(current.state));
+    if (current.spec.rate_per_sec - control.rate_per_sec).abs() > f64::EPSILON {
+        if ours {
+            push.rate = Some(current.spec.rate_per_sec);
+        } else {
+            tx.execute(
+                "UPDATE campaigns SET rate_per_sec = ?2 WHERE id = ?1",
+                params![current.id, control.rate_per_sec],
+            )?;
+        }
     }
-    // Steered from elsewhere (another computer's app or CLI).
-    if current.state.can_become(control.state) {
-        campaign::transition_blocking(tx, &current.id, control.state, None)?;
-    }
-    Ok(None)
+    Ok(push)
 }

@@ -148,7 +148,9 @@ impl MarkTable {
             .key("run", s(run))
             .key("item", s(CONTROL_ITEM))
             .update_expression(format!("SET {set}, #u = :u"))
-            .condition_expression("attribute_exists(#i) AND NOT #st IN (:cancelled, :completed)")
+            .condition_expression(
+                "attribute_exists(#i) AND #st <> :cancelled AND #st <> :completed",
+            )
             .expression_attribute_names("#v", name)
             .expression_attribute_names("#u", "updated")
             .expression_attribute_names("#i", "item")

@@ -221,7 +221,12 @@ async fn begin(
 }
 
 /// A recipient settled here: (customer, status, reason, error).
-type SettledHere = (String, RecipientStatus, Option<String>, Option<(String, String)>);
+type SettledHere = (
+    String,
+    RecipientStatus,
+    Option<String>,
+    Option<(String, String)>,
+);
 
 /// Renders a page: the entries for the workers and who is settled here
 /// (the same rules, in the same order, as the local runner's send).
@@ -235,7 +240,12 @@ fn render_page(
     for rec in page {
         let Some(customer) = rec.customer else {
             let reason = SkipReason::CustomerDeleted.as_str().to_string();
-            settled.push((rec.customer_id, RecipientStatus::Skipped, Some(reason), None));
+            settled.push((
+                rec.customer_id,
+                RecipientStatus::Skipped,
+                Some(reason),
+                None,
+            ));
             continue;
         };
         let address = match eligibility::check(
@@ -247,7 +257,12 @@ fn render_page(
             Ok(address) => address.to_string(),
             Err(reason) => {
                 let reason = reason.as_str().to_string();
-                settled.push((rec.customer_id, RecipientStatus::Skipped, Some(reason), None));
+                settled.push((
+                    rec.customer_id,
+                    RecipientStatus::Skipped,
+                    Some(reason),
+                    None,
+                ));
                 continue;
             }
         };

@@ -52,7 +52,8 @@ pub fn decode(bytes: &[u8]) -> Result<Vec<ManifestEntry>> {
     text.lines()
         .filter(|l| !l.trim().is_empty())
         .map(|l| {
-            serde_json::from_str(l).map_err(|e| Error::Cloud(format!("a manifest line is not an entry: {e}")))
+            serde_json::from_str(l)
+                .map_err(|e| Error::Cloud(format!("a manifest line is not an entry: {e}")))
         })
         .collect()
 }

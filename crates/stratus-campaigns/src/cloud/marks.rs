@@ -243,7 +243,12 @@ impl MarkTable {
         // Every name through a placeholder: DynamoDB reserves hundreds of words.
         let optional = [
             ("#a0", ":a0", "reason", detail.reason),
-            ("#a1", ":a1", "error_code", detail.error.as_ref().map(|e| e.0.clone())),
+            (
+                "#a1",
+                ":a1",
+                "error_code",
+                detail.error.as_ref().map(|e| e.0.clone()),
+            ),
             ("#a2", ":a2", "error_message", detail.error.map(|e| e.1)),
             ("#a3", ":a3", "message_id", detail.message_id),
         ];

@@ -25,6 +25,8 @@ pub mod scratch;
 pub mod steer;
 pub mod worker;
 
+/// The AWS configuration cloud runs are reached with (a profile's).
+pub use aws_config::SdkConfig;
 pub use catch_up::{catch_up, CatchUp};
 pub use launch::{launch, CloudLaunch, CloudServices, CloudTarget};
 pub use runs::{CloudRun, CloudRunState};

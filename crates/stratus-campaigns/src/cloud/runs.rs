@@ -59,6 +59,12 @@ impl CloudRun {
     pub fn is_active(&self) -> bool {
         self.state != CloudRunState::Finished
     }
+
+    /// The table its marks and control item are in, reached with the
+    /// profile's AWS configuration.
+    pub fn marks(&self, sdk: &aws_config::SdkConfig) -> super::marks::MarkTable {
+        super::marks::MarkTable::new(aws_sdk_dynamodb::Client::new(sdk), &self.table_name)
+    }
 }
 
 const COLUMNS: &str = "campaign_id, round, run_id, table_name, queue_url, bucket, chunks, \
@@ -125,7 +131,12 @@ pub(super) fn insert(conn: &Connection, run: &CloudRun) -> Result<()> {
     Ok(())
 }
 
-pub(super) fn set_started(conn: &Connection, run_id: &str, chunks: i64, recipients: i64) -> Result<()> {
+pub(super) fn set_started(
+    conn: &Connection,
+    run_id: &str,
+    chunks: i64,
+    recipients: i64,
+) -> Result<()> {
     conn.execute(
         "UPDATE cloud_runs SET state = 'started', chunks = ?2, recipients = ?3 WHERE run_id = ?1",
         params![run_id, chunks, recipients],

@@ -4,6 +4,7 @@
 //! run. A cancel settles nothing here: the workers mark what they had not
 //! claimed `skipped` (`cancelled`), and the rows catch up.
 
+use aws_config::SdkConfig;
 use stratus_core::db::Db;
 
 use super::marks::MarkTable;
@@ -11,27 +12,33 @@ use super::runs;
 use crate::campaign::{self, Campaign, CampaignState};
 use crate::{Error, Result};
 
-/// The run id of the campaign's cloud run under way; an error if the
-/// campaign is not in a state that may become `to`.
-async fn active_run(db: &Db, campaign_id: &str, to: Option<CampaignState>) -> Result<String> {
+/// The campaign's cloud run under way (its id and table); an error if
+/// there is none or the campaign is not in a state that may become `to`.
+async fn active_run(
+    db: &Db,
+    sdk: &SdkConfig,
+    campaign_id: &str,
+    to: Option<CampaignState>,
+) -> Result<(String, MarkTable)> {
     let id = campaign_id.to_string();
-    db.read(move |c| -> Result<String> {
-        let current = campaign::get_blocking(c, &id)?;
-        if let Some(to) = to {
-            if !current.state.can_become(to) {
-                return Err(Error::IllegalTransition {
-                    from: current.state,
-                    to,
-                });
+    let run = db
+        .read(move |c| -> Result<runs::CloudRun> {
+            let current = campaign::get_blocking(c, &id)?;
+            if let Some(to) = to {
+                if !current.state.can_become(to) {
+                    return Err(Error::IllegalTransition {
+                        from: current.state,
+                        to,
+                    });
+                }
             }
-        }
-        runs::active_blocking(c, &id)?
-            .map(|r| r.run_id)
-            .ok_or_else(|| {
+            runs::active_blocking(c, &id)?.ok_or_else(|| {
                 Error::InvalidCampaign(format!("campaign `{id}` has no cloud run under way"))
             })
-    })
-    .await
+        })
+        .await?;
+    let marks = run.marks(sdk);
+    Ok((run.run_id, marks))
 }
 
 /// Whether the campaign has a cloud run under way (then steer it here).
@@ -43,22 +50,22 @@ pub async fn in_cloud(db: &Db, campaign_id: &str) -> Result<bool> {
         .is_some())
 }
 
-pub async fn pause(db: &Db, marks: &MarkTable, campaign_id: &str) -> Result<CampaignState> {
-    let run = active_run(db, campaign_id, Some(CampaignState::Paused)).await?;
+pub async fn pause(db: &Db, sdk: &SdkConfig, campaign_id: &str) -> Result<CampaignState> {
+    let (run, marks) = active_run(db, sdk, campaign_id, Some(CampaignState::Paused)).await?;
     marks.set_state(&run, CampaignState::Paused).await?;
     crate::run::pause(db, campaign_id).await
 }
 
-pub async fn resume(db: &Db, marks: &MarkTable, campaign_id: &str) -> Result<CampaignState> {
-    let run = active_run(db, campaign_id, Some(CampaignState::Running)).await?;
+pub async fn resume(db: &Db, sdk: &SdkConfig, campaign_id: &str) -> Result<CampaignState> {
+    let (run, marks) = active_run(db, sdk, campaign_id, Some(CampaignState::Running)).await?;
     marks.set_state(&run, CampaignState::Running).await?;
     crate::run::resume(db, campaign_id).await
 }
 
 /// Cancels the run; recipients not yet claimed end `skipped` (`cancelled`)
 /// as the workers reach them, and the rows catch up.
-pub async fn cancel(db: &Db, marks: &MarkTable, campaign_id: &str) -> Result<CampaignState> {
-    let run = active_run(db, campaign_id, Some(CampaignState::Cancelled)).await?;
+pub async fn cancel(db: &Db, sdk: &SdkConfig, campaign_id: &str) -> Result<CampaignState> {
+    let (run, marks) = active_run(db, sdk, campaign_id, Some(CampaignState::Cancelled)).await?;
     marks.set_state(&run, CampaignState::Cancelled).await?;
     crate::run::cancel(db, campaign_id).await?;
     Ok(CampaignState::Cancelled)
@@ -68,7 +75,7 @@ pub async fn cancel(db: &Db, marks: &MarkTable, campaign_id: &str) -> Result<Cam
 /// `rate / workers`).
 pub async fn set_rate(
     db: &Db,
-    marks: &MarkTable,
+    sdk: &SdkConfig,
     campaign_id: &str,
     rate_per_sec: f64,
 ) -> Result<Campaign> {
@@ -77,7 +84,7 @@ pub async fn set_rate(
             "the rate must be above 0 messages per second".into(),
         ));
     }
-    let run = active_run(db, campaign_id, None).await?;
+    let (run, marks) = active_run(db, sdk, campaign_id, None).await?;
     marks.set_rate(&run, rate_per_sec).await?;
     crate::run::set_pace(db, campaign_id, Some(rate_per_sec), None).await
 }

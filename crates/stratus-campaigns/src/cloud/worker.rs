@@ -207,7 +207,11 @@ impl Worker {
         if message.channel == Channel::Sms {
             match self.notifier.is_opted_out(&message.address).await {
                 Ok(false) => {}
-                Ok(true) => return self.answer(run, customer, &NotifyError::OptedOut, report).await,
+                Ok(true) => {
+                    return self
+                        .answer(run, customer, &NotifyError::OptedOut, report)
+                        .await
+                }
                 Err(e) => return self.not_sent(run, customer, e, report).await,
             }
         }
@@ -219,13 +223,7 @@ impl Worker {
                     ..Settle::default()
                 };
                 self.marks
-                    .settle(
-                        run,
-                        customer,
-                        RecipientStatus::Sent,
-                        FromState::Any,
-                        detail,
-                    )
+                    .settle(run, customer, RecipientStatus::Sent, FromState::Any, detail)
                     .await?;
                 report.sent += 1;
                 Ok(Step::Next)

@@ -25,10 +25,10 @@ use tokio::task::JoinSet;
 
 pub use control::RunControl;
 pub(crate) use rate::TokenBucket;
+pub use recipient::RecipientStatus;
 pub(crate) use recipient::{
     mark, pending_page, settle_cancelled, PendingRecipient, CANCELLED_IN_FLIGHT, IN_DOUBT,
 };
-pub use recipient::RecipientStatus;
 pub use summary::{
     counts_blocking, progress_summary, summary_blocking, ProgressSummary, StatusCounts,
 };

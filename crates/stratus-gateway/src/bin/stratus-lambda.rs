@@ -203,13 +203,17 @@ async fn campaign_worker(table: String) -> Result<(), lambda_http::Error> {
         env("STRATUS_CAMPAIGN_BUCKET"),
     ) else {
         return Err(
-            "the campaign worker needs STRATUS_CAMPAIGN_QUEUE_URL and STRATUS_CAMPAIGN_BUCKET".into(),
+            "the campaign worker needs STRATUS_CAMPAIGN_QUEUE_URL and STRATUS_CAMPAIGN_BUCKET"
+                .into(),
         );
     };
     let settings = cloud_settings(bucket.clone(), bucket.clone());
     let sdk = cloud::sdk_config(&settings, Patience::Normal).await;
-    let manifests: Arc<dyn ObjectStore> =
-        Arc::new(S3Store::new(cloud::s3_client(&sdk, &settings), bucket, "S3"));
+    let manifests: Arc<dyn ObjectStore> = Arc::new(S3Store::new(
+        cloud::s3_client(&sdk, &settings),
+        bucket,
+        "S3",
+    ));
     let services = stratus_campaigns::cloud::CloudServices::new(
         &sdk,
         &stratus_campaigns::cloud::CloudTarget {

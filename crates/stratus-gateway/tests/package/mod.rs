@@ -69,7 +69,12 @@ pub fn answer(outcome: Option<Outcome>, log: &Path) -> serde_json::Value {
 
 /// Starts the unpacked `bootstrap` in `task` as Lambda would, polling `api`,
 /// its output in `task/function.log`.
-pub fn start_function(task: &Path, api: &RuntimeApi, endpoint: &str, env: &[(&str, &str)]) -> Function {
+pub fn start_function(
+    task: &Path,
+    api: &RuntimeApi,
+    endpoint: &str,
+    env: &[(&str, &str)],
+) -> Function {
     let log = task.join("function.log");
     let mut command = Command::new(task.join("bootstrap"));
     command

@@ -39,15 +39,21 @@ fn target(ctx: &Context, profile: &str) -> Result<CloudTarget> {
     }
 }
 
+/// The profile's AWS configuration (cloud runs need a cloud profile).
+fn sdk(stack: &Stack) -> Result<&cloud::SdkConfig> {
+    stack.sdk.as_ref().ok_or_else(|| {
+        anyhow!("cloud runs need a cloud profile; the demo profile sends from this computer")
+    })
+}
+
 /// The services of the profile's cloud runs.
 pub fn services(ctx: &Context, stack: &Stack) -> Result<CloudServices> {
-    let Some(sdk) = &stack.sdk else {
-        return Err(anyhow!(
-            "cloud runs need a cloud profile; the demo profile sends from this computer"
-        ));
-    };
     let target = target(ctx, &stack.profile.name)?;
-    Ok(CloudServices::new(sdk, &target, stack.events.clone()))
+    Ok(CloudServices::new(
+        sdk(stack)?,
+        &target,
+        stack.events.clone(),
+    ))
 }
 
 pub async fn launch(ctx: &Context, stack: &Stack, campaign: &str) -> Result<()> {
@@ -68,36 +74,38 @@ pub async fn in_cloud(stack: &Stack, campaign: &str) -> Result<bool> {
     Ok(steer::in_cloud(&stack.db, campaign).await?)
 }
 
-pub async fn pause(ctx: &Context, stack: &Stack, campaign: &str) -> Result<()> {
-    steer::pause(&stack.db, &services(ctx, stack)?.marks, campaign).await?;
+pub async fn pause(stack: &Stack, campaign: &str) -> Result<()> {
+    steer::pause(&stack.db, sdk(stack)?, campaign).await?;
     println!("paused {campaign} (the cloud workers stop within seconds)");
     Ok(())
 }
 
-pub async fn resume(ctx: &Context, stack: &Stack, campaign: &str) -> Result<()> {
-    steer::resume(&stack.db, &services(ctx, stack)?.marks, campaign).await?;
+pub async fn resume(stack: &Stack, campaign: &str) -> Result<()> {
+    steer::resume(&stack.db, sdk(stack)?, campaign).await?;
     println!("resumed {campaign} (paused chunks come back within a minute)");
     Ok(())
 }
 
-pub async fn cancel(ctx: &Context, stack: &Stack, campaign: &str) -> Result<()> {
-    steer::cancel(&stack.db, &services(ctx, stack)?.marks, campaign).await?;
+pub async fn cancel(stack: &Stack, campaign: &str) -> Result<()> {
+    steer::cancel(&stack.db, sdk(stack)?, campaign).await?;
     println!(
         "cancelled {campaign}: the cloud workers mark who was not sent `skipped`; `stratus campaign status {campaign}` catches up"
     );
     Ok(())
 }
 
-pub async fn pace(ctx: &Context, stack: &Stack, campaign: &str, rate: f64) -> Result<()> {
-    let c = steer::set_rate(&stack.db, &services(ctx, stack)?.marks, campaign, rate).await?;
-    println!("{}: {} msg/s, shared by the cloud workers", c.id, c.spec.rate_per_sec);
+pub async fn pace(stack: &Stack, campaign: &str, rate: f64) -> Result<()> {
+    let c = steer::set_rate(&stack.db, sdk(stack)?, campaign, rate).await?;
+    println!(
+        "{}: {} msg/s, shared by the cloud workers",
+        c.id, c.spec.rate_per_sec
+    );
     Ok(())
 }
 
 /// Catches the rows up with the run's marks, then prints the progress.
-pub async fn status(ctx: &Context, stack: &Stack, campaign: &str) -> Result<()> {
-    let services = services(ctx, stack)?;
-    let caught = cloud::catch_up(&stack.db, &services.marks, campaign).await?;
+pub async fn status(stack: &Stack, campaign: &str) -> Result<()> {
+    let caught = cloud::catch_up(&stack.db, sdk(stack)?, campaign).await?;
     if let Some(caught) = &caught {
         println!(
             "in the cloud (run {}): {} row(s) caught up{}",

@@ -231,7 +231,9 @@ pub async fn run(ctx: &Context, cmd: CampaignCommand) -> Result<ExitCode> {
             for c in campaign::list(db).await? {
                 let counts = run::progress_summary(db, &c.id).await?.counts;
                 // The app's rule: active in the database, but nobody sends it.
-                let state = if run::is_interrupted(c.state, run::has_runner(db, &c)?) {
+                // A cloud run's workers count as its runner.
+                let attached = run::has_runner(db, &c)? || cloud::in_cloud(&stack, &c.id).await?;
+                let state = if run::is_interrupted(c.state, attached) {
                     "interrupted"
                 } else {
                     c.state.as_str()
@@ -321,7 +323,7 @@ pub async fn run(ctx: &Context, cmd: CampaignCommand) -> Result<ExitCode> {
         CampaignCommand::Pause { campaign } => {
             let c = resolve(db, &campaign).await?;
             if cloud::in_cloud(&stack, &c.id).await? {
-                cloud::pause(ctx, &stack, &c.id).await?;
+                cloud::pause(&stack, &c.id).await?;
                 return Ok(ExitCode::SUCCESS);
             }
             run::pause(db, &c.id).await?;
@@ -336,7 +338,7 @@ pub async fn run(ctx: &Context, cmd: CampaignCommand) -> Result<ExitCode> {
         CampaignCommand::Resume { campaign } => {
             let c = resolve(db, &campaign).await?;
             if cloud::in_cloud(&stack, &c.id).await? {
-                cloud::resume(ctx, &stack, &c.id).await?;
+                cloud::resume(&stack, &c.id).await?;
                 return Ok(ExitCode::SUCCESS);
             }
             run::resume(db, &c.id).await?;
@@ -351,7 +353,7 @@ pub async fn run(ctx: &Context, cmd: CampaignCommand) -> Result<ExitCode> {
         CampaignCommand::Cancel { campaign } => {
             let c = resolve(db, &campaign).await?;
             if cloud::in_cloud(&stack, &c.id).await? {
-                cloud::cancel(ctx, &stack, &c.id).await?;
+                cloud::cancel(&stack, &c.id).await?;
                 return Ok(ExitCode::SUCCESS);
             }
             let counts = run::cancel(db, &c.id).await?;
@@ -375,7 +377,7 @@ pub async fn run(ctx: &Context, cmd: CampaignCommand) -> Result<ExitCode> {
                         "a cloud run takes --rate only: its concurrency is the deploy's worker count"
                     ));
                 };
-                cloud::pace(ctx, &stack, &c.id, rate).await?;
+                cloud::pace(&stack, &c.id, rate).await?;
                 return Ok(ExitCode::SUCCESS);
             }
             let c = run::set_pace(db, &c.id, rate, concurrency).await?;
@@ -408,7 +410,7 @@ pub async fn run(ctx: &Context, cmd: CampaignCommand) -> Result<ExitCode> {
         CampaignCommand::Status { campaign } => {
             let c = resolve(db, &campaign).await?;
             if cloud::in_cloud(&stack, &c.id).await? {
-                cloud::status(ctx, &stack, &c.id).await?;
+                cloud::status(&stack, &c.id).await?;
             } else {
                 print::status(&run::status(db, &c.id).await?);
             }
