@@ -105,6 +105,7 @@ async fn main() {
         table: name,
         queue_url,
         workers: workers as u32,
+        scheduler_role: None,
     };
     let services = CloudServices::new(&sdk, &target, store);
 

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use stratus_campaigns::campaign::{CampaignState, Channel};
+use stratus_campaigns::cloud::schedule::{schedule_name, RunSchedules};
 use stratus_campaigns::cloud::{self, local, scratch, steer, CloudServices, CloudTarget, Worker};
 use stratus_campaigns::notifier::SnsNotifier;
 use stratus_campaigns::run;
@@ -39,6 +40,7 @@ async fn services(endpoint: &str, workers: u32) -> (CloudServices, aws_config::S
         table: name,
         queue_url,
         workers,
+        scheduler_role: None,
     };
     (CloudServices::new(&sdk, &target, bucket), sdk)
 }
@@ -72,11 +74,16 @@ fn sms_with(endpoint: &str, tag: &str) -> HashMap<String, usize> {
 
 /// A campaign of `n` SMS customers whose messages carry a tag of their own.
 async fn campaign(db: &Db, n: usize) -> (String, String) {
+    scheduled_campaign(db, n, None).await
+}
+
+async fn scheduled_campaign(db: &Db, n: usize, at: Option<i64>) -> (String, String) {
     support::insert(db, &support::customers(n));
     let tag = uuid::Uuid::now_v7().simple().to_string();
     let mut spec = support::spec(&format!("Hi {{{{ first_name }}}} {tag}"));
     spec.rate_per_sec = 10_000.0;
     spec.channel = Channel::Sms;
+    spec.scheduled_at = at;
     let draft = stratus_campaigns::campaign::create_draft(db, spec)
         .await
         .unwrap();
@@ -246,4 +253,80 @@ async fn pause_resume_and_cancel_reach_the_workers() {
         "{rows:?}"
     );
     assert!(sms_with(&endpoint, &tag).is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scheduled_cloud_run_starts_from_its_schedule_with_the_laptop_closed() {
+    let Some(endpoint) = support::endpoint() else {
+        return;
+    };
+    let (mut services, sdk) = services(&endpoint, 1).await;
+    let role = "arn:aws:iam::123456789012:role/stratus-campaign-scheduler";
+    let scheduler = aws_sdk_scheduler::Client::new(&sdk);
+    services.schedules = Some(RunSchedules::new(scheduler.clone(), role));
+    let db = Db::open_in_memory().unwrap();
+    let at = now_millis() + 3_600_000;
+    let (id, tag) = scheduled_campaign(&db, 20, Some(at)).await;
+    let launched = cloud::launch(&db, &services, &id, now_millis())
+        .await
+        .unwrap();
+    assert!(launched.scheduled);
+    assert_eq!(support::campaign_state(&db, &id), "scheduled");
+    let worker = worker(&services, &sdk);
+    assert!(
+        worker
+            .queue
+            .receive(Duration::from_secs(1))
+            .await
+            .unwrap()
+            .is_empty(),
+        "nothing is queued before its time"
+    );
+
+    // A one-time schedule at the campaign's time, targeting the queue.
+    let schedule = scheduler
+        .get_schedule()
+        .name(schedule_name(&launched.run_id))
+        .send()
+        .await
+        .unwrap();
+    let when = chrono::DateTime::from_timestamp_millis(at).unwrap();
+    assert_eq!(
+        schedule.schedule_expression(),
+        Some(format!("at({})", when.format("%Y-%m-%dT%H:%M:%S")).as_str())
+    );
+    let target = schedule.target().unwrap();
+    assert_eq!(target.arn(), services.queue.arn().await.unwrap());
+    assert_eq!(target.role_arn(), role);
+
+    // Its time comes: EventBridge puts the target's input on the queue.
+    aws_sdk_sqs::Client::new(&sdk)
+        .send_message()
+        .queue_url(services.queue.url())
+        .message_body(target.input().unwrap())
+        .send()
+        .await
+        .unwrap();
+    local::drain(&worker).await.unwrap();
+    let caught = cloud::catch_up(&db, &sdk, &id).await.unwrap().unwrap();
+    assert_eq!(
+        (caught.state, caught.finished),
+        (CampaignState::Completed, true)
+    );
+    assert_eq!(sms_with(&endpoint, &tag).len(), 20);
+
+    // Cancelled before its time: settled here at once, the schedule gone.
+    let db = Db::open_in_memory().unwrap();
+    let (id, _) = scheduled_campaign(&db, 5, Some(at)).await;
+    let launched = cloud::launch(&db, &services, &id, now_millis())
+        .await
+        .unwrap();
+    steer::cancel(&db, &sdk, &id).await.unwrap();
+    assert_eq!(support::count_status(&db, &id, "skipped"), 5);
+    let gone = scheduler
+        .get_schedule()
+        .name(schedule_name(&launched.run_id))
+        .send()
+        .await;
+    assert!(gone.is_err(), "the schedule is deleted");
 }

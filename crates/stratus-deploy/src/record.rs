@@ -35,6 +35,9 @@ pub struct DeploymentRecord {
     pub campaign_queue_url: Option<String>,
     #[serde(default)]
     pub campaign_workers: Option<u32>,
+    /// The role scheduled cloud runs start with (EventBridge Scheduler).
+    #[serde(default)]
+    pub campaign_scheduler_role: Option<String>,
 }
 
 fn path(home: &AppHome, profile: &str) -> PathBuf {
@@ -66,6 +69,7 @@ impl DeploymentRecord {
             campaign_table: outputs.campaign_table.clone(),
             campaign_queue_url: outputs.campaign_queue_url.clone(),
             campaign_workers: outputs.campaign_workers,
+            campaign_scheduler_role: outputs.campaign_scheduler_role.clone(),
         }
     }
 

@@ -90,6 +90,7 @@ pub struct DeployOutputs {
     pub campaign_table: Option<String>,
     pub campaign_queue_url: Option<String>,
     pub campaign_workers: Option<u32>,
+    pub campaign_scheduler_role: Option<String>,
 }
 
 impl DeployOutputs {
@@ -106,6 +107,7 @@ impl DeployOutputs {
             campaign_table: get("CampaignTable"),
             campaign_queue_url: get("CampaignQueueUrl"),
             campaign_workers: get("CampaignWorkers").and_then(|v| v.parse().ok()),
+            campaign_scheduler_role: get("CampaignSchedulerRoleArn"),
         }
     }
 

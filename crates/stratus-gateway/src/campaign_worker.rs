@@ -1,6 +1,7 @@
 //! The campaign worker on Lambda (`STRATUS_CAMPAIGN_TABLE` set): SQS
 //! events whose messages are manifest chunks of a cloud run, each sent by
-//! `stratus_campaigns::cloud::Worker`. A chunk that fails is reported as
+//! `stratus_campaigns::cloud::Worker`, or a scheduled run's start (its
+//! EventBridge schedule's message), which queues the run's chunks. A chunk that fails is reported as
 //! a batch item failure (the event source mapping's
 //! `ReportBatchItemFailures`), so only it is delivered again, after the
 //! queue's visibility timeout; a chunk the worker put back on purpose
@@ -13,7 +14,7 @@ use lambda_http::lambda_runtime::{self, service_fn, LambdaEvent};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::Value;
-use stratus_campaigns::cloud::queue::ChunkMessage;
+use stratus_campaigns::cloud::queue::QueueMessage;
 use stratus_campaigns::cloud::Worker;
 
 /// The part of an SQS event the worker reads.
@@ -79,15 +80,20 @@ async fn handle(
     let deadline = Instant::now() + Duration::from_millis(context.deadline.saturating_sub(now_ms));
     let mut failures = Vec::new();
     for record in records {
-        let outcome = match ChunkMessage::parse(&record.body) {
-            Ok(chunk) => worker
+        let outcome = match QueueMessage::parse(&record.body) {
+            Ok(QueueMessage::Chunk(chunk)) => worker
                 .process(&chunk, Some(deadline))
                 .await
-                .map(|r| (chunk, r)),
+                .map(|r| Some((chunk, r))),
+            Ok(QueueMessage::Start(start)) => worker.start(&start).await.map(|chunks| {
+                tracing::info!(run = %start.start, chunks, "scheduled run started");
+                None
+            }),
             Err(e) => Err(e),
         };
         match outcome {
-            Ok((chunk, report)) => tracing::info!(
+            Ok(None) => {}
+            Ok(Some((chunk, report))) => tracing::info!(
                 run = %chunk.run,
                 chunk = chunk.chunk,
                 sent = report.sent,

@@ -4,14 +4,14 @@
 //! on AWS Lambda. [`serve`] is the local server with its timeouts, caps and
 //! checks ([`server`], [`guard`]).
 
+#[cfg(feature = "lambda")]
+pub mod campaign_worker;
 pub mod client_ip;
 pub mod collector;
 mod error;
 pub mod event_stream;
 pub mod guard;
 mod images;
-#[cfg(feature = "lambda")]
-pub mod campaign_worker;
 #[cfg(feature = "lambda")]
 pub mod lambda;
 #[cfg(feature = "lambda")]

@@ -143,6 +143,7 @@ async fn the_packaged_worker_sends_a_cloud_run_once_per_recipient_through_a_kill
         table: name.clone(),
         queue_url: queue_url.clone(),
         workers: 1,
+        scheduler_role: None,
     };
     let services = CloudServices::new(&desktop, &target, manifests);
     let db = Db::open_in_memory().unwrap();

@@ -171,6 +171,11 @@ fn reconcile(
     };
     let ours = current.updated_at >= control.updated;
     let mut push = Push::default();
+    // A scheduled run's start is the schedule's doing, never this computer's.
+    if current.state == CampaignState::Scheduled && control.state == CampaignState::Running {
+        campaign::transition_blocking(tx, &current.id, CampaignState::Running, None)?;
+        return Ok(push);
+    }
     if current.state != control.state && steerable(current.state) && steerable(control.state) {
         if ours {
             push.state = Some(current.state);

@@ -11,7 +11,9 @@ use std::time::{Duration, Instant};
 use aws_sdk_dynamodb::types::AttributeValue;
 use stratus_core::clock::now_millis;
 
-use super::marks::{attribute_number, attribute_text, service_error, MarkTable};
+use super::marks::{
+    attribute_number, attribute_text, conditional_failed, service_error, MarkTable,
+};
 use crate::campaign::{CampaignState, Channel, SmsType};
 use crate::{Error, Result};
 
@@ -128,6 +130,31 @@ impl MarkTable {
     pub async fn set_state(&self, run: &str, state: CampaignState) -> Result<()> {
         self.update_control(run, "#v = :v", ("state", s(state.as_str())))
             .await
+    }
+
+    /// A scheduled run's time has come: `scheduled → running`; `false` if
+    /// it was not scheduled any more (started already, or cancelled).
+    pub async fn start(&self, run: &str) -> Result<bool> {
+        let answer = self
+            .client()
+            .update_item()
+            .table_name(self.name())
+            .key("run", s(run))
+            .key("item", s(CONTROL_ITEM))
+            .update_expression("SET #st = :running, #u = :u")
+            .condition_expression("#st = :scheduled")
+            .expression_attribute_names("#st", "state")
+            .expression_attribute_names("#u", "updated")
+            .expression_attribute_values(":running", s("running"))
+            .expression_attribute_values(":scheduled", s("scheduled"))
+            .expression_attribute_values(":u", n(now_millis()))
+            .send()
+            .await;
+        match answer {
+            Ok(_) => Ok(true),
+            Err(e) if conditional_failed(&e) => Ok(false),
+            Err(e) => Err(service_error("cannot start the scheduled run", &e)),
+        }
     }
 
     /// The campaign's new rate, shared by the workers from their next read.

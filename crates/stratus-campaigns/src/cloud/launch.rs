@@ -18,6 +18,7 @@ use super::manifest::{self, ManifestEntry, CHUNK_SIZE};
 use super::marks::MarkTable;
 use super::queue::{ChunkMessage, ChunkQueue};
 use super::runs::{self, CloudRun, CloudRunState};
+use super::schedule::RunSchedules;
 use crate::campaign::{self, Campaign, CampaignState};
 use crate::eligibility::{self, Moment, SkipReason};
 use crate::recipients::RecipientStatus;
@@ -34,6 +35,9 @@ pub struct CloudTarget {
     pub queue_url: String,
     /// Workers that may run at once (the function's reserved concurrency).
     pub workers: u32,
+    /// The role EventBridge Scheduler sends a scheduled run's start with;
+    /// without it a campaign scheduled for later cannot start in the cloud.
+    pub scheduler_role: Option<String>,
 }
 
 /// The services a cloud run talks to, from the desktop or a worker.
@@ -45,6 +49,7 @@ pub struct CloudServices {
     /// `campaigns/`).
     pub manifests: Arc<dyn ObjectStore>,
     pub workers: u32,
+    pub schedules: Option<RunSchedules>,
 }
 
 impl CloudServices {
@@ -54,6 +59,10 @@ impl CloudServices {
             queue: ChunkQueue::new(aws_sdk_sqs::Client::new(sdk), &target.queue_url),
             manifests,
             workers: target.workers.max(1),
+            schedules: target
+                .scheduler_role
+                .as_ref()
+                .map(|role| RunSchedules::new(aws_sdk_scheduler::Client::new(sdk), role)),
         }
     }
 }
@@ -69,12 +78,15 @@ pub struct CloudLaunch {
     /// Recipients settled here instead (not eligible now, message does not
     /// render, customer deleted).
     pub settled_here: u64,
+    /// It starts later, from its schedule.
+    pub scheduled: bool,
 }
 
 /// Launches (a draft), or goes on with an upload that stopped halfway,
-/// and hands the campaign's pending recipients to the cloud workers.
-/// A campaign scheduled for later is refused: a cloud schedule is not
-/// built yet (docs/campaigns.md).
+/// and hands the campaign's pending recipients to the cloud workers. A
+/// campaign scheduled for later is uploaded now and started at its time
+/// by a one-time schedule ([`super::schedule`]); it stays `scheduled`
+/// until then.
 pub async fn launch(
     db: &Db,
     services: &CloudServices,
@@ -82,6 +94,9 @@ pub async fn launch(
     now: i64,
 ) -> Result<CloudLaunch> {
     let (campaign, run) = begin(db, services, campaign_id, now).await?;
+    let start_at = campaign.spec.scheduled_at.filter(|&at| at > now);
+    // Quiet hours are judged for the moment the run starts.
+    let send_at = start_at.unwrap_or(now);
     let template = MessageTemplate::compile(&campaign.spec.template)?;
     let with_rank = template.uses("rank");
     let mut cursor = String::new();
@@ -95,7 +110,7 @@ pub async fn launch(
         };
         let Some(last) = page.last() else { break };
         cursor = last.customer_id.clone();
-        let (entries, settled) = render_page(&campaign, &template, page, now);
+        let (entries, settled) = render_page(&campaign, &template, page, send_at);
         settled_here += settled.len() as u64;
         record_page(db, &campaign.id, &entries, settled).await?;
         for entry in entries {
@@ -116,6 +131,9 @@ pub async fn launch(
         let (id, run_id) = (campaign.id.clone(), run.run_id.clone());
         db.call(move |c| -> Result<()> {
             runs::set_finished(c, &run_id)?;
+            if campaign::get_blocking(c, &id)?.state == CampaignState::Scheduled {
+                campaign::transition_blocking(c, &id, CampaignState::Running, None)?;
+            }
             campaign::transition_blocking(c, &id, CampaignState::Completed, None)?;
             Ok(())
         })
@@ -123,7 +141,11 @@ pub async fn launch(
     } else {
         let control = Control {
             campaign_id: campaign.id.clone(),
-            state: CampaignState::Running,
+            state: if start_at.is_some() {
+                CampaignState::Scheduled
+            } else {
+                CampaignState::Running
+            },
             rate_per_sec: campaign.spec.rate_per_sec,
             workers: services.workers,
             channel: campaign.spec.channel,
@@ -136,7 +158,13 @@ pub async fn launch(
         // The control item before the messages: a worker that gets a
         // chunk always finds it.
         services.marks.put_control(&run.run_id, &control).await?;
-        services.queue.send_all(&messages).await?;
+        match (start_at, &services.schedules) {
+            (Some(at), Some(schedules)) => {
+                let queue_arn = services.queue.arn().await?;
+                schedules.create(&run.run_id, at, &queue_arn).await?;
+            }
+            _ => services.queue.send_all(&messages).await?,
+        }
         let run_id = run.run_id.clone();
         db.call(move |c| runs::set_started(c, &run_id, i64::from(chunks), recipients as i64))
             .await?;
@@ -147,6 +175,7 @@ pub async fn launch(
         recipients,
         chunks,
         settled_here,
+        scheduled: start_at.is_some() && recipients > 0,
     })
 }
 
@@ -168,6 +197,7 @@ async fn begin(
         services.queue.url().to_string(),
         services.manifests.location(),
     );
+    let schedulable = services.schedules.is_some();
     db.call(move |c| -> Result<_> {
         let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let current = campaign::get_blocking(&tx, &id)?;
@@ -180,9 +210,10 @@ async fn begin(
         if let Some(run) = latest.as_ref().filter(|r| r.is_active()) {
             return Err(Error::RunsInCloud(run.campaign_id.clone()));
         }
-        if current.spec.scheduled_at.is_some_and(|at| at > now) {
+        let later = current.spec.scheduled_at.is_some_and(|at| at > now);
+        if later && !schedulable {
             return Err(Error::InvalidCampaign(
-                "a campaign scheduled for later cannot start in the cloud yet; launch it in the cloud at its time, or clear the schedule".into(),
+                "a campaign scheduled for later needs the deploy's scheduler role to start in the cloud: run `stratus deploy` again, or clear the schedule".into(),
             ));
         }
         match current.state {
@@ -197,7 +228,9 @@ async fn begin(
                 })
             }
         }
-        campaign::transition_blocking(&tx, &id, CampaignState::Running, None)?;
+        if !later {
+            campaign::transition_blocking(&tx, &id, CampaignState::Running, None)?;
+        }
         let round = latest.map_or(1, |r| r.round + 1);
         let run = CloudRun {
             campaign_id: id.clone(),

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use super::queue::ChunkMessage;
+use super::queue::QueueMessage;
 use super::worker::{ChunkReport, Worker};
 use crate::Result;
 
@@ -22,8 +22,12 @@ pub async fn drain(worker: &Worker) -> Result<Vec<ChunkReport>> {
             return Ok(reports);
         }
         for (body, receipt) in messages {
-            let chunk = ChunkMessage::parse(&body)?;
-            reports.push(worker.process(&chunk, None).await?);
+            match QueueMessage::parse(&body)? {
+                QueueMessage::Chunk(chunk) => reports.push(worker.process(&chunk, None).await?),
+                QueueMessage::Start(start) => {
+                    worker.start(&start).await?;
+                }
+            }
             worker.queue.delete(&receipt).await?;
         }
     }

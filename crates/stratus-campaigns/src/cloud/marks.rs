@@ -106,7 +106,7 @@ where
     Error::Cloud(format!("{what}: {detail}"))
 }
 
-fn conditional_failed<E: ProvideErrorMetadata>(
+pub(super) fn conditional_failed<E: ProvideErrorMetadata>(
     e: &SdkError<E, aws_sdk_dynamodb::config::http::HttpResponse>,
 ) -> bool {
     e.as_service_error()

@@ -21,6 +21,7 @@ pub mod manifest;
 pub mod marks;
 pub mod queue;
 pub mod runs;
+pub mod schedule;
 pub mod scratch;
 pub mod steer;
 pub mod worker;

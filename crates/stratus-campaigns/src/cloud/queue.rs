@@ -34,6 +34,38 @@ impl ChunkMessage {
     }
 }
 
+/// What a queue message asks of a worker.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum QueueMessage {
+    /// Send one chunk.
+    Chunk(ChunkMessage),
+    /// A scheduled run's time has come (the EventBridge schedule's message):
+    /// queue its chunks.
+    Start(StartMessage),
+}
+
+/// The message a scheduled run's one-time schedule puts on the queue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StartMessage {
+    /// The run id.
+    pub start: String,
+}
+
+impl StartMessage {
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+impl QueueMessage {
+    pub fn parse(body: &str) -> Result<QueueMessage> {
+        if let Ok(start) = serde_json::from_str::<StartMessage>(body) {
+            return Ok(QueueMessage::Start(start));
+        }
+        ChunkMessage::parse(body).map(QueueMessage::Chunk)
+    }
+}
+
 /// SQS allows at most 15 minutes of delay.
 pub const MAX_DELAY: Duration = Duration::from_secs(900);
 
@@ -53,6 +85,22 @@ impl ChunkQueue {
 
     pub fn url(&self) -> &str {
         &self.url
+    }
+
+    /// The queue's ARN (what a schedule targets).
+    pub async fn arn(&self) -> Result<String> {
+        let out = self
+            .client
+            .get_queue_attributes()
+            .queue_url(&self.url)
+            .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+            .send()
+            .await
+            .map_err(|e| service_error("cannot read the chunk queue's ARN", &e))?;
+        out.attributes()
+            .and_then(|a| a.get(&aws_sdk_sqs::types::QueueAttributeName::QueueArn))
+            .cloned()
+            .ok_or_else(|| Error::Cloud("SQS did not name the queue's ARN".into()))
     }
 
     /// Sends the messages, ten per call (SQS's batch limit); entries SQS

@@ -9,6 +9,7 @@ use stratus_core::db::Db;
 
 use super::marks::MarkTable;
 use super::runs;
+use super::schedule::RunSchedules;
 use crate::campaign::{self, Campaign, CampaignState};
 use crate::{Error, Result};
 
@@ -64,9 +65,21 @@ pub async fn resume(db: &Db, sdk: &SdkConfig, campaign_id: &str) -> Result<Campa
 
 /// Cancels the run; recipients not yet claimed end `skipped` (`cancelled`)
 /// as the workers reach them, and the rows catch up.
+/// A scheduled run that has not started is over at once: nothing was
+/// queued, its schedule is removed and the rows are settled here.
 pub async fn cancel(db: &Db, sdk: &SdkConfig, campaign_id: &str) -> Result<CampaignState> {
     let (run, marks) = active_run(db, sdk, campaign_id, Some(CampaignState::Cancelled)).await?;
+    let before = marks.control(&run).await?.map(|c| c.state);
     marks.set_state(&run, CampaignState::Cancelled).await?;
+    if before == Some(CampaignState::Scheduled) {
+        let schedules = RunSchedules::new(aws_sdk_scheduler::Client::new(sdk), "");
+        if let Err(e) = schedules.delete(&run).await {
+            // Harmless if it fires: the start of a cancelled run does nothing.
+            tracing::warn!("cannot delete the schedule of cloud run {run}: {e}");
+        }
+        let run_id = run.clone();
+        db.call(move |c| runs::set_finished(c, &run_id)).await?;
+    }
     crate::run::cancel(db, campaign_id).await?;
     Ok(CampaignState::Cancelled)
 }

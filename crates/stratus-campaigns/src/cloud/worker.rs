@@ -17,7 +17,7 @@ use stratus_core::store::ObjectStore;
 use super::control::{Control, ControlCache, CONTROL_TTL};
 use super::manifest::{self, ManifestEntry};
 use super::marks::{Claim, FromState, MarkTable, Settle};
-use super::queue::{ChunkMessage, ChunkQueue};
+use super::queue::{ChunkMessage, ChunkQueue, StartMessage};
 use crate::campaign::{CampaignState, Channel};
 use crate::eligibility::SkipReason;
 use crate::notifier::{Notifier, NotifyError, OutboundMessage};
@@ -149,6 +149,35 @@ impl Worker {
             }
         }
         Ok(report)
+    }
+
+    /// A scheduled run's start (its schedule's message): the run becomes
+    /// `running` and its chunks go on the queue. The number of chunks
+    /// queued; 0 when it was started already or cancelled. If queueing
+    /// fails the run goes back to `scheduled` and the error makes the
+    /// start message come again.
+    pub async fn start(&self, message: &StartMessage) -> Result<u32> {
+        let run = message.start.as_str();
+        let control = self
+            .marks
+            .control(run)
+            .await?
+            .ok_or_else(|| Error::Cloud(format!("run {run} has no control item")))?;
+        if !self.marks.start(run).await? {
+            return Ok(0);
+        }
+        let chunks: Vec<ChunkMessage> = (0..control.chunks)
+            .map(|chunk| ChunkMessage {
+                run: run.to_string(),
+                chunk,
+                key: manifest::chunk_key(run, chunk),
+            })
+            .collect();
+        if let Err(e) = self.queue.send_all(&chunks).await {
+            let _ = self.marks.set_state(run, CampaignState::Scheduled).await;
+            return Err(e);
+        }
+        Ok(control.chunks)
     }
 
     /// One recipient: claim, check, publish, record.

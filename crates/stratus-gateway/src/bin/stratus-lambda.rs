@@ -220,6 +220,7 @@ async fn campaign_worker(table: String) -> Result<(), lambda_http::Error> {
             table,
             queue_url,
             workers: 1,
+            scheduler_role: None,
         },
         manifests,
     );

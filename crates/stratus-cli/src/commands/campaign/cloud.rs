@@ -14,8 +14,8 @@ use crate::context::Context;
 
 /// The deployed table and queue (`stratus deploy` records them); the
 /// `STRATUS_CAMPAIGN_TABLE` / `STRATUS_CAMPAIGN_QUEUE_URL` /
-/// `STRATUS_CAMPAIGN_WORKERS` variables name them instead for a stack
-/// made by hand or an emulator.
+/// `STRATUS_CAMPAIGN_WORKERS` / `STRATUS_CAMPAIGN_SCHEDULER_ROLE`
+/// variables name them instead for a stack made by hand or an emulator.
 fn target(ctx: &Context, profile: &str) -> Result<CloudTarget> {
     let record = DeploymentRecord::load(&ctx.home, profile)?;
     let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
@@ -27,11 +27,17 @@ fn target(ctx: &Context, profile: &str) -> Result<CloudTarget> {
         .and_then(|v| v.parse().ok())
         .or_else(|| record.as_ref().and_then(|r| r.campaign_workers))
         .unwrap_or(2);
+    let scheduler_role = var("STRATUS_CAMPAIGN_SCHEDULER_ROLE").or_else(|| {
+        record
+            .as_ref()
+            .and_then(|r| r.campaign_scheduler_role.clone())
+    });
     match (table, queue_url) {
         (Some(table), Some(queue_url)) => Ok(CloudTarget {
             table,
             queue_url,
             workers,
+            scheduler_role,
         }),
         _ => Err(anyhow!(
             "profile `{profile}` has no campaign worker deployed: run `stratus deploy` (it creates the worker, its queue and marks table)"
@@ -63,6 +69,9 @@ pub async fn launch(ctx: &Context, stack: &Stack, campaign: &str) -> Result<()> 
         "handed {} recipient(s) in {} chunk(s) to the cloud workers (run {}); {} settled here",
         launched.recipients, launched.chunks, launched.run_id, launched.settled_here
     );
+    if launched.scheduled {
+        println!("it starts at its scheduled time (an EventBridge schedule)");
+    }
     eprintln!(
         "this computer may close now; `stratus campaign status {campaign}` shows the progress"
     );
