@@ -465,6 +465,11 @@ async fn the_deployed_stack_serves_variants_and_forgets_replaced_originals() {
         "Distribution",
         "ImageFunction",
         "ImageFunctionUrl",
+        "CampaignWorkerFunction",
+        "CampaignWorkerEvents",
+        "CampaignQueue",
+        "CampaignMarks",
+        "CampaignSchedulerRole",
     ] {
         assert!(planned.contains(&id), "{id} in {planned:?}");
     }

@@ -83,9 +83,13 @@ pub async fn catch_up(db: &Db, sdk: &SdkConfig, campaign_id: &str) -> Result<Opt
             let mut push = Push::default();
             if finished {
                 runs::set_finished(&tx, &run_id)?;
+                // A scheduled run may have started and ended between two looks.
+                if current.state == CampaignState::Scheduled {
+                    campaign::transition_blocking(&tx, &id, CampaignState::Running, None)?;
+                }
                 if matches!(
                     current.state,
-                    CampaignState::Running | CampaignState::Paused
+                    CampaignState::Scheduled | CampaignState::Running | CampaignState::Paused
                 ) {
                     campaign::transition_blocking(&tx, &id, CampaignState::Completed, None)?;
                 }
