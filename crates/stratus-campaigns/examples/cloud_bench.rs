@@ -19,14 +19,15 @@ use std::time::Instant;
 
 use aws_config::{BehaviorVersion, Region};
 use stratus_campaigns::campaign::{self, CampaignSpec, Channel};
-use stratus_campaigns::cloud::{self, local, scratch, CloudServices, CloudTarget, Worker};
-use stratus_campaigns::customer::{self, Customer};
+use stratus_campaigns::cloud::{self, local, scratch, CloudServices, Worker};
 use stratus_campaigns::notifier::SnsNotifier;
 use stratus_core::clock::now_millis;
 use stratus_core::db::Db;
 use stratus_core::store::{ObjectStore, S3Store};
 
-const TEMPLATE: &str = "Hi {{ first_name }}, you have {{ points }} points and a {{ streak }}-day streak. {{ points_to_next_level }} more for {{ next_level }}!";
+mod audience;
+
+use audience::{seed, TEMPLATE};
 
 // List prices, us-east-1 (on-demand DynamoDB since the November 2024 cut).
 const DYNAMO_PER_WRITE_UNIT: f64 = 0.625 / 1e6;
@@ -37,29 +38,6 @@ const S3_PER_GET: f64 = 0.0004 / 1e3;
 const LAMBDA_PER_GB_SECOND: f64 = 0.000_016_666_7;
 const LAMBDA_PER_REQUEST: f64 = 0.20 / 1e6;
 const WORKER_MEMORY_GB: f64 = 0.25;
-
-/// Numbers never end in 99 (moto's "opted out"), so everyone is sendable.
-fn phone(i: usize) -> String {
-    let n = 3_000_000 + i + i / 99;
-    format!("+1415{n:07}")
-}
-
-fn seed(db: &Db, n: usize) {
-    db.call_blocking(|c| -> stratus_campaigns::Result<_> {
-        let tx = c.transaction()?;
-        for i in 0..n {
-            let mut cust = Customer::new(format!("b-{i:07}"), format!("Bench{i} Person"));
-            cust.phone = Some(phone(i));
-            cust.sms_opt_in = true;
-            cust.points = (i % 12_000) as i64;
-            cust.streak = (i % 30) as i64;
-            customer::upsert(&tx, &cust, 1)?;
-        }
-        tx.commit()?;
-        Ok(())
-    })
-    .unwrap();
-}
 
 #[tokio::main]
 async fn main() {
@@ -92,21 +70,12 @@ async fn main() {
         .load()
         .await;
     let name = format!("bench-{}", uuid::Uuid::now_v7().simple());
-    scratch::create_table(&aws_sdk_dynamodb::Client::new(&sdk), &name)
-        .await
-        .unwrap();
-    let queue_url = scratch::create_queue(&aws_sdk_sqs::Client::new(&sdk), &name)
+    let target = scratch::provision(&sdk, &name, workers as u32)
         .await
         .unwrap();
     let s3 = stratus_core::testing::s3_client(&endpoint);
     s3.create_bucket().bucket(&name).send().await.unwrap();
-    let store: Arc<dyn ObjectStore> = Arc::new(S3Store::new(s3, name.clone(), &endpoint));
-    let target = CloudTarget {
-        table: name,
-        queue_url,
-        workers: workers as u32,
-        scheduler_role: None,
-    };
+    let store: Arc<dyn ObjectStore> = Arc::new(S3Store::new(s3, name, &endpoint));
     let services = CloudServices::new(&sdk, &target, store);
 
     let mut spec = CampaignSpec::new("Bench", Channel::Sms, "", TEMPLATE);

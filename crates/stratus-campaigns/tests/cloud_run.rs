@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use stratus_campaigns::campaign::{CampaignState, Channel};
 use stratus_campaigns::cloud::schedule::{schedule_name, RunSchedules};
-use stratus_campaigns::cloud::{self, local, scratch, steer, CloudServices, CloudTarget, Worker};
+use stratus_campaigns::cloud::{self, local, scratch, steer, CloudServices, Worker};
 use stratus_campaigns::notifier::SnsNotifier;
 use stratus_campaigns::run;
 use stratus_core::clock::now_millis;
@@ -25,23 +25,12 @@ mod support;
 async fn services(endpoint: &str, workers: u32) -> (CloudServices, aws_config::SdkConfig) {
     let sdk = support::sdk_config(endpoint).await;
     let name = stratus_core::testing::unique_bucket("cloud");
-    scratch::create_table(&aws_sdk_dynamodb::Client::new(&sdk), &name)
-        .await
-        .unwrap();
-    let queue_url = scratch::create_queue(&aws_sdk_sqs::Client::new(&sdk), &name)
-        .await
-        .unwrap();
+    let target = scratch::provision(&sdk, &name, workers).await.unwrap();
     let bucket: Arc<dyn ObjectStore> = Arc::new(
         stratus_core::testing::fresh_s3_store(endpoint, "cloud")
             .await
             .unwrap(),
     );
-    let target = CloudTarget {
-        table: name,
-        queue_url,
-        workers,
-        scheduler_role: None,
-    };
     (CloudServices::new(&sdk, &target, bucket), sdk)
 }
 

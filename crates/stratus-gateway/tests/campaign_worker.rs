@@ -14,14 +14,13 @@ mod package;
 mod runtime_api;
 
 use std::collections::HashMap;
-use std::io::{Read, Write};
 use std::sync::Arc;
 use std::time::Duration;
 
-use package::{answer, package, start_function, unpack};
+use package::{answer, package, sdk, start_function, unpack};
 use runtime_api::RuntimeApi;
 use stratus_campaigns::campaign::{self, CampaignSpec, CampaignState, Channel};
-use stratus_campaigns::cloud::{self, scratch, CloudServices, CloudTarget};
+use stratus_campaigns::cloud::{self, scratch, CloudServices};
 use stratus_campaigns::customer::{self, Customer};
 use stratus_core::clock::now_millis;
 use stratus_core::db::Db;
@@ -34,34 +33,11 @@ const RECIPIENTS: usize = 2000;
 /// The publish whose answer is held back when the function is killed.
 const HELD_PUBLISH: u64 = 700;
 
-async fn sdk(endpoint: &str) -> aws_config::SdkConfig {
-    aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .region(aws_config::Region::new("us-east-1"))
-        .endpoint_url(endpoint)
-        .credentials_provider(aws_sdk_s3::config::Credentials::new(
-            "testing", "testing", None, None, "tests",
-        ))
-        .load()
-        .await
-}
-
 /// Texts moto's SNS accepted that carry `tag`, counted per phone number.
 fn sms_with(endpoint: &str, tag: &str) -> HashMap<String, usize> {
-    let host = endpoint.trim_start_matches("http://");
-    let mut stream = std::net::TcpStream::connect(host).unwrap();
-    write!(
-        stream,
-        "GET /moto-api/data.json HTTP/1.0\r\nHost: {host}\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    let (_, body) = response.split_once("\r\n\r\n").unwrap();
-    let json: serde_json::Value = serde_json::from_str(body).unwrap();
     let mut by_number = HashMap::new();
-    for sms in json["sns"]["SMS"].as_array().into_iter().flatten() {
-        if sms["message"].as_str().unwrap_or("").contains(tag) {
-            let number = sms["phone_number"].as_str().unwrap().to_string();
+    for (number, text) in testing::moto_sms(endpoint) {
+        if text.contains(tag) {
             *by_number.entry(number).or_default() += 1;
         }
     }
@@ -130,21 +106,11 @@ async fn the_packaged_worker_sends_a_cloud_run_once_per_recipient_through_a_kill
     // The desktop's side, straight to moto.
     let desktop = sdk(&endpoint).await;
     let name = testing::unique_bucket("worker");
-    scratch::create_table(&aws_sdk_dynamodb::Client::new(&desktop), &name)
-        .await
-        .unwrap();
-    let queue_url = scratch::create_queue(&aws_sdk_sqs::Client::new(&desktop), &name)
-        .await
-        .unwrap();
+    let target = scratch::provision(&desktop, &name, 1).await.unwrap();
+    let queue_url = target.queue_url.clone();
     let s3 = testing::s3_client(&endpoint);
     s3.create_bucket().bucket(&name).send().await.unwrap();
     let manifests: Arc<dyn ObjectStore> = Arc::new(S3Store::new(s3, name.clone(), &endpoint));
-    let target = CloudTarget {
-        table: name.clone(),
-        queue_url: queue_url.clone(),
-        workers: 1,
-        scheduler_role: None,
-    };
     let services = CloudServices::new(&desktop, &target, manifests);
     let db = Db::open_in_memory().unwrap();
     let (id, tag) = campaign(&db).await;

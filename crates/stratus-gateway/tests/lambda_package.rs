@@ -15,7 +15,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use base64::Engine;
-use package::{answer, package, start_function, unpack};
+use package::{answer, package, sdk, start_function, unpack};
 use runtime_api::RuntimeApi;
 use stratus_core::testing;
 
@@ -268,16 +268,6 @@ const S3_NOTIFICATION: &str = include_str!("fixtures/s3-notification.json");
 
 /// The SDK configuration for the test server (Secrets Manager, SSM and
 /// CloudFront as moto emulates them).
-async fn sdk(endpoint: &str) -> aws_config::SdkConfig {
-    aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .region(aws_config::Region::new("us-east-1"))
-        .endpoint_url(endpoint)
-        .credentials_provider(aws_sdk_s3::config::Credentials::new(
-            "testing", "testing", None, None, "tests",
-        ))
-        .load()
-        .await
-}
 
 /// A distribution in front of `bucket`, as the deploy makes one.
 async fn distribution(cf: &aws_sdk_cloudfront::Client, bucket: &str) -> String {

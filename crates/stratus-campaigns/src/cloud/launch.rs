@@ -271,35 +271,32 @@ fn render_page(
 ) -> (Vec<ManifestEntry>, Vec<SettledHere>) {
     let (mut entries, mut settled) = (Vec::new(), Vec::new());
     for rec in page {
-        let Some(customer) = rec.customer else {
-            let reason = SkipReason::CustomerDeleted.as_str().to_string();
-            settled.push((
-                rec.customer_id,
+        let skipped = |reason: SkipReason| {
+            let reason = Some(reason.as_str().to_string());
+            (
+                rec.customer_id.clone(),
                 RecipientStatus::Skipped,
-                Some(reason),
+                reason,
                 None,
-            ));
+            )
+        };
+        let Some(customer) = &rec.customer else {
+            settled.push(skipped(SkipReason::CustomerDeleted));
             continue;
         };
         let address = match eligibility::check(
-            &customer,
+            customer,
             rec.address.as_deref(),
             &campaign.spec,
             Moment::Send { now },
         ) {
             Ok(address) => address.to_string(),
             Err(reason) => {
-                let reason = reason.as_str().to_string();
-                settled.push((
-                    rec.customer_id,
-                    RecipientStatus::Skipped,
-                    Some(reason),
-                    None,
-                ));
+                settled.push(skipped(reason));
                 continue;
             }
         };
-        match template.render(&TemplateContext::new(&customer, rec.rank)) {
+        match template.render(&TemplateContext::new(customer, rec.rank)) {
             Ok(body) => entries.push(ManifestEntry {
                 customer_id: rec.customer_id,
                 address,

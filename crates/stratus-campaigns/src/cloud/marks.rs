@@ -70,6 +70,16 @@ pub struct Settle {
     pub message_id: Option<String>,
 }
 
+impl Settle {
+    /// A new state with only a reason (skipped, unknown).
+    pub fn because(reason: &str) -> Settle {
+        Settle {
+            reason: Some(reason.to_string()),
+            ..Settle::default()
+        }
+    }
+}
+
 /// The marks table.
 #[derive(Debug, Clone)]
 pub struct MarkTable {

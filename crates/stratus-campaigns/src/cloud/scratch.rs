@@ -8,6 +8,7 @@ use aws_sdk_dynamodb::types::{
     ProjectionType, ScalarAttributeType,
 };
 
+use super::launch::CloudTarget;
 use super::marks::{service_error, CHANGE_INDEX};
 use crate::{Error, Result};
 
@@ -68,4 +69,21 @@ pub async fn create_queue(client: &aws_sdk_sqs::Client, name: &str) -> Result<St
     out.queue_url()
         .map(str::to_string)
         .ok_or_else(|| Error::Cloud("SQS answered without a queue URL".into()))
+}
+
+/// A table and a queue both named `name`: the target of cloud runs
+/// against an emulator, as the deploy's outputs are on AWS.
+pub async fn provision(
+    sdk: &aws_config::SdkConfig,
+    name: &str,
+    workers: u32,
+) -> Result<CloudTarget> {
+    create_table(&aws_sdk_dynamodb::Client::new(sdk), name).await?;
+    let queue_url = create_queue(&aws_sdk_sqs::Client::new(sdk), name).await?;
+    Ok(CloudTarget {
+        table: name.to_string(),
+        queue_url,
+        workers,
+        scheduler_role: None,
+    })
 }

@@ -199,10 +199,7 @@ impl Worker {
             Claim::Claimed => {}
             Claim::WasInFlight => {
                 self.pace.refund();
-                let detail = Settle {
-                    reason: Some(INTERRUPTED.into()),
-                    ..Settle::default()
-                };
+                let detail = Settle::because(INTERRUPTED);
                 if self
                     .marks
                     .settle(
@@ -349,19 +346,12 @@ impl Worker {
         report: &mut ChunkReport,
     ) -> Result<()> {
         for entry in entries {
-            let detail = Settle {
-                reason: Some(SkipReason::Cancelled.as_str().into()),
-                ..Settle::default()
-            };
+            let customer = entry.customer_id.as_str();
+            let cancelled = Settle::because(SkipReason::Cancelled.as_str());
+            let (skipped, untouched) = (RecipientStatus::Skipped, FromState::Untouched);
             if self
                 .marks
-                .settle(
-                    run,
-                    &entry.customer_id,
-                    RecipientStatus::Skipped,
-                    FromState::Untouched,
-                    detail,
-                )
+                .settle(run, customer, skipped, untouched, cancelled)
                 .await?
             {
                 report.skipped += 1;
@@ -369,19 +359,11 @@ impl Worker {
             }
             // Claimed by a worker that is gone (a live one records `sent`
             // over this if its publish goes through).
-            let detail = Settle {
-                reason: Some(CANCELLED_IN_FLIGHT.into()),
-                ..Settle::default()
-            };
+            let in_flight = Settle::because(CANCELLED_IN_FLIGHT);
+            let (unknown, claimed) = (RecipientStatus::Unknown, FromState::InFlight);
             if self
                 .marks
-                .settle(
-                    run,
-                    &entry.customer_id,
-                    RecipientStatus::Unknown,
-                    FromState::InFlight,
-                    detail,
-                )
+                .settle(run, customer, unknown, claimed, in_flight)
                 .await?
             {
                 report.unknown += 1;

@@ -100,3 +100,15 @@ pub fn start_function(
         ));
     Function(command.spawn().unwrap())
 }
+
+/// The SDK's configuration for the test server, with test credentials.
+pub async fn sdk(endpoint: &str) -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new("us-east-1"))
+        .endpoint_url(endpoint)
+        .credentials_provider(aws_sdk_s3::config::Credentials::new(
+            "testing", "testing", None, None, "tests",
+        ))
+        .load()
+        .await
+}
