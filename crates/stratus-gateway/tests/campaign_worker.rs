@@ -168,7 +168,7 @@ async fn the_packaged_worker_sends_a_cloud_run_once_per_recipient_through_a_kill
                 if proxy.faulted() == 1 && sms_with(&endpoint, &tag).len() as u64 == HELD_PUBLISH {
                     break;
                 }
-                tokio::time::sleep(Duration::from_millis(50)).await;
+                tokio::time::sleep(Duration::from_millis(200)).await;
             }
         }
         if proxy.faulted() == 1 && !killed {
