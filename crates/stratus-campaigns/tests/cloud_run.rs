@@ -101,6 +101,18 @@ async fn a_cloud_run_sends_each_recipient_once_and_the_rows_catch_up() {
     let worker = worker(&services, &sdk);
     let reports = local::drain(&worker).await.unwrap();
     assert_eq!(reports.len(), 3);
+    // The same chunk delivered again sends nobody anything.
+    services
+        .queue
+        .send_all(&[cloud::queue::ChunkMessage {
+            run: launched.run_id.clone(),
+            chunk: 0,
+            key: cloud::manifest::chunk_key(&launched.run_id, 0),
+        }])
+        .await
+        .unwrap();
+    let again = local::drain(&worker).await.unwrap();
+    assert_eq!((again[0].already, again[0].sent), (250, 0));
 
     let caught = cloud::catch_up(&db, &sdk, &id).await.unwrap().unwrap();
     assert!(caught.finished, "{caught:?}");
@@ -123,19 +135,15 @@ async fn a_cloud_run_sends_each_recipient_once_and_the_rows_catch_up() {
         .all(|r| r.message_id.is_some() || r.reason.is_some()));
     assert!(page.rows[0].rendered.as_deref().unwrap().contains(&tag));
 
-    // The same chunk delivered again sends nobody anything.
-    services
-        .queue
-        .send_all(&[cloud::queue::ChunkMessage {
-            run: launched.run_id.clone(),
-            chunk: 0,
-            key: cloud::manifest::chunk_key(&launched.run_id, 0),
-        }])
-        .await
-        .unwrap();
-    let again = local::drain(&worker).await.unwrap();
-    assert_eq!(again[0].already, 250);
-    assert_eq!(again[0].sent, 0);
+    // Once the run is over, a late delivery stops at once.
+    let fresh = self::worker(&services, &sdk);
+    let chunk = cloud::queue::ChunkMessage {
+        run: launched.run_id.clone(),
+        chunk: 1,
+        key: cloud::manifest::chunk_key(&launched.run_id, 1),
+    };
+    let late = fresh.process(&chunk, None).await.unwrap();
+    assert_eq!((late.already, late.sent), (0, 0));
     assert_eq!(sms_with(&endpoint, &tag).values().sum::<usize>(), 594);
 }
 
