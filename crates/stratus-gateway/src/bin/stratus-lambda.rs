@@ -73,7 +73,11 @@ fn env(name: &str) -> Option<String> {
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     if let Some(table) = env("STRATUS_CAMPAIGN_TABLE") {
-        return campaign_worker(table).await;
+        // Boxed: inlined, both functions' futures in one layout overflow
+        // the compiler's query depth.
+        let worker: std::pin::Pin<Box<dyn std::future::Future<Output = _>>> =
+            Box::pin(campaign_worker(table));
+        return worker.await;
     }
     let media_bucket = env("STRATUS_MEDIA_BUCKET");
     let events_bucket = env("STRATUS_EVENTS_BUCKET");
