@@ -66,7 +66,7 @@ fn sqs_event(message_id: &str, receipt: &str, body: &str) -> String {
 async fn campaign(db: &Db) -> (String, String) {
     let customers: Vec<Customer> = (0..RECIPIENTS)
         .map(|i| {
-            let mut c = Customer::new(&format!("w-{i:05}"), &format!("Worker{i} Test"));
+            let mut c = Customer::new(format!("w-{i:05}"), format!("Worker{i} Test"));
             c.phone = Some(format!("+1303555{i:04}"));
             c.sms_opt_in = true;
             c

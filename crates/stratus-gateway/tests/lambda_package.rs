@@ -266,9 +266,6 @@ async fn the_collector_can_send_through_firehose_and_sync_reads_what_it_delivers
 
 const S3_NOTIFICATION: &str = include_str!("fixtures/s3-notification.json");
 
-/// The SDK configuration for the test server (Secrets Manager, SSM and
-/// CloudFront as moto emulates them).
-
 /// A distribution in front of `bucket`, as the deploy makes one.
 async fn distribution(cf: &aws_sdk_cloudfront::Client, bucket: &str) -> String {
     use aws_sdk_cloudfront::types::{

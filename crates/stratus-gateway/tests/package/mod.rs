@@ -101,7 +101,8 @@ pub fn start_function(
     Function(command.spawn().unwrap())
 }
 
-/// The SDK's configuration for the test server, with test credentials.
+/// The SDK configuration for the test server (S3, SQS, DynamoDB, Secrets
+/// Manager, SSM and CloudFront as moto emulates them), test credentials.
 pub async fn sdk(endpoint: &str) -> aws_config::SdkConfig {
     aws_config::defaults(aws_config::BehaviorVersion::latest())
         .region(aws_config::Region::new("us-east-1"))
