@@ -60,15 +60,15 @@ echo "moto at $STRATUS_TEST_AWS_ENDPOINT"
 step "Rust tests (core, capabilities, CLI, shell; contract tests against moto)"
 cargo test --workspace --exclude stratus-e2e
 
-step "Multipart uploads against moto (last: afterwards moto cannot describe its state in data.json)"
-cargo test -p stratus-core --test multipart -- --ignored
-
 step "The functions on Lambda (feature lambda): the packaged bootstrap behind a Runtime API emulator"
 # The same profile and features as the tests: packaging reuses this build.
 cargo build -p stratus-gateway --features lambda --bin stratus-lambda
 STRATUS_LAMBDA_PACKAGE=$(scripts/package-lambda.sh)
 export STRATUS_LAMBDA_PACKAGE
 cargo test -p stratus-gateway --features lambda
+
+step "Multipart uploads against moto (last: afterwards moto cannot describe its state in data.json, which the cloud worker's test reads)"
+cargo test -p stratus-core --test multipart -- --ignored
 
 step "Generated files are up to date (TypeScript bindings, the capability from commands.txt)"
 generated=(ui/src/lib/backend/bindings src-tauri/capabilities src-tauri/permissions)

@@ -24,14 +24,7 @@ trap cleanup EXIT
 cargo build --quiet --release -p stratus-campaigns --example campaign_bench
 bench="$CARGO_TARGET_DIR/release/examples/campaign_bench"
 
-endpoint=${STRATUS_TEST_AWS_ENDPOINT:-}
-if [[ -z $endpoint ]]; then
-  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-  (cd "$work" && exec "$VENV/bin/moto_server" -H 127.0.0.1 -p "$port" >"$work/moto.log" 2>&1) &
-  moto_pid=$!
-  endpoint="http://127.0.0.1:$port"
-  for _ in $(seq 50); do curl -sf "$endpoint/moto-api/" >/dev/null && break; sleep 0.2; done
-fi
+source bench/campaigns/moto.sh
 reset_moto() { curl -sf -X POST "$endpoint/moto-api/reset" >/dev/null; }
 
 results="$work/results.jsonl"

@@ -55,6 +55,14 @@ pub enum Error {
     #[error("campaign `{0}` is being sent by another process; pause, resume or cancel it from there or with `stratus campaign pause|resume|cancel`")]
     RunnerBusy(String),
 
+    /// A service of the cloud runner (DynamoDB, SQS, the manifest bucket)
+    /// failed or answered something unexpected.
+    #[error("the cloud runner: {0}")]
+    Cloud(String),
+
+    #[error("campaign `{0}` runs in the cloud; steer it with `stratus campaign pause|resume|cancel|pace` or the app, which reach its workers")]
+    RunsInCloud(String),
+
     #[error("{context}: {source}")]
     Io {
         context: String,
@@ -95,6 +103,8 @@ impl Error {
             Error::InvalidAddress { .. } => "invalid_address",
             Error::SendFailed { .. } => "send_failed",
             Error::RunnerBusy(_) => "campaign_busy",
+            Error::Cloud(_) => "cloud_service",
+            Error::RunsInCloud(_) => "campaign_in_cloud",
             Error::Io { .. } => "io",
             Error::InvalidPush(_) => "invalid_push",
             Error::NoPushApp(_) => "no_push_app",

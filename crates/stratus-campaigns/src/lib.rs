@@ -18,11 +18,14 @@
 //!   [`run::RunRequest`]), [`run::pause`], [`run::resume`], [`run::cancel`],
 //!   [`run::set_pace`], [`run::status`], [`run::is_attached`],
 //!   [`run::is_interrupted`], [`run::retry_failed`];
+//! - in the cloud (the laptop may close): [`cloud::launch`],
+//!   [`cloud::catch_up`], [`cloud::steer`]; the worker [`cloud::Worker`];
 //! - afterwards: [`recipients::page`], [`recipients::export_csv`],
 //!   [`recipients::error_groups`]; for one person (any of their ids):
 //!   [`received::received_by`].
 
 pub mod campaign;
+pub mod cloud;
 pub mod customer;
 pub mod customer_search;
 pub mod demo;

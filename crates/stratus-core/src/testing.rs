@@ -1,6 +1,8 @@
 //! For tests of every crate: reaching the S3/SNS-compatible server that
 //! `make test` starts (moto), with the same skip-or-fail rule everywhere.
 
+use std::io::{Read, Write};
+
 use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
 
 /// The variable `make test` sets to the server's URL.
@@ -59,4 +61,54 @@ pub async fn fresh_s3_store(endpoint: &str, label: &str) -> Result<crate::store:
         .await
         .map_err(|e| format!("cannot create test bucket {bucket}: {e}"))?;
     Ok(crate::store::S3Store::new(client, bucket, endpoint))
+}
+
+/// `(phone_number, message)` of every SMS moto has accepted since it
+/// started (its `/moto-api/data.json`; unreadable after a multipart upload,
+/// so `make test` runs the multipart test last).
+pub fn moto_sms(endpoint: &str) -> Vec<(String, String)> {
+    let body = http_get(endpoint, "/moto-api/data.json");
+    let json: serde_json::Value = serde_json::from_str(&body).expect("moto's data.json is JSON");
+    json["sns"]["SMS"]
+        .as_array()
+        .map(|list| {
+            list.iter()
+                .map(|m| {
+                    (
+                        m["phone_number"]
+                            .as_str()
+                            .expect("an SMS has a number")
+                            .to_string(),
+                        m["message"]
+                            .as_str()
+                            .expect("an SMS has a text")
+                            .to_string(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A minimal HTTP/1.0 GET (no client crate needed for one JSON document).
+pub fn http_get(endpoint: &str, path: &str) -> String {
+    let host = endpoint.trim_start_matches("http://").trim_end_matches('/');
+    let mut stream = std::net::TcpStream::connect(host).expect("the test server answers");
+    write!(
+        stream,
+        "GET {path} HTTP/1.0\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )
+    .expect("the test server answers");
+    let mut response = String::new();
+    stream
+        .read_to_string(&mut response)
+        .expect("the test server answers");
+    let (head, body) = response
+        .split_once("\r\n\r\n")
+        .expect("the test server answers");
+    assert!(
+        head.starts_with("HTTP/1.") && head.contains(" 200"),
+        "GET {path}: {head}"
+    );
+    body.to_string()
 }

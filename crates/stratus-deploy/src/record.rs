@@ -27,6 +27,17 @@ pub struct DeploymentRecord {
     /// The URL-signing keys' secret (`stratus keys rotate`).
     #[serde(default)]
     pub signing_key_secret: Option<String>,
+    /// Cloud runs of campaigns: the marks table, the chunk queue and how
+    /// many workers share a campaign's rate.
+    #[serde(default)]
+    pub campaign_table: Option<String>,
+    #[serde(default)]
+    pub campaign_queue_url: Option<String>,
+    #[serde(default)]
+    pub campaign_workers: Option<u32>,
+    /// The role scheduled cloud runs start with (EventBridge Scheduler).
+    #[serde(default)]
+    pub campaign_scheduler_role: Option<String>,
 }
 
 fn path(home: &AppHome, profile: &str) -> PathBuf {
@@ -55,6 +66,10 @@ impl DeploymentRecord {
             events_bucket: outputs.events_bucket.clone(),
             distribution_id: outputs.distribution_id.clone(),
             signing_key_secret: outputs.signing_key_secret.clone(),
+            campaign_table: outputs.campaign_table.clone(),
+            campaign_queue_url: outputs.campaign_queue_url.clone(),
+            campaign_workers: outputs.campaign_workers,
+            campaign_scheduler_role: outputs.campaign_scheduler_role.clone(),
         }
     }
 

@@ -86,6 +86,11 @@ pub struct DeployOutputs {
     pub events_bucket: Option<String>,
     pub signing_key_secret: Option<String>,
     pub distribution_id: Option<String>,
+    /// Cloud runs: the marks table, the chunk queue, the worker count.
+    pub campaign_table: Option<String>,
+    pub campaign_queue_url: Option<String>,
+    pub campaign_workers: Option<u32>,
+    pub campaign_scheduler_role: Option<String>,
 }
 
 impl DeployOutputs {
@@ -99,6 +104,10 @@ impl DeployOutputs {
             events_bucket: get("EventsBucketName"),
             signing_key_secret: get("SigningKeySecretArn"),
             distribution_id: get("DistributionId"),
+            campaign_table: get("CampaignTable"),
+            campaign_queue_url: get("CampaignQueueUrl"),
+            campaign_workers: get("CampaignWorkers").and_then(|v| v.parse().ok()),
+            campaign_scheduler_role: get("CampaignSchedulerRoleArn"),
         }
     }
 
@@ -112,6 +121,8 @@ impl DeployOutputs {
             ("Events bucket", &self.events_bucket),
             ("Signing keys (secret)", &self.signing_key_secret),
             ("CloudFront distribution", &self.distribution_id),
+            ("Campaign marks (table)", &self.campaign_table),
+            ("Campaign queue", &self.campaign_queue_url),
         ]
         .into_iter()
         .filter_map(|(name, value)| value.as_ref().map(|v| format!("{name}: {v}")))

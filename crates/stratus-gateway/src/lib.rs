@@ -4,6 +4,8 @@
 //! on AWS Lambda. [`serve`] is the local server with its timeouts, caps and
 //! checks ([`server`], [`guard`]).
 
+#[cfg(feature = "lambda")]
+pub mod campaign_worker;
 pub mod client_ip;
 pub mod collector;
 mod error;

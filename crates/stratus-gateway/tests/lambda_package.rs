@@ -7,62 +7,21 @@
 #![cfg(feature = "lambda")]
 #![allow(clippy::unwrap_used)]
 
+mod package;
 mod runtime_api;
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 use base64::Engine;
-use runtime_api::{Outcome, RuntimeApi};
+use package::{answer, package, sdk, start_function, unpack};
+use runtime_api::RuntimeApi;
 use stratus_core::testing;
 
 const IMAGE_EVENT: &str = include_str!("fixtures/apigw-v2-image.json");
 const COLLECT_EVENT: &str = include_str!("fixtures/apigw-v2-collect.json");
 const PATIENCE: Duration = Duration::from_secs(120);
-
-/// The zip to test, or `None` (skip) outside `make test`.
-fn package() -> Option<PathBuf> {
-    match std::env::var("STRATUS_LAMBDA_PACKAGE") {
-        Ok(path) if !path.is_empty() => Some(PathBuf::from(path)),
-        _ => {
-            assert_ne!(
-                std::env::var("STRATUS_REQUIRE_SERVICES").as_deref(),
-                Ok("1"),
-                "STRATUS_LAMBDA_PACKAGE is not set: run scripts/package-lambda.sh (make test does)"
-            );
-            eprintln!("skipped: STRATUS_LAMBDA_PACKAGE is not set");
-            None
-        }
-    }
-}
-
-fn unpack(zip: &Path, into: &Path) {
-    let status = Command::new("python3")
-        .args(["-m", "zipfile", "-e"])
-        .arg(zip)
-        .arg(into)
-        .status()
-        .unwrap();
-    assert!(status.success(), "cannot unpack {}", zip.display());
-    // As Lambda does: the zip's mode bits say bootstrap is executable.
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(
-        into.join("bootstrap"),
-        std::fs::Permissions::from_mode(0o755),
-    )
-    .unwrap();
-}
-
-/// Kills the function when the test ends, however it ends.
-struct Function(Child);
-
-impl Drop for Function {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 fn jpeg(width: u16, height: u16) -> Vec<u8> {
     let pixels: Vec<u8> = (0..u32::from(width) * u32::from(height))
@@ -73,21 +32,6 @@ fn jpeg(width: u16, height: u16) -> Vec<u8> {
         .encode(&pixels, width, height, jpeg_encoder::ColorType::Rgb)
         .unwrap();
     out
-}
-
-/// The API Gateway v2 answer the function posted back.
-fn answer(outcome: Option<Outcome>, log: &Path) -> serde_json::Value {
-    match outcome {
-        Some(Outcome::Response(body)) => serde_json::from_slice(&body).unwrap(),
-        Some(Outcome::Error(error)) => panic!(
-            "the function reported an error: {error}\n--- its log ---\n{}",
-            std::fs::read_to_string(log).unwrap_or_default()
-        ),
-        None => panic!(
-            "no answer from the function\n--- its log ---\n{}",
-            std::fs::read_to_string(log).unwrap_or_default()
-        ),
-    }
 }
 
 async fn keys(s3: &aws_sdk_s3::Client, bucket: &str, prefix: &str) -> Vec<String> {
@@ -116,35 +60,6 @@ async fn collect_fixture_batch(api: &RuntimeApi, log: &Path) {
         (Some(1), Some(1)),
         "{body}"
     );
-}
-
-/// Starts the unpacked `bootstrap` in `task` as Lambda would, polling `api`,
-/// its output in `task/function.log`.
-fn start_function(task: &Path, api: &RuntimeApi, endpoint: &str, env: &[(&str, &str)]) -> Function {
-    let log = task.join("function.log");
-    let mut command = Command::new(task.join("bootstrap"));
-    command
-        .current_dir(task)
-        .env_clear()
-        .env("AWS_LAMBDA_RUNTIME_API", api.address())
-        .env("AWS_LAMBDA_FUNCTION_NAME", "stratus-test")
-        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "2048")
-        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
-        .env("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/stratus-test")
-        .env("AWS_LAMBDA_LOG_STREAM_NAME", "test")
-        .env("LAMBDA_TASK_ROOT", task)
-        .env("LD_LIBRARY_PATH", task.join("lib"))
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("STRATUS_ENDPOINT_URL", endpoint)
-        .envs(env.iter().copied())
-        .stdout(Stdio::from(std::fs::File::create(&log).unwrap()))
-        .stderr(Stdio::from(
-            std::fs::OpenOptions::new().append(true).open(&log).unwrap(),
-        ));
-    Function(command.spawn().unwrap())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -351,19 +266,6 @@ async fn the_collector_can_send_through_firehose_and_sync_reads_what_it_delivers
 
 const S3_NOTIFICATION: &str = include_str!("fixtures/s3-notification.json");
 
-/// The SDK configuration for the test server (Secrets Manager, SSM and
-/// CloudFront as moto emulates them).
-async fn sdk(endpoint: &str) -> aws_config::SdkConfig {
-    aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .region(aws_config::Region::new("us-east-1"))
-        .endpoint_url(endpoint)
-        .credentials_provider(aws_sdk_s3::config::Credentials::new(
-            "testing", "testing", None, None, "tests",
-        ))
-        .load()
-        .await
-}
-
 /// A distribution in front of `bucket`, as the deploy makes one.
 async fn distribution(cf: &aws_sdk_cloudfront::Client, bucket: &str) -> String {
     use aws_sdk_cloudfront::types::{
@@ -550,6 +452,11 @@ async fn the_deployed_stack_serves_variants_and_forgets_replaced_originals() {
         "Distribution",
         "ImageFunction",
         "ImageFunctionUrl",
+        "CampaignWorkerFunction",
+        "CampaignWorkerEvents",
+        "CampaignQueue",
+        "CampaignMarks",
+        "CampaignSchedulerRole",
     ] {
         assert!(planned.contains(&id), "{id} in {planned:?}");
     }

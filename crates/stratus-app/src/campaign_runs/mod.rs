@@ -5,6 +5,7 @@
 //! the database, so the app and the CLI can pause, resume or cancel each
 //! other's runs.
 
+mod cloud;
 mod watch;
 
 use std::collections::HashMap;
@@ -59,6 +60,8 @@ impl RunSnapshot {
 pub struct CampaignRuns {
     live: Arc<Mutex<HashMap<String, LiveRun>>>,
     watcher: Arc<Mutex<Option<CancellationToken>>>,
+    /// When each cloud run was last caught up (see `cloud.rs`).
+    caught_up: Arc<Mutex<HashMap<String, std::time::Instant>>>,
 }
 
 impl CampaignRuns {
@@ -161,10 +164,13 @@ impl CampaignRuns {
     }
 
     /// The campaign's run now.
+    /// A campaign running in the cloud is caught up from its marks first,
+    /// and its workers count as attached.
     pub async fn snapshot(&self, stack: &Stack, campaign_id: &str) -> Result<RunSnapshot, Error> {
+        let in_cloud = self.catch_up_cloud(stack, campaign_id).await?;
         let campaign = campaign::get(&stack.db, campaign_id).await?;
         let summary = run::progress_summary(&stack.db, campaign_id).await?;
-        let attached = self.is_attached(stack, &campaign)?;
+        let attached = in_cloud || self.is_attached(stack, &campaign)?;
         Ok(RunSnapshot {
             campaign,
             summary,

@@ -170,6 +170,10 @@ async fn prepare(db: &Db, id: &str) -> Result<Campaign> {
     let id = id.to_string();
     db.call(move |c| -> Result<Campaign> {
         let current = campaign::get_blocking(c, &id)?;
+        // Workers on AWS own it: sending here too could send twice.
+        if crate::cloud::runs::active_blocking(c, &id)?.is_some() {
+            return Err(Error::RunsInCloud(id.clone()));
+        }
         match current.state {
             CampaignState::Draft => {
                 campaign::launch_blocking(c, &id, now_millis())?;
@@ -347,7 +351,11 @@ pub async fn cancel(db: &Db, campaign_id: &str) -> Result<StatusCounts> {
         // Immediate: read-then-write must not lose the write lock to another process.
         let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         campaign::transition_blocking(&tx, &id, CampaignState::Cancelled, None)?;
-        runner::settle_cancelled(&tx, &id)?;
+        // A cloud run's rows are settled by its workers (what they had
+        // not claimed becomes skipped) and reach here by catching up.
+        if crate::cloud::runs::active_blocking(&tx, &id)?.is_none() {
+            runner::settle_cancelled(&tx, &id)?;
+        }
         let counts = runner::counts_blocking(&tx, &id)?;
         tx.commit()?;
         Ok(counts)

@@ -24,8 +24,11 @@ use stratus_core::jobs::{CancellationToken, Progress};
 use tokio::task::JoinSet;
 
 pub use control::RunControl;
-pub(crate) use recipient::settle_cancelled;
+pub(crate) use rate::TokenBucket;
 pub use recipient::RecipientStatus;
+pub(crate) use recipient::{
+    mark, pending_page, settle_cancelled, PendingRecipient, CANCELLED_IN_FLIGHT, IN_DOUBT,
+};
 pub use summary::{
     counts_blocking, progress_summary, summary_blocking, waiting_blocking, ProgressSummary,
     StatusCounts, Waiting,
@@ -525,6 +528,10 @@ pub async fn retry_failed(db: &Db, campaign_id: &str, include_unknown: bool) -> 
         // Immediate: read-then-write must not lose the write lock to another process.
         let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let state = campaign::get_blocking(&tx, &id)?.state;
+        // Rows a cloud run still owns are not this computer's to re-queue.
+        if crate::cloud::runs::active_blocking(&tx, &id)?.is_some() {
+            return Err(Error::RunsInCloud(id.clone()));
+        }
         if state == CampaignState::Draft {
             return Err(Error::IllegalTransition {
                 from: state,

@@ -97,6 +97,16 @@ impl TokenBucket {
         }
     }
 
+    /// Gives back a token taken for a send that did not happen (the cloud
+    /// worker found the recipient already answered), so a redelivered
+    /// chunk skips what is done without waiting.
+    pub fn refund(&self) {
+        let mut s = self.lock();
+        refill(&mut s);
+        let capacity = (s.current / 10.0).max(1.0);
+        s.tokens = (s.tokens + 1.0).min(capacity);
+    }
+
     /// (enforced, target) in messages per second.
     pub fn rates(&self) -> (f64, f64) {
         let s = self.lock();

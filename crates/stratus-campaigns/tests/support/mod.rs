@@ -6,7 +6,6 @@
 pub mod proxy;
 
 use std::collections::VecDeque;
-use std::io::{Read, Write};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -16,7 +15,7 @@ use stratus_campaigns::notifier::{MessageId, Notifier, NotifyError, OutboundMess
 use stratus_core::db::Db;
 
 #[allow(unused_imports)]
-pub use stratus_core::testing::{endpoint, ENDPOINT_ENV};
+pub use stratus_core::testing::{endpoint, http_get, moto_sms, ENDPOINT_ENV};
 
 pub async fn sdk_config(endpoint: &str) -> SdkConfig {
     aws_config::defaults(BehaviorVersion::latest())
@@ -31,44 +30,6 @@ pub async fn sdk_config(endpoint: &str) -> SdkConfig {
         ))
         .load()
         .await
-}
-
-/// `(phone_number, message)` of every SMS moto has accepted since it started.
-pub fn moto_sms(endpoint: &str) -> Vec<(String, String)> {
-    let body = http_get(endpoint, "/moto-api/data.json");
-    let json: serde_json::Value = serde_json::from_str(&body).unwrap();
-    json["sns"]["SMS"]
-        .as_array()
-        .map(|list| {
-            list.iter()
-                .map(|m| {
-                    (
-                        m["phone_number"].as_str().unwrap().to_string(),
-                        m["message"].as_str().unwrap().to_string(),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// A minimal HTTP/1.0 GET (no client crate needed for one JSON document).
-pub fn http_get(endpoint: &str, path: &str) -> String {
-    let host = endpoint.trim_start_matches("http://").trim_end_matches('/');
-    let mut stream = std::net::TcpStream::connect(host).unwrap();
-    write!(
-        stream,
-        "GET {path} HTTP/1.0\r\nHost: {host}\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    let (head, body) = response.split_once("\r\n\r\n").unwrap();
-    assert!(
-        head.starts_with("HTTP/1.") && head.contains(" 200"),
-        "GET {path}: {head}"
-    );
-    body.to_string()
 }
 
 /// A unique block of phone numbers for one test: `+1202555` + 4 digits is

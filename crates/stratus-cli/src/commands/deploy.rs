@@ -271,7 +271,7 @@ pub async fn teardown(ctx: &Context, args: TeardownArgs) -> Result<ExitCode> {
         bail!("the demo profile has nothing deployed");
     };
     println!(
-        "This deletes stack {} (functions, CDN, roles, secrets, logs).",
+        "This deletes stack {} (functions, CDN, roles, secrets, logs, the campaign worker with its queue and marks table: a cloud run under way stops).",
         record.stack_name
     );
     let kept: Vec<&str> = [&record.media_bucket, &record.events_bucket]

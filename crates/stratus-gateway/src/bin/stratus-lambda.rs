@@ -36,6 +36,11 @@
 //! - `STRATUS_FIREHOSE_STREAM`: a Firehose delivery stream that takes the
 //!   collector's accepted events (the deploy's `--firehose`) instead of one
 //!   bucket object per request; none: direct writes.
+//! - `STRATUS_CAMPAIGN_TABLE`: this function is the campaign worker
+//!   instead (cloud runs: SQS events of manifest chunks, see
+//!   `stratus_gateway::campaign_worker`), with `STRATUS_CAMPAIGN_QUEUE_URL`
+//!   (its own queue: chunks it puts back go there) and
+//!   `STRATUS_CAMPAIGN_BUCKET` (the manifests, under `campaigns/`).
 //! - `STRATUS_ENDPOINT_URL`: an S3-compatible endpoint instead of AWS,
 //!   path-style (the tests' moto).
 //! - Behind a REST API with a named stage, also
@@ -68,6 +73,13 @@ fn env(name: &str) -> Option<String> {
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
+    if let Some(table) = env("STRATUS_CAMPAIGN_TABLE") {
+        // Boxed: inlined, both functions' futures in one layout overflow
+        // the compiler's query depth.
+        let worker: std::pin::Pin<Box<dyn std::future::Future<Output = _>>> =
+            Box::pin(campaign_worker(table));
+        return worker.await;
+    }
     let media_bucket = env("STRATUS_MEDIA_BUCKET");
     let events_bucket = env("STRATUS_EVENTS_BUCKET");
     let Some(any_bucket) = media_bucket.clone().or(events_bucket.clone()) else {
@@ -75,17 +87,10 @@ async fn main() -> Result<(), lambda_http::Error> {
             "set STRATUS_MEDIA_BUCKET (images), STRATUS_EVENTS_BUCKET (events) or both".into(),
         );
     };
-    let settings = CloudSettings {
-        aws_profile: None,
-        region: env("AWS_REGION").unwrap_or_else(|| "us-east-1".into()),
-        endpoint_url: env("STRATUS_ENDPOINT_URL"),
-        force_path_style: env("STRATUS_ENDPOINT_URL").is_some(),
-        allow_insecure_http: false,
-        media_bucket: media_bucket.clone().unwrap_or_else(|| any_bucket.clone()),
-        events_bucket: events_bucket.clone().unwrap_or(any_bucket),
-        topic_arn: None,
-        image_function_url: None,
-    };
+    let settings = cloud_settings(
+        media_bucket.clone().unwrap_or_else(|| any_bucket.clone()),
+        events_bucket.clone().unwrap_or(any_bucket),
+    );
     let sdk = cloud::sdk_config(&settings, Patience::Normal).await;
     let s3 = cloud::s3_client(&sdk, &settings);
     // Bad or unreadable keys stop the function at start, before it serves
@@ -212,4 +217,58 @@ async fn cdn(sdk: &aws_config::SdkConfig) -> Result<Option<Arc<dyn Cdn>>, lambda
         client: aws_sdk_cloudfront::Client::new(sdk),
         distribution_id,
     })))
+}
+
+/// The campaign worker: chunks of cloud runs from the queue, published
+/// through SNS, marks in the table.
+async fn campaign_worker(table: String) -> Result<(), lambda_http::Error> {
+    let (Some(queue_url), Some(bucket)) = (
+        env("STRATUS_CAMPAIGN_QUEUE_URL"),
+        env("STRATUS_CAMPAIGN_BUCKET"),
+    ) else {
+        return Err(
+            "the campaign worker needs STRATUS_CAMPAIGN_QUEUE_URL and STRATUS_CAMPAIGN_BUCKET"
+                .into(),
+        );
+    };
+    let settings = cloud_settings(bucket.clone(), bucket.clone());
+    let sdk = cloud::sdk_config(&settings, Patience::Normal).await;
+    let manifests: Arc<dyn ObjectStore> = Arc::new(S3Store::new(
+        cloud::s3_client(&sdk, &settings),
+        bucket,
+        "S3",
+    ));
+    let services = stratus_campaigns::cloud::CloudServices::new(
+        &sdk,
+        &stratus_campaigns::cloud::CloudTarget {
+            table,
+            queue_url,
+            workers: 1,
+            scheduler_role: None,
+        },
+        manifests,
+    );
+    let worker = stratus_campaigns::cloud::Worker::new(
+        services.marks,
+        services.queue,
+        services.manifests,
+        Arc::new(stratus_campaigns::notifier::SnsNotifier::new(&sdk)),
+        stratus_campaigns::cloud::WorkerSettings::default(),
+    );
+    stratus_gateway::campaign_worker::run(Arc::new(worker)).await
+}
+
+/// The AWS settings Lambda's environment gives (region, the tests' endpoint).
+fn cloud_settings(media_bucket: String, events_bucket: String) -> CloudSettings {
+    CloudSettings {
+        aws_profile: None,
+        region: env("AWS_REGION").unwrap_or_else(|| "us-east-1".into()),
+        endpoint_url: env("STRATUS_ENDPOINT_URL"),
+        force_path_style: env("STRATUS_ENDPOINT_URL").is_some(),
+        allow_insecure_http: false,
+        media_bucket,
+        events_bucket,
+        topic_arn: None,
+        image_function_url: None,
+    }
 }

@@ -2,6 +2,7 @@
 //! Pause, resume, cancel and pace work on a campaign that another process
 //! (the app, another terminal) is sending: they go through the database.
 
+mod cloud;
 mod launch;
 
 mod print;
@@ -62,7 +63,13 @@ pub enum CampaignCommand {
     },
     /// Launch (a draft) and send in the foreground; run it again to continue
     /// after a crash or Ctrl-C. A paused campaign is resumed.
-    Launch { campaign: String },
+    Launch {
+        campaign: String,
+        /// Hand it to the deployed cloud workers instead: it goes on with
+        /// this computer closed (`stratus deploy` creates them).
+        #[arg(long)]
+        cloud: bool,
+    },
     /// Stop new sends (in whichever process is sending) within a second.
     Pause { campaign: String },
     /// Continue a paused campaign.
@@ -288,7 +295,9 @@ pub async fn run(ctx: &Context, cmd: CampaignCommand) -> Result<ExitCode> {
             for c in campaign::list(db).await? {
                 let counts = run::progress_summary(db, &c.id).await?.counts;
                 // The app's rule: active in the database, but nobody sends it.
-                let state = if run::is_interrupted(c.state, run::has_runner(db, &c)?) {
+                // A cloud run's workers count as its runner.
+                let attached = run::has_runner(db, &c)? || cloud::in_cloud(&stack, &c.id).await?;
+                let state = if run::is_interrupted(c.state, attached) {
                     "interrupted"
                 } else {
                     c.state.as_str()
@@ -368,13 +377,21 @@ pub async fn run(ctx: &Context, cmd: CampaignCommand) -> Result<ExitCode> {
                 print::sms_length(&report.sms)
             );
         }
-        CampaignCommand::Launch { campaign } => {
+        CampaignCommand::Launch { campaign, cloud } => {
             let c = resolve(db, &campaign).await?;
+            if cloud {
+                cloud::launch(ctx, &stack, &c.id).await?;
+                return Ok(ExitCode::SUCCESS);
+            }
             let notifier = notifier_for(&stack)?;
             return launch::run(db, &c, notifier).await;
         }
         CampaignCommand::Pause { campaign } => {
             let c = resolve(db, &campaign).await?;
+            if cloud::in_cloud(&stack, &c.id).await? {
+                cloud::pause(&stack, &c.id).await?;
+                return Ok(ExitCode::SUCCESS);
+            }
             run::pause(db, &c.id).await?;
             println!("paused {}", c.id);
             if !run::is_attached(db, &c.id)? {
@@ -386,6 +403,10 @@ pub async fn run(ctx: &Context, cmd: CampaignCommand) -> Result<ExitCode> {
         }
         CampaignCommand::Resume { campaign } => {
             let c = resolve(db, &campaign).await?;
+            if cloud::in_cloud(&stack, &c.id).await? {
+                cloud::resume(&stack, &c.id).await?;
+                return Ok(ExitCode::SUCCESS);
+            }
             run::resume(db, &c.id).await?;
             println!("resumed {}", c.id);
             if !run::is_attached(db, &c.id)? {
@@ -397,6 +418,10 @@ pub async fn run(ctx: &Context, cmd: CampaignCommand) -> Result<ExitCode> {
         }
         CampaignCommand::Cancel { campaign } => {
             let c = resolve(db, &campaign).await?;
+            if cloud::in_cloud(&stack, &c.id).await? {
+                cloud::cancel(&stack, &c.id).await?;
+                return Ok(ExitCode::SUCCESS);
+            }
             let counts = run::cancel(db, &c.id).await?;
             println!(
                 "cancelled {}: {} sent, {} failed, {} skipped, {} unknown",
@@ -412,6 +437,15 @@ pub async fn run(ctx: &Context, cmd: CampaignCommand) -> Result<ExitCode> {
                 return Err(anyhow!("give --rate and/or --concurrency"));
             }
             let c = resolve(db, &campaign).await?;
+            if cloud::in_cloud(&stack, &c.id).await? {
+                let (Some(rate), None) = (rate, concurrency) else {
+                    return Err(anyhow!(
+                        "a cloud run takes --rate only: its concurrency is the deploy's worker count"
+                    ));
+                };
+                cloud::pace(&stack, &c.id, rate).await?;
+                return Ok(ExitCode::SUCCESS);
+            }
             let c = run::set_pace(db, &c.id, rate, concurrency).await?;
             println!(
                 "{}: {} msg/s, concurrency {}",
@@ -441,8 +475,11 @@ pub async fn run(ctx: &Context, cmd: CampaignCommand) -> Result<ExitCode> {
         }
         CampaignCommand::Status { campaign } => {
             let c = resolve(db, &campaign).await?;
-            let progress = run::status(db, &c.id).await?;
-            print::status(&progress);
+            if cloud::in_cloud(&stack, &c.id).await? {
+                cloud::status(&stack, &c.id).await?;
+            } else {
+                print::status(&run::status(db, &c.id).await?);
+            }
             for group in recipients::error_groups(db, &c.id).await? {
                 println!(
                     "  error {} × {}: {} (e.g. customer {})",

@@ -1,0 +1,376 @@
+//! The cloud worker: sends one manifest chunk with the exactly-once-or-
+//! unknown rule. Per recipient: a conditional `in_flight` mark (only from
+//! absent or `pending`), the publish through the [`Notifier`], then `sent`
+//! with the provider's id; no clear answer → `unknown`. A mark found
+//! `in_flight` (a worker died mid-publish, the chunk was delivered again)
+//! becomes `unknown`, never a second send.
+//!
+//! The AWS Lambda glue (SQS events in, partial batch failures out) is in
+//! `stratus-gateway`; this is the part that can run anywhere (the
+//! benchmark runs it in-process).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use stratus_core::store::ObjectStore;
+
+use super::control::{Control, ControlCache, CONTROL_TTL};
+use super::manifest::{self, ManifestEntry};
+use super::marks::{Claim, FromState, MarkTable, Settle};
+use super::queue::{ChunkMessage, ChunkQueue, StartMessage};
+use crate::campaign::{CampaignState, Channel};
+use crate::eligibility::SkipReason;
+use crate::notifier::{Notifier, NotifyError, OutboundMessage};
+use crate::recipients::RecipientStatus;
+use crate::runner::{TokenBucket, CANCELLED_IN_FLIGHT, IN_DOUBT};
+use crate::{Error, Result};
+
+/// Reason of an `unknown` mark whose claim outlived its worker (the
+/// desktop runner's word for a row left `in_flight` by a dead process).
+pub const INTERRUPTED: &str = "interrupted";
+
+/// How long a worker waits before it looks at a chunk again.
+#[derive(Debug, Clone)]
+pub struct WorkerSettings {
+    /// A paused run's chunk comes back this much later.
+    pub paused_recheck: Duration,
+    /// After a send that certainly did not reach the provider (refused
+    /// connection, throttling).
+    pub retry_after: Duration,
+    /// Time kept in hand before the invocation's deadline: the chunk's
+    /// rest is requeued instead of being cut off mid-publish.
+    pub deadline_margin: Duration,
+}
+
+impl Default for WorkerSettings {
+    fn default() -> Self {
+        WorkerSettings {
+            paused_recheck: Duration::from_secs(60),
+            retry_after: Duration::from_secs(20),
+            deadline_margin: Duration::from_secs(10),
+        }
+    }
+}
+
+/// What one chunk came to.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ChunkReport {
+    pub sent: u64,
+    pub failed: u64,
+    pub skipped: u64,
+    pub unknown: u64,
+    /// Recipients someone had already answered (a redelivery).
+    pub already: u64,
+    /// Why the chunk went back on the queue, if it did.
+    pub requeued: Option<&'static str>,
+}
+
+/// Sends chunks. One per Lambda instance; it keeps the control items it
+/// read and its share of the rate between invocations.
+pub struct Worker {
+    pub marks: MarkTable,
+    pub queue: ChunkQueue,
+    /// The bucket holding the manifests.
+    pub manifests: Arc<dyn ObjectStore>,
+    pub notifier: Arc<dyn Notifier>,
+    pub settings: WorkerSettings,
+    controls: ControlCache,
+    pace: TokenBucket,
+}
+
+/// What to do after one recipient.
+enum Step {
+    Next,
+    /// Put the chunk back for later, with this delay and reason.
+    Requeue(Duration, &'static str),
+}
+
+impl Worker {
+    pub fn new(
+        marks: MarkTable,
+        queue: ChunkQueue,
+        manifests: Arc<dyn ObjectStore>,
+        notifier: Arc<dyn Notifier>,
+        settings: WorkerSettings,
+    ) -> Self {
+        Worker {
+            marks,
+            queue,
+            manifests,
+            notifier,
+            settings,
+            controls: ControlCache::new(CONTROL_TTL),
+            pace: TokenBucket::new(1.0),
+        }
+    }
+
+    /// Sends one chunk. `deadline`: when the invocation is cut off (Lambda's).
+    /// An error means the chunk was not finished and should be delivered
+    /// again (claims left behind become `unknown` then); a chunk put back
+    /// on purpose is `Ok` with `requeued` set, and its message is done.
+    pub async fn process(
+        &self,
+        message: &ChunkMessage,
+        deadline: Option<Instant>,
+    ) -> Result<ChunkReport> {
+        let run = message.run.as_str();
+        let bytes = self
+            .manifests
+            .get_bytes(&message.key)
+            .await
+            .map_err(|e| Error::Cloud(format!("cannot read {}: {e}", message.key)))?;
+        let entries = manifest::decode(&bytes)?;
+        let mut report = ChunkReport::default();
+        for (i, entry) in entries.iter().enumerate() {
+            let control = self.controls.get(&self.marks, run).await?;
+            let step = match control.state {
+                CampaignState::Running => {
+                    if deadline.is_some_and(|d| {
+                        d.saturating_duration_since(Instant::now()) < self.settings.deadline_margin
+                    }) {
+                        Step::Requeue(Duration::ZERO, "deadline")
+                    } else {
+                        self.send(run, &control, entry, &mut report).await?
+                    }
+                }
+                CampaignState::Cancelled => {
+                    self.settle_cancelled(run, &entries[i..], &mut report)
+                        .await?;
+                    return Ok(report);
+                }
+                // Finished: every recipient has its answer already.
+                CampaignState::Completed | CampaignState::Failed => return Ok(report),
+                _ => Step::Requeue(self.settings.paused_recheck, "paused"),
+            };
+            if let Step::Requeue(delay, reason) = step {
+                self.queue.requeue(message, delay).await?;
+                report.requeued = Some(reason);
+                return Ok(report);
+            }
+        }
+        Ok(report)
+    }
+
+    /// A scheduled run's start (its schedule's message): the run becomes
+    /// `running` and its chunks go on the queue. The number of chunks
+    /// queued; 0 when it was started already or cancelled. If queueing
+    /// fails the run goes back to `scheduled` and the error makes the
+    /// start message come again.
+    pub async fn start(&self, message: &StartMessage) -> Result<u32> {
+        let run = message.start.as_str();
+        let control = self
+            .marks
+            .control(run)
+            .await?
+            .ok_or_else(|| Error::Cloud(format!("run {run} has no control item")))?;
+        if !self.marks.start(run).await? {
+            return Ok(0);
+        }
+        let chunks: Vec<ChunkMessage> = (0..control.chunks)
+            .map(|chunk| ChunkMessage {
+                run: run.to_string(),
+                chunk,
+                key: manifest::chunk_key(run, chunk),
+            })
+            .collect();
+        if let Err(e) = self.queue.send_all(&chunks).await {
+            let _ = self.marks.set_state(run, CampaignState::Scheduled).await;
+            return Err(e);
+        }
+        Ok(control.chunks)
+    }
+
+    /// One recipient: claim, check, publish, record.
+    async fn send(
+        &self,
+        run: &str,
+        control: &Control,
+        entry: &ManifestEntry,
+        report: &mut ChunkReport,
+    ) -> Result<Step> {
+        let rate = control.worker_rate();
+        if (self.pace.rates().1 - rate).abs() > f64::EPSILON {
+            self.pace.set_rate(rate);
+        }
+        self.pace.acquire().await;
+        let customer = entry.customer_id.as_str();
+        let token = uuid::Uuid::now_v7().to_string();
+        match self.marks.claim(run, customer, &token).await? {
+            Claim::Claimed => {}
+            Claim::WasInFlight => {
+                self.pace.refund();
+                let detail = Settle::because(INTERRUPTED);
+                if self
+                    .marks
+                    .settle(
+                        run,
+                        customer,
+                        RecipientStatus::Unknown,
+                        FromState::InFlight,
+                        detail,
+                    )
+                    .await?
+                {
+                    report.unknown += 1;
+                }
+                return Ok(Step::Next);
+            }
+            Claim::Settled(_) => {
+                self.pace.refund();
+                report.already += 1;
+                return Ok(Step::Next);
+            }
+        }
+        let message = OutboundMessage {
+            campaign_id: control.campaign_id.clone(),
+            customer_id: customer.to_string(),
+            channel: control.channel,
+            address: entry.address.clone(),
+            body: entry.body.clone(),
+            sms_type: control.sms_type,
+            sender_id: control.sender_id.clone(),
+        };
+        if message.channel == Channel::Sms {
+            match self.notifier.is_opted_out(&message.address).await {
+                Ok(false) => {}
+                Ok(true) => {
+                    return self
+                        .answer(run, customer, &NotifyError::OptedOut, report)
+                        .await
+                }
+                Err(e) => return self.not_sent(run, customer, e, report).await,
+            }
+        }
+        match self.notifier.publish(&message).await {
+            Ok(message_id) => {
+                self.pace.on_success();
+                let detail = Settle {
+                    message_id: Some(message_id),
+                    ..Settle::default()
+                };
+                self.marks
+                    .settle(run, customer, RecipientStatus::Sent, FromState::Any, detail)
+                    .await?;
+                report.sent += 1;
+                Ok(Step::Next)
+            }
+            Err(e @ NotifyError::InDoubt { .. }) => {
+                let detail = Settle {
+                    reason: Some(IN_DOUBT.into()),
+                    error: Some((e.code(), e.to_string())),
+                    message_id: None,
+                };
+                self.marks
+                    .settle(
+                        run,
+                        customer,
+                        RecipientStatus::Unknown,
+                        FromState::InFlight,
+                        detail,
+                    )
+                    .await?;
+                report.unknown += 1;
+                Ok(Step::Next)
+            }
+            Err(e) => self.not_sent(run, customer, e, report).await,
+        }
+    }
+
+    /// A call that did not send: retry later if it certainly never reached
+    /// the provider (throttled, unreachable), else the provider's answer.
+    async fn not_sent(
+        &self,
+        run: &str,
+        customer: &str,
+        error: NotifyError,
+        report: &mut ChunkReport,
+    ) -> Result<Step> {
+        match &error {
+            NotifyError::Throttled(_) | NotifyError::Unreachable { .. } => {
+                if matches!(error, NotifyError::Throttled(_)) {
+                    self.pace.on_throttle();
+                }
+                self.marks
+                    .release(run, customer, (error.code(), error.to_string()))
+                    .await?;
+                let reason = if matches!(error, NotifyError::Throttled(_)) {
+                    "throttled"
+                } else {
+                    "unreachable"
+                };
+                Ok(Step::Requeue(self.settings.retry_after, reason))
+            }
+            // An opt-out check with no clear answer sent nothing: try again.
+            NotifyError::InDoubt { .. } => {
+                self.marks
+                    .release(run, customer, (error.code(), error.to_string()))
+                    .await?;
+                Ok(Step::Requeue(self.settings.retry_after, "unreachable"))
+            }
+            _ => self.answer(run, customer, &error, report).await,
+        }
+    }
+
+    /// A final answer: skipped for "never send to this recipient", else failed.
+    async fn answer(
+        &self,
+        run: &str,
+        customer: &str,
+        error: &NotifyError,
+        report: &mut ChunkReport,
+    ) -> Result<Step> {
+        let (status, reason) = match error.skip_reason() {
+            Some(reason) => (RecipientStatus::Skipped, Some(reason.as_str().to_string())),
+            None => (RecipientStatus::Failed, None),
+        };
+        let detail = Settle {
+            reason,
+            error: Some((error.code(), error.to_string())),
+            message_id: None,
+        };
+        self.marks
+            .settle(run, customer, status, FromState::InFlight, detail)
+            .await?;
+        match status {
+            RecipientStatus::Skipped => report.skipped += 1,
+            _ => report.failed += 1,
+        }
+        Ok(Step::Next)
+    }
+
+    /// A cancelled run: what nobody claimed is `skipped` (`cancelled`).
+    async fn settle_cancelled(
+        &self,
+        run: &str,
+        entries: &[ManifestEntry],
+        report: &mut ChunkReport,
+    ) -> Result<()> {
+        for entry in entries {
+            let customer = entry.customer_id.as_str();
+            let cancelled = Settle::because(SkipReason::Cancelled.as_str());
+            let (skipped, untouched) = (RecipientStatus::Skipped, FromState::Untouched);
+            if self
+                .marks
+                .settle(run, customer, skipped, untouched, cancelled)
+                .await?
+            {
+                report.skipped += 1;
+                continue;
+            }
+            // Claimed by a worker that is gone (a live one records `sent`
+            // over this if its publish goes through).
+            let in_flight = Settle::because(CANCELLED_IN_FLIGHT);
+            let (unknown, claimed) = (RecipientStatus::Unknown, FromState::InFlight);
+            if self
+                .marks
+                .settle(run, customer, unknown, claimed, in_flight)
+                .await?
+            {
+                report.unknown += 1;
+            } else {
+                report.already += 1;
+            }
+        }
+        Ok(())
+    }
+}
