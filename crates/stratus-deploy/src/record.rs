@@ -27,6 +27,10 @@ pub struct DeploymentRecord {
     /// The URL-signing keys' secret (`stratus keys rotate`).
     #[serde(default)]
     pub signing_key_secret: Option<String>,
+    /// How variants reach browsers; `None` in records written before it
+    /// was kept (treated as unknown: no `.auto` URLs are offered).
+    #[serde(default)]
+    pub wiring: Option<Wiring>,
 }
 
 fn path(home: &AppHome, profile: &str) -> PathBuf {
@@ -38,11 +42,13 @@ impl DeploymentRecord {
         stack_name: String,
         name_prefix: String,
         region: String,
+        wiring: Wiring,
         outputs: &DeployOutputs,
     ) -> Self {
         DeploymentRecord {
             stack_name,
             name_prefix,
+            wiring: Some(wiring),
             region,
             deployed_at: std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
