@@ -1,17 +1,19 @@
 //! The deploy flow the CLI and the app's Settings share, against moto's
-//! CloudFormation: a plan that is discarded leaves nothing; a plan applied
-//! creates the stack, points the profile at it, keeps the record and
-//! publishes the presets into the new bucket; the status reads the stack;
-//! teardown deletes it and keeps the buckets. The template is a small one
+//! CloudFormation: a first plan that is discarded leaves no stack; a plan
+//! applied updates the stack, points the profile at it, keeps the record
+//! and publishes the presets into the stack's bucket; the status reads the
+//! stack; teardown deletes it and keeps the buckets. (Applying a first,
+//! creating plan is in `stratus-gateway`'s `lambda_package` test: moto
+//! gives a stack created by a change set no outputs, which this flow reads.) The template is a small one
 //! with the real one's parameters and outputs (the real template's subset
 //! is deployed by `stratus-gateway`'s `lambda_package` test).
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use stratus_app::deploy::{artifact, DeployOptions, PendingPlans, ProfileDeploy};
+use stratus_app::deploy::{artifact, Action, DeployOptions, PendingPlans, ProfileDeploy};
 use stratus_core::home::AppHome;
-use stratus_core::profile::{CloudSettings, Profile, ProfileBook};
+use stratus_core::profile::{CloudSettings, Profile, ProfileBook, ProfileKind};
 use stratus_core::stack::Stack;
 use stratus_core::{testing, CodedError, Failure};
 use stratus_deploy::Wiring;
@@ -51,6 +53,14 @@ Outputs:
   EventsBucketName: {Value: !Ref EventsBucket}
 "#;
 
+/// The template as an earlier deploy had it: one resource more.
+fn earlier_template() -> String {
+    TEMPLATE.replace(
+        "\nOutputs:",
+        "\n  RetiredParameter:\n    Type: AWS::SSM::Parameter\n    Properties:\n      Name: !Sub \"/stratus/${NamePrefix}/retired\"\n      Type: String\n      Value: retired\nOutputs:",
+    )
+}
+
 fn cloud_profile(name: &str, endpoint: &str) -> Profile {
     Profile::cloud(
         name,
@@ -66,6 +76,13 @@ fn cloud_profile(name: &str, endpoint: &str) -> Profile {
             image_function_url: None,
         },
     )
+}
+
+/// What the CLI does with the deployed profile: saves it, opens it.
+async fn save_and_open(home: &AppHome, after: Profile) -> Result<Arc<Stack>, Failure> {
+    let name = after.name.clone();
+    let saved = ProfileBook::load(home).and_then(|mut book| book.save(Some(&name), after))?;
+    Ok(Arc::new(Stack::open(home, saved).await?))
 }
 
 async fn deploy_of(home: &AppHome, profile: Profile) -> ProfileDeploy {
@@ -100,11 +117,12 @@ async fn a_plan_is_shown_then_applied_and_the_profile_uses_the_stack_until_teard
     let deploy = deploy_of(&home, profile.clone()).await;
     let s3 = testing::s3_client(&endpoint);
 
-    // A first plan, read and discarded: no stack, no change set is left.
+    // A first plan, held as the app holds it, read and discarded: no
+    // stack, no change set is left.
     let settings = deploy.settings(&options).unwrap();
-    let discarded = deploy.plan(settings.clone(), &zip).await.unwrap();
-    assert!(discarded.plan.creates_stack);
-    let mut planned_ids: Vec<&str> = discarded
+    let first = deploy.plan(settings.clone(), &zip).await.unwrap();
+    assert!(first.plan.creates_stack);
+    let mut planned_ids: Vec<&str> = first
         .plan
         .changes
         .iter()
@@ -116,47 +134,84 @@ async fn a_plan_is_shown_then_applied_and_the_profile_uses_the_stack_until_teard
         ["ArtifactParameter", "EventsBucket", "MediaBucket"]
     );
     assert_eq!(
-        discarded.settings.artifact_bucket,
+        first.settings.artifact_bucket,
         format!("{prefix}-artifacts-123456789012-us-east-1")
     );
-    deploy.discard(&discarded).await.unwrap();
-    assert!(deploy.status().await.unwrap().record.is_none());
+    let pending = PendingPlans::default();
+    pending.put(first.clone());
+    let stale = pending.take("shop", "stratus-0-0000");
+    assert_eq!(stale.unwrap_err().code(), "plan_not_found");
+    let first = pending.take("shop", &first.plan.change_set_name).unwrap();
+    assert!(pending.get("shop").is_none());
+    deploy.discard(&first).await.unwrap();
     assert_eq!(
-        deploy.stack_state(&discarded.plan.stack_name).await.unwrap(),
+        deploy.stack_state(&first.plan.stack_name).await.unwrap(),
         None,
         "a discarded first plan leaves no stack"
     );
 
-    // The app holds the plan it showed; only that change set is applied.
-    let pending = PendingPlans::default();
-    let planned = deploy.plan(settings, &zip).await.unwrap();
-    assert_ne!(planned.plan.change_set_name, discarded.plan.change_set_name);
-    pending.put(planned.clone());
-    let stale = pending.take("shop", &discarded.plan.change_set_name);
-    assert_eq!(stale.unwrap_err().code(), "plan_not_found");
-    let planned = pending.take("shop", &planned.plan.change_set_name).unwrap();
-    assert!(pending.get("shop").is_none());
+    // moto gives a stack created by a change set no outputs, so the stack
+    // an earlier deploy made is created directly (as a team's pipeline
+    // would), from an older template with a resource the current one has
+    // dropped; the flow plans and applies the update (and website wiring
+    // instead of CloudFront).
+    let sdk = stratus_core::cloud::sdk_config(
+        match &profile.kind {
+            ProfileKind::Cloud(c) => c,
+            ProfileKind::Demo => unreachable!("a cloud profile"),
+        },
+        stratus_core::cloud::Patience::Normal,
+    )
+    .await;
+    let parameters = settings
+        .parameters("earlier.zip")
+        .into_iter()
+        .map(|(k, v)| {
+            aws_sdk_cloudformation::types::Parameter::builder()
+                .parameter_key(k)
+                .parameter_value(v)
+                .build()
+        })
+        .collect();
+    aws_sdk_cloudformation::Client::new(&sdk)
+        .create_stack()
+        .stack_name(settings.stack_name())
+        .template_body(earlier_template())
+        .set_parameters(Some(parameters))
+        .send()
+        .await
+        .unwrap();
+    let website = deploy
+        .settings(&DeployOptions {
+            wiring: Wiring::Website,
+            ..options.clone()
+        })
+        .unwrap();
+    let planned = deploy.plan(website, &zip).await.unwrap();
+    assert!(!planned.plan.creates_stack);
+    let changed: Vec<(&str, Action)> = planned
+        .plan
+        .changes
+        .iter()
+        .map(|c| (c.logical_id.as_str(), c.action))
+        .collect();
+    assert_eq!(changed, [("RetiredParameter", Action::Remove)]);
+    assert_eq!(planned.plan.destructive().count(), 1, "a removal is warned");
 
     let heard = Mutex::new(Vec::new());
-    let saved_home = home.clone();
     let deployed = deploy
         .apply(
             &planned,
             |p| heard.lock().unwrap().push((p.done, p.total)),
-            |after| async move {
-                let saved = ProfileBook::load(&saved_home)
-                    .and_then(|mut book| book.save(Some("shop"), after))
-                    .map_err(Failure::from)?;
-                Ok(Arc::new(Stack::open(&saved_home, saved).await?))
-            },
+            |after| save_and_open(&home, after),
         )
         .await
         .unwrap();
     let heard = heard.into_inner().unwrap();
-    assert_eq!(heard.last(), Some(&(3, Some(3))), "{heard:?}");
+    assert_eq!(heard.last(), Some(&(1, Some(1))), "{heard:?}");
 
-    // The profile on disk uses the stack: its buckets and the CDN as the
-    // image URL base (CloudFront wiring).
+    // The profile on disk uses the stack: its buckets and, with website
+    // wiring, the image function as the image URL base.
     let media = format!("{prefix}-media-123456789012-us-east-1");
     let reread = ProfileBook::load(&home).unwrap().get("shop").unwrap();
     assert_eq!(reread.media_bucket(), media);
@@ -166,7 +221,7 @@ async fn a_plan_is_shown_then_applied_and_the_profile_uses_the_stack_until_teard
     );
     assert_eq!(
         reread.image_function_url(),
-        Some(format!("https://{prefix}.cdn.example").as_str())
+        Some(format!("https://{prefix}.fn.example").as_str())
     );
     assert_eq!(deployed.profile, reread);
     assert_eq!(
@@ -189,9 +244,11 @@ async fn a_plan_is_shown_then_applied_and_the_profile_uses_the_stack_until_teard
     // The record and the stack's status.
     let status = deploy.status().await.unwrap();
     let record = status.record.unwrap();
-    assert_eq!(record.wiring, Some(Wiring::CloudFront));
+    assert_eq!(record.wiring, Some(Wiring::Website));
     assert_eq!(record.name_prefix, prefix);
-    assert_eq!(status.stack_status.as_deref(), Some("CREATE_COMPLETE"));
+    assert_eq!(status.stack_status.as_deref(), Some("UPDATE_COMPLETE"));
+    // Website wiring has no `.auto` paths for the editor to copy.
+    assert!(!stratus_app::deploy::serves_auto_format(&home, &reread));
 
     // Teardown says what it keeps, deletes the stack, keeps the buckets.
     let notice = deploy.teardown_notice().unwrap();

@@ -5,7 +5,6 @@
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
-
 use std::sync::Arc;
 
 use anyhow::{anyhow, bail, Result};
@@ -198,12 +197,7 @@ pub async fn deploy(ctx: &Context, args: DeployArgs) -> Result<ExitCode> {
         .apply(
             &planned,
             |p| bar.update(p),
-            |after| async move {
-                let saved = save_profile(ctx, &profile, after).map_err(|e| {
-                    Failure::new("profile_not_saved", format!("{e:#}"))
-                })?;
-                Ok(Arc::new(Stack::open(&ctx.home, saved).await?))
-            },
+            |after| save_and_open(ctx, &profile, after),
         )
         .await;
     bar.finish();
@@ -237,9 +231,18 @@ pub async fn teardown(ctx: &Context, args: TeardownArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn save_profile(ctx: &Context, before: &Profile, after: Profile) -> Result<Profile> {
-    let mut book = ctx.book()?;
-    Ok(book.save(Some(&before.name), after)?)
+/// Saves the profile a deploy pointed at its stack and opens it (the
+/// presets are published through it).
+async fn save_and_open(
+    ctx: &Context,
+    before: &Profile,
+    after: Profile,
+) -> std::result::Result<Arc<Stack>, Failure> {
+    let saved = ctx
+        .book()
+        .and_then(|mut book| Ok(book.save(Some(&before.name), after)?))
+        .map_err(|e| Failure::new("profile_not_saved", format!("{e:#}")))?;
+    Ok(Arc::new(Stack::open(&ctx.home, saved).await?))
 }
 
 /// Asks on the terminal; anything but yes is no, and without a terminal
