@@ -8,6 +8,8 @@
 //! with the real one's parameters and outputs (the real template's subset
 //! is deployed by `stratus-gateway`'s `lambda_package` test).
 
+#![allow(clippy::unwrap_used)]
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -252,15 +254,15 @@ async fn a_plan_is_shown_then_applied_and_the_profile_uses_the_stack_until_teard
 
     // Teardown says what it keeps, deletes the stack, keeps the buckets.
     let notice = deploy.teardown_notice().unwrap();
-    assert!(notice.keeps.iter().any(|k| k.contains(&media)), "{notice:?}");
+    assert!(
+        notice.keeps.iter().any(|k| k.contains(&media)),
+        "{notice:?}"
+    );
     deploy.teardown().await.unwrap();
     let after = deploy.status().await.unwrap();
     assert!(after.record.is_none() && after.stack_status.is_none());
     s3.head_bucket().bucket(&media).send().await.unwrap();
-    assert_eq!(
-        deploy.teardown_notice().unwrap_err().code(),
-        "not_deployed"
-    );
+    assert_eq!(deploy.teardown_notice().unwrap_err().code(), "not_deployed");
 }
 
 #[tokio::test]

@@ -456,7 +456,10 @@ fn reserved_concurrency(endpoint: &str, function: &str) -> Option<u64> {
     let mut answer = String::new();
     stream.read_to_string(&mut answer).unwrap();
     let (head, body) = answer.split_once("\r\n\r\n").unwrap();
-    assert!(head.starts_with("HTTP/1.") && head.contains(" 200 "), "{answer}");
+    assert!(
+        head.starts_with("HTTP/1.") && head.contains(" 200 "),
+        "{answer}"
+    );
     let json: serde_json::Value = serde_json::from_str(body).unwrap();
     match &json["ReservedConcurrentExecutions"] {
         serde_json::Value::Number(n) => n.as_u64(),
@@ -599,7 +602,10 @@ async fn the_deployed_stack_serves_variants_and_forgets_replaced_originals() {
             stratus_deploy::DeploySettings::DEFAULT_COLLECTOR_CONCURRENCY
         ))
     );
-    assert_eq!(reserved_concurrency(&endpoint, &format!("{prefix}-images")), None);
+    assert_eq!(
+        reserved_concurrency(&endpoint, &format!("{prefix}-images")),
+        None
+    );
     let parameter = format!("/stratus/{prefix}/distribution-id");
     s3.put_object()
         .bucket(&media)

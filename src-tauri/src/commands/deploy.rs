@@ -52,10 +52,7 @@ pub async fn deploy_plan(
 /// Applies the pending plan named as a job (resources settled / planned);
 /// the profile is pointed at the stack and the presets published.
 #[tauri::command]
-pub async fn deploy_apply(
-    state: AppHandleState<'_>,
-    change_set: String,
-) -> CommandResult<JobView> {
+pub async fn deploy_apply(state: AppHandleState<'_>, change_set: String) -> CommandResult<JobView> {
     let stack = state.stack().await;
     let deploy = ProfileDeploy::connect(&state.home, stack.profile.clone()).await?;
     let planned = state.deploy_plans.take(&stack.profile.name, &change_set)?;
@@ -78,7 +75,9 @@ pub async fn deploy_apply(
 pub async fn deploy_discard(state: AppHandleState<'_>, change_set: String) -> CommandResult<()> {
     let profile = state.stack().await.profile.clone();
     let deploy = ProfileDeploy::connect(&state.home, profile).await?;
-    let planned = state.deploy_plans.take(&deploy.profile().name, &change_set)?;
+    let planned = state
+        .deploy_plans
+        .take(&deploy.profile().name, &change_set)?;
     Ok(deploy.discard(&planned).await?)
 }
 
@@ -91,14 +90,19 @@ pub async fn deploy_teardown(state: AppHandleState<'_>) -> CommandResult<JobView
     let title = format!("Tear down {}", notice.stack_name);
     let job = state
         .jobs
-        .start(&stack.db, "deploy.teardown", title, move |_ctx| async move {
-            let notice = deploy.teardown().await?;
-            Ok::<_, stratus_app::Error>(format!(
-                "Stack {} deleted; kept: {}",
-                notice.stack_name,
-                notice.keeps.join(", ")
-            ))
-        })
+        .start(
+            &stack.db,
+            "deploy.teardown",
+            title,
+            move |_ctx| async move {
+                let notice = deploy.teardown().await?;
+                Ok::<_, stratus_app::Error>(format!(
+                    "Stack {} deleted; kept: {}",
+                    notice.stack_name,
+                    notice.keeps.join(", ")
+                ))
+            },
+        )
         .await?;
     Ok(job.into())
 }

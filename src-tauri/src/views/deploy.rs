@@ -126,7 +126,8 @@ pub struct DeployPlanView {
 
 impl From<&PlannedDeploy> for DeployPlanView {
     fn from(p: &PlannedDeploy) -> Self {
-        let changes: Vec<PlannedChangeView> = p.plan.ordered().into_iter().map(Into::into).collect();
+        let changes: Vec<PlannedChangeView> =
+            p.plan.ordered().into_iter().map(Into::into).collect();
         DeployPlanView {
             profile: p.profile.clone(),
             stack_name: p.plan.stack_name.clone(),

@@ -532,7 +532,13 @@ mod tests {
     fn an_auto_preset_behind_the_cdn_offers_its_auto_path_beside_the_served_format() {
         let base = "https://d111.cloudfront.net";
         let key = "variants/photos/summer sale/a.jpg/hero.webp";
-        let view = VariantView::new("hero", "photos/summer sale/a.jpg", Some(base), Some(base), webp(key));
+        let view = VariantView::new(
+            "hero",
+            "photos/summer sale/a.jpg",
+            Some(base),
+            Some(base),
+            webp(key),
+        );
         assert_eq!(
             view.public_url.as_deref(),
             Some("https://d111.cloudfront.net/variants/photos/summer%20sale/a.jpg/hero.webp")
@@ -542,7 +548,13 @@ mod tests {
             Some("https://d111.cloudfront.net/variants/photos/summer%20sale/a.jpg/hero.auto")
         );
         // Website wiring or a concrete preset: no `.auto` path to offer.
-        let plain = VariantView::new("hero", "photos/summer sale/a.jpg", Some(base), None, webp(key));
+        let plain = VariantView::new(
+            "hero",
+            "photos/summer sale/a.jpg",
+            Some(base),
+            None,
+            webp(key),
+        );
         assert_eq!(plain.auto_url, None);
     }
 }

@@ -47,7 +47,9 @@ async fn journey(app: &App) -> Result<()> {
     for change in app.find_all("deploy-change").await? {
         kinds.push(change.attr("data-kind").await?.unwrap_or_default());
         if text_of(&change).await.contains("Distribution") {
-            assert!(text_of(&change).await.contains("AWS::CloudFront::Distribution"));
+            assert!(text_of(&change)
+                .await
+                .contains("AWS::CloudFront::Distribution"));
         }
     }
     assert!(kinds.len() > 10, "the whole template is planned: {kinds:?}");

@@ -87,9 +87,7 @@ impl Deployed {
     pub fn summary(&self) -> String {
         format!(
             "Stack {} deployed; profile “{}” now uses it; {} presets published",
-            self.record.stack_name,
-            self.profile.name,
-            self.presets
+            self.record.stack_name, self.profile.name, self.presets
         )
     }
 }
@@ -147,7 +145,10 @@ pub struct DeployStatus {
 pub fn default_prefix(home: &AppHome, profile: &Profile) -> Result<String, Error> {
     Ok(match DeploymentRecord::load(home, &profile.name)? {
         Some(record) => record.name_prefix,
-        None => profile.name.to_ascii_lowercase().replace(['_', ' ', '.'], "-"),
+        None => profile
+            .name
+            .to_ascii_lowercase()
+            .replace(['_', ' ', '.'], "-"),
     })
 }
 

@@ -54,7 +54,9 @@ mod tests {
         };
         record(Wiring::Website).save(&home, &profile.name).unwrap();
         assert!(!serves_auto_format(&home, &profile), "website wiring");
-        record(Wiring::CloudFront).save(&home, &profile.name).unwrap();
+        record(Wiring::CloudFront)
+            .save(&home, &profile.name)
+            .unwrap();
         assert!(serves_auto_format(&home, &profile));
         // A record from before the wiring was kept: unknown, so no.
         let file = home.profile_dir(&profile.name).join("deployment.json");
