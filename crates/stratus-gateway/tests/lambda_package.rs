@@ -441,8 +441,9 @@ fn moto_template() -> (String, serde_json::Value) {
 /// miss, `.auto` is rewritten before the cache, the function URL is
 /// CloudFront-only with this wiring, the signing key is generated.
 /// A function's reserved concurrency as moto's Lambda REST API reports it
-/// (read over plain HTTP: this crate has no Lambda SDK, and moto does not
-/// check signatures). `None`: none reserved.
+/// (read over plain HTTP: this crate has no Lambda SDK; moto does not check
+/// signatures but routes by the credential scope's service). `None`: none
+/// reserved.
 fn reserved_concurrency(endpoint: &str, function: &str) -> Option<u64> {
     use std::io::{Read, Write};
     let host = endpoint.trim_start_matches("http://").trim_end_matches('/');
@@ -450,7 +451,7 @@ fn reserved_concurrency(endpoint: &str, function: &str) -> Option<u64> {
     // HTTP/1.0: the whole body, then the server closes (no chunking).
     write!(
         stream,
-        "GET /2019-09-30/functions/{function}/concurrency HTTP/1.0\r\nHost: {host}\r\n\r\n"
+        "GET /2019-09-30/functions/{function}/concurrency HTTP/1.0\r\nHost: {host}\r\nAuthorization: AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/lambda/aws4_request, SignedHeaders=host, Signature=0\r\n\r\n"
     )
     .unwrap();
     let mut answer = String::new();
