@@ -60,6 +60,13 @@ async fn journey(app: &App) -> Result<()> {
     app.screenshot("plan").await?;
 
     // Discard: the options come back and nothing was deployed.
+    // The plan is long: bring the buttons above the status bar first.
+    app.client
+        .execute(
+            "document.querySelector('[data-testid=\"deploy-discard\"]').scrollIntoView({block: 'center'})",
+            vec![],
+        )
+        .await?;
     app.click("deploy-discard").await?;
     app.find("deploy-plan-button").await?;
     assert!(app.find_all("deploy-deployment").await?.is_empty());
