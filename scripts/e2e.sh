@@ -27,6 +27,12 @@ export DISPLAY=":$(head -n1 "$work/display")"
 # The app's timed events sync (60 s by default), shortened so the support
 # journey sees a batch that lands after the first sync arrive by itself.
 export STRATUS_AUTO_SYNC_SECS=${STRATUS_AUTO_SYNC_SECS:-3}
+# The deploy journey plans with a stand-in function zip (a plan only
+# uploads it; nothing runs it).
+if [[ -z ${STRATUS_LAMBDA_ZIP:-} ]]; then
+  printf 'PK stand-in for the deploy journey' >"$work/stratus-lambda.zip"
+  export STRATUS_LAMBDA_ZIP="$work/stratus-lambda.zip"
+fi
 driver_port=$(free_port)
 native_port=$(free_port)
 start_group "$work/tauri-driver.log" tauri-driver --port "$driver_port" --native-port "$native_port"

@@ -6,6 +6,7 @@
 use std::sync::Arc;
 
 use stratus_app::campaign_runs::CampaignRuns;
+use stratus_app::deploy::PendingPlans;
 use stratus_core::home::AppHome;
 use stratus_core::jobs::{JobContext, JobRegistry};
 use stratus_core::profile::{Profile, ProfileBook};
@@ -29,6 +30,8 @@ pub struct AppState {
     pub campaign_runs: CampaignRuns,
     /// Held by whichever events sync runs (manual or timed): one at a time.
     pub sync_gate: SyncGate,
+    /// Deploy plans shown in Settings and not yet applied or discarded.
+    pub deploy_plans: PendingPlans,
     stack: RwLock<Arc<Stack>>,
     /// The variant service of the open stack, kept so concurrent requests
     /// share its single-flight (replaced when the stack changes).
@@ -53,6 +56,7 @@ impl AppState {
             jobs,
             campaign_runs: CampaignRuns::default(),
             sync_gate: SyncGate::new(),
+            deploy_plans: PendingPlans::default(),
             stack: RwLock::new(Arc::new(stack)),
             images: Mutex::new(None),
             book_lock: Mutex::new(()),
@@ -124,6 +128,23 @@ impl AppState {
             )
             .await?;
         Ok(())
+    }
+
+    /// Saves a profile a deploy pointed at its stack and opens it; the
+    /// active profile is switched to it, so the app uses the stack at once.
+    pub async fn save_deployed(&self, profile: Profile) -> Result<Arc<Stack>, Failure> {
+        let name = profile.name.clone();
+        let (saved, active) = self
+            .edit_book(|book| {
+                let saved = book.save(Some(&name), profile)?;
+                Ok((saved, book.active_name() == name))
+            })
+            .await?;
+        if active {
+            self.switch_to(saved).await
+        } else {
+            Ok(Arc::new(stratus_app::stack::open(&self.home, saved).await?))
+        }
     }
 
     /// Deletes and reseeds demo data; if demo is active, the app moves to the new data.

@@ -1,7 +1,7 @@
 //! The assembly's own errors; the capability crates' errors pass through
 //! with their codes.
 
-use stratus_core::CodedError;
+use stratus_core::{CodedError, Failure};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -11,6 +11,23 @@ pub enum Error {
     /// An environment setting the assembly reads is not understood.
     #[error("{0}")]
     Setting(String),
+    /// Deploying needs a cloud profile (the demo one is offline).
+    #[error("the demo profile is offline: add a cloud profile in Settings (or stratus profile add), make it active and deploy that")]
+    NeedsCloud,
+    /// A teardown (or status) for a profile with no recorded deploy.
+    #[error("profile “{0}” has no deployment to remove (a deploy records one)")]
+    NotDeployed(String),
+    /// Apply or discard of a change set that is not the profile's pending
+    /// plan (applied, discarded or replaced meanwhile).
+    #[error("the plan {0} is no longer pending: plan again")]
+    PlanNotFound(String),
+    /// A step a front end ran for the flow (saving the profile) failed.
+    #[error(transparent)]
+    Failed(Failure),
+    #[error(transparent)]
+    Deploy(#[from] stratus_deploy::DeployError),
+    #[error(transparent)]
+    Media(#[from] stratus_media::MediaError),
     #[error(transparent)]
     Campaigns(#[from] stratus_campaigns::Error),
     #[error(transparent)]
@@ -22,6 +39,12 @@ impl CodedError for Error {
         match self {
             Error::AlreadyRunning(_) => "already_running",
             Error::Setting(_) => "invalid_setting",
+            Error::NeedsCloud => "deploy_needs_cloud",
+            Error::NotDeployed(_) => "not_deployed",
+            Error::PlanNotFound(_) => "plan_not_found",
+            Error::Failed(e) => e.code(),
+            Error::Deploy(e) => stratus_deploy::DeployError::code(e),
+            Error::Media(e) => e.code(),
             Error::Campaigns(e) => e.code(),
             Error::Core(e) => e.code(),
         }
@@ -29,7 +52,14 @@ impl CodedError for Error {
 
     fn message(&self) -> String {
         match self {
-            Error::AlreadyRunning(_) | Error::Setting(_) => self.to_string(),
+            Error::AlreadyRunning(_)
+            | Error::Setting(_)
+            | Error::NeedsCloud
+            | Error::NotDeployed(_)
+            | Error::PlanNotFound(_) => self.to_string(),
+            Error::Failed(e) => e.message(),
+            Error::Deploy(e) => e.message(),
+            Error::Media(e) => e.message(),
             Error::Campaigns(e) => e.message(),
             Error::Core(e) => e.message(),
         }

@@ -10,7 +10,9 @@
 //!   profile's retention), [`warm`] (a preset for every original),
 //!   [`demo::reset`];
 //! - [`campaign_runs`]: the campaign runs this process drives, their
-//!   progress, and whether a run is interrupted.
+//!   progress, and whether a run is interrupted;
+//! - [`deploy`]: a profile's deploy (plan, apply, discard, status,
+//!   teardown) and the plans the app holds between plan and apply.
 //!
 //! Where to add: a job both front ends start goes here, as a function
 //! taking a progress callback and a cancellation token (or a
@@ -19,6 +21,7 @@
 
 pub mod campaign_runs;
 pub mod demo;
+pub mod deploy;
 pub mod error;
 pub mod events_sync;
 pub mod stack;

@@ -138,6 +138,7 @@ async fn run(cli: Cli) -> ExitCode {
 
 /// Prints an error as `error[code]: message` and fails.
 fn report(e: &anyhow::Error) -> ExitCode {
+    use stratus_core::CodedError as _;
     if let Some(core) = e.downcast_ref::<stratus_core::Error>() {
         eprintln!("error[{}]: {core}", core.code());
     } else if let Some(media) = e.downcast_ref::<stratus_media::MediaError>() {
@@ -156,6 +157,8 @@ fn report(e: &anyhow::Error) -> ExitCode {
         eprintln!("error[{}]: {campaigns}", campaigns.code());
     } else if let Some(deploy) = e.downcast_ref::<stratus_deploy::DeployError>() {
         eprintln!("error[{}]: {deploy}", deploy.code());
+    } else if let Some(app) = e.downcast_ref::<stratus_app::Error>() {
+        eprintln!("error[{}]: {}", app.code(), app.message());
     } else if let Some(failure) = e.downcast_ref::<stratus_core::Failure>() {
         eprintln!("error[{}]: {failure}", failure.code);
     } else {

@@ -55,10 +55,17 @@ impl Plan {
         })
     }
 
+    /// The changes in the order to show them: removals, then replacements,
+    /// then possible replacements, then the rest; by name within each.
+    pub fn ordered(&self) -> Vec<&Change> {
+        let mut changes: Vec<&Change> = self.changes.iter().collect();
+        changes.sort_by_key(|c| (danger(c), c.action, c.logical_id.clone()));
+        changes
+    }
+
     /// The plan as lines for a terminal: removals and replacements first.
     pub fn lines(&self) -> Vec<String> {
-        let mut changes = self.changes.clone();
-        changes.sort_by_key(|c| (danger(c), c.action, c.logical_id.clone()));
+        let changes = self.ordered();
         let mut lines = vec![format!(
             "{} stack {}: {} change(s)",
             if self.creates_stack {

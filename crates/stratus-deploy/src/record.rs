@@ -38,6 +38,10 @@ pub struct DeploymentRecord {
     /// The role scheduled cloud runs start with (EventBridge Scheduler).
     #[serde(default)]
     pub campaign_scheduler_role: Option<String>,
+    /// How variants reach browsers; `None` in records written before it
+    /// was kept (treated as unknown: no `.auto` URLs are offered).
+    #[serde(default)]
+    pub wiring: Option<Wiring>,
 }
 
 fn path(home: &AppHome, profile: &str) -> PathBuf {
@@ -49,11 +53,13 @@ impl DeploymentRecord {
         stack_name: String,
         name_prefix: String,
         region: String,
+        wiring: Wiring,
         outputs: &DeployOutputs,
     ) -> Self {
         DeploymentRecord {
             stack_name,
             name_prefix,
+            wiring: Some(wiring),
             region,
             deployed_at: std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)

@@ -3,10 +3,11 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// How variants reach browsers (see docs/production.md).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Wiring {
     /// A distribution serving variants from the bucket, failing over to
     /// the function on a miss (the default).
@@ -22,6 +23,12 @@ impl Wiring {
             Wiring::Website => "website",
         }
     }
+
+    /// Whether pages can ask for `.auto` (the CloudFront function picks the
+    /// format): not with website wiring, which has no function at the edge.
+    pub fn negotiates_format(self) -> bool {
+        self == Wiring::CloudFront
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -35,9 +42,17 @@ pub struct DeploySettings {
     pub allowed_origins: Vec<String>,
     /// Where the function zip is uploaded before the stack reads it.
     pub artifact_bucket: String,
+    /// Collector instances Lambda may run at once (reserved concurrency),
+    /// so a write key's rate limit holds account-wide at rate × this; 0
+    /// reserves none (no ceiling). See docs/security.md.
+    pub collector_concurrency: u32,
 }
 
 impl DeploySettings {
+    /// The collector's reserved concurrency when none is asked for: enough
+    /// for a small site's traffic, and a ceiling of 10 × a key's rate.
+    pub const DEFAULT_COLLECTOR_CONCURRENCY: u32 = 10;
+
     pub fn stack_name(&self) -> String {
         format!("stratus-{}", self.name_prefix)
     }
@@ -67,6 +82,10 @@ impl DeploySettings {
             ("Wiring", self.wiring.as_str().to_string()),
             ("UseFirehose", self.use_firehose.to_string()),
             ("AllowedOrigins", self.allowed_origins.join(",")),
+            (
+                "CollectorConcurrency",
+                self.collector_concurrency.to_string(),
+            ),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))

@@ -81,6 +81,15 @@ impl Deployer {
         Ok(self.stack_status(stack).await?.is_some())
     }
 
+    /// The stack's status and its reason, if it exists (and is not a
+    /// deleted one): what the app shows next to a deployment.
+    pub async fn stack_state(&self, stack: &str) -> Result<Option<(String, String)>> {
+        if self.stack_status(stack).await?.is_none() {
+            return Ok(None);
+        }
+        self.status(stack).await.map(Some)
+    }
+
     /// The stack's status, if it exists (and is not a deleted one).
     async fn stack_status(&self, stack: &str) -> Result<Option<StackStatus>> {
         match self.cfn.describe_stacks().stack_name(stack).send().await {
@@ -111,7 +120,9 @@ impl Deployer {
             self.stack_status(&stack).await?,
             None | Some(StackStatus::ReviewInProgress)
         );
-        let change_set_name = format!("stratus-{}", unix_now());
+        // Unique beyond the second: moto finds change sets by name across
+        // stacks, and two plans can start in the same second.
+        let change_set_name = format!("stratus-{}-{:04x}", unix_now(), rand::random::<u16>());
         let parameters: Vec<Parameter> = settings
             .parameters(artifact_key)
             .into_iter()
@@ -233,6 +244,33 @@ impl Deployer {
             }
         }
         self.outputs(&plan.stack_name).await
+    }
+
+    /// Deletes a plan's change set without executing it. A stack that the
+    /// change set alone brought into being (still `REVIEW_IN_PROGRESS`, no
+    /// resources) is deleted with it, so nothing is left behind.
+    pub async fn discard(&self, plan: &Plan) -> Result<()> {
+        if plan.is_empty() {
+            return Ok(());
+        }
+        self.cfn
+            .delete_change_set()
+            .stack_name(&plan.stack_name)
+            .change_set_name(&plan.change_set_name)
+            .send()
+            .await
+            .map_err(|e| DeployError::aws("cloudformation:DeleteChangeSet", &e))?;
+        if plan.creates_stack
+            && self.stack_status(&plan.stack_name).await? == Some(StackStatus::ReviewInProgress)
+        {
+            self.cfn
+                .delete_stack()
+                .stack_name(&plan.stack_name)
+                .send()
+                .await
+                .map_err(|e| DeployError::aws("cloudformation:DeleteStack", &e))?;
+        }
+        Ok(())
     }
 
     /// The stack as CloudFormation describes it now.

@@ -342,6 +342,35 @@ fn moto_template() -> (String, serde_json::Value) {
 /// CDN serves variants from the bucket and fails over to the function on a
 /// miss, `.auto` is rewritten before the cache, the function URL is
 /// CloudFront-only with this wiring, the signing key is generated.
+/// A function's reserved concurrency as moto's Lambda REST API reports it
+/// (read over plain HTTP: this crate has no Lambda SDK; moto does not check
+/// signatures but routes by the credential scope's service). `None`: none
+/// reserved.
+fn reserved_concurrency(endpoint: &str, function: &str) -> Option<u64> {
+    use std::io::{Read, Write};
+    let host = endpoint.trim_start_matches("http://").trim_end_matches('/');
+    let mut stream = std::net::TcpStream::connect(host).unwrap();
+    // HTTP/1.0: the whole body, then the server closes (no chunking).
+    write!(
+        stream,
+        "GET /2019-09-30/functions/{function}/concurrency HTTP/1.0\r\nHost: {host}\r\nAuthorization: AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/lambda/aws4_request, SignedHeaders=host, Signature=0\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    let (head, body) = answer.split_once("\r\n\r\n").unwrap();
+    assert!(
+        head.starts_with("HTTP/1.") && head.contains(" 200 "),
+        "{answer}"
+    );
+    let json: serde_json::Value = serde_json::from_str(body).unwrap();
+    match &json["ReservedConcurrentExecutions"] {
+        serde_json::Value::Number(n) => n.as_u64(),
+        serde_json::Value::String(s) => Some(s.parse().unwrap()),
+        _ => None,
+    }
+}
+
 fn check_what_moto_lacks(dropped: &serde_json::Value) {
     let mut lacking: Vec<&str> = dropped
         .as_object()
@@ -431,6 +460,7 @@ async fn the_deployed_stack_serves_variants_and_forgets_replaced_originals() {
         use_firehose: false,
         allowed_origins: Vec::new(),
         artifact_bucket: format!("{prefix}-artifacts"),
+        collector_concurrency: stratus_deploy::DeploySettings::DEFAULT_COLLECTOR_CONCURRENCY,
     };
     let artifact = std::fs::read(&zip).unwrap();
     let key = deployer
@@ -472,6 +502,18 @@ async fn the_deployed_stack_serves_variants_and_forgets_replaced_originals() {
     deployer.apply(&plan, |_, _| {}).await.unwrap();
     let media = format!("{prefix}-media-123456789012-us-east-1");
     s3.head_bucket().bucket(&media).send().await.unwrap();
+    // The shared ceiling of the write keys' rate limits: the collector's
+    // reserved concurrency, as the deploy asked (docs/production.md).
+    assert_eq!(
+        reserved_concurrency(&endpoint, &format!("{prefix}-collector")),
+        Some(u64::from(
+            stratus_deploy::DeploySettings::DEFAULT_COLLECTOR_CONCURRENCY
+        ))
+    );
+    assert_eq!(
+        reserved_concurrency(&endpoint, &format!("{prefix}-images")),
+        None
+    );
     let parameter = format!("/stratus/{prefix}/distribution-id");
     s3.put_object()
         .bucket(&media)

@@ -1,11 +1,12 @@
 use bytes::Bytes;
+use stratus_app::deploy::serves_auto_format;
 use stratus_app::warm::WarmUp;
 use stratus_media::focus::{focus_of, set_focus};
 use stratus_media::originals::{delete_original, list_originals, move_original, upload_original};
 use stratus_media::placeholder::placeholder_of;
 use stratus_media::published::publish;
 use stratus_media::purge_variants;
-use stratus_media::{FocalPoint, Limits, PresetCatalog};
+use stratus_media::{FocalPoint, Format, Limits, PresetCatalog};
 use tauri::ipc::{InvokeBody, Request};
 
 use super::AppHandleState;
@@ -79,10 +80,18 @@ pub async fn image_variant(
             Some(crate::protocol::WEBVIEW_ACCEPT),
         )
         .await?;
+    // The `.auto` path exists only where the CDN rewrites it.
+    let auto = catalog
+        .presets()
+        .get(&preset)
+        .is_some_and(|spec| spec.format == Format::Auto)
+        && serves_auto_format(&state.home, &stack.profile);
+    let base = stack.profile.image_function_url();
     Ok(VariantView::new(
         &preset,
         &original,
-        stack.profile.image_function_url(),
+        base,
+        base.filter(|_| auto),
         variant,
     ))
 }

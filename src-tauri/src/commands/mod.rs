@@ -3,6 +3,7 @@
 pub mod app;
 pub mod campaigns;
 pub mod demo;
+pub mod deploy;
 pub mod events;
 pub mod images;
 pub mod jobs;

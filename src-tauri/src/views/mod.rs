@@ -8,7 +8,7 @@ use stratus_core::jobs::{JobSnapshot, JobState as CoreJobState};
 use stratus_core::profile::{CloudSettings, Profile, ProfileKind as CoreKind};
 use stratus_core::stack::BucketRole as CoreBucketRole;
 use stratus_core::store::{ListPage, ObjectMeta};
-use stratus_media::key::variant_url;
+use stratus_media::key::{variant_key, variant_url};
 use stratus_media::placeholder::Placeholder;
 use stratus_media::{
     Fit, FocalPoint, Format, Gravity, MediaError, Outcome, PresetCatalog, Variant, VariantSpec,
@@ -18,6 +18,7 @@ use ts_rs::TS;
 use crate::error::AppError;
 
 pub mod campaigns;
+pub mod deploy;
 pub mod events;
 pub mod person;
 
@@ -496,6 +497,10 @@ pub struct VariantView {
     /// CDN/S3 hit once made; `stratus serve` answers it too); `None` when
     /// the profile names no base.
     pub public_url: Option<String>,
+    /// For an `auto` preset behind CloudFront wiring: the `.auto` path,
+    /// which the CDN's function turns into the best format each browser
+    /// takes (what a page should use); `None` otherwise.
+    pub auto_url: Option<String>,
     pub width: Option<u32>,
     pub height: Option<u32>,
     #[ts(type = "number")]
@@ -508,7 +513,15 @@ pub struct VariantView {
 }
 
 impl VariantView {
-    pub fn new(preset: &str, original: &str, function_base: Option<&str>, v: Variant) -> Self {
+    /// `auto_base`: the image URL base when the preset's format is `auto`
+    /// and the CDN negotiates formats, else `None`.
+    pub fn new(
+        preset: &str,
+        original: &str,
+        function_base: Option<&str>,
+        auto_base: Option<&str>,
+        v: Variant,
+    ) -> Self {
         let (outcome, millis) = match v.outcome {
             Outcome::Hit => ("hit", None),
             Outcome::Made { millis } => ("made", Some(millis)),
@@ -517,6 +530,10 @@ impl VariantView {
             preset: preset.to_string(),
             url: crate::protocol::variant_url(preset, original),
             public_url: function_base.map(|base| variant_url(base, &v.key)),
+            auto_url: auto_base.and_then(|base| {
+                let key = variant_key(preset, original, Format::Auto.as_str()).ok()?;
+                Some(variant_url(base, &key))
+            }),
             key: v.key,
             width: v.width,
             height: v.height,
@@ -525,5 +542,52 @@ impl VariantView {
             outcome: outcome.to_string(),
             millis,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn webp(key: &str) -> Variant {
+        Variant {
+            key: key.to_string(),
+            bytes: bytes::Bytes::from_static(b"RIFF"),
+            format: stratus_media::OutputFormat::Webp,
+            width: Some(320),
+            height: Some(200),
+            etag: None,
+            outcome: Outcome::Hit,
+        }
+    }
+
+    #[test]
+    fn an_auto_preset_behind_the_cdn_offers_its_auto_path_beside_the_served_format() {
+        let base = "https://d111.cloudfront.net";
+        let key = "variants/photos/summer sale/a.jpg/hero.webp";
+        let view = VariantView::new(
+            "hero",
+            "photos/summer sale/a.jpg",
+            Some(base),
+            Some(base),
+            webp(key),
+        );
+        assert_eq!(
+            view.public_url.as_deref(),
+            Some("https://d111.cloudfront.net/variants/photos/summer%20sale/a.jpg/hero.webp")
+        );
+        assert_eq!(
+            view.auto_url.as_deref(),
+            Some("https://d111.cloudfront.net/variants/photos/summer%20sale/a.jpg/hero.auto")
+        );
+        // Website wiring or a concrete preset: no `.auto` path to offer.
+        let plain = VariantView::new(
+            "hero",
+            "photos/summer sale/a.jpg",
+            Some(base),
+            None,
+            webp(key),
+        );
+        assert_eq!(plain.auto_url, None);
     }
 }

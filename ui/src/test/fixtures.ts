@@ -111,6 +111,7 @@ export function variant(overrides: Partial<VariantView> = {}): VariantView {
     key: 'variants/thumb/a.jpg.webp',
     url: 'stratus-img://localhost/v/thumb/a.jpg',
     publicUrl: 'http://127.0.0.1:8787/variants/a.jpg/thumb.webp',
+    autoUrl: null,
     width: 200,
     height: 150,
     bytes: 10_240,

@@ -5,19 +5,17 @@
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::{anyhow, bail, Result};
 use clap::{Args, Subcommand, ValueEnum};
+use stratus_app::deploy::{artifact, flow, DeployOptions, ProfileDeploy};
 use stratus_core::cloud::{self, Patience};
-use stratus_core::jobs::Progress;
 use stratus_core::profile::{Profile, ProfileKind};
+use stratus_core::stack::Stack;
+use stratus_core::Failure;
 use stratus_deploy::emit::emit;
-use stratus_deploy::template::TEMPLATE;
-use stratus_deploy::{
-    profile_after_deploy, DeployError, DeploySettings, Deployer, DeploymentRecord, Wiring,
-};
-use stratus_media::published;
-use stratus_media::PresetCatalog;
+use stratus_deploy::{DeploymentRecord, Wiring};
 
 use super::progress::TerminalProgress;
 use crate::context::Context;
@@ -44,8 +42,14 @@ pub struct DeployArgs {
     /// Origins that may send events from a browser (comma-separated; default any).
     #[arg(long, default_value = "")]
     allowed_origins: String,
-    /// The packaged function (default: the release zip that
-    /// `scripts/package-lambda.sh --release --build` makes).
+    /// Collector instances that may run at once (Lambda reserved
+    /// concurrency; default 10): a write key's account-wide ceiling is its
+    /// rate times this. 0 reserves none (accounts with a concurrency quota
+    /// below 110 need 0).
+    #[arg(long, value_name = "N")]
+    collector_concurrency: Option<u32>,
+    /// The packaged function (default: `$STRATUS_LAMBDA_ZIP`, else the
+    /// release zip that `scripts/package-lambda.sh --release --build` makes).
     #[arg(long, value_name = "ZIP")]
     artifact: Option<PathBuf>,
     /// Bucket for the artifact (created if missing; default
@@ -123,43 +127,22 @@ fn list_or_none(ids: &[String]) -> String {
 
 pub async fn deploy(ctx: &Context, args: DeployArgs) -> Result<ExitCode> {
     let profile = ctx.profile()?;
-    let previous = DeploymentRecord::load(&ctx.home, &profile.name)?;
-    let prefix = args
-        .prefix
-        .clone()
-        .or_else(|| previous.as_ref().map(|r| r.name_prefix.clone()))
-        .unwrap_or_else(|| {
-            profile
-                .name
-                .to_ascii_lowercase()
-                .replace(['_', ' ', '.'], "-")
-        });
-    if !DeploySettings::valid_prefix(&prefix) {
-        return Err(DeployError::InvalidSettings(format!(
-            "`{prefix}` cannot prefix resource names: use --prefix with 3–25 lower-case letters, digits and `-`, starting with a letter"
-        ))
-        .into());
-    }
-    let wiring = match args.wiring {
-        WiringArg::Cloudfront => Wiring::CloudFront,
-        WiringArg::Website => Wiring::Website,
+    let options = DeployOptions {
+        prefix: args.prefix.clone(),
+        wiring: match args.wiring {
+            WiringArg::Cloudfront => Wiring::CloudFront,
+            WiringArg::Website => Wiring::Website,
+        },
+        firehose: args.firehose,
+        allowed_origins: DeployOptions::origins_from(&args.allowed_origins),
+        artifact_bucket: args.artifact_bucket.clone(),
+        collector_concurrency: args.collector_concurrency,
     };
-    let zip = read_artifact(args.artifact.clone())?;
-    let mut settings = DeploySettings {
-        name_prefix: prefix.clone(),
-        wiring,
-        use_firehose: args.firehose,
-        allowed_origins: args
-            .allowed_origins
-            .split(',')
-            .map(str::trim)
-            .filter(|o| !o.is_empty())
-            .map(str::to_string)
-            .collect(),
-        artifact_bucket: args.artifact_bucket.clone().unwrap_or_default(),
-    };
+    let zip = artifact::load(args.artifact.as_deref())?.bytes;
 
     if let Some(dir) = &args.emit {
+        // No AWS needed: the demo profile can emit too.
+        let settings = flow::settings_for(&ctx.home, &profile, &options)?;
         for path in emit(dir, &settings, &zip)? {
             println!("wrote {}", path.display());
         }
@@ -170,26 +153,19 @@ pub async fn deploy(ctx: &Context, args: DeployArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
 
-    let ProfileKind::Cloud(cloud_settings) = &profile.kind else {
-        bail!("the demo profile is offline: add a cloud profile (stratus profile add) and deploy with --profile NAME, or use --emit DIR");
+    let deploy = match ProfileDeploy::connect(&ctx.home, profile.clone()).await {
+        Err(stratus_app::Error::NeedsCloud) => bail!("the demo profile is offline: add a cloud profile (stratus profile add) and deploy with --profile NAME, or use --emit DIR"),
+        other => other?,
     };
-    let sdk = cloud::sdk_config(cloud_settings, Patience::Normal).await;
-    let deployer = Deployer::new(&sdk, cloud::s3_client(&sdk, cloud_settings));
-    let account = deployer.account().await?;
-    if settings.artifact_bucket.is_empty() {
-        settings.artifact_bucket =
-            DeploySettings::default_artifact_bucket(&prefix, &account, &cloud_settings.region);
-    }
+    let settings = deploy.settings(&options)?;
     println!(
-        "Account {account}, region {}: uploading the function ({} KiB) to s3://{}",
-        cloud_settings.region,
+        "Region {}: uploading the function ({} KiB) and planning stack {}",
+        deploy.region(),
         zip.len() / 1024,
-        settings.artifact_bucket
+        settings.stack_name()
     );
-    let key = deployer
-        .upload_artifact(&settings.artifact_bucket, &zip)
-        .await?;
-    let plan = deployer.plan(TEMPLATE, &settings, &key).await?;
+    let planned = deploy.plan(settings, &zip).await?;
+    let plan = &planned.plan;
     if plan.is_empty() {
         println!(
             "Stack {} is up to date: nothing to change.",
@@ -199,12 +175,9 @@ pub async fn deploy(ctx: &Context, args: DeployArgs) -> Result<ExitCode> {
         for line in plan.lines() {
             println!("{line}");
         }
-        let destructive: Vec<_> = plan.destructive().collect();
-        if !destructive.is_empty() {
-            println!(
-                "Warning: {} resource(s) will be removed or replaced.",
-                destructive.len()
-            );
+        let destructive = plan.destructive().count();
+        if destructive > 0 {
+            println!("Warning: {destructive} resource(s) will be removed or replaced.");
         }
         if args.plan_only {
             println!(
@@ -214,106 +187,62 @@ pub async fn deploy(ctx: &Context, args: DeployArgs) -> Result<ExitCode> {
             return Ok(ExitCode::SUCCESS);
         }
         if !args.yes && !confirm("Apply this plan?")? {
-            println!("Nothing was changed.");
+            deploy.discard(&planned).await?;
+            println!("Nothing was changed (the change set is deleted).");
             return Ok(ExitCode::from(1));
         }
     }
     let bar = TerminalProgress::new();
-    let outputs = deployer
-        .apply(&plan, |done, total| {
-            bar.update(Progress::new(
-                done as u64,
-                Some(total as u64),
-                "resources settled",
-            ))
-        })
+    let deployed = deploy
+        .apply(
+            &planned,
+            |p| bar.update(p),
+            |after| save_and_open(ctx, &profile, after),
+        )
         .await;
     bar.finish();
-    let outputs = outputs?;
-
-    let record = DeploymentRecord::new(
-        plan.stack_name.clone(),
-        prefix,
-        cloud_settings.region.clone(),
-        &outputs,
-    );
-    record.save(&ctx.home, &profile.name)?;
-    let updated = save_profile(
-        ctx,
-        &profile,
-        profile_after_deploy(&profile, &outputs, wiring),
-    )?;
-    for line in outputs.lines() {
+    let deployed = deployed?;
+    for line in deployed.outputs.lines() {
         println!("{line}");
     }
-    // A deploy carries the editor's current presets.
-    let stack = stratus_core::stack::Stack::open(&ctx.home, updated).await?;
-    let catalog = PresetCatalog::load(&stack.db).await?;
-    published::publish(&*stack.media, &catalog).await?;
     println!(
         "Presets published to {} ({} presets). Profile `{}` now uses the deployed stack.",
-        stack.media.location(),
-        catalog.presets().len(),
-        profile.name
+        deployed.presets_location, deployed.presets, deployed.profile.name
     );
     Ok(ExitCode::SUCCESS)
 }
 
 pub async fn teardown(ctx: &Context, args: TeardownArgs) -> Result<ExitCode> {
     let profile = ctx.profile()?;
-    let Some(record) = DeploymentRecord::load(&ctx.home, &profile.name)? else {
-        bail!(
-            "profile `{}` has no deployment to remove (stratus deploy records one)",
-            profile.name
-        );
+    let deploy = match ProfileDeploy::connect(&ctx.home, profile).await {
+        Err(stratus_app::Error::NeedsCloud) => bail!("the demo profile has nothing deployed"),
+        other => other?,
     };
-    let ProfileKind::Cloud(cloud_settings) = &profile.kind else {
-        bail!("the demo profile has nothing deployed");
-    };
-    println!(
-        "This deletes stack {} (functions, CDN, roles, secrets, logs, the campaign worker with its queue and marks table: a cloud run under way stops).",
-        record.stack_name
-    );
-    let kept: Vec<&str> = [&record.media_bucket, &record.events_bucket]
-        .into_iter()
-        .flatten()
-        .map(String::as_str)
-        .collect();
-    println!(
-        "Kept: the buckets {} with their objects (delete them yourself when you no longer need the data), and the artifact bucket.",
-        kept.join(" and ")
-    );
+    let notice = deploy.teardown_notice()?;
+    for line in notice.lines() {
+        println!("{line}");
+    }
     if !args.yes && !confirm("Delete the stack?")? {
         println!("Nothing was changed.");
         return Ok(ExitCode::from(1));
     }
-    let sdk = cloud::sdk_config(cloud_settings, Patience::Normal).await;
-    let deployer = Deployer::new(&sdk, cloud::s3_client(&sdk, cloud_settings));
-    deployer.teardown(&record.stack_name).await?;
-    DeploymentRecord::remove(&ctx.home, &profile.name)?;
-    println!("Stack {} deleted.", record.stack_name);
+    deploy.teardown().await?;
+    println!("Stack {} deleted.", notice.stack_name);
     Ok(ExitCode::SUCCESS)
 }
 
-fn read_artifact(path: Option<PathBuf>) -> Result<Vec<u8>> {
-    let path = path.unwrap_or_else(|| {
-        let target = std::env::var_os("CARGO_TARGET_DIR")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from("target"));
-        target.join("lambda").join("stratus-lambda-release.zip")
-    });
-    std::fs::read(&path).map_err(|e| {
-        DeployError::Artifact(format!(
-            "{}: {e}; build it with scripts/package-lambda.sh --release --build (make deploy does), or name one with --artifact",
-            path.display()
-        ))
-        .into()
-    })
-}
-
-fn save_profile(ctx: &Context, before: &Profile, after: Profile) -> Result<Profile> {
-    let mut book = ctx.book()?;
-    Ok(book.save(Some(&before.name), after)?)
+/// Saves the profile a deploy pointed at its stack and opens it (the
+/// presets are published through it).
+async fn save_and_open(
+    ctx: &Context,
+    before: &Profile,
+    after: Profile,
+) -> std::result::Result<Arc<Stack>, Failure> {
+    let saved = ctx
+        .book()
+        .and_then(|mut book| Ok(book.save(Some(&before.name), after)?))
+        .map_err(|e| Failure::new("profile_not_saved", format!("{e:#}")))?;
+    Ok(Arc::new(Stack::open(&ctx.home, saved).await?))
 }
 
 /// Asks on the terminal; anything but yes is no, and without a terminal

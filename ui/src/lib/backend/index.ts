@@ -196,4 +196,5 @@ export function originalUrl(key: string): string {
 }
 
 export * from './campaigns';
+export * from './deploy';
 export * from './events';

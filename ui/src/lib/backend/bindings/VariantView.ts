@@ -13,7 +13,13 @@ url: string,
  * CDN/S3 hit once made; `stratus serve` answers it too); `None` when
  * the profile names no base.
  */
-publicUrl: string | null, width: number | null, height: number | null, bytes: number, format: string, 
+publicUrl: string | null, 
+/**
+ * For an `auto` preset behind CloudFront wiring: the `.auto` path,
+ * which the CDN's function turns into the best format each browser
+ * takes (what a page should use); `None` otherwise.
+ */
+autoUrl: string | null, width: number | null, height: number | null, bytes: number, format: string, 
 /**
  * `hit` or `made`.
  */

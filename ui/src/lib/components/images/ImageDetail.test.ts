@@ -122,6 +122,36 @@ describe('ImageDetail', () => {
     expect(screen.getByTestId('variant-copy')).toHaveTextContent('Copy key');
   });
 
+  it('offers the CDN .auto path for an auto preset, and the served format beside it', async () => {
+    const user = userEvent.setup();
+    const writeText = vi.fn().mockResolvedValue(undefined);
+    get.mockResolvedValue(
+      variant({
+        format: 'webp',
+        publicUrl: 'https://d1.cloudfront.net/variants/shoe.jpg/thumb.webp',
+        autoUrl: 'https://d1.cloudfront.net/variants/shoe.jpg/thumb.auto',
+      }),
+    );
+    render(ImageDetail, { original: 'shoe.jpg', presets: presets.slice(0, 1) });
+    Object.defineProperty(navigator, 'clipboard', { value: { writeText }, configurable: true });
+
+    const copyUrl = await screen.findByTestId('variant-copy-url');
+    expect(copyUrl.getAttribute('title')).toMatch(/picks AVIF, WebP or JPEG/);
+    await user.click(copyUrl);
+    expect(writeText).toHaveBeenLastCalledWith('https://d1.cloudfront.net/variants/shoe.jpg/thumb.auto');
+    const concrete = screen.getByTestId('variant-copy-format-url');
+    expect(concrete).toHaveTextContent('Copy .webp URL');
+    await user.click(concrete);
+    expect(writeText).toHaveBeenLastCalledWith('https://d1.cloudfront.net/variants/shoe.jpg/thumb.webp');
+  });
+
+  it('offers no second URL when there is no .auto path', async () => {
+    get.mockResolvedValue(variant());
+    render(ImageDetail, { original: 'a.jpg', presets: presets.slice(0, 1) });
+    await screen.findByTestId('variant-copy-url');
+    expect(screen.queryByTestId('variant-copy-format-url')).not.toBeInTheDocument();
+  });
+
   it('cannot copy a URL when the profile names no image function', async () => {
     get.mockResolvedValue(variant({ publicUrl: null }));
     render(ImageDetail, { original: 'a.jpg', presets: presets.slice(0, 1) });
