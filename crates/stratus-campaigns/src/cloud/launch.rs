@@ -398,3 +398,46 @@ async fn upload(
         key,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::campaign::{CampaignSpec, Channel, FrequencyCap, QuietHours, QuietMode};
+
+    fn sms() -> CampaignSpec {
+        CampaignSpec::new("Spring", Channel::Sms, "points >= 0", "Hi {{ first_name }}")
+    }
+
+    #[test]
+    fn what_the_workers_cannot_honour_is_refused_at_launch_not_dropped() {
+        assert_eq!(not_in_cloud_yet(&sms()), None);
+        for channel in [Channel::Push, Channel::InApp] {
+            let spec = CampaignSpec { channel, ..sms() };
+            assert!(not_in_cloud_yet(&spec).is_some(), "{channel:?}");
+        }
+        let quiet = QuietHours {
+            start_minute: 21 * 60,
+            end_minute: 8 * 60,
+        };
+        let waiting = CampaignSpec {
+            quiet_hours: Some(quiet),
+            quiet_mode: QuietMode::Wait,
+            ..sms()
+        };
+        assert!(not_in_cloud_yet(&waiting)
+            .is_some_and(|why| why.contains("skip")));
+        let skipping = CampaignSpec {
+            quiet_mode: QuietMode::Skip,
+            ..waiting
+        };
+        assert_eq!(not_in_cloud_yet(&skipping), None);
+        let capped = CampaignSpec {
+            frequency_cap: Some(FrequencyCap {
+                messages: 3,
+                days: 7,
+            }),
+            ..sms()
+        };
+        assert!(not_in_cloud_yet(&capped).is_some());
+    }
+}
