@@ -424,8 +424,7 @@ mod tests {
             quiet_mode: QuietMode::Wait,
             ..sms()
         };
-        assert!(not_in_cloud_yet(&waiting)
-            .is_some_and(|why| why.contains("skip")));
+        assert!(not_in_cloud_yet(&waiting).is_some_and(|why| why.contains("skip")));
         let skipping = CampaignSpec {
             quiet_mode: QuietMode::Skip,
             ..waiting
