@@ -22,14 +22,13 @@ mod package;
 mod runtime_api;
 
 use std::collections::BTreeMap;
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
-use package::{answer, package, sdk, start_function, unpack, Function};
+use package::{answer, package, sdk, sqs_event, start_function, unpack, Function};
 use runtime_api::RuntimeApi;
 use serde_json::Value;
 use stratus_campaigns::campaign::{self, CampaignSpec, CampaignState, Channel};
@@ -62,9 +61,12 @@ struct Stage {
 }
 
 impl Stage {
-    async fn new(zip: &Path, endpoint: String, label: &str) -> Stage {
+    /// `None` (skip) without the package or the test server.
+    async fn start(label: &str) -> Option<Stage> {
+        let zip = package()?;
+        let endpoint = testing::endpoint()?;
         let task = tempfile::tempdir().unwrap();
-        unpack(zip, task.path());
+        unpack(&zip, task.path());
         let desktop = sdk(&endpoint).await;
         let bucket = testing::unique_bucket(label);
         let target: CloudTarget = scratch::provision(&desktop, &bucket, 1).await.unwrap();
@@ -79,7 +81,7 @@ impl Stage {
         ];
         let api = Arc::new(RuntimeApi::start().await);
         let function = start_function(task.path(), &api, &endpoint, &env);
-        Stage {
+        Some(Stage {
             services: CloudServices::new(&desktop, &target, store),
             log: task.path().join("function.log"),
             endpoint,
@@ -88,7 +90,7 @@ impl Stage {
             api,
             _function: function,
             _task: task,
-        }
+        })
     }
 
     /// What the event source mapping does: every chunk on the queue to the
@@ -133,45 +135,9 @@ impl Stage {
     }
 }
 
-/// The SQS event Lambda's event source mapping makes of one message.
-fn sqs_event(message_id: &str, receipt: &str, body: &str) -> String {
-    serde_json::json!({
-        "Records": [{
-            "messageId": message_id,
-            "receiptHandle": receipt,
-            "body": body,
-            "attributes": { "ApproximateReceiveCount": "1" },
-            "messageAttributes": {},
-            "md5OfBody": "",
-            "eventSource": "aws:sqs",
-            "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:chunks",
-            "awsRegion": "us-east-1"
-        }]
-    })
-    .to_string()
-}
-
 fn unique() -> String {
     let s = uuid::Uuid::now_v7().simple().to_string();
     s[s.len() - 12..].to_string()
-}
-
-/// Every message moto's platform endpoint `arn` accepted.
-fn published_to(data: &Value, arn: &str) -> Vec<Value> {
-    data["sns"]["PlatformEndpoint"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["arn"].as_str() == Some(arn))
-        .map(|e| {
-            e["messages"]
-                .as_object()
-                .unwrap()
-                .values()
-                .map(|m| serde_json::from_str(m.as_str().unwrap()).unwrap())
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 fn arn(device: &Device) -> &str {
@@ -209,13 +175,9 @@ fn push_spec(tag: &str) -> CampaignSpec {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_push_campaign_in_the_cloud_reaches_every_enabled_device_and_the_desktop_learns_what_sns_said(
 ) {
-    let Some(zip) = package() else {
+    let Some(stage) = Stage::start("push").await else {
         return;
     };
-    let Some(endpoint) = testing::endpoint() else {
-        return;
-    };
-    let stage = Stage::new(&zip, endpoint, "push").await;
     let (db, u) = (&stage.db, unique());
     let customers = ["ann", "bob", "cy", "dan"].map(|id| {
         let mut c = Customer::new(format!("{id}-{u}"), format!("{id} Test"));
@@ -284,15 +246,14 @@ async fn a_push_campaign_in_the_cloud_reaches_every_enabled_device_and_the_deskt
     assert_eq!(stage.api.init_error(), None);
 
     // What SNS got: one message per enabled device, per-platform JSON.
-    let data: Value =
-        serde_json::from_str(&testing::http_get(&stage.endpoint, "/moto-api/data.json")).unwrap();
+    let published_to = |arn: &str| testing::moto_push_messages(&stage.endpoint, arn);
     for reached in [&ann_ios, &ann_android, &bob_phone, &cy_phone] {
-        assert_eq!(published_to(&data, arn(reached)).len(), 1, "{reached:?}");
+        assert_eq!(published_to(arn(reached)).len(), 1, "{reached:?}");
     }
     for refused in [&cy_tablet, &dan_phone] {
-        assert!(published_to(&data, arn(refused)).is_empty(), "{refused:?}");
+        assert!(published_to(arn(refused)).is_empty(), "{refused:?}");
     }
-    let to_ann = &published_to(&data, arn(&ann_ios))[0];
+    let to_ann = &published_to(arn(&ann_ios))[0];
     let body = format!("120 points, new: streak-7 {tag}");
     assert_eq!(to_ann["default"], body.as_str());
     let aps: Value = serde_json::from_str(to_ann["APNS"].as_str().unwrap()).unwrap();
@@ -305,12 +266,8 @@ async fn a_push_campaign_in_the_cloud_reaches_every_enabled_device_and_the_deskt
             "campaign": "spring"
         })
     );
-    let gcm: Value = serde_json::from_str(
-        published_to(&data, arn(&ann_android))[0]["GCM"]
-            .as_str()
-            .unwrap(),
-    )
-    .unwrap();
+    let gcm: Value =
+        serde_json::from_str(published_to(arn(&ann_android))[0]["GCM"].as_str().unwrap()).unwrap();
     assert_eq!(gcm["data"]["deep_link"], format!("myapp://rewards/{ann}"));
 
     // Until the desktop catches up, nothing here knows what SNS said.
@@ -386,13 +343,9 @@ async fn a_push_campaign_in_the_cloud_reaches_every_enabled_device_and_the_deskt
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_in_app_campaign_in_the_cloud_lands_where_the_collectors_inbox_reads_it() {
-    let Some(zip) = package() else {
+    let Some(stage) = Stage::start("inapp").await else {
         return;
     };
-    let Some(endpoint) = testing::endpoint() else {
-        return;
-    };
-    let stage = Stage::new(&zip, endpoint, "inapp").await;
     let (db, u) = (&stage.db, unique());
     let ids = [format!("ann/{u}"), format!("bob-{u}")];
     insert(
