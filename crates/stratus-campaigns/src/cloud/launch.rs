@@ -5,6 +5,7 @@
 //! laptop may close: the run goes on and the rows catch up later
 //! ([`super::catch_up`]).
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use aws_config::SdkConfig;
@@ -22,9 +23,11 @@ use super::schedule::RunSchedules;
 use crate::campaign::{self, Campaign, CampaignState};
 use crate::eligibility::{self, Moment, SkipReason};
 use crate::gamify::{self, LevelTable};
+use crate::message::CampaignMessage;
+use crate::push;
 use crate::recipients::RecipientStatus;
 use crate::runner::{self, PendingRecipient};
-use crate::template::{MessageTemplate, TemplateContext};
+use crate::template::TemplateContext;
 use crate::{Error, Result};
 
 /// What the deploy created for cloud runs (the stack's outputs).
@@ -98,7 +101,7 @@ pub async fn launch(
     let start_at = campaign.spec.scheduled_at.filter(|&at| at > now);
     // Quiet hours are judged for the moment the run starts.
     let send_at = start_at.unwrap_or(now);
-    let template = MessageTemplate::compile(&campaign.spec.template)?;
+    let template = CampaignMessage::compile(&campaign.spec)?;
     let with_rank = template.uses("rank");
     let levels = db.call(|c| gamify::levels_blocking(c)).await?;
     let mut cursor = String::new();
@@ -114,6 +117,11 @@ pub async fn launch(
         };
         let Some(last) = page.last() else { break };
         cursor = last.customer_id.clone();
+        let devices = devices_of(db, &campaign, &page).await?;
+        let page = Page {
+            recipients: page,
+            devices,
+        };
         let (entries, settled) = render_page(&campaign, &template, &levels, page, send_at);
         settled_here += settled.len() as u64;
         record_page(db, &campaign.id, &entries, settled).await?;
@@ -271,14 +279,10 @@ type SettledHere = (
     Option<(String, String)>,
 );
 
-/// What a campaign asks for that the cloud workers do not do yet (they
-/// publish one SMS text per recipient, and only the desktop knows what
-/// every campaign sent): push and in-app, quiet hours that wait, a
+/// What a campaign asks for that the cloud workers do not do yet (only
+/// the desktop knows what every campaign sent): quiet hours that wait, a
 /// frequency cap. Refused at launch, never silently dropped.
 fn not_in_cloud_yet(spec: &crate::campaign::CampaignSpec) -> Option<&'static str> {
-    if spec.channel != crate::campaign::Channel::Sms {
-        return Some("a push or in-app campaign");
-    }
     if spec.quiet_hours.is_some() && spec.quiet_mode == crate::campaign::QuietMode::Wait {
         return Some("quiet hours that wait (choose `skip` for a cloud run)");
     }
@@ -288,17 +292,46 @@ fn not_in_cloud_yet(spec: &crate::campaign::CampaignSpec) -> Option<&'static str
     None
 }
 
+/// A page of pending recipients, and for push the endpoints of each one's
+/// devices enabled now (the devices the message goes to).
+struct Page {
+    recipients: Vec<PendingRecipient>,
+    devices: HashMap<String, Vec<String>>,
+}
+
+/// Push: every recipient's sendable endpoints, read once for the page.
+async fn devices_of(
+    db: &Db,
+    campaign: &Campaign,
+    page: &[PendingRecipient],
+) -> Result<HashMap<String, Vec<String>>> {
+    if campaign.spec.channel != crate::campaign::Channel::Push {
+        return Ok(HashMap::new());
+    }
+    let ids: Vec<String> = page.iter().map(|r| r.customer_id.clone()).collect();
+    db.call(move |c| -> Result<_> {
+        let mut devices = HashMap::new();
+        for id in ids {
+            let endpoints = push::sendable_endpoints(c, &id)?;
+            devices.insert(id, endpoints);
+        }
+        Ok(devices)
+    })
+    .await
+}
+
 /// Renders a page: the entries for the workers and who is settled here
 /// (the same rules, in the same order, as the local runner's send).
 fn render_page(
     campaign: &Campaign,
-    template: &MessageTemplate,
+    template: &CampaignMessage,
     levels: &LevelTable,
-    page: Vec<PendingRecipient>,
+    mut page: Page,
     now: i64,
 ) -> (Vec<ManifestEntry>, Vec<SettledHere>) {
     let (mut entries, mut settled) = (Vec::new(), Vec::new());
-    for rec in page {
+    let is_push = campaign.spec.channel == crate::campaign::Channel::Push;
+    for rec in page.recipients {
         let skipped = |reason: SkipReason| {
             let reason = Some(reason.as_str().to_string());
             (
@@ -324,19 +357,39 @@ fn render_page(
                 continue;
             }
         };
-        match template.render(&TemplateContext::new(customer, rec.rank, levels)) {
-            Ok(body) => entries.push(ManifestEntry {
-                customer_id: rec.customer_id,
-                address,
-                body,
-            }),
-            Err(e) => settled.push((
-                rec.customer_id,
-                RecipientStatus::Failed,
-                None,
-                Some(("template_error".into(), e.to_string())),
-            )),
+        let context = TemplateContext::new(customer, rec.rank, levels);
+        let body = match template.render(&context) {
+            Ok(body) => body,
+            Err(e) => {
+                settled.push((
+                    rec.customer_id.clone(),
+                    RecipientStatus::Failed,
+                    None,
+                    Some(("template_error".into(), e.to_string())),
+                ));
+                continue;
+            }
+        };
+        let devices = page.devices.remove(&rec.customer_id).unwrap_or_default();
+        if is_push && devices.is_empty() {
+            // Every device disabled since launch: what the local fan-out
+            // answers when no device is left.
+            settled.push(skipped(SkipReason::EndpointDisabled));
+            continue;
         }
+        // A template that reads `new_badges` announces them (as locally).
+        let announced = if template.uses("new_badges") {
+            context.new_badges
+        } else {
+            Vec::new()
+        };
+        entries.push(ManifestEntry {
+            customer_id: rec.customer_id,
+            address,
+            body,
+            devices,
+            announced,
+        });
     }
     (entries, settled)
 }
@@ -413,7 +466,11 @@ mod tests {
         assert_eq!(not_in_cloud_yet(&sms()), None);
         for channel in [Channel::Push, Channel::InApp] {
             let spec = CampaignSpec { channel, ..sms() };
-            assert!(not_in_cloud_yet(&spec).is_some(), "{channel:?}");
+            assert_eq!(
+                not_in_cloud_yet(&spec),
+                None,
+                "{channel:?} runs in the cloud"
+            );
         }
         let quiet = QuietHours {
             start_minute: 21 * 60,
