@@ -89,6 +89,38 @@ pub struct EventsCacheAge {
     pub newest_event_at: Option<i64>,
 }
 
+impl EventsCacheAge {
+    /// A line for a terminal: `events cache synced 3 h ago`, or why `did`
+    /// matches nobody yet.
+    pub fn note(&self, now: i64) -> String {
+        match (self.synced_at, self.newest_event_at) {
+            (None, None) => "the events cache was never synced: `did` matches nobody yet \
+                             (stratus events sync)"
+                .to_string(),
+            (None, Some(_)) => "the events cache has no successful sync yet".to_string(),
+            (Some(at), newest) => {
+                let mut note = format!("events cache synced {}", ago(now, at));
+                match newest {
+                    Some(ts) => note += &format!(", newest event {}", ago(now, ts)),
+                    None => note += ", and it holds no events",
+                }
+                note
+            }
+        }
+    }
+}
+
+/// `just now`, `12 min ago`, `5 h ago`, `3 days ago`.
+fn ago(now: i64, at: i64) -> String {
+    let minutes = (now - at).max(0) / 60_000;
+    match minutes {
+        0 => "just now".to_string(),
+        1..=59 => format!("{minutes} min ago"),
+        60..=2879 => format!("{} h ago", minutes / 60),
+        _ => format!("{} days ago", minutes / 1440),
+    }
+}
+
 /// Reads the cache's age: two indexed lookups.
 pub fn cache_age(conn: &Connection) -> rusqlite::Result<EventsCacheAge> {
     let synced_at = conn

@@ -18,7 +18,7 @@ mod levels;
 mod recipients;
 
 pub use editing::{
-    CustomerPick, NotificationView, PhoneMessage, PhoneNotificationView, SegmentCount,
+    CustomerPick, EventsCacheView, NotificationView, PhoneMessage, PhoneNotificationView, SegmentCount,
     SegmentProblem, SmsLengthView, TemplatePreview,
 };
 
