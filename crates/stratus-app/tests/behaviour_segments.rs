@@ -451,3 +451,51 @@ async fn the_live_count_the_dry_run_and_a_launch_agree_on_a_real_profile() {
         .unwrap();
     assert_eq!(frozen, want);
 }
+
+/// Demo mode: the demo's shop traffic is for the demo's customers, so once
+/// the seeded events are synced a behaviour segment counts some of them;
+/// before, the count says the cache was never synced.
+#[tokio::test]
+async fn demo_customers_did_things_once_the_demo_events_are_synced() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = stratus_core::home::AppHome::new(dir.path());
+    let stack = stratus_app::stack::open_active_or_demo(&home, stratus_app::stack::Seeding::Now)
+        .await
+        .unwrap();
+    assert!(stack.profile.is_demo());
+    let ordered = "did \"Order Completed\" within 30d";
+    let before = segment::audience(&stack.db, ordered).await.unwrap();
+    assert_eq!(before.count, 0);
+    assert_eq!(before.events_cache.unwrap().synced_at, None);
+
+    stratus_app::events_sync::CacheSync::new(&home, &stack)
+        .unwrap()
+        .run(
+            &stratus_events::sync::autosync::SyncGate::new(),
+            |_| {},
+            &stratus_core::jobs::CancellationToken::new(),
+        )
+        .await
+        .unwrap();
+    let did = segment::audience(&stack.db, ordered).await.unwrap();
+    let not_did = segment::audience(&stack.db, &format!("not {ordered}"))
+        .await
+        .unwrap();
+    let everyone = segment::count(&stack.db, "").await.unwrap();
+    assert!(did.count > 0, "demo customers ordered");
+    assert!(not_did.count > 0, "and most did not");
+    assert_eq!(did.count + not_did.count, everyone);
+    let cache = did.events_cache.unwrap();
+    assert!(cache.synced_at.is_some() && cache.newest_event_at.is_some());
+    // The demo emits every order right after its checkout, for the same
+    // person: over the whole cache, nobody ordered without checking out.
+    let impossible = "did \"Order Completed\" and not did \"Checkout Started\"";
+    assert_eq!(segment::count(&stack.db, impossible).await.unwrap(), 0);
+    assert!(
+        segment::count(&stack.db, "did \"Order Completed\" at least 2 times")
+            .await
+            .unwrap()
+            > 0,
+        "some demo customers ordered twice"
+    );
+}
