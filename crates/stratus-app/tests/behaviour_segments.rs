@@ -28,7 +28,13 @@ use stratus_events::sync::ledger::{ingest_objects, record_run, FetchedObject};
 const HOUR: i64 = 3_600_000;
 const DAY: i64 = 24 * HOUR;
 const EVENTS: [&str; 3] = ["Order Completed", "$pageview", "Signed Up"];
-const WINDOWS: [Option<i64>; 5] = [None, Some(DAY), Some(36 * HOUR), Some(7 * DAY), Some(30 * DAY)];
+const WINDOWS: [Option<i64>; 5] = [
+    None,
+    Some(DAY),
+    Some(36 * HOUR),
+    Some(7 * DAY),
+    Some(30 * DAY),
+];
 
 /// One generated event, as the brute force sees it.
 #[derive(Debug, Clone)]
@@ -188,9 +194,7 @@ impl Brute {
         };
         for e in events {
             match (e.kind, &e.dist, &e.anon, &e.previous) {
-                ("identify", Some(d), Some(a), _) | ("alias", Some(d), _, Some(a)) => {
-                    b.join(d, a)
-                }
+                ("identify", Some(d), Some(a), _) | ("alias", Some(d), _, Some(a)) => b.join(d, a),
                 _ => {}
             }
         }
@@ -329,7 +333,9 @@ fn selected(db: &Db, segment: &Segment, now: i64) -> (BTreeSet<String>, u64) {
             filter.condition
         ))?;
         let ids = stmt
-            .query_map(rusqlite::params_from_iter(filter.params.iter()), |r| r.get::<_, String>(0))?
+            .query_map(rusqlite::params_from_iter(filter.params.iter()), |r| {
+                r.get::<_, String>(0)
+            })?
             .collect::<Result<BTreeSet<_>, _>>()?;
         let count = segment::count_blocking(conn, &segment, now)?;
         Ok((ids, count))
@@ -435,13 +441,16 @@ async fn the_live_count_the_dry_run_and_a_launch_agree_on_a_real_profile() {
         now: NOW,
         ..DryRunOptions::default()
     };
-    let report = dry_run::dry_run(&db, &draft.id, None, options).await.unwrap();
+    let report = dry_run::dry_run(&db, &draft.id, None, options)
+        .await
+        .unwrap();
     assert_eq!(report.audience, want.len() as u64);
     let id = draft.id.clone();
     let frozen = db
         .call(move |c| -> stratus_campaigns::Result<_> {
             campaign::launch_blocking(c, &id, NOW)?;
-            let mut stmt = c.prepare("SELECT customer_id FROM recipients WHERE campaign_id = ?1")?;
+            let mut stmt =
+                c.prepare("SELECT customer_id FROM recipients WHERE campaign_id = ?1")?;
             let ids = stmt
                 .query_map([&id], |r| r.get::<_, String>(0))?
                 .collect::<Result<BTreeSet<_>, _>>()?;

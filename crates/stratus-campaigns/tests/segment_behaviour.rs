@@ -190,13 +190,19 @@ fn the_sql_carries_the_name_the_window_and_the_count_as_parameters() {
         at_most.params,
         vec![Value::Text("x".into()), Value::Integer(3)]
     );
-    assert!(at_most.condition.starts_with("(NOT "), "{}", at_most.condition);
+    assert!(
+        at_most.condition.starts_with("(NOT "),
+        "{}",
+        at_most.condition
+    );
 }
 
 fn plan(conn: &Connection, sql: &str, params: &[Value]) -> String {
     let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
     let rows = stmt
-        .query_map(rusqlite::params_from_iter(params), |r| r.get::<_, String>(3))
+        .query_map(rusqlite::params_from_iter(params), |r| {
+            r.get::<_, String>(3)
+        })
         .unwrap();
     rows.map(Result::unwrap).collect::<Vec<_>>().join(" | ")
 }
@@ -220,7 +226,10 @@ fn a_behaviour_test_is_one_grouped_range_of_the_event_name_index() {
         assert!(plan.contains("LIST SUBQUERY"), "{plan}");
         assert!(!plan.contains("CORRELATED LIST SUBQUERY"), "{plan}");
         // Each customer's person: the primary key of `identities`.
-        assert!(plan.contains("SEARCH identities USING PRIMARY KEY"), "{plan}");
+        assert!(
+            plan.contains("SEARCH identities USING PRIMARY KEY"),
+            "{plan}"
+        );
         Ok(())
     })
     .unwrap();
@@ -244,7 +253,9 @@ async fn an_empty_cache_counts_nobody_and_says_it_was_never_synced() {
         .await
         .unwrap();
     assert_eq!(did.count, 0);
-    let cache = did.events_cache.expect("a did segment says how old the cache is");
+    let cache = did
+        .events_cache
+        .expect("a did segment says how old the cache is");
     assert_eq!((cache.synced_at, cache.newest_event_at), (None, None));
     let not_did = segment::audience(&db, "not did \"Order Completed\" within 30d")
         .await

@@ -786,7 +786,11 @@ fn behaviour_segments_count_what_demo_customers_did_and_say_how_old_the_cache_is
     let before = stratus(dir.path(), &["customers", "count", ordered]);
     assert!(before.status.success(), "{}", stderr(&before));
     assert_eq!(stdout(&before).trim(), "0");
-    assert!(stderr(&before).contains("never synced"), "{}", stderr(&before));
+    assert!(
+        stderr(&before).contains("never synced"),
+        "{}",
+        stderr(&before)
+    );
 
     ok(dir.path(), &["events", "sync"]);
     let after = stratus(dir.path(), &["customers", "count", ordered]);
@@ -797,10 +801,13 @@ fn behaviour_segments_count_what_demo_customers_did_and_say_how_old_the_cache_is
         "{}",
         stderr(&after)
     );
-    let not_n: u64 = ok(dir.path(), &["customers", "count", &format!("not {ordered}")])
-        .trim()
-        .parse()
-        .unwrap();
+    let not_n: u64 = ok(
+        dir.path(),
+        &["customers", "count", &format!("not {ordered}")],
+    )
+    .trim()
+    .parse()
+    .unwrap();
     let everyone: u64 = ok(dir.path(), &["customers", "count", ""])
         .trim()
         .parse()
@@ -809,7 +816,11 @@ fn behaviour_segments_count_what_demo_customers_did_and_say_how_old_the_cache_is
 
     let bad = stratus(
         dir.path(),
-        &["customers", "count", "did \"Order Completed\" at least 0 times"],
+        &[
+            "customers",
+            "count",
+            "did \"Order Completed\" at least 0 times",
+        ],
     );
     assert!(!bad.status.success());
     assert!(

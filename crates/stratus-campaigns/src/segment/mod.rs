@@ -76,7 +76,10 @@ impl Segment {
     /// The canonical spelling (see `print.rs`): parsing it gives the same
     /// segment; empty for everyone.
     pub fn canonical(&self) -> String {
-        self.expr.as_ref().map(ToString::to_string).unwrap_or_default()
+        self.expr
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default()
     }
 
     /// Whether evaluating it reads the events cache (`did`).

@@ -381,7 +381,9 @@ impl Parser {
                 (true, true) => {
                     "at least 1 time (`at least 0` is everyone: leave the count out)".to_string()
                 }
-                (false, true) => "at most 1 time or more (for never, write `not did …`)".to_string(),
+                (false, true) => {
+                    "at most 1 time or more (for never, write `not did …`)".to_string()
+                }
                 _ => format!("a number of times up to {MAX_TIMES}"),
             };
             return Err(SegmentError::new(
