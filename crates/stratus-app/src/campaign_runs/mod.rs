@@ -3,10 +3,16 @@
 //! one progress stream for a run view ([`watch`](CampaignRuns::watch)).
 //! Sending and steering are the campaigns crate's; steering goes through
 //! the database, so the app and the CLI can pause, resume or cancel each
-//! other's runs.
+//! other's runs, or through a cloud run's control item ([`steering`]).
+//! Cloud runs: launching ([`cloud_launch`]) and following them (`cloud.rs`).
 
 mod cloud;
+pub mod cloud_launch;
+mod steering;
 mod watch;
+
+pub use cloud::{CATCH_UP_EVERY, FOLLOW_EVERY};
+pub use cloud_launch::CloudAvailability;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -42,8 +48,10 @@ pub struct RunSnapshot {
     pub campaign: Campaign,
     pub summary: ProgressSummary,
     /// A runner holds the campaign, in this process or another (e.g.
-    /// `stratus campaign launch`).
+    /// `stratus campaign launch`), or the cloud workers own it.
     pub attached: bool,
+    /// The cloud workers own the campaign's run (see [`Presence`]).
+    pub in_cloud: bool,
     /// This process's runner's rates, if it is the one sending.
     pub rates: Option<Rates>,
 }
@@ -53,6 +61,16 @@ impl RunSnapshot {
     pub fn is_interrupted(&self) -> bool {
         run::is_interrupted(self.campaign.state, self.attached)
     }
+}
+
+/// Who sends a campaign now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Presence {
+    /// A runner here or in another process, or the cloud workers.
+    pub attached: bool,
+    /// The cloud workers own its run: it goes on with the app closed, so a
+    /// run nobody here watches is "running in the cloud", not interrupted.
+    pub in_cloud: bool,
 }
 
 /// Runs of this process by campaign id, and the current progress watcher.
@@ -175,7 +193,19 @@ impl CampaignRuns {
             campaign,
             summary,
             attached,
+            in_cloud,
             rates: self.rates(campaign_id),
+        })
+    }
+
+    /// Who sends the campaign now, without catching anything up (the
+    /// list asks this for every campaign; the background follower keeps
+    /// the cloud runs' rows fresh).
+    pub async fn presence(&self, stack: &Stack, campaign: &Campaign) -> Result<Presence, Error> {
+        let in_cloud = stratus_campaigns::cloud::steer::in_cloud(&stack.db, &campaign.id).await?;
+        Ok(Presence {
+            attached: in_cloud || self.is_attached(stack, campaign)?,
+            in_cloud,
         })
     }
 
