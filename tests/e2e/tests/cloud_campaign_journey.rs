@@ -134,15 +134,11 @@ async fn journey(app: &mut App) -> Result<()> {
     for row in rows {
         assert_eq!(row.attr("data-status").await?.as_deref(), Some("sent"));
     }
-    app.client
-        .execute(
-            "document.querySelector('[data-testid=\"recipient-table\"]').scrollIntoView({block: 'start'})",
-            vec![],
-        )
-        .await?;
-    app.screenshot("finished-table").await?;
-    app.client.execute("window.scrollTo(0, 0)", vec![]).await?;
+    // The section scrolls inside the window: bring each part into view.
+    scroll_to(app, "campaign-run").await?;
     app.screenshot("finished").await?;
+    scroll_to(app, "recipient-table").await?;
+    app.screenshot("finished-table").await?;
     if CHANNEL == "sms" {
         let messages = testing::moto_sms(&endpoint)
             .into_iter()
@@ -329,6 +325,17 @@ async fn wait_for_list_progress(app: &App) -> Result<String> {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     bail!("the list never showed the cloud run's progress")
+}
+
+async fn scroll_to(app: &App, test_id: &str) -> Result<()> {
+    let el = app.find(test_id).await?;
+    app.client
+        .execute(
+            "arguments[0].scrollIntoView({block: 'start'});",
+            vec![serde_json::to_value(&el)?],
+        )
+        .await?;
+    Ok(())
 }
 
 async fn scroll_click(app: &App, test_id: &str) -> Result<()> {

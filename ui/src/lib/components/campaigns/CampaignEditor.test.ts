@@ -169,7 +169,7 @@ describe('CampaignEditor', () => {
     vi.mocked(backend.createCampaign).mockImplementation(async (settings) => campaignView({ id: 'k-8', settings }));
     vi.mocked(backend.launchCampaignInCloud).mockRejectedValue({
       code: 'invalid_campaign',
-      message: 'a frequency cap cannot run in the cloud yet: run it locally (without --cloud)',
+      message: 'a frequency cap cannot run in the cloud yet: send it from this computer instead',
     });
     render(CampaignEditor, { onlaunched, onclose: vi.fn() });
     await user.type(screen.getByTestId('campaign-name'), 'Capped');
