@@ -210,7 +210,7 @@ async fn a_cloud_run_nobody_watches_is_in_the_cloud_steered_at_once_and_caught_u
     runs.set_rate(&stack, &id, 5_000.0).await.unwrap();
     let control = marks.control(&launched.run_id).await.unwrap().unwrap();
     assert_eq!(control.rate_per_sec, 5_000.0);
-    runs.resume(&JobRegistry::new(), Arc::clone(&stack), &id)
+    runs.resume(&home, &JobRegistry::new(), Arc::clone(&stack), &id)
         .await
         .unwrap();
     let control = marks.control(&launched.run_id).await.unwrap().unwrap();
@@ -256,4 +256,62 @@ async fn a_cloud_run_nobody_watches_is_in_the_cloud_steered_at_once_and_caught_u
         .filter(|(_, text)| text.contains(&tag))
         .count();
     assert_eq!(sent, AUDIENCE, "one message per recipient");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cloud_launch_cut_off_before_the_queue_is_interrupted_and_resume_finishes_it() {
+    let Some(endpoint) = testing::endpoint() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let home = AppHome::new(dir.path());
+    let stack = cloud_stack(&home, &endpoint).await;
+    let sdk = stack.sdk.clone().unwrap();
+    let name = testing::unique_bucket("cloudcut");
+    let target = scratch::provision(&sdk, &name, 2).await.unwrap();
+    // The manifest and the control item go out; the queue is not there
+    // (as if the app closed before the messages were sent).
+    record_deploy(
+        &home,
+        &target.table,
+        &format!("{endpoint}/123456789012/gone-{name}"),
+    );
+    let tag = testing::unique_bucket("tag");
+    let id = draft(&stack, &tag, |_| {}).await;
+    cloud_launch::launch(&home, &stack, &id).await.unwrap_err();
+
+    let runs = CampaignRuns::default();
+    let c = campaign::get(&stack.db, &id).await.unwrap();
+    assert_eq!(c.state, CampaignState::Running);
+    let presence = runs.presence(&stack, &c).await.unwrap();
+    assert!(presence.in_cloud, "{presence:?}");
+    assert!(
+        run::is_interrupted(c.state, presence.attached),
+        "nothing was handed over: interrupted, not running in the cloud"
+    );
+
+    // Resume finishes the upload; the workers send everyone once.
+    record_deploy(&home, &target.table, &target.queue_url);
+    runs.resume(&home, &JobRegistry::new(), Arc::clone(&stack), &id)
+        .await
+        .unwrap();
+    let presence = runs.presence(&stack, &c).await.unwrap();
+    assert!(presence.in_cloud && presence.attached, "{presence:?}");
+    let services = cloud_launch::services(&home, &stack).unwrap();
+    let worker = Worker::new(
+        services.marks.clone(),
+        services.queue.clone(),
+        Arc::clone(&services.manifests),
+        Arc::new(SnsNotifier::new(&sdk)),
+        WorkerSettings::default(),
+    );
+    local::drain(&worker).await.unwrap();
+    runs.catch_up_all(&stack).await.unwrap();
+    let counts = run::progress_summary(&stack.db, &id).await.unwrap().counts;
+    assert_eq!((counts.sent, counts.pending), (AUDIENCE as u64, 0));
+    let sent = testing::moto_sms(&endpoint)
+        .into_iter()
+        .filter(|(_, text)| text.contains(&tag))
+        .count();
+    assert_eq!(sent, AUDIENCE);
 }

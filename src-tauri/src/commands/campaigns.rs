@@ -237,7 +237,10 @@ pub async fn campaign_launch_cloud(
 #[tauri::command]
 pub async fn campaign_resume(state: AppHandleState<'_>, id: String) -> CommandResult<()> {
     let stack = state.stack().await;
-    state.campaign_runs.resume(&state.jobs, stack, &id).await?;
+    state
+        .campaign_runs
+        .resume(&state.home, &state.jobs, stack, &id)
+        .await?;
     Ok(())
 }
 

@@ -4,7 +4,9 @@
 //! hand), whether the profile can run in the cloud at all (the dialog
 //! offers it only then, else says why), and the launch itself.
 
-use stratus_campaigns::cloud::{self, CloudLaunch, CloudServices, CloudTarget};
+use stratus_campaigns::cloud::{
+    self, CloudLaunch, CloudRun, CloudRunState, CloudServices, CloudTarget,
+};
 use stratus_core::clock::now_millis;
 use stratus_core::home::AppHome;
 use stratus_core::stack::Stack;
@@ -96,4 +98,14 @@ pub async fn launch(
 ) -> Result<CloudLaunch, Error> {
     let services = services(home, stack)?;
     Ok(cloud::launch(&stack.db, &services, campaign_id, now_millis()).await?)
+}
+
+/// The state of the campaign's round the workers still own, if any
+/// (`Uploading`: a launch stopped halfway; launching again finishes it).
+pub async fn active_round(
+    stack: &Stack,
+    campaign_id: &str,
+) -> Result<Option<CloudRunState>, Error> {
+    let latest = cloud::runs::latest(&stack.db, campaign_id).await?;
+    Ok(latest.filter(CloudRun::is_active).map(|r| r.state))
 }

@@ -18,6 +18,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use stratus_campaigns::campaign::{self, Campaign, CampaignState};
+use stratus_campaigns::cloud::CloudRunState;
 use stratus_campaigns::notifier::{Notifier, OutboxConfig};
 use stratus_campaigns::run::{self, ProgressSummary, RunRequest};
 use stratus_core::jobs::{CancellationToken, JobRegistry, JobSnapshot};
@@ -68,8 +69,9 @@ impl RunSnapshot {
 pub struct Presence {
     /// A runner here or in another process, or the cloud workers.
     pub attached: bool,
-    /// The cloud workers own its run: it goes on with the app closed, so a
-    /// run nobody here watches is "running in the cloud", not interrupted.
+    /// Its latest round is the cloud workers': once handed over it goes on
+    /// with the app closed, so a run nobody here watches is "running in
+    /// the cloud", not interrupted.
     pub in_cloud: bool,
 }
 
@@ -185,15 +187,15 @@ impl CampaignRuns {
     /// A campaign running in the cloud is caught up from its marks first,
     /// and its workers count as attached.
     pub async fn snapshot(&self, stack: &Stack, campaign_id: &str) -> Result<RunSnapshot, Error> {
-        let in_cloud = self.catch_up_cloud(stack, campaign_id).await?;
+        self.catch_up_cloud(stack, campaign_id).await?;
         let campaign = campaign::get(&stack.db, campaign_id).await?;
         let summary = run::progress_summary(&stack.db, campaign_id).await?;
-        let attached = in_cloud || self.is_attached(stack, &campaign)?;
+        let presence = self.presence(stack, &campaign).await?;
         Ok(RunSnapshot {
             campaign,
             summary,
-            attached,
-            in_cloud,
+            attached: presence.attached,
+            in_cloud: presence.in_cloud,
             rates: self.rates(campaign_id),
         })
     }
@@ -202,10 +204,13 @@ impl CampaignRuns {
     /// list asks this for every campaign; the background follower keeps
     /// the cloud runs' rows fresh).
     pub async fn presence(&self, stack: &Stack, campaign: &Campaign) -> Result<Presence, Error> {
-        let in_cloud = stratus_campaigns::cloud::steer::in_cloud(&stack.db, &campaign.id).await?;
+        let round = cloud_launch::active_round(stack, &campaign.id).await?;
+        // An upload that stopped halfway (the app closed mid-launch) hands
+        // nothing to the workers until it is finished: interrupted.
+        let handed_over = round.is_some_and(|state| state != CloudRunState::Uploading);
         Ok(Presence {
-            attached: in_cloud || self.is_attached(stack, campaign)?,
-            in_cloud,
+            attached: handed_over || self.is_attached(stack, campaign)?,
+            in_cloud: round.is_some(),
         })
     }
 

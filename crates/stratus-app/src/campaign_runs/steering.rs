@@ -7,8 +7,9 @@
 use std::sync::Arc;
 
 use stratus_campaigns::campaign;
-use stratus_campaigns::cloud::steer;
+use stratus_campaigns::cloud::{steer, CloudRunState};
 use stratus_campaigns::run;
+use stratus_core::home::AppHome;
 use stratus_core::jobs::JobRegistry;
 use stratus_core::stack::Stack;
 
@@ -27,16 +28,26 @@ impl CampaignRuns {
     }
 
     /// Resumes a paused run wherever it runs, or continues one a closed
-    /// process left here (rows left in flight become `unknown`, not resent).
+    /// process left here (rows left in flight become `unknown`, not
+    /// resent), or finishes a cloud launch whose upload stopped halfway
+    /// (a chunk handed over twice is never sent twice: the marks).
     pub async fn resume(
         &self,
+        home: &AppHome,
         jobs: &JobRegistry,
         stack: Arc<Stack>,
         campaign_id: &str,
     ) -> Result<(), Error> {
-        if steer::in_cloud(&stack.db, campaign_id).await? {
-            steer::resume(&stack.db, cloud_launch::sdk(&stack)?, campaign_id).await?;
-            return Ok(());
+        match cloud_launch::active_round(&stack, campaign_id).await? {
+            Some(CloudRunState::Uploading) => {
+                cloud_launch::launch(home, &stack, campaign_id).await?;
+                return Ok(());
+            }
+            Some(_) => {
+                steer::resume(&stack.db, cloud_launch::sdk(&stack)?, campaign_id).await?;
+                return Ok(());
+            }
+            None => {}
         }
         let current = campaign::get(&stack.db, campaign_id).await?;
         if self.is_attached(&stack, &current)? {

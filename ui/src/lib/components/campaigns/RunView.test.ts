@@ -53,6 +53,18 @@ describe('RunView', () => {
     expect(backend.pauseCampaign).toHaveBeenCalledWith('k-1');
   });
 
+  it('offers to finish a cloud launch whose upload stopped halfway', async () => {
+    vi.mocked(backend.campaignProgress).mockResolvedValue(
+      progressView({ inCloud: true, live: false, interrupted: true, counts: counts({ pending: 40 }) }),
+    );
+    render(RunView, { campaignId: 'k-1', onclose: vi.fn() });
+    expect(await screen.findByTestId('campaign-interrupted')).toHaveTextContent('Resume to finish it');
+    expect(screen.getByTestId('campaign-run-state')).toHaveTextContent('interrupted');
+    const user = userEvent.setup();
+    await user.click(screen.getByTestId('campaign-resume'));
+    expect(backend.resumeCampaign).toHaveBeenCalledWith('k-1');
+  });
+
   it('says who waits for quiet hours', async () => {
     vi.mocked(backend.campaignProgress).mockResolvedValue(
       progressView({
