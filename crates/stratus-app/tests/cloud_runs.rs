@@ -14,7 +14,9 @@ use stratus_app::campaign_runs::{cloud_launch, CampaignRuns, CloudAvailability};
 use stratus_app::deploy::{DeploymentRecord, Wiring};
 use stratus_campaigns::campaign::{self, CampaignSpec, CampaignState, Channel};
 use stratus_campaigns::cloud::queue::QueueMessage;
-use stratus_campaigns::cloud::{local, scratch, Worker, WorkerSettings};
+use stratus_campaigns::cloud::{
+    local, scratch, CloudServices, CloudTarget, SdkConfig, Worker, WorkerSettings,
+};
 use stratus_campaigns::customer::{self, Customer};
 use stratus_campaigns::notifier::SnsNotifier;
 use stratus_campaigns::run;
@@ -50,6 +52,48 @@ async fn cloud_stack(home: &AppHome, endpoint: &str) -> Arc<Stack> {
         },
     );
     Arc::new(Stack::open(home, profile).await.unwrap())
+}
+
+/// A cloud profile on moto with a marks table and a chunk queue made for
+/// it (what the deploy creates); `None` without moto.
+struct Cloud {
+    endpoint: String,
+    _dir: tempfile::TempDir,
+    home: AppHome,
+    stack: Arc<Stack>,
+    sdk: SdkConfig,
+    target: CloudTarget,
+}
+
+impl Cloud {
+    async fn provisioned() -> Option<Cloud> {
+        let endpoint = testing::endpoint()?;
+        let dir = tempfile::tempdir().unwrap();
+        let home = AppHome::new(dir.path());
+        let stack = cloud_stack(&home, &endpoint).await;
+        let sdk = stack.sdk.clone().unwrap();
+        let name = testing::unique_bucket("cloudapp");
+        let target = scratch::provision(&sdk, &name, 2).await.unwrap();
+        Some(Cloud {
+            endpoint,
+            _dir: dir,
+            home,
+            stack,
+            sdk,
+            target,
+        })
+    }
+}
+
+/// A worker in this process, as the Lambda runs one.
+fn worker(services: &CloudServices, sdk: &SdkConfig, settings: WorkerSettings) -> Worker {
+    Worker::new(
+        services.marks.clone(),
+        services.queue.clone(),
+        Arc::clone(&services.manifests),
+        Arc::new(SnsNotifier::new(sdk)),
+        settings,
+    )
 }
 
 /// What a deploy with the campaign worker records (outputs of the stack).
@@ -125,15 +169,17 @@ async fn the_cloud_is_offered_only_to_a_cloud_profile_with_the_worker_deployed()
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cloud_run_nobody_watches_is_in_the_cloud_steered_at_once_and_caught_up_in_the_background(
 ) {
-    let Some(endpoint) = testing::endpoint() else {
+    let Some(Cloud {
+        endpoint,
+        _dir,
+        home,
+        stack,
+        sdk,
+        target,
+    }) = Cloud::provisioned().await
+    else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let home = AppHome::new(dir.path());
-    let stack = cloud_stack(&home, &endpoint).await;
-    let sdk = stack.sdk.clone().unwrap();
-    let name = testing::unique_bucket("cloudapp");
-    let target = scratch::provision(&sdk, &name, 2).await.unwrap();
     record_deploy(&home, &target.table, &target.queue_url);
 
     // What the workers cannot honour is refused with the reason, before
@@ -181,11 +227,9 @@ async fn a_cloud_run_nobody_watches_is_in_the_cloud_steered_at_once_and_caught_u
     // paused: nothing is sent, the chunk goes back on the queue.
     // Put back at once, not after a minute: the test resumes right away.
     let worker = || {
-        Worker::new(
-            services.marks.clone(),
-            services.queue.clone(),
-            Arc::clone(&services.manifests),
-            Arc::new(SnsNotifier::new(&sdk)),
+        worker(
+            &services,
+            &sdk,
             WorkerSettings {
                 paused_recheck: Duration::ZERO,
                 ..WorkerSettings::default()
@@ -260,21 +304,23 @@ async fn a_cloud_run_nobody_watches_is_in_the_cloud_steered_at_once_and_caught_u
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cloud_launch_cut_off_before_the_queue_is_interrupted_and_resume_finishes_it() {
-    let Some(endpoint) = testing::endpoint() else {
+    let Some(Cloud {
+        endpoint,
+        _dir,
+        home,
+        stack,
+        sdk,
+        target,
+    }) = Cloud::provisioned().await
+    else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let home = AppHome::new(dir.path());
-    let stack = cloud_stack(&home, &endpoint).await;
-    let sdk = stack.sdk.clone().unwrap();
-    let name = testing::unique_bucket("cloudcut");
-    let target = scratch::provision(&sdk, &name, 2).await.unwrap();
     // The manifest and the control item go out; the queue is not there
     // (as if the app closed before the messages were sent).
     record_deploy(
         &home,
         &target.table,
-        &format!("{endpoint}/123456789012/gone-{name}"),
+        &format!("{endpoint}/123456789012/gone-{}", target.table),
     );
     let tag = testing::unique_bucket("tag");
     let id = draft(&stack, &tag, |_| {}).await;
@@ -298,13 +344,7 @@ async fn a_cloud_launch_cut_off_before_the_queue_is_interrupted_and_resume_finis
     let presence = runs.presence(&stack, &c).await.unwrap();
     assert!(presence.in_cloud && presence.attached, "{presence:?}");
     let services = cloud_launch::services(&home, &stack).unwrap();
-    let worker = Worker::new(
-        services.marks.clone(),
-        services.queue.clone(),
-        Arc::clone(&services.manifests),
-        Arc::new(SnsNotifier::new(&sdk)),
-        WorkerSettings::default(),
-    );
+    let worker = worker(&services, &sdk, WorkerSettings::default());
     local::drain(&worker).await.unwrap();
     runs.catch_up_all(&stack).await.unwrap();
     let counts = run::progress_summary(&stack.db, &id).await.unwrap().counts;
