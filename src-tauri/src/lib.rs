@@ -47,6 +47,7 @@ pub fn run() {
             let state = Arc::new(tauri::async_runtime::block_on(AppState::open(home))?);
             app.manage(Arc::clone(&state));
             startup::prepare_demo(&state);
+            startup::follow_cloud_runs(Arc::clone(&state));
             live_tail::start(state);
             Ok(())
         })

@@ -3,8 +3,11 @@
 //! from outside the process.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use stratus_app::campaign_runs::FOLLOW_EVERY;
+use stratus_core::jobs::CancellationToken;
 
 use crate::state::AppState;
 
@@ -26,6 +29,21 @@ pub fn prepare_demo(state: &AppState) {
     if let Err(e) = tauri::async_runtime::block_on(state.prepare_demo()) {
         tracing::error!("could not start preparing demo data: {e}");
     }
+}
+
+/// Catches up the open profile's cloud runs every few seconds for the
+/// life of the app, so a campaign the workers send moves in the list and
+/// its run view (and finishes) with nobody watching it.
+pub fn follow_cloud_runs(state: Arc<AppState>) {
+    let runs = state.campaign_runs.clone();
+    tauri::async_runtime::spawn(async move {
+        let current = move || {
+            let state = Arc::clone(&state);
+            async move { state.stack().await }
+        };
+        runs.follow_cloud(current, FOLLOW_EVERY, CancellationToken::new())
+            .await;
+    });
 }
 
 /// The UI painted its first interactive frame: logged once, with the wall

@@ -21,6 +21,10 @@ pub enum Error {
     /// plan (applied, discarded or replaced meanwhile).
     #[error("the plan {0} is no longer pending: plan again")]
     PlanNotFound(String),
+    /// Running in the cloud is not possible for the open profile (demo,
+    /// or no campaign worker deployed); the reason says what to do.
+    #[error("{0}")]
+    CloudUnavailable(String),
     /// A step a front end ran for the flow (saving the profile) failed.
     #[error(transparent)]
     Failed(Failure),
@@ -42,6 +46,7 @@ impl CodedError for Error {
             Error::NeedsCloud => "deploy_needs_cloud",
             Error::NotDeployed(_) => "not_deployed",
             Error::PlanNotFound(_) => "plan_not_found",
+            Error::CloudUnavailable(_) => "cloud_unavailable",
             Error::Failed(e) => e.code(),
             Error::Deploy(e) => stratus_deploy::DeployError::code(e),
             Error::Media(e) => e.code(),
@@ -56,7 +61,8 @@ impl CodedError for Error {
             | Error::Setting(_)
             | Error::NeedsCloud
             | Error::NotDeployed(_)
-            | Error::PlanNotFound(_) => self.to_string(),
+            | Error::PlanNotFound(_)
+            | Error::CloudUnavailable(_) => self.to_string(),
             Error::Failed(e) => e.message(),
             Error::Deploy(e) => e.message(),
             Error::Media(e) => e.message(),

@@ -1,6 +1,6 @@
 //! Campaign commands: customers, segments, templates, launches and runs.
 
-use stratus_app::campaign_runs::notifier_for;
+use stratus_app::campaign_runs::{cloud_launch, notifier_for, Presence};
 use stratus_campaigns::campaign::{self, CampaignSpec};
 use stratus_campaigns::dry_run::{self, DryRunOptions};
 use stratus_campaigns::recipients::{self, RecipientFilter};
@@ -15,10 +15,10 @@ use super::AppHandleState;
 use crate::error::CommandResult;
 use crate::exports;
 use crate::views::campaigns::{
-    CampaignInput, CampaignProgress, CampaignView, CustomerPick, DryRunView, LevelView,
-    NotificationView, PhoneMessage, PhoneNotificationView, RecipientExportView, RecipientPageView,
-    RecipientStatusView, SegmentCount, SegmentProblem, TemplatePreview, TestSendInput,
-    TestSendView,
+    CampaignInput, CampaignProgress, CampaignView, CloudLaunchView, CloudStatusView, CustomerPick,
+    DryRunView, LevelView, NotificationView, PhoneMessage, PhoneNotificationView,
+    RecipientExportView, RecipientPageView, RecipientStatusView, SegmentCount, SegmentProblem,
+    TemplatePreview, TestSendInput, TestSendView,
 };
 use crate::views::JobView;
 
@@ -33,12 +33,12 @@ const RECIPIENT_PAGE: usize = 100;
 pub async fn campaigns_list(state: AppHandleState<'_>) -> CommandResult<Vec<CampaignView>> {
     let stack = state.stack().await;
     let list = overview::list_with_counts(&stack.db).await?;
-    list.iter()
-        .map(|(c, n)| {
-            let attached = state.campaign_runs.is_attached(&stack, c)?;
-            Ok(CampaignView::new(c, n, attached))
-        })
-        .collect()
+    let mut views = Vec::with_capacity(list.len());
+    for (c, n) in &list {
+        let presence = state.campaign_runs.presence(&stack, c).await?;
+        views.push(CampaignView::new(c, n, presence));
+    }
+    Ok(views)
 }
 
 #[tauri::command]
@@ -46,8 +46,8 @@ pub async fn campaign_get(state: AppHandleState<'_>, id: String) -> CommandResul
     let stack = state.stack().await;
     let c = campaign::get(&stack.db, &id).await?;
     let summary = run::progress_summary(&stack.db, &id).await?;
-    let attached = state.campaign_runs.is_attached(&stack, &c)?;
-    Ok(CampaignView::new(&c, &summary.counts, attached))
+    let presence = state.campaign_runs.presence(&stack, &c).await?;
+    Ok(CampaignView::new(&c, &summary.counts, presence))
 }
 
 #[tauri::command]
@@ -57,7 +57,11 @@ pub async fn campaign_create(
 ) -> CommandResult<CampaignView> {
     let stack = state.stack().await;
     let c = campaign::create_draft(&stack.db, settings.into()).await?;
-    Ok(CampaignView::new(&c, &StatusCounts::default(), false))
+    Ok(CampaignView::new(
+        &c,
+        &StatusCounts::default(),
+        Presence::default(),
+    ))
 }
 
 #[tauri::command]
@@ -68,7 +72,11 @@ pub async fn campaign_update(
 ) -> CommandResult<CampaignView> {
     let stack = state.stack().await;
     let c = campaign::update_draft(&stack.db, &id, settings.into()).await?;
-    Ok(CampaignView::new(&c, &StatusCounts::default(), false))
+    Ok(CampaignView::new(
+        &c,
+        &StatusCounts::default(),
+        Presence::default(),
+    ))
 }
 
 /// The live count while editing; a parse error comes back with its position.
@@ -206,34 +214,53 @@ pub async fn campaign_launch(state: AppHandleState<'_>, id: String) -> CommandRe
     Ok(job.into())
 }
 
-/// Resumes a paused run (wherever it runs), or continues one the app was
-/// closed in the middle of: rows left in flight become `unknown` and are
-/// not resent.
+/// Whether the launch dialog can offer "Run in the cloud" for the open
+/// profile (a cloud profile whose deploy has the campaign worker).
+#[tauri::command]
+pub async fn campaign_cloud_status(state: AppHandleState<'_>) -> CommandResult<CloudStatusView> {
+    let stack = state.stack().await;
+    Ok(cloud_launch::availability(&state.home, &stack).into())
+}
+
+/// Hands the campaign to the deployed cloud workers (as `stratus campaign
+/// launch --cloud`): it goes on with the app closed.
+#[tauri::command]
+pub async fn campaign_launch_cloud(
+    state: AppHandleState<'_>,
+    id: String,
+) -> CommandResult<CloudLaunchView> {
+    let stack = state.stack().await;
+    Ok(cloud_launch::launch(&state.home, &stack, &id).await?.into())
+}
+
+/// Resumes a paused run (wherever it runs: here, another process, the
+/// cloud), or continues one the app was closed in the middle of: rows
+/// left in flight become `unknown` and are not resent.
 #[tauri::command]
 pub async fn campaign_resume(state: AppHandleState<'_>, id: String) -> CommandResult<()> {
     let stack = state.stack().await;
-    let current = campaign::get(&stack.db, &id).await?;
-    if state.campaign_runs.is_attached(&stack, &current)? {
-        run::resume(&stack.db, &id).await?;
-    } else {
-        state.campaign_runs.start(&state.jobs, stack, &id).await?;
-    }
+    state
+        .campaign_runs
+        .resume(&state.home, &state.jobs, stack, &id)
+        .await?;
     Ok(())
 }
 
-/// New sends stop within a quarter of a second, in whichever process runs it.
+/// New sends stop within a quarter of a second in whichever process runs
+/// it, within seconds in the cloud.
 #[tauri::command]
 pub async fn campaign_pause(state: AppHandleState<'_>, id: String) -> CommandResult<()> {
     let stack = state.stack().await;
-    run::pause(&stack.db, &id).await?;
+    state.campaign_runs.pause(&stack, &id).await?;
     Ok(())
 }
 
-/// Pending recipients become skipped (`cancelled`), in-flight ones unknown.
+/// Pending recipients become skipped (`cancelled`), in-flight ones unknown
+/// (in the cloud by the workers, then caught up).
 #[tauri::command]
 pub async fn campaign_cancel(state: AppHandleState<'_>, id: String) -> CommandResult<()> {
     let stack = state.stack().await;
-    run::cancel(&stack.db, &id).await?;
+    state.campaign_runs.cancel(&stack, &id).await?;
     Ok(())
 }
 
@@ -258,7 +285,8 @@ pub async fn campaign_retry_failed(
     Ok(requeued)
 }
 
-/// Changes the send rate while it runs (within a quarter of a second).
+/// Changes the send rate while it runs (within a quarter of a second; in
+/// the cloud within seconds, shared by the workers).
 #[tauri::command]
 pub async fn campaign_set_rate(
     state: AppHandleState<'_>,
@@ -266,7 +294,10 @@ pub async fn campaign_set_rate(
     rate_per_sec: f64,
 ) -> CommandResult<()> {
     let stack = state.stack().await;
-    run::set_pace(&stack.db, &id, Some(rate_per_sec), None).await?;
+    state
+        .campaign_runs
+        .set_rate(&stack, &id, rate_per_sec)
+        .await?;
     Ok(())
 }
 

@@ -49,21 +49,7 @@ impl App {
             return Ok(None);
         };
         let data_dir = tempfile::tempdir()?;
-        let caps = serde_json::json!({
-            "browserName": "wry",
-            "tauri:options": {
-                "application": app,
-                "args": ["--data-dir", data_dir.path().to_str().context("temp dir path")?],
-            }
-        });
-        let serde_json::Value::Object(caps) = caps else {
-            unreachable!()
-        };
-        let client = ClientBuilder::rustls()?
-            .capabilities(caps)
-            .connect(&driver)
-            .await
-            .with_context(|| format!("cannot start a session on {driver}"))?;
+        let client = connect(&app, &driver, data_dir.path()).await?;
         let screenshots = std::env::var("STRATUS_E2E_SCREENSHOTS")
             .map(PathBuf::from)
             .unwrap_or_else(|_| std::env::temp_dir().join("stratus-e2e"));
@@ -101,6 +87,24 @@ impl App {
             return Err(anyhow::Error::new(e).context("the demo data was not ready"));
         }
         Ok(Some(app))
+    }
+
+    /// Closes the app (its process ends, whatever it was doing) and opens
+    /// it again on the same data dir, as a user quitting and coming back.
+    pub async fn restart(&mut self) -> Result<()> {
+        self.client.clone().close().await.ok();
+        let app = std::env::var("STRATUS_E2E_APP")?;
+        let driver = std::env::var("STRATUS_E2E_DRIVER")?;
+        self.client = connect(&app, &driver, self.data_dir.path()).await?;
+        self.client
+            .wait()
+            .at_most(WAIT)
+            .for_element(Locator::Css(
+                "[data-testid=\"app-shell\"][data-demo-ready=\"true\"]",
+            ))
+            .await
+            .context("the reopened app did not get ready")?;
+        Ok(())
     }
 
     fn css(test_id: &str) -> Locator<'static> {
@@ -193,6 +197,25 @@ impl App {
         self.client.close().await?;
         Ok(())
     }
+}
+
+/// A WebDriver session on a new app process with `data_dir`.
+async fn connect(app: &str, driver: &str, data_dir: &std::path::Path) -> Result<Client> {
+    let caps = serde_json::json!({
+        "browserName": "wry",
+        "tauri:options": {
+            "application": app,
+            "args": ["--data-dir", data_dir.to_str().context("temp dir path")?],
+        }
+    });
+    let serde_json::Value::Object(caps) = caps else {
+        unreachable!()
+    };
+    ClientBuilder::rustls()?
+        .capabilities(caps)
+        .connect(driver)
+        .await
+        .with_context(|| format!("cannot start a session on {driver}"))
 }
 
 /// Runs one journey in a fresh app (skipped when the end-to-end environment

@@ -55,6 +55,10 @@ describe('campaign helpers', () => {
   it('calls a run without a runner interrupted', () => {
     expect(stateLabel('running', true)).toBe('interrupted');
     expect(stateLabel('running', false)).toBe('running');
+    // Nobody here watches a cloud run: it goes on, it is not interrupted.
+    expect(stateLabel('running', false, true)).toBe('running in the cloud');
+    expect(stateLabel('paused', false, true)).toBe('paused in the cloud');
+    expect(stateLabel('completed', false, true)).toBe('completed');
   });
 });
 

@@ -153,7 +153,11 @@ export function stateTone(state: CampaignState, interrupted: boolean): string {
   }
 }
 
-/** What the list and run view call a state (an interrupted run says so). */
-export function stateLabel(state: CampaignState, interrupted: boolean): string {
-  return interrupted ? 'interrupted' : state;
+/**
+ * What the list and run view call a state: an interrupted run says so, and
+ * a run the cloud workers send says where it goes on ("running in the cloud").
+ */
+export function stateLabel(state: CampaignState, interrupted: boolean, inCloud = false): string {
+  if (interrupted) return 'interrupted';
+  return inCloud && ['scheduled', 'running', 'paused'].includes(state) ? `${state} in the cloud` : state;
 }

@@ -3,15 +3,22 @@
 //! one progress stream for a run view ([`watch`](CampaignRuns::watch)).
 //! Sending and steering are the campaigns crate's; steering goes through
 //! the database, so the app and the CLI can pause, resume or cancel each
-//! other's runs.
+//! other's runs, or through a cloud run's control item ([`steering`]).
+//! Cloud runs: launching ([`cloud_launch`]) and following them (`cloud.rs`).
 
 mod cloud;
+pub mod cloud_launch;
+mod steering;
 mod watch;
+
+pub use cloud::{CATCH_UP_EVERY, FOLLOW_EVERY};
+pub use cloud_launch::CloudAvailability;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use stratus_campaigns::campaign::{self, Campaign, CampaignState};
+use stratus_campaigns::cloud::CloudRunState;
 use stratus_campaigns::notifier::{Notifier, OutboxConfig};
 use stratus_campaigns::run::{self, ProgressSummary, RunRequest};
 use stratus_core::jobs::{CancellationToken, JobRegistry, JobSnapshot};
@@ -42,8 +49,10 @@ pub struct RunSnapshot {
     pub campaign: Campaign,
     pub summary: ProgressSummary,
     /// A runner holds the campaign, in this process or another (e.g.
-    /// `stratus campaign launch`).
+    /// `stratus campaign launch`), or the cloud workers own it.
     pub attached: bool,
+    /// The cloud workers own the campaign's run (see [`Presence`]).
+    pub in_cloud: bool,
     /// This process's runner's rates, if it is the one sending.
     pub rates: Option<Rates>,
 }
@@ -53,6 +62,17 @@ impl RunSnapshot {
     pub fn is_interrupted(&self) -> bool {
         run::is_interrupted(self.campaign.state, self.attached)
     }
+}
+
+/// Who sends a campaign now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Presence {
+    /// A runner here or in another process, or the cloud workers.
+    pub attached: bool,
+    /// Its latest round is the cloud workers': once handed over it goes on
+    /// with the app closed, so a run nobody here watches is "running in
+    /// the cloud", not interrupted.
+    pub in_cloud: bool,
 }
 
 /// Runs of this process by campaign id, and the current progress watcher.
@@ -167,15 +187,30 @@ impl CampaignRuns {
     /// A campaign running in the cloud is caught up from its marks first,
     /// and its workers count as attached.
     pub async fn snapshot(&self, stack: &Stack, campaign_id: &str) -> Result<RunSnapshot, Error> {
-        let in_cloud = self.catch_up_cloud(stack, campaign_id).await?;
+        self.catch_up_cloud(stack, campaign_id).await?;
         let campaign = campaign::get(&stack.db, campaign_id).await?;
         let summary = run::progress_summary(&stack.db, campaign_id).await?;
-        let attached = in_cloud || self.is_attached(stack, &campaign)?;
+        let presence = self.presence(stack, &campaign).await?;
         Ok(RunSnapshot {
             campaign,
             summary,
-            attached,
+            attached: presence.attached,
+            in_cloud: presence.in_cloud,
             rates: self.rates(campaign_id),
+        })
+    }
+
+    /// Who sends the campaign now, without catching anything up (the
+    /// list asks this for every campaign; the background follower keeps
+    /// the cloud runs' rows fresh).
+    pub async fn presence(&self, stack: &Stack, campaign: &Campaign) -> Result<Presence, Error> {
+        let round = cloud_launch::active_round(stack, &campaign.id).await?;
+        // An upload that stopped halfway (the app closed mid-launch) hands
+        // nothing to the workers until it is finished: interrupted.
+        let handed_over = round.is_some_and(|state| state != CloudRunState::Uploading);
+        Ok(Presence {
+            attached: handed_over || self.is_attached(stack, campaign)?,
+            in_cloud: round.is_some(),
         })
     }
 

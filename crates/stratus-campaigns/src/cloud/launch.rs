@@ -206,7 +206,7 @@ async fn begin(
     let spec = campaign::get(db, campaign_id).await?.spec;
     if let Some(missing) = not_in_cloud_yet(&spec) {
         return Err(Error::InvalidCampaign(format!(
-            "{missing} cannot run in the cloud yet: run it locally (without --cloud)"
+            "{missing} cannot run in the cloud yet: send it from this computer instead"
         )));
     }
     let (id, table, queue, bucket) = (

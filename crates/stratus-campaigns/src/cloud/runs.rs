@@ -159,3 +159,19 @@ pub(super) fn set_caught_up(conn: &Connection, run_id: &str, to: i64) -> Result<
     )?;
     Ok(())
 }
+
+/// Campaigns whose latest round the workers still own (the app catches
+/// them all up in the background, watched or not).
+pub async fn active_campaigns(db: &Db) -> Result<Vec<String>> {
+    db.read(|c| -> Result<Vec<String>> {
+        let mut stmt = c.prepare(
+            "SELECT campaign_id FROM cloud_runs AS r
+             WHERE state != 'finished'
+               AND round = (SELECT max(round) FROM cloud_runs WHERE campaign_id = r.campaign_id)
+             ORDER BY created_at",
+        )?;
+        let ids = stmt.query_map([], |r| r.get(0))?;
+        Ok(ids.collect::<rusqlite::Result<_>>()?)
+    })
+    .await
+}

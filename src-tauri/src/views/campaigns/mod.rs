@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use stratus_app::campaign_runs::RunSnapshot;
+use stratus_app::campaign_runs::{Presence, RunSnapshot};
 use stratus_campaigns::campaign::{
     Campaign, CampaignSpec, CampaignState as CoreState, Channel as CoreChannel, FrequencyCap,
     QuietHours, QuietMode as CoreQuietMode, SmsType as CoreSmsType,
@@ -12,6 +12,7 @@ use stratus_campaigns::push::PushContent;
 use stratus_campaigns::run::{self, StatusCounts};
 use ts_rs::TS;
 
+mod cloud;
 mod editing;
 mod launch_checks;
 mod levels;
@@ -22,6 +23,7 @@ pub use editing::{
     SegmentCount, SegmentProblem, SmsLengthView, TemplatePreview,
 };
 
+pub use cloud::{CloudLaunchView, CloudStatusView};
 pub use launch_checks::{DryRunView, TestSendInput, TestSendView};
 pub use levels::LevelView;
 pub use recipients::{RecipientExportView, RecipientPageView, RecipientStatusView};
@@ -277,6 +279,8 @@ pub struct CampaignView {
     /// Running or paused in the database but no runner in this app: the
     /// app was closed mid-run. "Resume" continues it.
     pub interrupted: bool,
+    /// The cloud workers send it: it goes on with the app closed.
+    pub in_cloud: bool,
     pub error: Option<String>,
     pub counts: RecipientCounts,
     #[ts(type = "number")]
@@ -290,12 +294,13 @@ pub struct CampaignView {
 }
 
 impl CampaignView {
-    pub fn new(c: &Campaign, counts: &StatusCounts, live: bool) -> Self {
+    pub fn new(c: &Campaign, counts: &StatusCounts, presence: Presence) -> Self {
         CampaignView {
             id: c.id.clone(),
             settings: CampaignInput::from(&c.spec),
             state: c.state.into(),
-            interrupted: run::is_interrupted(c.state, live),
+            interrupted: run::is_interrupted(c.state, presence.attached),
+            in_cloud: presence.in_cloud,
             error: c.error.clone(),
             counts: counts.into(),
             created_at: c.created_at,
@@ -325,8 +330,11 @@ pub struct CampaignProgress {
     pub campaign_id: String,
     pub state: CampaignState,
     pub interrupted: bool,
-    /// Whether a runner (in this app or another process) is sending right now.
+    /// Whether a runner (in this app or another process) or the cloud
+    /// workers are sending right now.
     pub live: bool,
+    /// The cloud workers send it; the numbers catch up from their marks.
+    pub in_cloud: bool,
     pub counts: RecipientCounts,
     /// Failed recipients per provider error code.
     pub errors_by_code: Vec<CodeCount>,
@@ -352,6 +360,7 @@ impl From<&RunSnapshot> for CampaignProgress {
             campaign,
             summary,
             attached: live,
+            in_cloud,
             rates,
         } = snapshot;
         let group = |map: &std::collections::BTreeMap<String, u64>| {
@@ -370,6 +379,7 @@ impl From<&RunSnapshot> for CampaignProgress {
             state: campaign.state.into(),
             interrupted: snapshot.is_interrupted(),
             live: *live,
+            in_cloud: *in_cloud,
             counts: (&summary.counts).into(),
             errors_by_code: group(&summary.errors_by_code),
             reasons: group(&summary.reasons),

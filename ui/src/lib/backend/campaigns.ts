@@ -3,6 +3,8 @@ import { Channel } from '@tauri-apps/api/core';
 import type { CampaignInput } from './bindings/CampaignInput';
 import type { CampaignProgress } from './bindings/CampaignProgress';
 import type { CampaignView } from './bindings/CampaignView';
+import type { CloudLaunchView } from './bindings/CloudLaunchView';
+import type { CloudStatusView } from './bindings/CloudStatusView';
 import type { CustomerPick } from './bindings/CustomerPick';
 import type { DryRunView } from './bindings/DryRunView';
 import type { RecipientExportView } from './bindings/RecipientExportView';
@@ -24,6 +26,8 @@ export type { CampaignInput } from './bindings/CampaignInput';
 export type { CampaignProgress } from './bindings/CampaignProgress';
 export type { CampaignState } from './bindings/CampaignState';
 export type { CampaignView } from './bindings/CampaignView';
+export type { CloudLaunchView } from './bindings/CloudLaunchView';
+export type { CloudStatusView } from './bindings/CloudStatusView';
 export type { CodeCount } from './bindings/CodeCount';
 export type { CustomerPick } from './bindings/CustomerPick';
 export type { DryRunView } from './bindings/DryRunView';
@@ -111,7 +115,17 @@ export function launchCampaign(id: string): Promise<JobView> {
   return call<JobView>('campaign_launch', { id });
 }
 
-/** Resumes a paused run, or continues one interrupted by closing the app. */
+/** Whether "Run in the cloud" can be offered for the open profile, and why not. */
+export function cloudStatus(): Promise<CloudStatusView> {
+  return call<CloudStatusView>('campaign_cloud_status');
+}
+
+/** Hands the campaign to the deployed cloud workers: it goes on with the app closed. */
+export function launchCampaignInCloud(id: string): Promise<CloudLaunchView> {
+  return call<CloudLaunchView>('campaign_launch_cloud', { id });
+}
+
+/** Resumes a paused run (here or in the cloud), or continues one interrupted by closing the app. */
 export function resumeCampaign(id: string): Promise<void> {
   return call<void>('campaign_resume', { id });
 }

@@ -2,69 +2,25 @@
 //! workers the deploy created; pause, resume, cancel and pace reach them
 //! through the run's control item; status catches the rows up first.
 
-use anyhow::{anyhow, Result};
-use stratus_campaigns::cloud::{self, steer, CloudServices, CloudTarget};
+use anyhow::Result;
+use stratus_app::campaign_runs::cloud_launch;
+use stratus_campaigns::cloud::{self, steer};
 use stratus_campaigns::run;
-use stratus_core::clock::now_millis;
 use stratus_core::stack::Stack;
-use stratus_deploy::record::DeploymentRecord;
 
 use super::print;
 use crate::context::Context;
 
-/// The deployed table and queue (`stratus deploy` records them); the
-/// `STRATUS_CAMPAIGN_TABLE` / `STRATUS_CAMPAIGN_QUEUE_URL` /
-/// `STRATUS_CAMPAIGN_WORKERS` / `STRATUS_CAMPAIGN_SCHEDULER_ROLE`
-/// variables name them instead for a stack made by hand or an emulator.
-fn target(ctx: &Context, profile: &str) -> Result<CloudTarget> {
-    let record = DeploymentRecord::load(&ctx.home, profile)?;
-    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-    let table = var("STRATUS_CAMPAIGN_TABLE")
-        .or_else(|| record.as_ref().and_then(|r| r.campaign_table.clone()));
-    let queue_url = var("STRATUS_CAMPAIGN_QUEUE_URL")
-        .or_else(|| record.as_ref().and_then(|r| r.campaign_queue_url.clone()));
-    let workers = var("STRATUS_CAMPAIGN_WORKERS")
-        .and_then(|v| v.parse().ok())
-        .or_else(|| record.as_ref().and_then(|r| r.campaign_workers))
-        .unwrap_or(2);
-    let scheduler_role = var("STRATUS_CAMPAIGN_SCHEDULER_ROLE").or_else(|| {
-        record
-            .as_ref()
-            .and_then(|r| r.campaign_scheduler_role.clone())
-    });
-    match (table, queue_url) {
-        (Some(table), Some(queue_url)) => Ok(CloudTarget {
-            table,
-            queue_url,
-            workers,
-            scheduler_role,
-        }),
-        _ => Err(anyhow!(
-            "profile `{profile}` has no campaign worker deployed: run `stratus deploy` (it creates the worker, its queue and marks table)"
-        )),
-    }
-}
-
 /// The profile's AWS configuration (cloud runs need a cloud profile).
 fn sdk(stack: &Stack) -> Result<&cloud::SdkConfig> {
-    stack.sdk.as_ref().ok_or_else(|| {
-        anyhow!("cloud runs need a cloud profile; the demo profile sends from this computer")
-    })
+    Ok(cloud_launch::sdk(stack)?)
 }
 
-/// The services of the profile's cloud runs.
-pub fn services(ctx: &Context, stack: &Stack) -> Result<CloudServices> {
-    let target = target(ctx, &stack.profile.name)?;
-    Ok(CloudServices::new(
-        sdk(stack)?,
-        &target,
-        stack.events.clone(),
-    ))
-}
-
+/// The deployed workers (`stratus deploy` records them; the
+/// `STRATUS_CAMPAIGN_*` variables name a stack made by hand or an
+/// emulator), launched the way the app's dialog launches them.
 pub async fn launch(ctx: &Context, stack: &Stack, campaign: &str) -> Result<()> {
-    let services = services(ctx, stack)?;
-    let launched = cloud::launch(&stack.db, &services, campaign, now_millis()).await?;
+    let launched = cloud_launch::launch(&ctx.home, stack, campaign).await?;
     println!(
         "handed {} recipient(s) in {} chunk(s) to the cloud workers (run {}); {} settled here",
         launched.recipients, launched.chunks, launched.run_id, launched.settled_here

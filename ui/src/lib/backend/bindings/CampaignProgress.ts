@@ -9,9 +9,14 @@ import type { RecipientCounts } from "./RecipientCounts";
  */
 export type CampaignProgress = { campaignId: string, state: CampaignState, interrupted: boolean, 
 /**
- * Whether a runner (in this app or another process) is sending right now.
+ * Whether a runner (in this app or another process) or the cloud
+ * workers are sending right now.
  */
-live: boolean, counts: RecipientCounts, 
+live: boolean, 
+/**
+ * The cloud workers send it; the numbers catch up from their marks.
+ */
+inCloud: boolean, counts: RecipientCounts, 
 /**
  * Failed recipients per provider error code.
  */

@@ -11,4 +11,8 @@ export type CampaignView = { id: string, settings: CampaignInput, state: Campaig
  * Running or paused in the database but no runner in this app: the
  * app was closed mid-run. "Resume" continues it.
  */
-interrupted: boolean, error: string | null, counts: RecipientCounts, createdAt: number, updatedAt: number, launchedAt: number | null, finishedAt: number | null, };
+interrupted: boolean, 
+/**
+ * The cloud workers send it: it goes on with the app closed.
+ */
+inCloud: boolean, error: string | null, counts: RecipientCounts, createdAt: number, updatedAt: number, launchedAt: number | null, finishedAt: number | null, };

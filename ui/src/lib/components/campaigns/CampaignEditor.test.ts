@@ -16,6 +16,11 @@ beforeEach(() => {
   vi.mocked(backend.countSegment).mockResolvedValue({ count: 1234, problem: null, eventsCache: null });
   vi.mocked(backend.pickCustomers).mockResolvedValue([customer()]);
   vi.mocked(backend.previewTemplate).mockResolvedValue(preview());
+  vi.mocked(backend.cloudStatus).mockResolvedValue({
+    available: false,
+    workers: null,
+    reason: 'the demo profile sends from this computer: cloud runs need a cloud profile with a deployed stack',
+  });
 });
 
 describe('CampaignEditor', () => {
@@ -141,6 +146,65 @@ describe('CampaignEditor', () => {
     expect(error).toHaveAttribute('data-code', 'invalid_campaign');
     expect(error).toHaveTextContent('the name is empty');
     expect(backend.launchCampaign).not.toHaveBeenCalled();
+    expect(onlaunched).not.toHaveBeenCalled();
+  });
+
+  it('offers the cloud only where the workers are deployed, and says why not', async () => {
+    const user = userEvent.setup();
+    render(CampaignEditor, { onlaunched: vi.fn(), onclose: vi.fn() });
+    await user.click(screen.getByTestId('campaign-launch'));
+    expect(await screen.findByTestId('campaign-cloud-unavailable')).toHaveTextContent('cloud runs need a cloud profile');
+    expect(screen.getByTestId('campaign-where-cloud')).toBeDisabled();
+    expect(screen.getByTestId('campaign-where-here')).toBeChecked();
+  });
+
+  it('launches in the cloud when chosen, with the cloud launch and no local job', async () => {
+    const user = userEvent.setup();
+    const onlaunched = vi.fn();
+    vi.mocked(backend.cloudStatus).mockResolvedValue({ available: true, workers: 2, reason: null });
+    vi.mocked(backend.createCampaign).mockImplementation(async (settings) => campaignView({ id: 'k-7', settings }));
+    vi.mocked(backend.launchCampaignInCloud).mockResolvedValue({
+      runId: 'k-7.1',
+      recipients: 40,
+      chunks: 1,
+      settledHere: 0,
+      scheduled: false,
+    });
+    render(CampaignEditor, { onlaunched, onclose: vi.fn() });
+    await user.type(screen.getByTestId('campaign-name'), 'Cloudy');
+    await user.click(screen.getByTestId('campaign-launch'));
+    const cloudOption = await screen.findByTestId('campaign-where-cloud');
+    await vi.waitFor(() => expect(cloudOption).toBeEnabled());
+    await user.click(cloudOption);
+    expect(screen.getByTestId('campaign-launch-confirm')).toHaveTextContent('Launch in the cloud');
+    await user.click(screen.getByTestId('campaign-launch-confirm'));
+
+    await vi.waitFor(() => expect(onlaunched).toHaveBeenCalledWith('k-7'));
+    expect(backend.launchCampaignInCloud).toHaveBeenCalledWith('k-7');
+    expect(backend.launchCampaign).not.toHaveBeenCalled();
+  });
+
+  it('keeps a refused cloud launch in the dialog with its reason', async () => {
+    const user = userEvent.setup();
+    const onlaunched = vi.fn();
+    vi.mocked(backend.cloudStatus).mockResolvedValue({ available: true, workers: 2, reason: null });
+    vi.mocked(backend.createCampaign).mockImplementation(async (settings) => campaignView({ id: 'k-8', settings }));
+    vi.mocked(backend.launchCampaignInCloud).mockRejectedValue({
+      code: 'invalid_campaign',
+      message: 'a frequency cap cannot run in the cloud yet: send it from this computer instead',
+    });
+    render(CampaignEditor, { onlaunched, onclose: vi.fn() });
+    await user.type(screen.getByTestId('campaign-name'), 'Capped');
+    await user.click(screen.getByTestId('campaign-launch'));
+    const cloudOption = await screen.findByTestId('campaign-where-cloud');
+    await vi.waitFor(() => expect(cloudOption).toBeEnabled());
+    await user.click(cloudOption);
+    await user.click(screen.getByTestId('campaign-launch-confirm'));
+
+    const error = await screen.findByTestId('campaign-launch-error');
+    expect(error).toHaveAttribute('data-code', 'invalid_campaign');
+    expect(error).toHaveTextContent('Not launched: a frequency cap cannot run in the cloud yet');
+    expect(screen.getByTestId('campaign-launch-confirm-box')).toContainElement(error);
     expect(onlaunched).not.toHaveBeenCalled();
   });
 });

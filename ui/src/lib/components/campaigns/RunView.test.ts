@@ -40,6 +40,31 @@ describe('RunView', () => {
     expect(screen.queryByTestId('campaign-pause')).not.toBeInTheDocument();
   });
 
+  it('shows a cloud run nobody watched as running in the cloud, steerable, not interrupted', async () => {
+    vi.mocked(backend.campaignProgress).mockResolvedValue(
+      progressView({ inCloud: true, live: true, enforcedRate: null, counts: counts({ sent: 10, pending: 30 }) }),
+    );
+    render(RunView, { campaignId: 'k-1', onclose: vi.fn() });
+    expect(await screen.findByTestId('campaign-run-state')).toHaveTextContent('running in the cloud');
+    expect(screen.getByTestId('campaign-in-cloud')).toHaveTextContent('goes on with the app or the laptop closed');
+    expect(screen.queryByTestId('campaign-interrupted')).not.toBeInTheDocument();
+    const user = userEvent.setup();
+    await user.click(screen.getByTestId('campaign-pause'));
+    expect(backend.pauseCampaign).toHaveBeenCalledWith('k-1');
+  });
+
+  it('offers to finish a cloud launch whose upload stopped halfway', async () => {
+    vi.mocked(backend.campaignProgress).mockResolvedValue(
+      progressView({ inCloud: true, live: false, interrupted: true, counts: counts({ pending: 40 }) }),
+    );
+    render(RunView, { campaignId: 'k-1', onclose: vi.fn() });
+    expect(await screen.findByTestId('campaign-interrupted')).toHaveTextContent('Resume to finish it');
+    expect(screen.getByTestId('campaign-run-state')).toHaveTextContent('interrupted');
+    const user = userEvent.setup();
+    await user.click(screen.getByTestId('campaign-resume'));
+    expect(backend.resumeCampaign).toHaveBeenCalledWith('k-1');
+  });
+
   it('says who waits for quiet hours', async () => {
     vi.mocked(backend.campaignProgress).mockResolvedValue(
       progressView({
