@@ -237,7 +237,11 @@ async fn seed_customers(stack: &Stack) -> Result<Vec<String>> {
             let device = registrar
                 .register(&stack.db, id, Platform::Fcm, &format!("token-{id}"))
                 .await?;
-            endpoints.push(device.endpoint_arn.context("a registered device has an endpoint")?);
+            endpoints.push(
+                device
+                    .endpoint_arn
+                    .context("a registered device has an endpoint")?,
+            );
         }
         return Ok(endpoints);
     }
