@@ -29,6 +29,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0013_push_devices.sql"),
     include_str!("../migrations/0014_campaign_rules.sql"),
     include_str!("../migrations/0015_cloud_runs.sql"),
+    // Numbered 0018 on its branch (0016 and 0017 were given to others).
+    include_str!("../migrations/0018_privacy_exports_saved_views.sql"),
 ];
 
 /// The same list for `rusqlite_migration`'s checks (and tests that stop at
