@@ -97,3 +97,47 @@ pub async fn close_request<T>(
     .await?;
     outcome
 }
+
+/// One recorded request, as the privacy log shows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RequestRecord {
+    pub id: i64,
+    /// `erase` or `export`.
+    pub kind: String,
+    pub subject: String,
+    pub ids: Vec<String>,
+    pub requested_by: String,
+    /// Unix ms.
+    pub requested_at: i64,
+    pub finished_at: Option<i64>,
+    /// `running`, `done` or `failed`.
+    pub state: String,
+    /// What was removed (an erasure) or exported (counts and the file).
+    pub counts: serde_json::Value,
+    pub error: Option<String>,
+}
+
+/// The newest `limit` requests, newest first.
+pub fn list_requests(conn: &rusqlite::Connection, limit: usize) -> Result<Vec<RequestRecord>> {
+    let mut stmt = conn.prepare(
+        "SELECT id, kind, subject, ids, requested_by, requested_at, finished_at, state, removed, error
+         FROM privacy_requests ORDER BY id DESC LIMIT ?1",
+    )?;
+    let rows = stmt.query_map([limit as i64], |r| {
+        let ids: String = r.get(3)?;
+        let counts: String = r.get(8)?;
+        Ok(RequestRecord {
+            id: r.get(0)?,
+            kind: r.get(1)?,
+            subject: r.get(2)?,
+            ids: serde_json::from_str(&ids).unwrap_or_default(),
+            requested_by: r.get(4)?,
+            requested_at: r.get(5)?,
+            finished_at: r.get(6)?,
+            state: r.get(7)?,
+            counts: serde_json::from_str(&counts).unwrap_or_default(),
+            error: r.get(9)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
