@@ -27,6 +27,7 @@ use stratus_events::envelope::format_millis;
 use stratus_events::privacy::erase::{erase_person, ErasureReport};
 use stratus_events::privacy::export::gather_holdings;
 use stratus_events::privacy::record::{close_request, open_request, OpenRequest, RequestKind};
+use stratus_events::sync::autosync::SyncGate;
 
 use crate::Error;
 
@@ -309,13 +310,17 @@ pub async fn export_job(
     Ok(export.summary())
 }
 
-/// The erasure as a job body.
+/// The erasure as a job body; it waits for a sync holding `gate` (the
+/// app's timed one) and keeps syncs out until it is done, so no sync
+/// ingests an object while it is rewritten.
 pub async fn erase_job(
     stack: Stack,
     subject: String,
     requested_by: String,
+    gate: SyncGate,
     ctx: JobContext,
 ) -> Result<String, Error> {
+    let _no_sync = gate.enter().await;
     let report = erase(
         &stack,
         &subject,
