@@ -9,10 +9,10 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use clap::Args;
-use indicatif::ProgressBar;
 use stratus_app::privacy::{export_person, ExportTarget};
 use stratus_core::jobs::CancellationToken;
 
+use crate::commands::progress::TerminalProgress;
 use crate::context::Context;
 
 #[derive(Args)]
@@ -29,23 +29,17 @@ pub struct ExportPersonArgs {
 
 pub async fn run(ctx: &Context, args: ExportPersonArgs) -> Result<ExitCode> {
     let stack = ctx.stack().await?;
-    let bar = ProgressBar::new(0);
+    let bar = TerminalProgress::new();
     let export = export_person(
         &stack,
         &args.id,
         &args.by,
         &ExportTarget::File(args.out),
-        |p| {
-            if let Some(total) = p.total {
-                bar.set_length(total);
-            }
-            bar.set_position(p.done);
-            bar.set_message(p.message);
-        },
+        |p| bar.update(p),
         &CancellationToken::new(),
     )
     .await?;
-    bar.finish_and_clear();
+    bar.finish();
     println!("{}", export.summary());
     Ok(ExitCode::SUCCESS)
 }

@@ -8,10 +8,10 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use clap::Args;
-use indicatif::ProgressBar;
 use stratus_app::privacy::{erase, erasure_summary};
 use stratus_core::jobs::CancellationToken;
 
+use crate::commands::progress::TerminalProgress;
 use crate::context::Context;
 
 #[derive(Args)]
@@ -25,22 +25,16 @@ pub struct ForgetArgs {
 
 pub async fn run(ctx: &Context, args: ForgetArgs) -> Result<ExitCode> {
     let stack = ctx.stack().await?;
-    let bar = ProgressBar::new(0);
+    let bar = TerminalProgress::new();
     let report = erase(
         &stack,
         &args.id,
         &args.by,
-        |p| {
-            if let Some(total) = p.total {
-                bar.set_length(total);
-            }
-            bar.set_position(p.done);
-            bar.set_message(p.message);
-        },
+        |p| bar.update(p),
         &CancellationToken::new(),
     )
     .await?;
-    bar.finish_and_clear();
+    bar.finish();
     println!("{}", erasure_summary(&report));
     Ok(ExitCode::SUCCESS)
 }
