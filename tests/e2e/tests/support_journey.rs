@@ -134,6 +134,13 @@ async fn journey(app: &App) -> Result<()> {
         cached.iter().any(|e| e["anonymous_id"] == "phone-00166"),
         "their phone's pre-login events are in it"
     );
+    // The saved file's path is under the card: bring it into view.
+    app.client
+        .execute(
+            "document.querySelector('[data-testid=\"person-export-result\"]').scrollIntoView({block: 'center'})",
+            vec![],
+        )
+        .await?;
     app.screenshot("person-export").await?;
     app.click("customer-close").await?;
     app.fill("customer-search", "cust-00034").await?;
