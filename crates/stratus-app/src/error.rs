@@ -35,6 +35,11 @@ pub enum Error {
     #[error(transparent)]
     Campaigns(#[from] stratus_campaigns::Error),
     #[error(transparent)]
+    Events(#[from] stratus_events::Error),
+    /// A privacy export's file cannot be written where asked.
+    #[error("{0}")]
+    ExportFile(String),
+    #[error(transparent)]
     Core(#[from] stratus_core::Error),
 }
 
@@ -51,6 +56,8 @@ impl CodedError for Error {
             Error::Deploy(e) => stratus_deploy::DeployError::code(e),
             Error::Media(e) => e.code(),
             Error::Campaigns(e) => e.code(),
+            Error::Events(e) => e.code(),
+            Error::ExportFile(_) => "export_failed",
             Error::Core(e) => e.code(),
         }
     }
@@ -62,11 +69,13 @@ impl CodedError for Error {
             | Error::NeedsCloud
             | Error::NotDeployed(_)
             | Error::PlanNotFound(_)
-            | Error::CloudUnavailable(_) => self.to_string(),
+            | Error::CloudUnavailable(_)
+            | Error::ExportFile(_) => self.to_string(),
             Error::Failed(e) => e.message(),
             Error::Deploy(e) => e.message(),
             Error::Media(e) => e.message(),
             Error::Campaigns(e) => e.message(),
+            Error::Events(e) => stratus_core::CodedError::message(e),
             Error::Core(e) => e.message(),
         }
     }

@@ -9,6 +9,8 @@
 //!   runs in the foreground: [`events_sync`] (sync, then prune to the
 //!   profile's retention), [`warm`] (a preset for every original),
 //!   [`demo::reset`];
+//! - [`privacy`]: a person's GDPR/CCPA export (events and campaigns
+//!   joined in one file) and erasure, as functions and job bodies;
 //! - [`campaign_runs`]: the campaign runs this process drives, their
 //!   progress, and whether a run is interrupted;
 //! - [`deploy`]: a profile's deploy (plan, apply, discard, status,
@@ -24,6 +26,7 @@ pub mod demo;
 pub mod deploy;
 pub mod error;
 pub mod events_sync;
+pub mod privacy;
 pub mod stack;
 pub mod warm;
 

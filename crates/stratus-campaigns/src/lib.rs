@@ -33,6 +33,7 @@ pub mod dry_run;
 pub mod eligibility;
 pub mod error;
 pub mod gamify;
+pub mod held;
 pub mod import;
 pub mod inbox;
 pub mod message;

@@ -29,6 +29,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0013_push_devices.sql"),
     include_str!("../migrations/0014_campaign_rules.sql"),
     include_str!("../migrations/0015_cloud_runs.sql"),
+    include_str!("../migrations/0016_privacy_exports_saved_views.sql"),
 ];
 
 /// The same list for `rusqlite_migration`'s checks (and tests that stop at

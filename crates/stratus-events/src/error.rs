@@ -95,6 +95,12 @@ pub enum Error {
     #[error("export failed: {0}")]
     Export(String),
 
+    #[error("invalid view name: {0}")]
+    InvalidViewName(String),
+
+    #[error("no saved view named `{0}`; `stratus events views list` shows them")]
+    ViewNotFound(String),
+
     #[error("I/O error: {0}")]
     Io(#[from] std::io::Error),
 
@@ -119,6 +125,8 @@ impl Error {
             Error::InvalidCursor(_) => "invalid_cursor",
             Error::QueryTimeout(_) => "query_timeout",
             Error::Export(_) => "export_failed",
+            Error::InvalidViewName(_) => "invalid_view_name",
+            Error::ViewNotFound(_) => "view_not_found",
             Error::Io(_) => "io",
             Error::Cancelled => "cancelled",
             Error::Internal(_) => "internal",

@@ -32,6 +32,19 @@ fn keyset_pages_walk_an_index_without_a_sort() {
         assert!(by_name.contains("events_by_name"), "{by_name}");
         let all = plan(conn, "SELECT * FROM events ORDER BY ts DESC, rowid DESC LIMIT 51");
         assert!(all.contains("events_by_ts") && !all.contains("TEMP B-TREE"), "{all}");
+        // The keys offered by the property facet: the newest events walked
+        // down the ts index (LIMIT stops it), never a sort of the whole cache;
+        // only the sample's keys are grouped.
+        let keys = plan(
+            conn,
+            "SELECT j.key, count(*) FROM (SELECT properties FROM events ORDER BY ts DESC LIMIT 5000) AS e,
+               json_each(e.properties) AS j GROUP BY j.key",
+        );
+        assert!(
+            keys.contains("SCAN events USING INDEX events_by_ts")
+                && !keys.contains("TEMP B-TREE FOR ORDER BY"),
+            "{keys}"
+        );
         let fts: String = conn
             .query_row("SELECT sqlite_compileoption_used('ENABLE_FTS5')", [], |r| r.get::<_, i64>(0))
             .map(|v| v.to_string())?;

@@ -5,12 +5,13 @@ use stratus_campaigns::received::received_by;
 use stratus_core::clock::now_millis;
 use stratus_events::browse::customers::{customer_summary, search_customers, MAX_MATCHES};
 use stratus_events::browse::export::{export_stem, export_to_file};
-use stratus_events::browse::facets::{facets, FacetOptions};
+use stratus_events::browse::facets::{facets, property_keys, property_values, FacetOptions};
 use stratus_events::browse::filter::EventFilter;
 use stratus_events::browse::page;
 use stratus_events::browse::person::person_card;
 use stratus_events::browse::sessions::sessions;
 use stratus_events::browse::stored::event_detail;
+use stratus_events::browse::views::{delete_view, list_views, save_view};
 use stratus_events::collector::write_keys::{
     create_key, list_keys, publish_keys, revoke_key, NewKey,
 };
@@ -24,10 +25,11 @@ use crate::error::{AppError, CommandResult};
 use crate::live_tail::auto_sync_every;
 use crate::views::events::{
     CustomerView, EventDetailView, EventFilterInput, EventPageView, ExportFormat, ExportView,
-    FacetsView, RetentionInput, RetentionView, SessionView, SyncStatusView, WriteKeyChange,
-    WriteKeyInput, WriteKeyView,
+    FacetCount, FacetsView, RetentionInput, RetentionView, SessionView, SyncStatusView,
+    WriteKeyChange, WriteKeyInput, WriteKeyView,
 };
 use crate::views::person::PersonCardView;
+use crate::views::privacy::{PropertyFacetView, SavedViewView};
 use crate::views::JobView;
 
 /// Starts a sync of the events bucket into the cache as a job; it waits for
@@ -140,6 +142,68 @@ pub async fn events_facets(
     };
     let counts = stack.db.call(move |c| facets(c, &filter, options)).await?;
     Ok(counts.into())
+}
+
+/// The top values of property `key` over the filtered events.
+#[tauri::command]
+pub async fn events_property_facet(
+    state: AppHandleState<'_>,
+    filter: EventFilterInput,
+    key: String,
+) -> CommandResult<PropertyFacetView> {
+    let stack = state.stack().await;
+    let filter = EventFilter::from(filter);
+    let facet = stack
+        .db
+        .read(move |c| property_values(c, &filter, &key, FacetOptions::default()))
+        .await?;
+    Ok(facet.into())
+}
+
+/// Property keys of the newest filtered events, most used first.
+#[tauri::command]
+pub async fn events_property_keys(
+    state: AppHandleState<'_>,
+    filter: EventFilterInput,
+) -> CommandResult<Vec<FacetCount>> {
+    let stack = state.stack().await;
+    let filter = EventFilter::from(filter);
+    let keys = stack
+        .db
+        .read(move |c| property_keys(c, &filter, FacetOptions::default()))
+        .await?;
+    Ok(keys
+        .into_iter()
+        .map(|(value, count)| FacetCount { value, count })
+        .collect())
+}
+
+/// The saved views (named filters), by name.
+#[tauri::command]
+pub async fn events_views(state: AppHandleState<'_>) -> CommandResult<Vec<SavedViewView>> {
+    let stack = state.stack().await;
+    let views = stack.db.call(|c| list_views(c)).await?;
+    Ok(views.into_iter().map(SavedViewView::from).collect())
+}
+
+/// Saves the filter as the view `name` (replacing a view of that name).
+#[tauri::command]
+pub async fn events_view_save(
+    state: AppHandleState<'_>,
+    name: String,
+    filter: EventFilterInput,
+) -> CommandResult<SavedViewView> {
+    let stack = state.stack().await;
+    let filter = EventFilter::from(filter);
+    let view = stack.db.call(move |c| save_view(c, &name, &filter)).await?;
+    Ok(view.into())
+}
+
+#[tauri::command]
+pub async fn events_view_delete(state: AppHandleState<'_>, name: String) -> CommandResult<()> {
+    let stack = state.stack().await;
+    stack.db.call(move |c| delete_view(c, &name)).await?;
+    Ok(())
 }
 
 #[tauri::command]

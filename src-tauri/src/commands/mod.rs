@@ -7,6 +7,7 @@ pub mod deploy;
 pub mod events;
 pub mod images;
 pub mod jobs;
+pub mod privacy;
 pub mod profiles;
 pub mod store;
 

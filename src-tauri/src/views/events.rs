@@ -16,7 +16,7 @@ use stratus_events::sync::status::SyncOverview;
 use ts_rs::TS;
 
 /// One property condition of the event table's filter: `key = value`.
-#[derive(Debug, Clone, Deserialize, TS)]
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct PropertyMatch {
     pub key: String,
@@ -24,7 +24,7 @@ pub struct PropertyMatch {
 }
 
 /// What the event table is narrowed to; all parts are ANDed.
-#[derive(Debug, Clone, Default, Deserialize, TS)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase", default)]
 #[ts(export)]
 pub struct EventFilterInput {

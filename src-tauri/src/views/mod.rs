@@ -21,6 +21,7 @@ pub mod campaigns;
 pub mod deploy;
 pub mod events;
 pub mod person;
+pub mod privacy;
 
 #[derive(Debug, Serialize, TS)]
 #[serde(rename_all = "camelCase")]

@@ -1,7 +1,8 @@
 //! The support user's journey in the real app (demo mode): sync the demo
 //! events into the cache with a progress bar, find a customer, open their
 //! timeline, their person card and one event's JSON, open a customer by
-//! their phone's anonymous id, filter, and export the filtered events.
+//! their phone's anonymous id and export everything held on that person
+//! (a GDPR access request), filter, and export the filtered events.
 
 #![allow(clippy::unwrap_used)]
 
@@ -92,6 +93,55 @@ async fn journey(app: &App) -> Result<()> {
     app.wait_for_any_text("person-link", "linked by identify on")
         .await?;
     app.screenshot("person").await?;
+
+    // Their access request: support exports everything held on the person
+    // from the card, as a job; the file (in the app's exports folder) holds
+    // both ids' events, from the cache and the bucket, and nobody else's.
+    app.fill("privacy-requester", "support@example.com").await?;
+    app.click("person-export").await?;
+    wait_for_attr(app, "person-export-job", "data-state", "succeeded").await?;
+    let saved = app.find("person-export-result").await?;
+    let path = saved.attr("data-path").await?.unwrap_or_default();
+    assert!(
+        path.starts_with(app.data_dir.path().to_str().unwrap()),
+        "{path}"
+    );
+    let doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path)?)?;
+    let ids: Vec<&str> = doc["ids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|v| v.as_str())
+        .collect();
+    assert!(
+        ids.contains(&"cust-00166") && ids.contains(&"phone-00166"),
+        "{ids:?}"
+    );
+    assert_eq!(doc["requested_by"], "support@example.com");
+    let cached = doc["events"]["cached_events"].as_array().unwrap();
+    let in_bucket = doc["events"]["bucket_events"].as_array().unwrap();
+    assert!(!cached.is_empty() && in_bucket.len() >= cached.len());
+    let theirs = |e: &serde_json::Value| {
+        let id = e["distinct_id"].as_str().or(e["anonymous_id"].as_str());
+        id.is_some_and(|id| ids.contains(&id))
+    };
+    assert!(cached.iter().all(theirs), "only their cached events");
+    assert!(
+        in_bucket.iter().all(|l| theirs(&l["value"])),
+        "only their lines"
+    );
+    assert!(
+        cached.iter().any(|e| e["anonymous_id"] == "phone-00166"),
+        "their phone's pre-login events are in it"
+    );
+    // The saved file's path is under the card: bring it into view.
+    app.client
+        .execute(
+            "document.querySelector('[data-testid=\"person-export-result\"]').scrollIntoView({block: 'center'})",
+            vec![],
+        )
+        .await?;
+    app.screenshot("person-export").await?;
     app.click("customer-close").await?;
     app.fill("customer-search", "cust-00034").await?;
     app.wait_for_any_text("customer-result", "cust-00034")

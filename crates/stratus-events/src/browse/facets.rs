@@ -1,13 +1,16 @@
-//! Facet counts for the filter sidebar: by event name and by day, under a
-//! time limit so a broad filter over millions of rows cannot freeze the screen.
+//! Facet counts for the filter sidebar: by event name and by day, and the
+//! top values of a chosen property key (with the keys seen, to choose
+//! from), each under a time limit so a broad filter over millions of rows
+//! cannot freeze the screen.
 
 use std::sync::mpsc;
 use std::time::Duration;
 
+use rusqlite::types::Value as SqlValue;
 use rusqlite::{params_from_iter, Connection};
 use serde::Serialize;
 
-use crate::browse::filter::EventFilter;
+use crate::browse::filter::{property_path, EventFilter};
 use crate::error::{Error, Result};
 
 /// How facets are counted.
@@ -67,6 +70,94 @@ pub fn facets(conn: &Connection, filter: &EventFilter, options: FacetOptions) ->
             by_event: count(&by_event_sql)?,
             by_day: count(&by_day_sql)?,
         })
+    })
+}
+
+/// The top values of one property over the filtered events.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct PropertyFacet {
+    pub key: String,
+    /// `(value as text, events)`, most frequent first. The text is what a
+    /// property filter compares (`true` is `1`), so a value can be clicked
+    /// into the filter as is; a JSON `null` is `null`.
+    pub values: Vec<(String, u64)>,
+    /// Events of the filter.
+    pub events: u64,
+    /// Of those, events that carry the key.
+    pub with_key: u64,
+}
+
+/// How many of the newest filtered events [`property_keys`] looks at.
+pub const KEY_SAMPLE: usize = 5_000;
+
+/// The top `options.top_events` values of property `key` over the events
+/// matching `filter` (the filter's own property matches apply first).
+pub fn property_values(
+    conn: &Connection,
+    filter: &EventFilter,
+    key: &str,
+    options: FacetOptions,
+) -> Result<PropertyFacet> {
+    let path = SqlValue::Text(property_path(key)?);
+    let mut having = filter.to_sql()?;
+    // Params in text order: the SELECT's path, the filter's, the AND's path.
+    having.and("json_type(properties, ?) IS NOT NULL", [path.clone()]);
+    let values_sql = format!(
+        "SELECT coalesce(CAST(json_extract(properties, ?) AS TEXT), 'null') AS v, count(*)
+         FROM events{} GROUP BY v ORDER BY 2 DESC, 1 LIMIT {}",
+        having.clause,
+        options.top_events.max(1)
+    );
+    let values_params: Vec<SqlValue> = std::iter::once(path.clone()).chain(having.params).collect();
+    let all = filter.to_sql()?;
+    let totals_sql = format!(
+        "SELECT count(*), count(json_type(properties, ?)) FROM events{}",
+        all.clause
+    );
+    let totals_params: Vec<SqlValue> = std::iter::once(path).chain(all.params).collect();
+    with_time_limit(conn, options.time_limit, || {
+        let mut stmt = conn.prepare(&values_sql)?;
+        let values = stmt
+            .query_map(params_from_iter(values_params.iter()), |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let (events, with_key) =
+            conn.query_row(&totals_sql, params_from_iter(totals_params.iter()), |r| {
+                Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64))
+            })?;
+        Ok(PropertyFacet {
+            key: key.to_string(),
+            values,
+            events,
+            with_key,
+        })
+    })
+}
+
+/// Property keys of the filtered events, most used first: counted over the
+/// newest [`KEY_SAMPLE`] of them (one index walk, whatever the cache size),
+/// to offer as the keys to facet by.
+pub fn property_keys(
+    conn: &Connection,
+    filter: &EventFilter,
+    options: FacetOptions,
+) -> Result<Vec<(String, u64)>> {
+    let sql = filter.to_sql()?;
+    let text = format!(
+        "SELECT j.key, count(*) FROM
+           (SELECT properties FROM events{} ORDER BY ts DESC LIMIT {KEY_SAMPLE}) AS e,
+           json_each(e.properties) AS j
+         GROUP BY j.key ORDER BY 2 DESC, 1 LIMIT {}",
+        sql.clause,
+        options.top_events.max(1)
+    );
+    with_time_limit(conn, options.time_limit, || {
+        let mut stmt = conn.prepare(&text)?;
+        let rows = stmt.query_map(params_from_iter(sql.params.iter()), |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
+        })?;
+        rows.collect()
     })
 }
 

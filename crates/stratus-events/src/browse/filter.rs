@@ -2,11 +2,15 @@
 //! bound parameters (user text never becomes SQL or FTS syntax).
 
 use rusqlite::types::Value as SqlValue;
+use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
 /// What the support screen narrows events to. All parts are ANDed.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// Serialized as a saved view's filter (`browse/views.rs`): a field added
+/// later reads as its default from views saved before.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct EventFilter {
     /// One customer's events (the timeline): any of the person's ids (user
     /// id, anonymous id, alias) selects every event of the person.
@@ -99,7 +103,7 @@ impl EventFilter {
 
 /// A JSON path for a flat property key, quoted so dots and spaces are part
 /// of the key.
-fn property_path(key: &str) -> Result<String> {
+pub(crate) fn property_path(key: &str) -> Result<String> {
     if key.is_empty()
         || key.len() > 200
         || key.contains(['"', '\\'])

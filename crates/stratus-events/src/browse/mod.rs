@@ -8,7 +8,8 @@
 //!   cursor, the SELECT), so neither imports the other;
 //! - [`sessions`]: a customer's sessions;
 //! - [`stored`]: the envelope from a row's columns and `extra`, the event detail;
-//! - [`facets`]: counts by name and day; [`customers`]: customer search and summary;
+//! - [`facets`]: counts by name and day, a property's top values;
+//!   [`views`]: saved filters; [`customers`]: customer search and summary;
 //! - [`person`]: the person card (ids and links, traits, devices, consent, directory);
 //! - [`export`]: streamed CSV or NDJSON, to a writer or a new private file.
 
@@ -22,3 +23,4 @@ pub mod rows;
 mod search;
 pub mod sessions;
 pub mod stored;
+pub mod views;

@@ -6,29 +6,24 @@
 //! person (`sync/identity/graph.rs`). Every object under the prefix is read
 //! (the cache may have pruned old events, the bucket has not), so the cost
 //! follows the bucket. Other people's lines are kept as they were, byte for
-//! byte; an object left with no line is deleted. The ledger gets the
-//! rewritten object's ETag, so sync skips it; a re-sync from scratch reads
-//! the rewritten objects and finds nothing of the person.
+//! byte; an object left with no line is deleted. Rejected lines under
+//! `bad/v1/` are scanned too (`privacy/bucket.rs` says which are theirs).
+//! The ledger gets the rewritten object's ETag, so sync skips it; a re-sync
+//! from scratch reads the rewritten objects and finds nothing of the person.
 
-use std::collections::HashSet;
-use std::io::Read;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use flate2::read::MultiGzDecoder;
 use rusqlite::{params, Connection};
 use serde::Serialize;
-use serde_json::{json, Value};
-use stratus_core::clock::now_millis;
 use stratus_core::db::Db;
 use stratus_core::jobs::{CancellationToken, Progress};
-use stratus_core::store::{ListRequest, ObjectStore, PutOptions};
+use stratus_core::store::{ObjectStore, PutOptions};
 
-use crate::browse::person::person_ids;
-use crate::collector::batch_key::EVENTS_PREFIX;
 use crate::collector::gzip;
 use crate::error::{Error, Result};
-use crate::sync::identity::graph::{ensure_built, person_of};
+use crate::privacy::bucket::{gunzip, lines, list_batch_objects, LineKind, PersonLines};
+use crate::privacy::record::{close_request, open_request, RequestKind};
 
 /// What an erasure removed.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -41,6 +36,8 @@ pub struct ErasureReport {
     pub objects_rewritten: u64,
     pub objects_deleted: u64,
     pub lines_removed: u64,
+    /// Of `lines_removed`, rejected lines (`bad/v1/`).
+    pub bad_lines_removed: u64,
     pub events_deleted: u64,
     pub links_deleted: u64,
     pub identities_deleted: u64,
@@ -68,42 +65,17 @@ pub async fn erase_person(
     progress: impl Fn(Progress),
     cancel: &CancellationToken,
 ) -> Result<ErasureReport> {
-    let (subject, by) = (subject.to_string(), requested_by.to_string());
-    let mut report = db
-        .call(move |c| -> Result<_> {
-            ensure_built(c)?;
-            let person = person_of(c, &subject)?;
-            let ids = person_ids(c, &person)?;
-            c.execute(
-                "INSERT INTO privacy_requests (kind, subject, ids, requested_by, requested_at, state)
-                 VALUES ('erase', ?1, ?2, ?3, ?4, 'running')",
-                params![subject, json!(ids).to_string(), by, now_millis()],
-            )?;
-            Ok(ErasureReport {
-                request_id: c.last_insert_rowid(),
-                person,
-                ids,
-                ..ErasureReport::default()
-            })
-        })
-        .await?;
+    let request = open_request(db, RequestKind::Erase, subject, requested_by).await?;
+    let mut report = ErasureReport {
+        request_id: request.id,
+        person: request.person,
+        ids: request.ids,
+        ..ErasureReport::default()
+    };
     let outcome =
         erase_everywhere(db, store, &mut report, forget_elsewhere, &progress, cancel).await;
-    let (id, state, error) = match &outcome {
-        Ok(()) => (report.request_id, "done", None),
-        Err(e) => (report.request_id, "failed", Some(e.to_string())),
-    };
-    let removed = serde_json::to_string(&report)?;
-    db.call(move |c| -> Result<_> {
-        c.execute(
-            "UPDATE privacy_requests SET state = ?2, finished_at = ?3, removed = ?4, error = ?5
-             WHERE id = ?1",
-            params![id, state, now_millis(), removed, error],
-        )?;
-        Ok(())
-    })
-    .await?;
-    outcome.map(|()| report)
+    close_request(db, report.request_id, &report, outcome).await?;
+    Ok(report)
 }
 
 async fn erase_everywhere(
@@ -114,17 +86,21 @@ async fn erase_everywhere(
     progress: &impl Fn(Progress),
     cancel: &CancellationToken,
 ) -> Result<()> {
-    let ids: HashSet<String> = report.ids.iter().cloned().collect();
-    let keys = list_batches(store.as_ref(), cancel).await?;
-    let total = keys.len() as u64;
-    for key in keys {
+    let theirs = PersonLines::new(&report.ids);
+    let objects = list_batch_objects(store.as_ref(), cancel).await?;
+    let total = objects.len() as u64;
+    for object in objects {
         if cancel.is_cancelled() {
             return Err(Error::Cancelled);
         }
+        let key = object.key;
         let body = store.get_bytes(&key).await?;
         report.objects_read += 1;
-        if let Some((kept, removed)) = without_person(&body, &ids)? {
+        if let Some((kept, removed)) = without_person(&body, object.kind, &theirs)? {
             report.lines_removed += removed;
+            if object.kind == LineKind::Bad {
+                report.bad_lines_removed += removed;
+            }
             if kept.is_empty() {
                 store.delete(&key).await?;
                 report.objects_deleted += 1;
@@ -136,7 +112,8 @@ async fn erase_everywhere(
                     .await?;
                 report.objects_rewritten += 1;
                 // The ledger follows, so sync does not read it again; were
-                // this lost, a re-read would find nothing of the person anyway.
+                // this lost, a re-read would find nothing of the person
+                // anyway. (`bad/` objects are not synced: no ledger row.)
                 let (key, etag) = (key.clone(), meta.etag.unwrap_or_default());
                 db.call(move |c| -> Result<_> {
                     c.execute(
@@ -166,38 +143,18 @@ async fn erase_everywhere(
     Ok(())
 }
 
-/// Every batch object of the bucket, in key order.
-async fn list_batches(store: &dyn ObjectStore, cancel: &CancellationToken) -> Result<Vec<String>> {
-    let mut request = ListRequest::prefix(EVENTS_PREFIX);
-    let mut keys = Vec::new();
-    loop {
-        if cancel.is_cancelled() {
-            return Err(Error::Cancelled);
-        }
-        let page = store.list(request.clone()).await?;
-        keys.extend(
-            page.objects
-                .into_iter()
-                .map(|o| o.key)
-                .filter(|k| k.ends_with(".ndjson.gz")),
-        );
-        match page.next_continuation {
-            Some(token) => request = request.continue_from(Some(token)),
-            None => break,
-        }
-    }
-    Ok(keys)
-}
-
 /// The object's lines without the person's, if it had any: (the kept lines,
 /// each as it was, newline-ended; how many were removed).
-fn without_person(gzipped: &[u8], ids: &HashSet<String>) -> Result<Option<(Vec<u8>, u64)>> {
-    let mut text = Vec::new();
-    MultiGzDecoder::new(gzipped).read_to_end(&mut text)?;
+fn without_person(
+    gzipped: &[u8],
+    kind: LineKind,
+    theirs: &PersonLines,
+) -> Result<Option<(Vec<u8>, u64)>> {
+    let text = gunzip(gzipped)?;
     let mut kept = Vec::with_capacity(text.len());
     let mut removed = 0;
-    for line in text.split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
-        if is_theirs(line, ids) {
+    for line in lines(&text) {
+        if theirs.theirs(kind, line).is_some() {
             removed += 1;
         } else {
             kept.extend_from_slice(line);
@@ -205,18 +162,6 @@ fn without_person(gzipped: &[u8], ids: &HashSet<String>) -> Result<Option<(Vec<u
         }
     }
     Ok((removed > 0).then_some((kept, removed)))
-}
-
-/// A line belongs to the person when its `distinct_id`, else its
-/// `anonymous_id`, is one of theirs. A line that is not JSON is nobody's.
-fn is_theirs(line: &[u8], ids: &HashSet<String>) -> bool {
-    let Ok(v) = serde_json::from_slice::<Value>(line) else {
-        return false;
-    };
-    let text = |k: &str| v.get(k).and_then(Value::as_str).filter(|s| !s.is_empty());
-    text("distinct_id")
-        .or_else(|| text("anonymous_id"))
-        .is_some_and(|id| ids.contains(id))
 }
 
 /// The person's cached events, links and identities, and what the caller

@@ -5,11 +5,15 @@ import type { EventFilterInput } from './bindings/EventFilterInput';
 import type { EventPageView } from './bindings/EventPageView';
 import type { ExportFormat } from './bindings/ExportFormat';
 import type { ExportView } from './bindings/ExportView';
+import type { FacetCount } from './bindings/FacetCount';
 import type { FacetsView } from './bindings/FacetsView';
 import type { JobView } from './bindings/JobView';
 import type { PersonCardView } from './bindings/PersonCardView';
+import type { PrivacyRequestView } from './bindings/PrivacyRequestView';
+import type { PropertyFacetView } from './bindings/PropertyFacetView';
 import type { RetentionInput } from './bindings/RetentionInput';
 import type { RetentionView } from './bindings/RetentionView';
+import type { SavedViewView } from './bindings/SavedViewView';
 import type { SessionView } from './bindings/SessionView';
 import type { SyncStatusView } from './bindings/SyncStatusView';
 import type { WriteKeyChange } from './bindings/WriteKeyChange';
@@ -28,9 +32,12 @@ export type { FacetCount } from './bindings/FacetCount';
 export type { FacetsView } from './bindings/FacetsView';
 export type { PersonCardView } from './bindings/PersonCardView';
 export type { PersonLinkView } from './bindings/PersonLinkView';
+export type { PrivacyRequestView } from './bindings/PrivacyRequestView';
+export type { PropertyFacetView } from './bindings/PropertyFacetView';
 export type { PropertyMatch } from './bindings/PropertyMatch';
 export type { RetentionInput } from './bindings/RetentionInput';
 export type { RetentionView } from './bindings/RetentionView';
+export type { SavedViewView } from './bindings/SavedViewView';
 export type { SessionView } from './bindings/SessionView';
 export type { SyncStatusView } from './bindings/SyncStatusView';
 export type { WriteKeyChange } from './bindings/WriteKeyChange';
@@ -114,4 +121,46 @@ export function createWriteKey(input: WriteKeyInput): Promise<WriteKeyChange> {
 /** Revokes a write key and publishes the key set. */
 export function revokeWriteKey(id: string): Promise<WriteKeyChange> {
   return call<WriteKeyChange>('events_key_revoke', { id });
+}
+
+/** The top values of one property over the filtered events (what the property filter compares). */
+export function propertyFacet(filter: EventFilterInput, key: string): Promise<PropertyFacetView> {
+  return call<PropertyFacetView>('events_property_facet', { filter, key });
+}
+
+/** Property keys of the newest filtered events, most used first: the keys to facet by. */
+export function propertyKeys(filter: EventFilterInput): Promise<FacetCount[]> {
+  return call<FacetCount[]>('events_property_keys', { filter });
+}
+
+/** The saved views (named filters), by name. */
+export function savedViews(): Promise<SavedViewView[]> {
+  return call<SavedViewView[]>('events_views');
+}
+
+/** Saves the filter under a name; a view of that name (any case) is replaced. */
+export function saveView(name: string, filter: EventFilterInput): Promise<SavedViewView> {
+  return call<SavedViewView>('events_view_save', { name, filter });
+}
+
+export function deleteView(name: string): Promise<void> {
+  return call<void>('events_view_delete', { name });
+}
+
+/**
+ * Starts a job that writes everything held on the person (any of their ids) into
+ * a new JSON file in the app's exports folder; `requestedBy` is kept in the record.
+ */
+export function exportPerson(distinctId: string, requestedBy: string): Promise<JobView> {
+  return call<JobView>('events_person_export', { distinctId, requestedBy });
+}
+
+/** Starts a job that erases the person from the bucket, the cache and the customer list. */
+export function forgetPerson(distinctId: string, requestedBy: string): Promise<JobView> {
+  return call<JobView>('events_person_forget', { distinctId, requestedBy });
+}
+
+/** Recorded privacy requests (exports and erasures), newest first. */
+export function privacyRequests(): Promise<PrivacyRequestView[]> {
+  return call<PrivacyRequestView[]>('events_privacy_requests');
 }

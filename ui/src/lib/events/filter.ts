@@ -1,6 +1,6 @@
 /** The event table's filter as the screen edits it, and its backend form. */
 import type { EventFilterInput, PropertyMatch } from '$lib/backend';
-import { wallTimeToMs } from './time';
+import { formatAbsolute, wallTimeToMs } from './time';
 
 export interface FilterDraft {
   /** Any of these event names; empty means all. */
@@ -51,4 +51,22 @@ export function toFilterInput(
 /** Toggles one event name in the list. */
 export function toggleEvent(events: readonly string[], name: string): string[] {
   return events.includes(name) ? events.filter((e) => e !== name) : [...events, name];
+}
+
+/** The draft of a saved filter (a saved view), its times shown in the zone; its customer and session are not part of the draft. */
+export function fromFilterInput(filter: EventFilterInput, timeZone: string | undefined): FilterDraft {
+  const wall = (ms: number | null) => (ms === null ? '' : formatAbsolute(ms, timeZone).slice(0, 16).replace(' ', 'T'));
+  return {
+    events: [...filter.events],
+    from: wall(filter.fromMs),
+    to: wall(filter.toMs),
+    property: filter.properties.map((p) => `${p.key} = ${p.value}`).join(' and '),
+    search: filter.search ?? '',
+  };
+}
+
+/** Adds `key = value` to the draft's property text (a facet value clicked). */
+export function withProperty(property: string, key: string, value: string): string {
+  const part = `${key} = ${value}`;
+  return property.trim() === '' ? part : `${property.trim()} and ${part}`;
 }

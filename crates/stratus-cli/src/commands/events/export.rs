@@ -34,8 +34,8 @@ pub struct ExportArgs {
 }
 
 pub async fn run(ctx: &Context, args: ExportArgs) -> Result<ExitCode> {
-    let filter = args.filter.to_filter()?;
     let stack = ctx.stack().await?;
+    let filter = args.filter.filter_in(&stack.db).await?;
     // A reader of its own: a long export never holds the sync's writer.
     let conn = stack.db.open_reader()?;
     let format = match args.format {

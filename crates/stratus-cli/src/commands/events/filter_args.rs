@@ -1,10 +1,14 @@
-//! The filters `query` and `export` share, as the support screen has them.
+//! The filters `query`, `export`, `facets` and `views save` share, as the
+//! support screen has them; `--view` starts from a saved view.
 
 use anyhow::{anyhow, bail, Result};
 use chrono::{DateTime, NaiveDate, Utc};
 use clap::Args;
 use stratus_core::clock::now_millis;
+use stratus_core::db::Db;
 use stratus_events::browse::filter::EventFilter;
+use stratus_events::browse::views::get_view;
+use stratus_events::Error as EventsError;
 
 #[derive(Args, Debug, Clone)]
 pub struct FilterArgs {
@@ -34,9 +38,46 @@ pub struct FilterArgs {
     /// Free text over name, properties and url (every word, the last as a prefix).
     #[arg(long, short = 's', value_name = "TEXT")]
     search: Option<String>,
+    /// Start from this saved view (`stratus events views list`); the other
+    /// flags given replace its parts (`--prop` adds to its properties).
+    #[arg(long, value_name = "NAME")]
+    view: Option<String>,
 }
 
 impl FilterArgs {
+    /// The filter: the saved view named by `--view` (if any) with the flags
+    /// given laid over it.
+    pub async fn filter_in(&self, db: &Db) -> Result<EventFilter> {
+        let flags = self.to_filter()?;
+        let Some(name) = self.view.clone() else {
+            return Ok(flags);
+        };
+        let view = db
+            .call(move |c| -> stratus_events::Result<_> {
+                get_view(c, &name)?.ok_or(EventsError::ViewNotFound(name))
+            })
+            .await?;
+        let base = view.filter;
+        Ok(EventFilter {
+            distinct_id: flags.distinct_id.or(base.distinct_id),
+            session_id: flags.session_id.or(base.session_id),
+            events: if flags.events.is_empty() {
+                base.events
+            } else {
+                flags.events
+            },
+            from_ms: flags.from_ms.or(base.from_ms),
+            to_ms: flags.to_ms.or(base.to_ms),
+            properties: base
+                .properties
+                .into_iter()
+                .chain(flags.properties)
+                .collect(),
+            search: flags.search.or(base.search),
+        })
+    }
+
+    /// The filter of the flags alone (`--view` aside).
     pub fn to_filter(&self) -> Result<EventFilter> {
         let now = now_millis();
         let properties = self

@@ -1,16 +1,17 @@
 //! `stratus events forget <id> --by <who>`: a GDPR/CCPA erasure of the
 //! person an id belongs to — their lines in every batch object of the
-//! bucket, their cached events, identity graph entries and customer row —
-//! with a record of the request kept in the profile.
+//! bucket (rejected ones under `bad/` too), their cached events, identity
+//! graph entries and customer row — with a record of the request kept in
+//! the profile. The same body as the app's "Delete this person" job.
 
 use std::process::ExitCode;
 
 use anyhow::Result;
 use clap::Args;
-use indicatif::ProgressBar;
+use stratus_app::privacy::{erase, erasure_summary};
 use stratus_core::jobs::CancellationToken;
-use stratus_events::privacy::erase::erase_person;
 
+use crate::commands::progress::TerminalProgress;
 use crate::context::Context;
 
 #[derive(Args)]
@@ -24,39 +25,16 @@ pub struct ForgetArgs {
 
 pub async fn run(ctx: &Context, args: ForgetArgs) -> Result<ExitCode> {
     let stack = ctx.stack().await?;
-    let bar = ProgressBar::new(0);
-    let report = erase_person(
-        &stack.db,
-        stack.events.clone(),
+    let bar = TerminalProgress::new();
+    let report = erase(
+        &stack,
         &args.id,
         &args.by,
-        // The customer list is the campaigns capability's: asked through it.
-        Box::new(stratus_campaigns::customer::forget),
-        |p| {
-            if let Some(total) = p.total {
-                bar.set_length(total);
-            }
-            bar.set_position(p.done);
-            bar.set_message(p.message);
-        },
+        |p| bar.update(p),
         &CancellationToken::new(),
     )
     .await?;
-    bar.finish_and_clear();
-    println!(
-        "erased {} ({}): {} lines from {} batch objects ({} rewritten, {} deleted), {} cached events, \
-         {} links, {} ids, {} customer rows; request #{} recorded",
-        report.person,
-        report.ids.join(", "),
-        report.lines_removed,
-        report.objects_read,
-        report.objects_rewritten,
-        report.objects_deleted,
-        report.events_deleted,
-        report.links_deleted,
-        report.identities_deleted,
-        report.directory_rows_deleted,
-        report.request_id
-    );
+    bar.finish();
+    println!("{}", erasure_summary(&report));
     Ok(ExitCode::SUCCESS)
 }

@@ -30,8 +30,8 @@ pub struct QueryArgs {
 }
 
 pub async fn run(ctx: &Context, args: QueryArgs) -> Result<ExitCode> {
-    let filter = args.filter.to_filter()?;
     let stack = ctx.stack().await?;
+    let filter = args.filter.filter_in(&stack.db).await?;
     let limit = usize::from(args.limit);
     let after = args.after.clone();
     let page = stack
