@@ -330,6 +330,21 @@ async fn a_variant_key_path_that_names_no_variant_is_refused() {
         );
         assert_eq!(h["cache-control"], "no-store", "{uri}");
     }
+    // The usual slip, a preset's name with another format's extension,
+    // is answered with the key it is stored under.
+    let (_, _, body) = get(&g.app, "/variants/photos/a.jpg/thumb.webp", &[]).await;
+    let message = serde_json::from_slice::<serde_json::Value>(&body).unwrap()["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(message.contains("`thumb.jpeg`"), "{message}");
+    let (_, _, body) = get(&g.app, "/variants/photos/a.jpg/card-auto.png", &[]).await;
+    let message = serde_json::from_slice::<serde_json::Value>(&body).unwrap()["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(message.contains("`card-auto.webp`"), "{message}");
+
     let variants = g._dir.path().join("media/variants");
     let made: Vec<_> = walk(&variants);
     assert!(made.is_empty(), "nothing stored for a refusal: {made:?}");
