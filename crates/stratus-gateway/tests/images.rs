@@ -332,18 +332,15 @@ async fn a_variant_key_path_that_names_no_variant_is_refused() {
     }
     // The usual slip, a preset's name with another format's extension,
     // is answered with the key it is stored under.
-    let (_, _, body) = get(&g.app, "/variants/photos/a.jpg/thumb.webp", &[]).await;
-    let message = serde_json::from_slice::<serde_json::Value>(&body).unwrap()["message"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    assert!(message.contains("`thumb.jpeg`"), "{message}");
-    let (_, _, body) = get(&g.app, "/variants/photos/a.jpg/card-auto.png", &[]).await;
-    let message = serde_json::from_slice::<serde_json::Value>(&body).unwrap()["message"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    assert!(message.contains("`card-auto.webp`"), "{message}");
+    for (uri, names) in [
+        ("/variants/photos/a.jpg/thumb.webp", "`thumb.jpeg`"),
+        ("/variants/photos/a.jpg/card-auto.png", "`card-auto.webp`"),
+    ] {
+        let (_, _, body) = get(&g.app, uri, &[]).await;
+        let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        let message = json["message"].as_str().unwrap();
+        assert!(message.contains(names), "{uri}: {message}");
+    }
 
     let variants = g._dir.path().join("media/variants");
     let made: Vec<_> = walk(&variants);
