@@ -297,3 +297,46 @@ async fn what_cannot_be_deployed_is_refused_with_its_code_before_any_request() {
         "{missing}"
     );
 }
+
+/// S3 refuses a CreateBucket without a location constraint outside
+/// us-east-1, so the first plan in any other region (the README's
+/// eu-west-1) must create the artifact bucket with one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_first_plan_outside_us_east_1_creates_the_artifact_bucket_in_that_region() {
+    let Some(endpoint) = testing::endpoint() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let home = AppHome::new(dir.path());
+    let mut profile = cloud_profile("shop", &endpoint);
+    if let ProfileKind::Cloud(cloud) = &mut profile.kind {
+        cloud.region = "eu-west-1".into();
+    }
+    let unique = testing::unique_bucket("r");
+    let prefix = format!("r{}", &unique[unique.len() - 10..]);
+    let deploy = deploy_of(&home, profile).await;
+    let settings = deploy
+        .settings(&DeployOptions {
+            prefix: Some(prefix.clone()),
+            ..DeployOptions::default()
+        })
+        .unwrap();
+    let zip = dir.path().join("fn.zip");
+    std::fs::write(&zip, b"PK not really a function").unwrap();
+    let zip = artifact::load(Some(&zip)).unwrap().bytes;
+
+    let planned = deploy.plan(settings, &zip).await.unwrap();
+    let bucket = format!("{prefix}-artifacts-123456789012-eu-west-1");
+    assert_eq!(planned.settings.artifact_bucket, bucket);
+    let location = testing::s3_client(&endpoint)
+        .get_bucket_location()
+        .bucket(&bucket)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        location.location_constraint().map(|l| l.as_str()),
+        Some("eu-west-1")
+    );
+    deploy.discard(&planned).await.unwrap();
+}

@@ -1,3 +1,4 @@
+use aws_sdk_s3::error::ProvideErrorMetadata;
 use thiserror::Error;
 
 pub type Result<T> = std::result::Result<T, DeployError>;
@@ -22,12 +23,17 @@ pub enum DeployError {
 }
 
 impl DeployError {
-    /// The SDK's error with its causes (its `Display` says only "service
-    /// error").
-    pub fn aws<E: std::error::Error>(operation: &'static str, e: &E) -> Self {
+    /// What AWS said (`Code: message`) when it answered, else the SDK's
+    /// error with its causes (its `Display` says only "service error", and
+    /// the chain of an answer ends in the response's `Debug`).
+    pub fn aws<E>(operation: &'static str, e: &E) -> Self
+    where
+        E: std::error::Error + ProvideErrorMetadata,
+    {
         DeployError::Aws {
             operation,
-            message: stratus_core::store::error_chain(e),
+            message: aws_message(e.code(), e.message())
+                .unwrap_or_else(|| stratus_core::store::error_chain(e)),
         }
     }
 
@@ -46,5 +52,37 @@ impl DeployError {
 impl stratus_core::CodedError for DeployError {
     fn code(&self) -> &str {
         DeployError::code(self)
+    }
+}
+
+/// `Code: message` of an error AWS answered with; `None` when there is no
+/// answer to quote (a connection failure, a timeout).
+fn aws_message(code: Option<&str>, message: Option<&str>) -> Option<String> {
+    match (code, message) {
+        (Some(code), Some(message)) => Some(format!("{code}: {message}")),
+        (Some(code), None) => Some(code.to_string()),
+        (None, _) => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_answer_from_aws_is_quoted_as_code_and_message() {
+        assert_eq!(
+            aws_message(
+                Some("IllegalLocationConstraintException"),
+                Some("The unspecified location constraint is incompatible")
+            )
+            .as_deref(),
+            Some("IllegalLocationConstraintException: The unspecified location constraint is incompatible")
+        );
+        assert_eq!(
+            aws_message(Some("AccessDenied"), None).as_deref(),
+            Some("AccessDenied")
+        );
+        assert_eq!(aws_message(None, Some("dispatch failure")), None);
     }
 }

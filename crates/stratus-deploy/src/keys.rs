@@ -104,9 +104,33 @@ pub async fn rotate(
     Ok(rotation)
 }
 
+/// The AWS CLI command that prints the keys, for the profile's AWS
+/// profile and region (without them the CLI asks another account or
+/// region, or refuses: "You must specify a region").
+pub fn read_command(secret_id: &str, aws_profile: Option<&str>, region: &str) -> String {
+    let profile = aws_profile
+        .map(|p| format!(" --profile {p}"))
+        .unwrap_or_default();
+    format!(
+        "aws secretsmanager get-secret-value{profile} --region {region} --secret-id {secret_id} --query SecretString --output text"
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_read_command_names_the_profile_and_region_of_the_stack() {
+        assert_eq!(
+            read_command("arn:aws:secretsmanager:eu-west-1:1:secret:/stratus/shop/signing-keys-Ab", Some("acme"), "eu-west-1"),
+            "aws secretsmanager get-secret-value --profile acme --region eu-west-1 --secret-id arn:aws:secretsmanager:eu-west-1:1:secret:/stratus/shop/signing-keys-Ab --query SecretString --output text"
+        );
+        assert_eq!(
+            read_command("s", None, "us-east-1"),
+            "aws secretsmanager get-secret-value --region us-east-1 --secret-id s --query SecretString --output text"
+        );
+    }
 
     #[test]
     fn a_rotation_puts_a_new_key_first_and_keeps_the_newest_old_ones() {

@@ -60,6 +60,7 @@ impl Deployer {
             self.s3
                 .create_bucket()
                 .bucket(bucket)
+                .set_create_bucket_configuration(bucket_location(self.s3.config().region()))
                 .send()
                 .await
                 .map_err(|e| DeployError::aws("s3:CreateBucket", &e))?;
@@ -380,4 +381,18 @@ fn unix_now() -> u64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or_default()
+}
+
+/// Where a new bucket goes: S3 refuses a CreateBucket without a location
+/// constraint everywhere but us-east-1 (IllegalLocationConstraintException),
+/// and refuses `us-east-1` spelled out as one.
+fn bucket_location(
+    region: Option<&aws_sdk_s3::config::Region>,
+) -> Option<aws_sdk_s3::types::CreateBucketConfiguration> {
+    let region = region.map(|r| r.as_ref()).filter(|r| *r != "us-east-1")?;
+    Some(
+        aws_sdk_s3::types::CreateBucketConfiguration::builder()
+            .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::from(region))
+            .build(),
+    )
 }

@@ -144,7 +144,20 @@ async fn get_by_key(
         .current()
         .await
         .resolve_for(name, Access::Unsigned)?;
-    let format = OutputFormat::from_ext_for(ext, spec.format).ok_or_else(not_a_variant)?;
+    let format = OutputFormat::from_ext_for(ext, spec.format).ok_or_else(|| {
+        // The usual slip: a preset's name with another format's extension
+        // (`card.webp` for a JPEG preset). Say which key it is stored under.
+        // Only the resolved preset's name is repeated, never the request.
+        let made_as = match spec.format {
+            Format::Auto => format!("`{name}.avif`, `{name}.webp` or `{name}.jpeg` (`{name}.auto` through the CDN)"),
+            concrete => format!("`{name}.{}`", OutputFormat::negotiate(concrete, None).ext()),
+        };
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_a_variant",
+            format!("preset `{name}` is stored as {made_as}: a variant path is /variants/<original key>/<preset>.<its format's extension>"),
+        )
+    })?;
     let variant = function
         .service
         .get_in_format(original, name, spec, format)

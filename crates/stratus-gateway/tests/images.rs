@@ -330,6 +330,18 @@ async fn a_variant_key_path_that_names_no_variant_is_refused() {
         );
         assert_eq!(h["cache-control"], "no-store", "{uri}");
     }
+    // The usual slip, a preset's name with another format's extension,
+    // is answered with the key it is stored under.
+    for (uri, names) in [
+        ("/variants/photos/a.jpg/thumb.webp", "`thumb.jpeg`"),
+        ("/variants/photos/a.jpg/card-auto.png", "`card-auto.webp`"),
+    ] {
+        let (_, _, body) = get(&g.app, uri, &[]).await;
+        let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        let message = json["message"].as_str().unwrap();
+        assert!(message.contains(names), "{uri}: {message}");
+    }
+
     let variants = g._dir.path().join("media/variants");
     let made: Vec<_> = walk(&variants);
     assert!(made.is_empty(), "nothing stored for a refusal: {made:?}");

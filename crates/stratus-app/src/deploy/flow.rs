@@ -123,7 +123,7 @@ impl TeardownNotice {
         vec![
             format!("This deletes {}.", self.deletes),
             format!(
-                "Kept: {} (delete the buckets yourself when you no longer need the data).",
+                "Kept: {} (delete the buckets yourself when you no longer need the data; while they exist, their names are taken: deploy again with another --prefix).",
                 self.keeps.join(", ")
             ),
         ]

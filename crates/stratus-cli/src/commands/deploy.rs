@@ -66,6 +66,11 @@ pub struct DeployArgs {
     /// deploying (for a team's own pipeline).
     #[arg(long, value_name = "DIR")]
     emit: Option<PathBuf>,
+    /// Deploy this template instead of the built-in `infra/stratus.yaml`
+    /// (a copy your team reviewed or amended; it must keep the built-in
+    /// one's parameters and outputs).
+    #[arg(long, value_name = "FILE", conflicts_with = "emit")]
+    template: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -111,8 +116,13 @@ pub async fn keys(ctx: &Context, cmd: KeysCommand) -> Result<ExitCode> {
         list_or_none(&rotation.dropped)
     );
     println!(
-        "Running functions read it within 5 minutes. Sign new URLs with {} (aws secretsmanager get-secret-value --secret-id {secret}); URLs signed with a dropped key stop working within the same 5 minutes.",
-        rotation.new_id
+        "Running functions read it within 5 minutes. Sign new URLs with {} ({}); URLs signed with a dropped key stop working within the same 5 minutes.",
+        rotation.new_id,
+        stratus_deploy::keys::read_command(
+            &secret,
+            cloud_settings.aws_profile.as_deref(),
+            &cloud_settings.region
+        )
     );
     Ok(ExitCode::SUCCESS)
 }
@@ -139,6 +149,18 @@ pub async fn deploy(ctx: &Context, args: DeployArgs) -> Result<ExitCode> {
         collector_concurrency: args.collector_concurrency,
     };
     let zip = artifact::load(args.artifact.as_deref())?.bytes;
+    let template = match &args.template {
+        Some(path) => Some(
+            std::fs::read_to_string(path)
+                .map_err(|e| anyhow!("cannot read the template {}: {e}", path.display()))?,
+        ),
+        None => None,
+    };
+    // Refused before anything is uploaded or planned: a plan nobody can
+    // answer would be left behind in the account.
+    if args.emit.is_none() && !args.yes && !args.plan_only && !std::io::stdin().is_terminal() {
+        bail!("stratus deploy asks before it applies: run it in a terminal, or pass --yes (apply without asking) or --plan-only (show the plan and stop)");
+    }
 
     if let Some(dir) = &args.emit {
         // No AWS needed: the demo profile can emit too.
@@ -157,6 +179,10 @@ pub async fn deploy(ctx: &Context, args: DeployArgs) -> Result<ExitCode> {
         Err(stratus_app::Error::NeedsCloud) => bail!("the demo profile is offline: add a cloud profile (stratus profile add) and deploy with --profile NAME, or use --emit DIR"),
         other => other?,
     };
+    let deploy = match template {
+        Some(template) => deploy.with_template(template),
+        None => deploy,
+    };
     let settings = deploy.settings(&options)?;
     println!(
         "Region {}: uploading the function ({} KiB) and planning stack {}",
@@ -171,6 +197,11 @@ pub async fn deploy(ctx: &Context, args: DeployArgs) -> Result<ExitCode> {
             "Stack {} is up to date: nothing to change.",
             plan.stack_name
         );
+        if args.plan_only {
+            // A plan changes nothing, not even the profile or the
+            // published presets (an apply of an empty plan rewrites both).
+            return Ok(ExitCode::SUCCESS);
+        }
     } else {
         for line in plan.lines() {
             println!("{line}");
