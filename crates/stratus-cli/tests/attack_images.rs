@@ -400,3 +400,46 @@ fn keys_on_the_command_line_are_warned_about() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("warning: --signing-keys"), "{stderr}");
 }
+
+/// `stratus image sign` with the server's keys (the deploy's secret text,
+/// newest first) prints a URL the server serves; signed with a key the
+/// server does not hold, or tampered with, the same URL is refused.
+#[test]
+fn urls_from_image_sign_are_served_and_others_are_not() {
+    let server = server();
+    let dir = tempfile::tempdir().unwrap();
+    let sign_with = |secret_text: &str| -> String {
+        let keys = dir.path().join("keys.json");
+        std::fs::write(&keys, secret_text).unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_stratus"))
+            .arg("--data-dir")
+            .arg(server.data.path())
+            .args(["image", "sign", "300x200-cover-q80.webp", ORIGINAL])
+            .args(["--expires-in", "600", "--keys-file"])
+            .arg(&keys)
+            .env_remove("STRATUS_SIGNING_KEYS")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    };
+    let served = sign_with(&format!(
+        r#"{{"keys":[{{"id":"k1","secret":"{SECRET}"}},{{"id":"k0","secret":"an older key of at least thirty-two bytes"}}]}}"#
+    ));
+    assert!(
+        served.starts_with("/img/300x200-cover-q80.webp/"),
+        "{served}"
+    );
+    let good = server.get(&served);
+    assert_eq!(good.status, 200, "{}", String::from_utf8_lossy(&good.body));
+    assert_eq!(good.header("content-type"), Some("image/webp"));
+
+    let unknown = sign_with("k9:a key this server has never been given (32+ bytes)");
+    assert_eq!(server.get(&unknown).refusal().1, "bad_signature");
+    let tampered = served.replace("q80", "q90");
+    assert_eq!(server.get(&tampered).refusal().1, "bad_signature");
+}

@@ -1,5 +1,6 @@
 //! `stratus image`: make a variant, upload, delete and move originals, warm
-//! a preset, purge variants, set focal points, print placeholders.
+//! a preset, purge variants, set focal points, print placeholders, sign
+//! URLs.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -67,6 +68,9 @@ pub enum ImageCommand {
     /// Print an original's placeholders for lazy loading: its ThumbHash
     /// and a tiny WebP as a data: URI.
     Placeholder { key: String },
+    /// Print a signed `/img/<spec>/<key>` URL (any canonical spec, not
+    /// only presets), valid for --expires-in seconds.
+    Sign(super::image_sign::SignArgs),
     /// List the presets and the allow-list of the profile.
     Presets {
         /// Also write them to the media bucket, where the deployed function
@@ -77,6 +81,11 @@ pub enum ImageCommand {
 }
 
 pub async fn run(ctx: &Context, cmd: ImageCommand) -> Result<ExitCode> {
+    // Signing needs the keys only, not the profile's stores.
+    if let ImageCommand::Sign(args) = cmd {
+        super::image_sign::run(args)?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let stack = ctx.stack().await?;
     let catalog = PresetCatalog::load(&stack.db).await?;
     let service = VariantService::new(Arc::clone(&stack.media), Limits::default());
@@ -211,6 +220,7 @@ pub async fn run(ctx: &Context, cmd: ImageCommand) -> Result<ExitCode> {
             println!("thumbhash {}", p.thumbhash);
             println!("lqip      {} ({}×{})", p.lqip, p.lqip_width, p.lqip_height);
         }
+        ImageCommand::Sign(_) => unreachable!("signed above, before the stack opens"),
         ImageCommand::Presets { publish } => {
             for (name, spec) in catalog.presets() {
                 println!("{name:<12} {spec}");

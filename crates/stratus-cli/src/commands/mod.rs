@@ -4,6 +4,7 @@ pub mod demo;
 pub mod deploy;
 pub mod events;
 pub mod image;
+pub mod image_sign;
 pub mod profile;
 pub mod progress;
 pub mod push;
