@@ -108,6 +108,7 @@ async fn a_cloud_run_sends_each_recipient_once_and_the_rows_catch_up() {
             run: launched.run_id.clone(),
             chunk: 0,
             key: cloud::manifest::chunk_key(&launched.run_id, 0),
+            ..Default::default()
         }])
         .await
         .unwrap();
@@ -141,6 +142,7 @@ async fn a_cloud_run_sends_each_recipient_once_and_the_rows_catch_up() {
         run: launched.run_id.clone(),
         chunk: 1,
         key: cloud::manifest::chunk_key(&launched.run_id, 1),
+        ..Default::default()
     };
     let late = fresh.process(&chunk, None).await.unwrap();
     assert_eq!((late.already, late.sent), (0, 0));

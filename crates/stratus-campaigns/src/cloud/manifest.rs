@@ -14,7 +14,7 @@ use crate::{Error, Result};
 pub const CHUNK_SIZE: usize = 250;
 
 /// One recipient of a cloud run.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ManifestEntry {
     #[serde(rename = "c")]
     pub customer_id: String,
@@ -24,6 +24,10 @@ pub struct ManifestEntry {
     /// The rendered message.
     #[serde(rename = "b")]
     pub body: String,
+    /// The customer's time zone: quiet hours are judged in it when the
+    /// message leaves (absent: UTC).
+    #[serde(rename = "z", default, skip_serializing_if = "String::is_empty")]
+    pub time_zone: String,
 }
 
 /// The chunk's key in the bucket.
@@ -76,11 +80,13 @@ mod tests {
                 customer_id: "c1".into(),
                 address: "+12025550143".into(),
                 body: "Hi Ann,\n500 points 🎉".into(),
+                time_zone: "Europe/Paris".into(),
             },
             ManifestEntry {
                 customer_id: "c2".into(),
                 address: "arn:aws:sns:us-east-1:1:endpoint/GCM/app/x".into(),
                 body: String::new(),
+                time_zone: String::new(),
             },
         ];
         assert_eq!(decode(&encode(&entries).unwrap()).unwrap(), entries);

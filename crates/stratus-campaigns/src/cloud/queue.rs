@@ -13,13 +13,21 @@ use super::marks::service_error;
 use crate::{Error, Result};
 
 /// What one queue message asks a worker to send.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChunkMessage {
     /// The run id (the marks' partition key).
     pub run: String,
     pub chunk: u32,
     /// The chunk's key in the manifest bucket.
     pub key: String,
+    /// Not to be sent before this Unix ms (the end of its recipients'
+    /// quiet hours): a worker that gets it earlier puts it back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_before: Option<i64>,
+    /// Only these customers of the chunk are left (the ones waiting for
+    /// their quiet hours to end); all of them when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub only: Option<Vec<String>>,
 }
 
 impl ChunkMessage {
