@@ -17,7 +17,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use package::{answer, package, sdk, start_function, unpack};
+use package::{answer, package, sdk, sqs_event, start_function, unpack};
 use runtime_api::RuntimeApi;
 use stratus_campaigns::campaign::{self, CampaignSpec, CampaignState, Channel};
 use stratus_campaigns::cloud::{self, scratch, CloudServices};
@@ -42,24 +42,6 @@ fn sms_with(endpoint: &str, tag: &str) -> HashMap<String, usize> {
         }
     }
     by_number
-}
-
-/// The SQS event Lambda's event source mapping makes of one message.
-fn sqs_event(message_id: &str, receipt: &str, body: &str) -> String {
-    serde_json::json!({
-        "Records": [{
-            "messageId": message_id,
-            "receiptHandle": receipt,
-            "body": body,
-            "attributes": { "ApproximateReceiveCount": "1" },
-            "messageAttributes": {},
-            "md5OfBody": "",
-            "eventSource": "aws:sqs",
-            "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:chunks",
-            "awsRegion": "us-east-1"
-        }]
-    })
-    .to_string()
 }
 
 /// `RECIPIENTS` SMS customers, a campaign whose text carries a tag of its own.

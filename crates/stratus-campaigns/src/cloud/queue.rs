@@ -164,12 +164,23 @@ impl ChunkQueue {
     /// Up to ten messages now (no long poll), each with its receipt
     /// handle, hidden from other receivers for `visibility`.
     pub async fn receive(&self, visibility: Duration) -> Result<Vec<(String, String)>> {
+        self.receive_within(visibility, Duration::ZERO).await
+    }
+
+    /// As [`Self::receive`], waiting up to `wait` (at most 20 s, SQS's
+    /// long poll) for a message to become visible, as Lambda's poller does.
+    pub async fn receive_within(
+        &self,
+        visibility: Duration,
+        wait: Duration,
+    ) -> Result<Vec<(String, String)>> {
         let out = self
             .client
             .receive_message()
             .queue_url(&self.url)
             .max_number_of_messages(10)
             .visibility_timeout(visibility.as_secs() as i32)
+            .wait_time_seconds(wait.as_secs().min(20) as i32)
             .send()
             .await
             .map_err(|e| service_error("cannot receive chunk messages", &e))?;

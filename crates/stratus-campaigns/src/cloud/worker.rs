@@ -222,7 +222,9 @@ impl Worker {
 
     /// How long a chunk waiting `ms` more for quiet hours to end stays away.
     fn quiet_delay(&self, ms: i64) -> Duration {
-        Duration::from_millis(u64::try_from(ms).unwrap_or(0)).min(self.settings.quiet_recheck_max)
+        // Whole seconds (SQS's unit), rounded up: never back before the end.
+        let seconds = u64::try_from(ms).unwrap_or(0).div_ceil(1000);
+        Duration::from_secs(seconds).min(self.settings.quiet_recheck_max)
     }
 
     /// A scheduled run's start (its schedule's message): the run becomes

@@ -113,3 +113,21 @@ pub async fn sdk(endpoint: &str) -> aws_config::SdkConfig {
         .load()
         .await
 }
+
+/// The SQS event Lambda's event source mapping makes of one message.
+pub fn sqs_event(message_id: &str, receipt: &str, body: &str) -> String {
+    serde_json::json!({
+        "Records": [{
+            "messageId": message_id,
+            "receiptHandle": receipt,
+            "body": body,
+            "attributes": { "ApproximateReceiveCount": "1" },
+            "messageAttributes": {},
+            "md5OfBody": "",
+            "eventSource": "aws:sqs",
+            "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:chunks",
+            "awsRegion": "us-east-1"
+        }]
+    })
+    .to_string()
+}
