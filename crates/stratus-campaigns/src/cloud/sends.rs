@@ -61,6 +61,25 @@ fn sends_of(item: &HashMap<String, AttributeValue>) -> HashMap<String, i64> {
         .collect()
 }
 
+/// A customer's sends item as one read saw it.
+#[derive(Debug, Clone, Default)]
+pub struct SendsSeen {
+    /// Campaign key → Unix ms.
+    pub sends: HashMap<String, i64>,
+    /// The item's version (`None`: no item yet).
+    pub version: Option<AttributeValue>,
+}
+
+/// What one reservation attempt came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reserve {
+    Reserved,
+    /// The cap is reached: skip.
+    Full,
+    /// Someone wrote the item after it was read: read again.
+    Lost,
+}
+
 /// Whether `campaign` may send once more under `cap` at `now`, given the
 /// customer's sends: the other campaigns' within the window are counted.
 pub fn allows(sends: &HashMap<String, i64>, campaign: &str, cap: FrequencyCap, now: i64) -> bool {
@@ -96,60 +115,88 @@ impl MarkTable {
         now: i64,
     ) -> Result<bool> {
         for _ in 0..RESERVE_TRIES {
-            let out = self
-                .client()
-                .get_item()
-                .table_name(self.name())
-                .key("run", AttributeValue::S(partition(customer)))
-                .key("item", AttributeValue::S(ITEM.into()))
-                .consistent_read(true)
-                .send()
-                .await
-                .map_err(|e| service_error("cannot read a customer's sends", &e))?;
-            let item = out.item().cloned().unwrap_or_default();
-            let sends = sends_of(&item);
-            if !allows(&sends, campaign, cap, now) {
-                return Ok(false);
-            }
-            let version = item.get("v").cloned();
-            let mut request = self
-                .sends_update(customer)
-                .expression_attribute_names("#own", key(campaign))
-                .expression_attribute_names("#v", "v")
-                .expression_attribute_names("#e", "expires")
-                .expression_attribute_values(":now", n(now))
-                .expression_attribute_values(":one", n(1))
-                .expression_attribute_values(":exp", expires(now));
-            // Sends older than any window are dropped on the way.
-            let old: Vec<String> = sends
-                .iter()
-                .filter(|(_, &at)| at <= now - KEEP_MS)
-                .map(|(k, _)| k.clone())
-                .collect();
-            let mut expression = "SET #own = :now, #e = :exp ADD #v :one".to_string();
-            if !old.is_empty() {
-                let names: Vec<String> = (0..old.len()).map(|i| format!("#o{i}")).collect();
-                for (name, k) in names.iter().zip(&old) {
-                    request = request.expression_attribute_names(name, k);
-                }
-                expression.push_str(&format!(" REMOVE {}", names.join(", ")));
-            }
-            request = request.update_expression(expression);
-            request = match version {
-                Some(v) => request
-                    .condition_expression("#v = :seen")
-                    .expression_attribute_values(":seen", v),
-                None => request.condition_expression("attribute_not_exists(#v)"),
-            };
-            match request.send().await {
-                Ok(_) => return Ok(true),
-                Err(e) if conditional_failed(&e) => continue,
-                Err(e) => return Err(service_error("cannot reserve a customer's send", &e)),
+            let seen = self.sends(customer).await?;
+            match self
+                .try_reserve(customer, campaign, cap, now, &seen)
+                .await?
+            {
+                Reserve::Reserved => return Ok(true),
+                Reserve::Full => return Ok(false),
+                Reserve::Lost => continue,
             }
         }
         Err(Error::Cloud(format!(
             "the sends of customer {customer} kept changing: try again"
         )))
+    }
+
+    /// The customer's sends item as it is now (read consistently).
+    pub async fn sends(&self, customer: &str) -> Result<SendsSeen> {
+        let out = self
+            .client()
+            .get_item()
+            .table_name(self.name())
+            .key("run", AttributeValue::S(partition(customer)))
+            .key("item", AttributeValue::S(ITEM.into()))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| service_error("cannot read a customer's sends", &e))?;
+        let item = out.item().cloned().unwrap_or_default();
+        Ok(SendsSeen {
+            sends: sends_of(&item),
+            version: item.get("v").cloned(),
+        })
+    }
+
+    /// One reservation on what was `seen`: written only if nobody wrote
+    /// the item since (else `Lost`: read again).
+    pub async fn try_reserve(
+        &self,
+        customer: &str,
+        campaign: &str,
+        cap: FrequencyCap,
+        now: i64,
+        seen: &SendsSeen,
+    ) -> Result<Reserve> {
+        if !allows(&seen.sends, campaign, cap, now) {
+            return Ok(Reserve::Full);
+        }
+        let mut request = self
+            .sends_update(customer)
+            .expression_attribute_names("#own", key(campaign))
+            .expression_attribute_names("#v", "v")
+            .expression_attribute_names("#e", "expires")
+            .expression_attribute_values(":now", n(now))
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":exp", expires(now));
+        // Sends older than any window are dropped on the way.
+        let old: Vec<&String> = seen
+            .sends
+            .iter()
+            .filter(|(_, &at)| at <= now - KEEP_MS)
+            .map(|(k, _)| k)
+            .collect();
+        let mut expression = "SET #own = :now, #e = :exp ADD #v :one".to_string();
+        if !old.is_empty() {
+            let names: Vec<String> = (0..old.len()).map(|i| format!("#o{i}")).collect();
+            for (name, k) in names.iter().zip(&old) {
+                request = request.expression_attribute_names(name, *k);
+            }
+            expression.push_str(&format!(" REMOVE {}", names.join(", ")));
+        }
+        request = request.update_expression(expression);
+        request = match &seen.version {
+            Some(v) => request
+                .condition_expression("#v = :seen")
+                .expression_attribute_values(":seen", v.clone()),
+            None => request.condition_expression("attribute_not_exists(#v)"),
+        };
+        match request.send().await {
+            Ok(_) => Ok(Reserve::Reserved),
+            Err(e) if conditional_failed(&e) => Ok(Reserve::Lost),
+            Err(e) => Err(service_error("cannot reserve a customer's send", &e)),
+        }
     }
 
     /// Records a send SNS accepted (a campaign without a cap: later capped
