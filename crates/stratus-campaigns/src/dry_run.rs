@@ -28,7 +28,7 @@ use crate::message::CampaignMessage;
 use crate::notifier::{Notifier, OptOutFilter};
 use crate::prices;
 use crate::push::{devices, RenderedPush};
-use crate::segment::Segment;
+use crate::segment::{self, EventsCacheAge, Segment};
 use crate::sms::{self, SmsLength};
 use crate::template::TemplateContext;
 use crate::Result;
@@ -128,6 +128,8 @@ pub struct DryRunReport {
     /// the rate from `now`, or, when recipients wait for their quiet hours,
     /// after the last window ends (those wake together and queue at the rate).
     pub estimated_finish_at: i64,
+    /// For a segment with `did`: how old the events cache it read is.
+    pub events_cache: Option<EventsCacheAge>,
 }
 
 /// Dry run of a stored campaign (any state; drafts are the usual case).
@@ -172,7 +174,13 @@ pub fn dry_run_blocking(
 ) -> Result<DryRunReport> {
     let template = CampaignMessage::compile(spec)?;
     let levels = gamify::levels_blocking(conn)?;
-    let filter = Segment::parse(&spec.segment)?.to_sql(options.now, &levels);
+    let segment = Segment::parse(&spec.segment)?;
+    let events_cache = if segment.reads_events() {
+        Some(segment::cache_age(conn)?)
+    } else {
+        None
+    };
+    let filter = segment.to_sql(options.now, &levels);
     let rank = if template.uses("rank") {
         "(SELECT count(*) FROM customers x WHERE x.points > customers.points) + 1"
     } else {
@@ -211,6 +219,7 @@ pub fn dry_run_blocking(
         estimated_seconds: 0,
         waiting: 0,
         estimated_finish_at: options.now,
+        events_cache,
     };
     let mut send_slots = 0u64;
     // The last quiet-hours end and how many wake then.

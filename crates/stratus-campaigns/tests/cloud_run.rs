@@ -320,3 +320,38 @@ async fn a_scheduled_cloud_run_starts_from_its_schedule_with_the_laptop_closed()
         .await;
     assert!(gone.is_err(), "the schedule is deleted");
 }
+
+/// A cloud launch freezes a behaviour segment's audience as a local one
+/// does (the same `launch_in`): only who did it is uploaded. The event rows
+/// are written in SQL over the shared schema here (this crate has no events
+/// writer); the real sync writer is in `stratus-app/tests/behaviour_segments.rs`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cloud_launch_uploads_only_who_did_it() {
+    let Some(endpoint) = support::endpoint() else {
+        return;
+    };
+    let (services, _sdk) = services(&endpoint, 2).await;
+    let db = Db::open_in_memory().unwrap();
+    let (id, _tag) = campaign(&db, 300).await;
+    let now = now_millis();
+    let campaign_id = id.clone();
+    db.call_blocking(move |c| -> stratus_campaigns::Result<_> {
+        // c-0001 … c-0040 ordered yesterday; c-0041 … c-0050 two months ago.
+        for i in 1..=50 {
+            let ts = if i <= 40 { now - 86_400_000 } else { now - 60 * 86_400_000 };
+            c.execute(
+                "INSERT INTO events (event_id, ts, received_at, event, type, distinct_id, batch, person)
+                 VALUES (?1, ?2, ?2, 'Order Completed', 'track', ?3, 1, ?3)",
+                (format!("e-{i}"), ts, format!("c-{i:04}")),
+            )?;
+        }
+        c.execute(
+            "UPDATE campaigns SET segment = 'did \"Order Completed\" within 30d' WHERE id = ?1",
+            [&campaign_id],
+        )?;
+        Ok(())
+    })
+    .unwrap();
+    let launched = cloud::launch(&db, &services, &id, now).await.unwrap();
+    assert_eq!((launched.recipients, launched.chunks), (40, 1));
+}

@@ -26,6 +26,8 @@ use stratus_core::jobs::CancellationToken;
 
 mod support;
 
+use support::moto_push_messages;
+
 fn unique() -> String {
     let s = uuid::Uuid::now_v7().simple().to_string();
     s[s.len() - 12..].to_string()
@@ -49,24 +51,6 @@ fn push_spec() -> CampaignSpec {
     };
     spec.rate_per_sec = 100.0;
     spec
-}
-
-/// Every message moto's endpoint `arn` accepted.
-fn published_to(data: &Value, arn: &str) -> Vec<Value> {
-    data["sns"]["PlatformEndpoint"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["arn"].as_str() == Some(arn))
-        .map(|e| {
-            e["messages"]
-                .as_object()
-                .unwrap()
-                .values()
-                .map(|m| serde_json::from_str(m.as_str().unwrap()).unwrap())
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 /// Registers a token (and fails the test if SNS refuses).
@@ -100,10 +84,6 @@ async fn app(
         .create_app(db, &name, platform, attributes)
         .await
         .unwrap()
-}
-
-fn moto_data(endpoint: &str) -> Value {
-    serde_json::from_str(&support::http_get(endpoint, "/moto-api/data.json")).unwrap()
 }
 
 async fn run_to_end(db: &Db, id: &str, sdk: &aws_config::SdkConfig) -> run::RunOutcome {
@@ -239,12 +219,11 @@ async fn push_reaches_every_enabled_device_with_per_platform_payloads() {
     );
 
     // What SNS got: one message per enabled device, per-platform JSON.
-    let data = moto_data(&endpoint);
     for device in [&ann_ios, &ann_android, &bob] {
-        let messages = published_to(&data, device.endpoint_arn.as_deref().unwrap());
+        let messages = moto_push_messages(&endpoint, device.endpoint_arn.as_deref().unwrap());
         assert_eq!(messages.len(), 1, "{device:?}");
     }
-    let ann_message = &published_to(&data, ann_ios.endpoint_arn.as_deref().unwrap())[0];
+    let ann_message = &moto_push_messages(&endpoint, ann_ios.endpoint_arn.as_deref().unwrap())[0];
     assert_eq!(ann_message["default"], "120 points waiting");
     let aps: Value = serde_json::from_str(ann_message["APNS"].as_str().unwrap()).unwrap();
     assert_eq!(
@@ -260,7 +239,7 @@ async fn push_reaches_every_enabled_device_with_per_platform_payloads() {
     let gcm: Value = serde_json::from_str(ann_message["GCM"].as_str().unwrap()).unwrap();
     assert_eq!(gcm["notification"]["title"], "Ann, your rewards");
     assert_eq!(gcm["data"]["deep_link"], "myapp://rewards/ann");
-    assert!(published_to(&data, &cy_arn).is_empty());
+    assert!(moto_push_messages(&endpoint, &cy_arn).is_empty());
 
     // SNS's answer about Cy's phone is recorded on the device...
     let cy_device = db.call_blocking(|c| devices::list(c, "cy")).unwrap();
@@ -338,12 +317,11 @@ async fn endpoints_sns_disabled_are_found_by_asking_it() {
     let id = support::launched(&db, push_spec()).await;
     let outcome = run_to_end(&db, &id, &sdk).await;
     assert_eq!(outcome.counts.sent, 1);
-    let data = moto_data(&endpoint);
     assert_eq!(
-        published_to(&data, phone.endpoint_arn.as_deref().unwrap()).len(),
+        moto_push_messages(&endpoint, phone.endpoint_arn.as_deref().unwrap()).len(),
         1
     );
-    assert!(published_to(&data, tablet.endpoint_arn.as_deref().unwrap()).is_empty());
+    assert!(moto_push_messages(&endpoint, tablet.endpoint_arn.as_deref().unwrap()).is_empty());
 }
 
 #[tokio::test]

@@ -778,3 +778,56 @@ fn the_level_table_and_campaign_rules_are_set_from_the_command_line() {
     );
     assert!(stderr(&bad).contains("e.g. 3/7d"), "{}", stderr(&bad));
 }
+
+#[test]
+fn behaviour_segments_count_what_demo_customers_did_and_say_how_old_the_cache_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let ordered = "did \"Order Completed\" within 30d";
+    let before = stratus(dir.path(), &["customers", "count", ordered]);
+    assert!(before.status.success(), "{}", stderr(&before));
+    assert_eq!(stdout(&before).trim(), "0");
+    assert!(
+        stderr(&before).contains("never synced"),
+        "{}",
+        stderr(&before)
+    );
+
+    ok(dir.path(), &["events", "sync"]);
+    let after = stratus(dir.path(), &["customers", "count", ordered]);
+    let n: u64 = stdout(&after).trim().parse().unwrap();
+    assert!(n > 0, "demo customers ordered");
+    assert!(
+        stderr(&after).contains("events cache synced "),
+        "{}",
+        stderr(&after)
+    );
+    let not_n: u64 = ok(
+        dir.path(),
+        &["customers", "count", &format!("not {ordered}")],
+    )
+    .trim()
+    .parse()
+    .unwrap();
+    let everyone: u64 = ok(dir.path(), &["customers", "count", ""])
+        .trim()
+        .parse()
+        .unwrap();
+    assert_eq!(n + not_n, everyone);
+
+    let bad = stratus(
+        dir.path(),
+        &[
+            "customers",
+            "count",
+            "did \"Order Completed\" at least 0 times",
+        ],
+    );
+    assert!(!bad.status.success());
+    assert!(
+        stderr(&bad).starts_with("error[invalid_segment]")
+            && stderr(&bad).contains("at character 32")
+            && stderr(&bad).contains("at least 1"),
+        "{}",
+        stderr(&bad)
+    );
+}

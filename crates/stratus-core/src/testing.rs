@@ -90,6 +90,28 @@ pub fn moto_sms(endpoint: &str) -> Vec<(String, String)> {
         .unwrap_or_default()
 }
 
+/// Every push message moto's platform endpoint `endpoint_arn` accepted,
+/// each the `MessageStructure=json` document as published (its
+/// `/moto-api/data.json`, like [`moto_sms`]).
+pub fn moto_push_messages(endpoint: &str, endpoint_arn: &str) -> Vec<serde_json::Value> {
+    let body = http_get(endpoint, "/moto-api/data.json");
+    let json: serde_json::Value = serde_json::from_str(&body).expect("moto's data.json is JSON");
+    json["sns"]["PlatformEndpoint"]
+        .as_array()
+        .and_then(|all| all.iter().find(|e| e["arn"].as_str() == Some(endpoint_arn)))
+        .and_then(|e| e["messages"].as_object())
+        .map(|messages| {
+            messages
+                .values()
+                .map(|m| {
+                    let text = m.as_str().expect("a push message is a text");
+                    serde_json::from_str(text).expect("a push message is a JSON document")
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// A minimal HTTP/1.0 GET (no client crate needed for one JSON document).
 pub fn http_get(endpoint: &str, path: &str) -> String {
     let host = endpoint.trim_start_matches("http://").trim_end_matches('/');

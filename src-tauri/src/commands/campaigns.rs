@@ -78,14 +78,16 @@ pub async fn segment_count(
     segment: String,
 ) -> CommandResult<SegmentCount> {
     let stack = state.stack().await;
-    match segment::count(&stack.db, &segment).await {
-        Ok(n) => Ok(SegmentCount {
-            count: Some(n),
+    match segment::audience(&stack.db, &segment).await {
+        Ok(audience) => Ok(SegmentCount {
+            count: Some(audience.count),
             problem: None,
+            events_cache: audience.events_cache.map(Into::into),
         }),
         Err(Error::Segment(e)) => Ok(SegmentCount {
             count: None,
             problem: Some(SegmentProblem::from(&e)),
+            events_cache: None,
         }),
         Err(e) => Err(e.into()),
     }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  describeEventsCache,
   formatEta,
   localInputToMs,
   minuteToTime,
@@ -54,5 +55,25 @@ describe('campaign helpers', () => {
   it('calls a run without a runner interrupted', () => {
     expect(stateLabel('running', true)).toBe('interrupted');
     expect(stateLabel('running', false)).toBe('running');
+  });
+});
+
+describe('describeEventsCache', () => {
+  const now = Date.UTC(2026, 11, 2, 12, 0);
+  const hour = 3_600_000;
+
+  it('warns when the cache was never synced', () => {
+    const d = describeEventsCache({ syncedAt: null, newestEventAt: null }, now);
+    expect(d.stale).toBe(true);
+    expect(d.text).toContain('never synced');
+  });
+
+  it('says how old the sync and the newest event are', () => {
+    const d = describeEventsCache({ syncedAt: now - 3 * hour, newestEventAt: now - 5 * hour }, now);
+    expect(d).toEqual({ text: 'Events synced 3 h ago, newest 5 h ago.', stale: false });
+  });
+
+  it('calls a cache synced over a day ago stale', () => {
+    expect(describeEventsCache({ syncedAt: now - 30 * hour, newestEventAt: null }, now).stale).toBe(true);
   });
 });

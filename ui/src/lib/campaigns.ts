@@ -1,5 +1,6 @@
 /** Pure helpers of the Campaigns screens: settings defaults, times of day, progress figures. */
-import type { CampaignInput, CampaignState, PushInput, RecipientCounts } from '$lib/backend';
+import type { CampaignInput, CampaignState, EventsCacheView, PushInput, RecipientCounts } from '$lib/backend';
+import { formatRelative } from '$lib/format';
 
 /** A new campaign as the editor starts it: SMS now, at SNS's default SMS quota. */
 export function newCampaignInput(): CampaignInput {
@@ -99,6 +100,33 @@ export function formatEta(seconds: number | null): string {
 /** Thousands separated: `10,000`. */
 export function formatCount(n: number): string {
   return new Intl.NumberFormat('en-US').format(n);
+}
+
+/** A day: an events cache synced longer ago than this is called stale beside a `did` count. */
+const STALE_AFTER_MS = 24 * 3_600_000;
+
+/**
+ * What a `did` segment's count says about the events cache it read: when it
+ * was synced, how new its newest event is, and whether to warn (never
+ * synced, or not for a day: `did` then matches too few, `not did` too many).
+ */
+export function describeEventsCache(
+  cache: EventsCacheView,
+  now: number = Date.now(),
+): { text: string; stale: boolean } {
+  if (cache.syncedAt === null) {
+    return {
+      text:
+        cache.newestEventAt === null
+          ? 'Events were never synced: `did` matches nobody yet (Events → Sync now).'
+          : 'Events cache: no successful sync yet.',
+      stale: true,
+    };
+  }
+  const synced = `Events synced ${formatRelative(cache.syncedAt, now)}`;
+  const newest =
+    cache.newestEventAt === null ? 'none cached' : `newest ${formatRelative(cache.newestEventAt, now)}`;
+  return { text: `${synced}, ${newest}.`, stale: now - cache.syncedAt > STALE_AFTER_MS };
 }
 
 /** States in which the run view (not the editor) is the campaign's page. */

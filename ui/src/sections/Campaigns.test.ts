@@ -22,7 +22,7 @@ beforeEach(() => {
       counts: counts({ sent: 50, pending: 50 }),
     }),
   ]);
-  vi.mocked(backend.countSegment).mockResolvedValue({ count: 10, problem: null });
+  vi.mocked(backend.countSegment).mockResolvedValue({ count: 10, problem: null, eventsCache: null });
   vi.mocked(backend.pickCustomers).mockResolvedValue([customer()]);
   vi.mocked(backend.previewTemplate).mockResolvedValue(preview());
   vi.mocked(backend.getCampaign).mockResolvedValue(campaignView({ id: 'k-2', state: 'running' }));

@@ -13,7 +13,8 @@ use super::control::Control;
 use super::marks::Mark;
 use super::runs::{self, CloudRunState};
 use crate::campaign::{self, CampaignState};
-use crate::Result;
+use crate::recipients::RecipientStatus;
+use crate::{gamify, push, Result};
 
 /// A catch-up reads again this far behind the newest mark it applied: a
 /// worker's clock may run a little behind, and the index is eventually
@@ -128,6 +129,10 @@ pub async fn catch_up(db: &Db, sdk: &SdkConfig, campaign_id: &str) -> Result<Opt
 }
 
 /// Writes marks into the rows; a mark already applied changes nothing.
+/// With a row that changes go what the mark says beyond it, as the local
+/// runner writes them when it sends: the devices SNS disabled (so the next
+/// campaign skips them), and for a `sent` mark the badges its message
+/// announced (the local `mark_sent` transaction's part).
 fn apply(tx: &rusqlite::Connection, campaign_id: &str, marks: &[Mark]) -> Result<u64> {
     let mut update = tx.prepare_cached(
         "UPDATE recipients SET status = ?3, reason = ?4, error_code = ?5, error_message = ?6,
@@ -137,7 +142,7 @@ fn apply(tx: &rusqlite::Connection, campaign_id: &str, marks: &[Mark]) -> Result
     )?;
     let mut n = 0u64;
     for m in marks {
-        n += update.execute(params![
+        let changed = update.execute(params![
             campaign_id,
             m.customer_id,
             m.status.as_str(),
@@ -148,6 +153,14 @@ fn apply(tx: &rusqlite::Connection, campaign_id: &str, marks: &[Mark]) -> Result
             m.attempts,
             m.changed
         ])? as u64;
+        if changed == 0 {
+            continue;
+        }
+        n += changed;
+        push::record_notes(tx, &m.devices, Some(m.changed))?;
+        if m.status == RecipientStatus::Sent {
+            gamify::mark_announced(tx, &m.customer_id, &m.badges)?;
+        }
     }
     Ok(n)
 }

@@ -116,9 +116,11 @@ impl MarkTable {
             state,
             rate_per_sec: attribute_number(item, "rate").ok_or_else(broken)?,
             workers: attribute_number(item, "workers").unwrap_or(1.0) as u32,
-            channel: match attribute_text(item, "channel").as_deref() {
-                Some("push") => Channel::Push,
-                _ => Channel::Sms,
+            // Every channel by its own name: a channel this worker does not
+            // know is a broken item (the chunk fails), never an SMS.
+            channel: match attribute_text(item, "channel") {
+                Some(name) => Channel::parse(&name).ok_or_else(broken)?,
+                None => Channel::Sms,
             },
             sms_type: match attribute_text(item, "sms_type").as_deref() {
                 Some("promotional") => SmsType::Promotional,

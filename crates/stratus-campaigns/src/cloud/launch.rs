@@ -5,6 +5,7 @@
 //! laptop may close: the run goes on and the rows catch up later
 //! ([`super::catch_up`]).
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use aws_config::SdkConfig;
@@ -25,9 +26,11 @@ use super::waves::Waves;
 use crate::campaign::{self, Campaign, CampaignState};
 use crate::eligibility::{self, Moment, SkipReason};
 use crate::gamify::{self, LevelTable};
+use crate::message::CampaignMessage;
+use crate::push;
 use crate::recipients::RecipientStatus;
 use crate::runner::{self, PendingRecipient};
-use crate::template::{MessageTemplate, TemplateContext};
+use crate::template::TemplateContext;
 use crate::{Error, Result};
 
 /// What the deploy created for cloud runs (the stack's outputs).
@@ -105,7 +108,7 @@ pub async fn launch(
     // Who waits for quiet hours is grouped for the moment the run starts;
     // the workers judge them again when each message leaves.
     let send_at = start_at.unwrap_or(now);
-    let template = MessageTemplate::compile(&campaign.spec.template)?;
+    let template = CampaignMessage::compile(&campaign.spec)?;
     let with_rank = template.uses("rank");
     let levels = db.call(|c| gamify::levels_blocking(c)).await?;
     let mut cursor = String::new();
@@ -121,6 +124,11 @@ pub async fn launch(
         };
         let Some(last) = page.last() else { break };
         cursor = last.customer_id.clone();
+        let devices = devices_of(db, &campaign, &page).await?;
+        let page = Page {
+            recipients: page,
+            devices,
+        };
         let (entries, settled) = render_page(&campaign, &template, &levels, page, send_at);
         settled_here += settled.len() as u64;
         record_page(db, &campaign.id, &entries, settled).await?;
@@ -206,12 +214,6 @@ async fn begin(
     if crate::run::is_attached(db, campaign_id)? {
         return Err(Error::RunnerBusy(campaign_id.to_string()));
     }
-    let spec = campaign::get(db, campaign_id).await?.spec;
-    if let Some(missing) = not_in_cloud_yet(&spec) {
-        return Err(Error::InvalidCampaign(format!(
-            "{missing} cannot run in the cloud yet: run it locally (without --cloud)"
-        )));
-    }
     let (id, table, queue, bucket) = (
         campaign_id.to_string(),
         services.marks.name().to_string(),
@@ -282,19 +284,37 @@ type SettledHere = (
     Option<(String, String)>,
 );
 
-/// What a campaign asks for that the cloud workers do not do yet (they
-/// publish one SMS text per recipient): push and in-app. Refused at
-/// launch, never silently dropped.
-fn not_in_cloud_yet(spec: &crate::campaign::CampaignSpec) -> Option<&'static str> {
-    if spec.channel != crate::campaign::Channel::Sms {
-        return Some("a push or in-app campaign");
-    }
-    None
-}
-
 /// An entry for the workers and the end of its quiet hours at the run's
 /// start, if it has to wait for it.
 type Entry = (ManifestEntry, Option<i64>);
+
+/// A page of pending recipients, and for push the endpoints of each one's
+/// devices enabled now (the devices the message goes to).
+struct Page {
+    recipients: Vec<PendingRecipient>,
+    devices: HashMap<String, Vec<String>>,
+}
+
+/// Push: every recipient's sendable endpoints, read once for the page.
+async fn devices_of(
+    db: &Db,
+    campaign: &Campaign,
+    page: &[PendingRecipient],
+) -> Result<HashMap<String, Vec<String>>> {
+    if campaign.spec.channel != crate::campaign::Channel::Push {
+        return Ok(HashMap::new());
+    }
+    let ids: Vec<String> = page.iter().map(|r| r.customer_id.clone()).collect();
+    db.call(move |c| -> Result<_> {
+        let mut devices = HashMap::new();
+        for id in ids {
+            let endpoints = push::sendable_endpoints(c, &id)?;
+            devices.insert(id, endpoints);
+        }
+        Ok(devices)
+    })
+    .await
+}
 
 /// Renders a page: the entries for the workers and who is settled here
 /// (the same rules, in the same order, as the local runner's send; quiet
@@ -302,13 +322,14 @@ type Entry = (ManifestEntry, Option<i64>);
 /// leaves).
 fn render_page(
     campaign: &Campaign,
-    template: &MessageTemplate,
+    template: &CampaignMessage,
     levels: &LevelTable,
-    page: Vec<PendingRecipient>,
+    mut page: Page,
     now: i64,
 ) -> (Vec<Entry>, Vec<SettledHere>) {
     let (mut entries, mut settled) = (Vec::new(), Vec::new());
-    for rec in page {
+    let is_push = campaign.spec.channel == crate::campaign::Channel::Push;
+    for rec in page.recipients {
         let skipped = |reason: SkipReason| {
             let reason = Some(reason.as_str().to_string());
             (
@@ -334,24 +355,43 @@ fn render_page(
                 continue;
             }
         };
-        let not_before = eligibility::quiet_hours_end(&campaign.spec, &customer.time_zone, now);
-        match template.render(&TemplateContext::new(customer, rec.rank, levels)) {
-            Ok(body) => entries.push((
-                ManifestEntry {
-                    customer_id: rec.customer_id,
-                    address,
-                    body,
-                    time_zone: customer.time_zone.clone(),
-                },
-                not_before,
-            )),
-            Err(e) => settled.push((
-                rec.customer_id,
-                RecipientStatus::Failed,
-                None,
-                Some(("template_error".into(), e.to_string())),
-            )),
+        let context = TemplateContext::new(customer, rec.rank, levels);
+        let body = match template.render(&context) {
+            Ok(body) => body,
+            Err(e) => {
+                settled.push((
+                    rec.customer_id.clone(),
+                    RecipientStatus::Failed,
+                    None,
+                    Some(("template_error".into(), e.to_string())),
+                ));
+                continue;
+            }
+        };
+        let devices = page.devices.remove(&rec.customer_id).unwrap_or_default();
+        if is_push && devices.is_empty() {
+            // Every device disabled since launch: what the local fan-out
+            // answers when no device is left.
+            settled.push(skipped(SkipReason::EndpointDisabled));
+            continue;
         }
+        // A template that reads `new_badges` announces them (as locally).
+        let announced = if template.uses("new_badges") {
+            context.new_badges
+        } else {
+            Vec::new()
+        };
+        let not_before = eligibility::quiet_hours_end(&campaign.spec, &customer.time_zone, now);
+        let time_zone = customer.time_zone.clone();
+        let entry = ManifestEntry {
+            customer_id: rec.customer_id,
+            address,
+            body,
+            devices,
+            announced,
+            time_zone,
+        };
+        entries.push((entry, not_before));
     }
     (entries, settled)
 }
@@ -450,40 +490,4 @@ async fn upload(
         not_before,
         only: None,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::campaign::{CampaignSpec, Channel, FrequencyCap, QuietHours, QuietMode};
-
-    fn sms() -> CampaignSpec {
-        CampaignSpec::new("Spring", Channel::Sms, "points >= 0", "Hi {{ first_name }}")
-    }
-
-    #[test]
-    fn what_the_workers_cannot_honour_is_refused_at_launch_not_dropped() {
-        assert_eq!(not_in_cloud_yet(&sms()), None);
-        for channel in [Channel::Push, Channel::InApp] {
-            let spec = CampaignSpec { channel, ..sms() };
-            assert!(not_in_cloud_yet(&spec).is_some(), "{channel:?}");
-        }
-        // Quiet hours (wait or skip) and a frequency cap are the workers'.
-        let quiet = QuietHours {
-            start_minute: 21 * 60,
-            end_minute: 8 * 60,
-        };
-        for quiet_mode in [QuietMode::Wait, QuietMode::Skip] {
-            let spec = CampaignSpec {
-                quiet_hours: Some(quiet),
-                quiet_mode,
-                frequency_cap: Some(FrequencyCap {
-                    messages: 3,
-                    days: 7,
-                }),
-                ..sms()
-            };
-            assert_eq!(not_in_cloud_yet(&spec), None, "{quiet_mode:?}");
-        }
-    }
 }

@@ -18,12 +18,23 @@ pub const CHUNK_SIZE: usize = 250;
 pub struct ManifestEntry {
     #[serde(rename = "c")]
     pub customer_id: String,
-    /// Phone number (SMS) or platform endpoint ARN (push), as launched.
+    /// Phone number (SMS), the newest device's endpoint ARN (push; it
+    /// goes to every one of `devices`) or the customer id (in-app), as
+    /// launched.
     #[serde(rename = "a")]
     pub address: String,
-    /// The rendered message.
+    /// What the provider gets: the SMS text, the push `MessageStructure=json`
+    /// document, the in-app notification's JSON.
     #[serde(rename = "b")]
     pub body: String,
+    /// Push: the endpoint ARNs of the customer's devices enabled at upload,
+    /// each sent the message (`push::fan_out`).
+    #[serde(rename = "d", default, skip_serializing_if = "Vec::is_empty")]
+    pub devices: Vec<String>,
+    /// Badges the message announces: marked announced when the desktop
+    /// catches up with a `sent` mark (as the local `mark_sent` does).
+    #[serde(rename = "n", default, skip_serializing_if = "Vec::is_empty")]
+    pub announced: Vec<String>,
     /// The customer's time zone: quiet hours are judged in it when the
     /// message leaves (absent: UTC).
     #[serde(rename = "z", default, skip_serializing_if = "String::is_empty")]
@@ -80,16 +91,26 @@ mod tests {
                 customer_id: "c1".into(),
                 address: "+12025550143".into(),
                 body: "Hi Ann,\n500 points 🎉".into(),
+                devices: Vec::new(),
+                announced: Vec::new(),
                 time_zone: "Europe/Paris".into(),
             },
             ManifestEntry {
                 customer_id: "c2".into(),
                 address: "arn:aws:sns:us-east-1:1:endpoint/GCM/app/x".into(),
                 body: String::new(),
+                devices: vec!["arn:aws:sns:us-east-1:1:endpoint/GCM/app/x".into()],
+                announced: vec!["streak-7".into()],
                 time_zone: String::new(),
             },
         ];
         assert_eq!(decode(&encode(&entries).unwrap()).unwrap(), entries);
+        // A chunk an older desktop wrote (no devices, no badges) still reads.
+        let old = br#"{"c":"c3","a":"+12025550143","b":"Hi"}"#;
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(old).unwrap();
+        let read = decode(&gz.finish().unwrap()).unwrap();
+        assert!(read[0].devices.is_empty() && read[0].announced.is_empty());
         assert!(chunk_key("r", 9) < chunk_key("r", 10));
         assert!(decode(b"not gzip").is_err());
     }

@@ -15,6 +15,7 @@ use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types::AttributeValue;
 use stratus_core::clock::now_millis;
 
+use crate::push::DeviceNote;
 use crate::recipients::RecipientStatus;
 use crate::{Error, Result};
 
@@ -35,6 +36,12 @@ pub struct Mark {
     pub changed: i64,
     /// The token of the claim that made it `in_flight` last.
     pub claim: Option<String>,
+    /// Push: what SNS said about the customer's devices on the last try
+    /// (a disabled endpoint); the catch-up writes it to `push_devices`.
+    pub devices: Vec<DeviceNote>,
+    /// Badges the sent message announced; the catch-up marks them
+    /// announced when it applies a `sent` mark.
+    pub badges: Vec<String>,
 }
 
 /// What a claim found.
@@ -68,6 +75,10 @@ pub struct Settle {
     pub reason: Option<String>,
     pub error: Option<(String, String)>,
     pub message_id: Option<String>,
+    /// Push: what the publishes said about devices (replaces the mark's).
+    pub devices: Vec<DeviceNote>,
+    /// Badges a `sent` message announced.
+    pub badges: Vec<String>,
 }
 
 impl Settle {
@@ -134,6 +145,44 @@ fn number(item: &HashMap<String, AttributeValue>, name: &str) -> Option<f64> {
         .and_then(|v| v.parse().ok())
 }
 
+fn texts(values: &[String]) -> AttributeValue {
+    AttributeValue::L(values.iter().map(|v| s(v.as_str())).collect())
+}
+
+fn device_notes(notes: &[DeviceNote]) -> AttributeValue {
+    AttributeValue::L(
+        notes
+            .iter()
+            .map(|note| {
+                AttributeValue::M(HashMap::from([
+                    ("endpoint".to_string(), s(note.endpoint_arn.as_str())),
+                    ("disabled".to_string(), AttributeValue::Bool(note.disabled)),
+                    ("note".to_string(), s(note.note.as_str())),
+                ]))
+            })
+            .collect(),
+    )
+}
+
+fn list<'a>(item: &'a HashMap<String, AttributeValue>, name: &str) -> &'a [AttributeValue] {
+    item.get(name)
+        .and_then(|v| v.as_l().ok())
+        .map_or(&[], Vec::as_slice)
+}
+
+fn to_device_note(value: &AttributeValue) -> Option<DeviceNote> {
+    let map = value.as_m().ok()?;
+    Some(DeviceNote {
+        endpoint_arn: text(map, "endpoint")?,
+        disabled: map
+            .get("disabled")
+            .and_then(|v| v.as_bool().ok())
+            .copied()
+            .unwrap_or(false),
+        note: text(map, "note").unwrap_or_default(),
+    })
+}
+
 fn to_mark(item: &HashMap<String, AttributeValue>) -> Option<Mark> {
     let customer_id = text(item, "item")?.strip_prefix("r#")?.to_string();
     Some(Mark {
@@ -146,6 +195,14 @@ fn to_mark(item: &HashMap<String, AttributeValue>) -> Option<Mark> {
         attempts: number(item, "attempts").unwrap_or(0.0) as i64,
         changed: number(item, "changed").unwrap_or(0.0) as i64,
         claim: text(item, "claim"),
+        devices: list(item, "devices")
+            .iter()
+            .filter_map(to_device_note)
+            .collect(),
+        badges: list(item, "badges")
+            .iter()
+            .filter_map(|v| v.as_s().ok().cloned())
+            .collect(),
     })
 }
 
@@ -273,6 +330,33 @@ impl MarkTable {
                 None => remove.push(name),
             }
         }
+        // Lists: what this answer says, or nothing (an older try's notes
+        // do not outlive it).
+        let lists = [
+            (
+                "#a4",
+                ":a4",
+                "devices",
+                detail.devices.is_empty(),
+                device_notes(&detail.devices),
+            ),
+            (
+                "#a5",
+                ":a5",
+                "badges",
+                detail.badges.is_empty(),
+                texts(&detail.badges),
+            ),
+        ];
+        for (name, placeholder, attribute, empty, value) in lists {
+            request = request.expression_attribute_names(name, attribute);
+            if empty {
+                remove.push(name);
+            } else {
+                sets.push(format!("{name} = {placeholder}"));
+                request = request.expression_attribute_values(placeholder, value);
+            }
+        }
         set.extend(sets.iter().map(String::as_str));
         let mut expression = format!("SET {}", set.join(", "));
         if !remove.is_empty() {
@@ -307,7 +391,7 @@ impl MarkTable {
             Settle {
                 reason: Some("retrying".into()),
                 error: Some(error),
-                message_id: None,
+                ..Settle::default()
             },
         )
         .await

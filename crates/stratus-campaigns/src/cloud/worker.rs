@@ -1,7 +1,8 @@
 //! The cloud worker: sends one manifest chunk with the exactly-once-or-
 //! unknown rule. Per recipient: a conditional `in_flight` mark (only from
-//! absent or `pending`), the publish through the [`Notifier`], then `sent`
-//! with the provider's id; no clear answer → `unknown`. A mark found
+//! absent or `pending`), the publish through the [`Notifier`] (push: to
+//! each device of the entry, folded as the local runner folds them), then
+//! `sent` with the provider's id; no clear answer → `unknown`. A mark found
 //! `in_flight` (a worker died mid-publish, the chunk was delivered again)
 //! becomes `unknown`, never a second send.
 //!
@@ -23,6 +24,7 @@ use super::rules::Quiet;
 use crate::campaign::{CampaignState, Channel};
 use crate::eligibility::SkipReason;
 use crate::notifier::{Notifier, NotifyError, OutboundMessage};
+use crate::push::{self, DeviceNote};
 use crate::recipients::RecipientStatus;
 use crate::runner::{TokenBucket, CANCELLED_IN_FLIGHT, IN_DOUBT};
 use crate::{Error, Result};
@@ -357,17 +359,26 @@ impl Worker {
                 Ok(false) => {}
                 Ok(true) => {
                     return self
-                        .answer(run, customer, &NotifyError::OptedOut, report)
+                        .answer(run, customer, &NotifyError::OptedOut, Vec::new(), report)
                         .await
                 }
-                Err(e) => return self.not_sent(run, customer, e, report).await,
+                Err(e) => return self.not_sent(run, customer, e, Vec::new(), report).await,
             }
         }
-        match self.notifier.publish(&message).await {
+        // Push goes to every device enabled at upload under this one mark
+        // (docs/campaigns.md, "Push: one row per customer"); in-app to the
+        // customer's inbox (the notifier routes it).
+        let (published, devices) = match message.channel {
+            Channel::Push => push::fan_out(self.notifier.as_ref(), &message, &entry.devices).await,
+            _ => (self.notifier.publish(&message).await, Vec::new()),
+        };
+        match published {
             Ok(message_id) => {
                 self.pace.on_success();
                 let detail = Settle {
                     message_id: Some(message_id),
+                    devices,
+                    badges: entry.announced.clone(),
                     ..Settle::default()
                 };
                 self.marks
@@ -380,7 +391,8 @@ impl Worker {
                 let detail = Settle {
                     reason: Some(IN_DOUBT.into()),
                     error: Some((e.code(), e.to_string())),
-                    message_id: None,
+                    devices,
+                    ..Settle::default()
                 };
                 self.marks
                     .settle(
@@ -394,17 +406,20 @@ impl Worker {
                 report.unknown += 1;
                 Ok(Step::Next)
             }
-            Err(e) => self.not_sent(run, customer, e, report).await,
+            Err(e) => self.not_sent(run, customer, e, devices, report).await,
         }
     }
 
     /// A call that did not send: retry later if it certainly never reached
     /// the provider (throttled, unreachable), else the provider's answer.
+    /// `devices`: what push publishes said about devices (kept with a final
+    /// answer; a retry learns it again).
     async fn not_sent(
         &self,
         run: &str,
         customer: &str,
         error: NotifyError,
+        devices: Vec<DeviceNote>,
         report: &mut ChunkReport,
     ) -> Result<Step> {
         match &error {
@@ -429,7 +444,7 @@ impl Worker {
                     .await?;
                 Ok(Step::Requeue(self.settings.retry_after, "unreachable"))
             }
-            _ => self.answer(run, customer, &error, report).await,
+            _ => self.answer(run, customer, &error, devices, report).await,
         }
     }
 
@@ -439,6 +454,7 @@ impl Worker {
         run: &str,
         customer: &str,
         error: &NotifyError,
+        devices: Vec<DeviceNote>,
         report: &mut ChunkReport,
     ) -> Result<Step> {
         let (status, reason) = match error.skip_reason() {
@@ -448,7 +464,8 @@ impl Worker {
         let detail = Settle {
             reason,
             error: Some((error.code(), error.to_string())),
-            message_id: None,
+            devices,
+            ..Settle::default()
         };
         self.marks
             .settle(run, customer, status, FromState::InFlight, detail)

@@ -134,10 +134,22 @@ pub fn save_registered(
 /// Records that SNS disabled (or no longer knows) the endpoint: the next
 /// campaign skips the device. True if a device was changed.
 pub fn record_disabled(conn: &Connection, endpoint_arn: &str, reason: &str) -> Result<bool> {
+    record_disabled_as_of(conn, endpoint_arn, reason, None)
+}
+
+/// [`record_disabled`] for what SNS said at Unix ms `as_of` (a cloud
+/// worker's publish, written back by a later catch-up): a device changed
+/// since (registered again, so enabled again) keeps its newer state.
+pub fn record_disabled_as_of(
+    conn: &Connection,
+    endpoint_arn: &str,
+    reason: &str,
+    as_of: Option<i64>,
+) -> Result<bool> {
     let n = conn.execute(
         "UPDATE push_devices SET enabled = 0, last_error = ?2, updated_at = ?3
-          WHERE endpoint_arn = ?1",
-        params![endpoint_arn, reason, now_millis()],
+          WHERE endpoint_arn = ?1 AND (?4 IS NULL OR updated_at <= ?4)",
+        params![endpoint_arn, reason, now_millis(), as_of],
     )?;
     Ok(n > 0)
 }

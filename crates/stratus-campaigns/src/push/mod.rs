@@ -13,6 +13,7 @@ pub mod register;
 
 pub use content::{PushContent, PushTemplate, RenderedPush};
 pub(crate) use deliver::deliver;
+pub use deliver::{fan_out, record_notes, sendable_endpoints, DeviceNote};
 pub use devices::Device;
 pub use platform::Platform;
 pub use register::{CheckReport, Registrar};

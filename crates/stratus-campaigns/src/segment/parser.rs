@@ -7,8 +7,14 @@
 //! unary   := "not" unary | "(" expr ")" | test
 //! test    := FIELD op value | FIELD ["not"] "in" "[" value ("," value)* "]"
 //!          | FIELD "contains" value | FIELD "within" NUMBER UNIT
+//!          | "did" EVENT [times] ["within" NUMBER UNIT]
+//! times   := "at" ("least" | "most") NUMBER ["time" | "times"]
 //! ```
+//!
+//! `EVENT` is a quoted name or a bare word. An event name the cache has
+//! never seen is not an error: the cache may not have it yet.
 
+use super::behaviour::{Did, Times, MAX_TIMES};
 use super::fields::{FieldKind, SegmentField};
 use super::lexer::{CmpOp, Token, TokenKind};
 use super::SegmentError;
@@ -45,6 +51,20 @@ pub enum Expr {
         field: &'static SegmentField,
         millis: i64,
     },
+    /// A behaviour test over the events cache.
+    Did(Did),
+}
+
+impl Expr {
+    /// Whether any test reads the events cache.
+    pub fn reads_events(&self) -> bool {
+        match self {
+            Expr::And(a, b) | Expr::Or(a, b) => a.reads_events() || b.reads_events(),
+            Expr::Not(inner) => inner.reads_events(),
+            Expr::Did(_) => true,
+            _ => false,
+        }
+    }
 }
 
 /// How deep `not` and `(` may nest: far beyond any real segment, and far
@@ -173,12 +193,16 @@ impl Parser {
     fn test(&mut self) -> Result<Expr, SegmentError> {
         let token = self.peek().clone();
         let TokenKind::Word(name) = &token.kind else {
-            return Err(self.unexpected("a field name, `not` or `(`"));
+            return Err(self.unexpected("a field name, `did`, `not` or `(`"));
         };
+        if name.eq_ignore_ascii_case("did") {
+            self.bump();
+            return self.did();
+        }
         let field = SegmentField::find(name).ok_or_else(|| {
             SegmentError::new(
                 token.position,
-                &format!("a field name ({})", SegmentField::names()),
+                &format!("a field name ({}) or `did`", SegmentField::names()),
                 &format!("unknown field `{name}`"),
             )
         })?;
@@ -309,6 +333,76 @@ impl Parser {
         Ok(value)
     }
 
+    /// After `did`: the event, then optionally how often and how far back.
+    fn did(&mut self) -> Result<Expr, SegmentError> {
+        let token = self.peek().clone();
+        let event = match &token.kind {
+            TokenKind::Str(s) if !s.is_empty() => s.clone(),
+            TokenKind::Word(w) if !is_reserved(w) && !is_behaviour_word(w) => w.clone(),
+            _ => return Err(self.unexpected("an event name such as \"Order Completed\"")),
+        };
+        self.bump();
+        let times = if self.is_keyword("at") {
+            self.bump();
+            self.times()?
+        } else {
+            Times::AtLeast(1)
+        };
+        let within = if self.is_keyword("within") {
+            self.bump();
+            Some(self.duration()?)
+        } else {
+            None
+        };
+        Ok(Expr::Did(Did {
+            event,
+            times,
+            within,
+        }))
+    }
+
+    /// After `did "X" at`: `least 3 times`, `most 1 time`.
+    fn times(&mut self) -> Result<Times, SegmentError> {
+        let at_least = if self.is_keyword("least") {
+            true
+        } else if self.is_keyword("most") {
+            false
+        } else {
+            return Err(self.unexpected("`least` or `most` after `at`"));
+        };
+        self.bump();
+        let token = self.peek().clone();
+        let n = match token.kind {
+            TokenKind::Number { value, unit: None } => value,
+            _ => return Err(self.unexpected("a number of times, such as `3 times`")),
+        };
+        if !(1..=MAX_TIMES).contains(&n) {
+            let expected = match (at_least, n < 1) {
+                (true, true) => {
+                    "at least 1 time (`at least 0` is everyone: leave the count out)".to_string()
+                }
+                (false, true) => {
+                    "at most 1 time or more (for never, write `not did …`)".to_string()
+                }
+                _ => format!("a number of times up to {MAX_TIMES}"),
+            };
+            return Err(SegmentError::new(
+                token.position,
+                &expected,
+                &token.kind.describe(),
+            ));
+        }
+        self.bump();
+        if self.is_keyword("times") || self.is_keyword("time") {
+            self.bump();
+        }
+        Ok(if at_least {
+            Times::AtLeast(n)
+        } else {
+            Times::AtMost(n)
+        })
+    }
+
     /// `7d`, `7 d`, `7 days`, `12h`, `30 minutes`, `2w`.
     fn duration(&mut self) -> Result<i64, SegmentError> {
         let token = self.peek().clone();
@@ -357,6 +451,13 @@ impl Parser {
             )
         })
     }
+}
+
+/// Words of a behaviour test that cannot be a bare event name.
+fn is_behaviour_word(word: &str) -> bool {
+    ["did", "at", "least", "most", "times", "time"]
+        .iter()
+        .any(|k| word.eq_ignore_ascii_case(k))
 }
 
 fn is_reserved(word: &str) -> bool {

@@ -1,7 +1,8 @@
 //! Compiles a parsed segment to a SQL `WHERE` clause over `customers`.
 //! Values always travel as parameters; column names come from the allow-list.
 //! `level` is not a column: it is the profile's level table applied to
-//! `points` (see [`crate::gamify`]).
+//! `points` (see [`crate::gamify`]); `did` reads the events cache (see
+//! [`super::behaviour`]).
 
 use rusqlite::types::Value;
 
@@ -77,6 +78,7 @@ fn emit(expr: &Expr, cx: &Context<'_>, params: &mut Vec<Value>) -> String {
             params.push(Value::Integer(now.saturating_sub(*millis)));
             format!("{} >= ?", field.column)
         }
+        Expr::Did(did) => did.sql(now, params),
     }
 }
 

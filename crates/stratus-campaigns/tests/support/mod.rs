@@ -15,7 +15,7 @@ use stratus_campaigns::notifier::{MessageId, Notifier, NotifyError, OutboundMess
 use stratus_core::db::Db;
 
 #[allow(unused_imports)]
-pub use stratus_core::testing::{endpoint, http_get, moto_sms, ENDPOINT_ENV};
+pub use stratus_core::testing::{endpoint, http_get, moto_push_messages, moto_sms, ENDPOINT_ENV};
 
 pub async fn sdk_config(endpoint: &str) -> SdkConfig {
     aws_config::defaults(BehaviorVersion::latest())

@@ -10,6 +10,7 @@ use clap::{Subcommand, ValueEnum};
 use stratus_campaigns::import::{self, BadRow, ImportFormat, ImportMode, ImportOptions};
 use stratus_campaigns::push::{devices, register, Platform, Registrar};
 use stratus_campaigns::segment;
+use stratus_core::clock::now_millis;
 use stratus_core::cloud;
 use stratus_core::profile::ProfileKind;
 use stratus_core::stack::Stack;
@@ -126,7 +127,12 @@ pub async fn run(ctx: &Context, cmd: CustomersCommand) -> Result<ExitCode> {
             }
         }
         CustomersCommand::Count { segment } => {
-            println!("{}", segment::count(&stack.db, &segment).await?);
+            let audience = segment::audience(&stack.db, &segment).await?;
+            println!("{}", audience.count);
+            // Beside the count, not in it: scripts read stdout.
+            if let Some(cache) = audience.events_cache {
+                eprintln!("{}", cache.note(now_millis()));
+            }
         }
         CustomersCommand::Device(cmd) => return device(&stack, cmd).await,
     }

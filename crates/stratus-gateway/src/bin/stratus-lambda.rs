@@ -40,7 +40,8 @@
 //!   instead (cloud runs: SQS events of manifest chunks, see
 //!   `stratus_gateway::campaign_worker`), with `STRATUS_CAMPAIGN_QUEUE_URL`
 //!   (its own queue: chunks it puts back go there) and
-//!   `STRATUS_CAMPAIGN_BUCKET` (the manifests, under `campaigns/`).
+//!   `STRATUS_CAMPAIGN_BUCKET` (the events bucket: the manifests under
+//!   `campaigns/`, the in-app inbox it writes under `inbox/`).
 //! - `STRATUS_ENDPOINT_URL`: an S3-compatible endpoint instead of AWS,
 //!   path-style (the tests' moto).
 //! - Behind a REST API with a named stage, also
@@ -220,7 +221,8 @@ async fn cdn(sdk: &aws_config::SdkConfig) -> Result<Option<Arc<dyn Cdn>>, lambda
 }
 
 /// The campaign worker: chunks of cloud runs from the queue, published
-/// through SNS, marks in the table.
+/// through SNS (SMS, push) or written to the inbox (in-app), marks in the
+/// table.
 async fn campaign_worker(table: String) -> Result<(), lambda_http::Error> {
     let (Some(queue_url), Some(bucket)) = (
         env("STRATUS_CAMPAIGN_QUEUE_URL"),
@@ -248,11 +250,17 @@ async fn campaign_worker(table: String) -> Result<(), lambda_http::Error> {
         },
         manifests,
     );
+    // SMS and push through SNS; in-app into the inbox, which lives in the
+    // same events bucket as the manifests (where the collector serves it).
+    let notifier = stratus_campaigns::notifier::ByChannel {
+        provider: Arc::new(stratus_campaigns::notifier::SnsNotifier::new(&sdk)),
+        inbox: stratus_campaigns::notifier::InboxNotifier::new(Arc::clone(&services.manifests)),
+    };
     let worker = stratus_campaigns::cloud::Worker::new(
         services.marks,
         services.queue,
         services.manifests,
-        Arc::new(stratus_campaigns::notifier::SnsNotifier::new(&sdk)),
+        Arc::new(notifier),
         stratus_campaigns::cloud::WorkerSettings::default(),
     );
     stratus_gateway::campaign_worker::run(Arc::new(worker)).await

@@ -7,7 +7,7 @@ use serde::Serialize;
 use stratus_campaigns::customer::Customer;
 use stratus_campaigns::inbox::{PhoneNotification, ReceivedMessage};
 use stratus_campaigns::push::RenderedPush;
-use stratus_campaigns::segment::SegmentError;
+use stratus_campaigns::segment::{EventsCacheAge, SegmentError};
 use stratus_campaigns::sms::{SmsEncoding, SmsLength};
 use stratus_campaigns::template::Preview;
 use ts_rs::TS;
@@ -43,6 +43,30 @@ pub struct SegmentCount {
     #[ts(type = "number | null")]
     pub count: Option<u64>,
     pub problem: Option<SegmentProblem>,
+    /// For a segment with `did`: how old the events cache it read is.
+    pub events_cache: Option<EventsCacheView>,
+}
+
+/// How old the events cache a behaviour segment (`did …`) read is.
+#[derive(Debug, Clone, Copy, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct EventsCacheView {
+    /// The last successful sync (Unix ms); `null`: never synced.
+    #[ts(type = "number | null")]
+    pub synced_at: Option<i64>,
+    /// The newest cached event (Unix ms); `null`: the cache is empty.
+    #[ts(type = "number | null")]
+    pub newest_event_at: Option<i64>,
+}
+
+impl From<EventsCacheAge> for EventsCacheView {
+    fn from(a: EventsCacheAge) -> Self {
+        EventsCacheView {
+            synced_at: a.synced_at,
+            newest_event_at: a.newest_event_at,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, Serialize, TS)]

@@ -5,7 +5,7 @@ use stratus_campaigns::dry_run::{DryRunReport, SampleMessage};
 use stratus_campaigns::test_send::TestSendReport;
 use ts_rs::TS;
 
-use super::{CampaignInput, CodeCount, NotificationView, SmsLengthView};
+use super::{CampaignInput, CodeCount, EventsCacheView, NotificationView, SmsLengthView};
 
 /// One rendered message from the dry run.
 #[derive(Debug, Clone, Serialize, TS)]
@@ -75,6 +75,8 @@ pub struct DryRunView {
     /// When the last message is expected to go (Unix ms).
     #[ts(type = "number")]
     pub estimated_finish_at: i64,
+    /// For a segment with `did`: how old the events cache it read is.
+    pub events_cache: Option<EventsCacheView>,
 }
 
 impl From<DryRunReport> for DryRunView {
@@ -104,6 +106,7 @@ impl From<DryRunReport> for DryRunView {
             estimated_seconds: r.estimated_seconds,
             waiting: r.waiting,
             estimated_finish_at: r.estimated_finish_at,
+            events_cache: r.events_cache.map(Into::into),
         }
     }
 }

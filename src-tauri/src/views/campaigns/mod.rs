@@ -18,8 +18,8 @@ mod levels;
 mod recipients;
 
 pub use editing::{
-    CustomerPick, NotificationView, PhoneMessage, PhoneNotificationView, SegmentCount,
-    SegmentProblem, SmsLengthView, TemplatePreview,
+    CustomerPick, EventsCacheView, NotificationView, PhoneMessage, PhoneNotificationView,
+    SegmentCount, SegmentProblem, SmsLengthView, TemplatePreview,
 };
 
 pub use launch_checks::{DryRunView, TestSendInput, TestSendView};

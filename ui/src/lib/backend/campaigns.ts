@@ -27,6 +27,7 @@ export type { CampaignView } from './bindings/CampaignView';
 export type { CodeCount } from './bindings/CodeCount';
 export type { CustomerPick } from './bindings/CustomerPick';
 export type { DryRunView } from './bindings/DryRunView';
+export type { EventsCacheView } from './bindings/EventsCacheView';
 export type { LevelView } from './bindings/LevelView';
 export type { QuietMode } from './bindings/QuietMode';
 export type { RecipientExportView } from './bindings/RecipientExportView';

@@ -165,6 +165,9 @@ pub fn status(p: &RunProgress) {
 
 pub fn dry_run(r: &DryRunReport) {
     println!("audience    {} customer(s) match the segment", r.audience);
+    if let Some(cache) = &r.events_cache {
+        println!("  ({})", cache.note(stratus_core::clock::now_millis()));
+    }
     println!("eligible    {} would get a message", r.eligible);
     for (reason, n) in &r.skipped {
         println!("  skipped {reason}: {n}");

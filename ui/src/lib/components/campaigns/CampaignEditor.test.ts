@@ -13,7 +13,7 @@ import CampaignEditor from './CampaignEditor.svelte';
 
 beforeEach(() => {
   vi.clearAllMocks();
-  vi.mocked(backend.countSegment).mockResolvedValue({ count: 1234, problem: null });
+  vi.mocked(backend.countSegment).mockResolvedValue({ count: 1234, problem: null, eventsCache: null });
   vi.mocked(backend.pickCustomers).mockResolvedValue([customer()]);
   vi.mocked(backend.previewTemplate).mockResolvedValue(preview());
 });
@@ -29,8 +29,9 @@ describe('CampaignEditor', () => {
         ? {
             count: null,
             problem: { position: 8, expected: 'a value', found: 'the end', message: 'at character 9: expected a value, found the end' },
+            eventsCache: null,
           }
-        : { count: 10, problem: null },
+        : { count: 10, problem: null, eventsCache: null },
     );
     const input = screen.getByTestId('campaign-segment');
     await user.clear(input);
@@ -41,6 +42,27 @@ describe('CampaignEditor', () => {
     expect(input).toHaveAttribute('aria-invalid', 'true');
     expect(backend.countSegment).toHaveBeenLastCalledWith('points >');
     expect(screen.queryByTestId('segment-count')).not.toBeInTheDocument();
+  });
+
+  it('says how old the events cache is when the segment reads what customers did', async () => {
+    const user = userEvent.setup();
+    render(CampaignEditor, { onlaunched: vi.fn(), onclose: vi.fn() });
+    expect(await screen.findByText('1,234')).toBeInTheDocument();
+    expect(screen.queryByTestId('segment-events-cache')).not.toBeInTheDocument();
+    expect(screen.getByTestId('segment-hint')).toHaveTextContent('did "Order Completed" within 30d');
+
+    vi.mocked(backend.countSegment).mockResolvedValue({
+      count: 0,
+      problem: null,
+      eventsCache: { syncedAt: null, newestEventAt: null },
+    });
+    const input = screen.getByTestId('campaign-segment');
+    await user.clear(input);
+    await user.type(input, 'did x');
+    const cache = await screen.findByTestId('segment-events-cache');
+    expect(cache).toHaveTextContent('never synced');
+    expect(cache).toHaveAttribute('data-stale', 'true');
+    expect(backend.countSegment).toHaveBeenLastCalledWith('did x');
   });
 
   it('previews the template for the picked customer with its SMS parts', async () => {

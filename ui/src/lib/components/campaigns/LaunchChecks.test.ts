@@ -51,6 +51,7 @@ describe('LaunchChecks', () => {
       estimatedSeconds: 60,
       waiting: 40,
       estimatedFinishAt: Date.now() + 60_000,
+      eventsCache: { syncedAt: Date.now() - 2 * 3_600_000, newestEventAt: Date.now() - 3 * 3_600_000 },
     });
     render(LaunchChecks, { settings });
     await user.click(screen.getByTestId('dry-run-start'));
@@ -63,6 +64,9 @@ describe('LaunchChecks', () => {
     expect(screen.getByTestId('dry-run-sample')).toHaveTextContent('Hi Ada!');
     expect(screen.getByTestId('dry-run-waiting')).toHaveAttribute('data-waiting', '40');
     expect(screen.getByTestId('dry-run-finish')).not.toBeEmptyDOMElement();
+    const cache = screen.getByTestId('dry-run-events-cache');
+    expect(cache).toHaveTextContent('Events synced 2 h ago, newest 3 h ago.');
+    expect(cache).toHaveAttribute('data-stale', 'false');
     expect(backend.dryRun).toHaveBeenCalledWith(expect.objectContaining({ name: 'Weekend' }));
   });
 
@@ -131,11 +135,13 @@ describe('LaunchChecks', () => {
       estimatedSeconds: 1,
       waiting: 0,
       estimatedFinishAt: 0,
+      eventsCache: null,
     });
     render(LaunchChecks, { settings: () => ({ ...settings(), channel: 'push' as const }) });
     await user.click(screen.getByTestId('dry-run-start'));
 
     expect(await screen.findByTestId('dry-run-devices')).toHaveTextContent('3');
+    expect(screen.queryByTestId('dry-run-events-cache')).not.toBeInTheDocument();
     const report = screen.getByTestId('dry-run-report');
     expect(report).not.toHaveTextContent('SMS parts');
     expect(report).toHaveTextContent('$0.0000015');
