@@ -6,7 +6,6 @@
 //! the runtime emulator, SIGKILLed mid-chunk) is tested in
 //! `stratus-gateway/tests/lambda_package.rs`.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -48,17 +47,6 @@ fn worker(services: &CloudServices, sdk: &aws_config::SdkConfig) -> Worker {
         Arc::new(SnsNotifier::new(sdk)),
         settings,
     )
-}
-
-/// SMS moto holds whose text carries `tag`, by number.
-fn sms_with(endpoint: &str, tag: &str) -> HashMap<String, usize> {
-    let mut by_number = HashMap::new();
-    for (number, text) in support::moto_sms(endpoint) {
-        if text.contains(tag) {
-            *by_number.entry(number).or_default() += 1;
-        }
-    }
-    by_number
 }
 
 /// A campaign of `n` SMS customers whose messages carry a tag of their own.
@@ -108,6 +96,7 @@ async fn a_cloud_run_sends_each_recipient_once_and_the_rows_catch_up() {
             run: launched.run_id.clone(),
             chunk: 0,
             key: cloud::manifest::chunk_key(&launched.run_id, 0),
+            ..Default::default()
         }])
         .await
         .unwrap();
@@ -123,7 +112,7 @@ async fn a_cloud_run_sends_each_recipient_once_and_the_rows_catch_up() {
     assert_eq!(skipped.len(), 6, "{skipped:?}");
     assert!(skipped.iter().all(|r| r.2.as_deref() == Some("opted_out")));
     assert_eq!(support::count_status(&db, &id, "sent"), 594);
-    let sent = sms_with(&endpoint, &tag);
+    let sent = support::sms_with(&endpoint, &tag);
     assert_eq!(sent.len(), 594);
     assert!(sent.values().all(|&n| n == 1), "one message per recipient");
     let page = stratus_campaigns::recipients::page(&db, &id, Default::default(), None, 5)
@@ -141,10 +130,14 @@ async fn a_cloud_run_sends_each_recipient_once_and_the_rows_catch_up() {
         run: launched.run_id.clone(),
         chunk: 1,
         key: cloud::manifest::chunk_key(&launched.run_id, 1),
+        ..Default::default()
     };
     let late = fresh.process(&chunk, None).await.unwrap();
     assert_eq!((late.already, late.sent), (0, 0));
-    assert_eq!(sms_with(&endpoint, &tag).values().sum::<usize>(), 594);
+    assert_eq!(
+        support::sms_with(&endpoint, &tag).values().sum::<usize>(),
+        594
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -177,7 +170,7 @@ async fn claims_a_dead_worker_left_become_unknown_and_are_never_sent() {
         .iter()
         .all(|r| r.2.as_deref() == Some("interrupted")));
     assert_eq!(support::count_status(&db, &id, "sent"), 18);
-    let sent = sms_with(&endpoint, &tag);
+    let sent = support::sms_with(&endpoint, &tag);
     assert!(!sent.contains_key(&support::phone(3)) && !sent.contains_key(&support::phone(7)));
     assert_eq!(sent.len(), 18);
     assert_eq!(support::campaign_state(&db, &id), "completed");
@@ -206,7 +199,7 @@ async fn pause_resume_and_cancel_reach_the_workers() {
     assert_eq!(report.requeued, Some("paused"));
     worker.queue.delete(&paused[0].1).await.unwrap();
     assert!(
-        sms_with(&endpoint, &tag).is_empty(),
+        support::sms_with(&endpoint, &tag).is_empty(),
         "nothing sent while paused"
     );
     let caught = cloud::catch_up(&db, &sdk, &id).await.unwrap().unwrap();
@@ -223,7 +216,7 @@ async fn pause_resume_and_cancel_reach_the_workers() {
         (caught.state, caught.finished),
         (CampaignState::Completed, true)
     );
-    assert_eq!(sms_with(&endpoint, &tag).len(), 30);
+    assert_eq!(support::sms_with(&endpoint, &tag).len(), 30);
 
     // Cancelled before any worker got to it: everyone is skipped, by the workers.
     let db = Db::open_in_memory().unwrap();
@@ -249,7 +242,7 @@ async fn pause_resume_and_cancel_reach_the_workers() {
             .all(|r| r.1 == "skipped" && r.2.as_deref() == Some("cancelled")),
         "{rows:?}"
     );
-    assert!(sms_with(&endpoint, &tag).is_empty());
+    assert!(support::sms_with(&endpoint, &tag).is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -310,7 +303,7 @@ async fn a_scheduled_cloud_run_starts_from_its_schedule_with_the_laptop_closed()
         (caught.state, caught.finished),
         (CampaignState::Completed, true)
     );
-    assert_eq!(sms_with(&endpoint, &tag).len(), 20);
+    assert_eq!(support::sms_with(&endpoint, &tag).len(), 20);
 
     // Cancelled before its time: settled here at once, the schedule gone.
     let db = Db::open_in_memory().unwrap();

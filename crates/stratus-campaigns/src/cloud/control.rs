@@ -14,6 +14,7 @@ use stratus_core::clock::now_millis;
 use super::marks::{
     attribute_number, attribute_text, conditional_failed, service_error, MarkTable,
 };
+use super::rules::Rules;
 use crate::campaign::{CampaignState, Channel, SmsType};
 use crate::{Error, Result};
 
@@ -36,6 +37,8 @@ pub struct Control {
     pub channel: Channel,
     pub sms_type: SmsType,
     pub sender_id: Option<String>,
+    /// Quiet hours and frequency cap, applied when each message leaves.
+    pub rules: Rules,
     pub recipients: u64,
     pub chunks: u32,
     /// Unix ms of the last write (steering from another computer is
@@ -79,6 +82,9 @@ impl MarkTable {
         if let Some(sender) = &control.sender_id {
             request = request.item("sender_id", s(sender));
         }
+        for (name, value) in control.rules.attributes() {
+            request = request.item(name, value);
+        }
         request
             .send()
             .await
@@ -121,6 +127,7 @@ impl MarkTable {
                 _ => SmsType::Transactional,
             },
             sender_id: attribute_text(item, "sender_id"),
+            rules: Rules::from_item(item),
             recipients: attribute_number(item, "recipients").unwrap_or(0.0) as u64,
             chunks: attribute_number(item, "chunks").unwrap_or(0.0) as u32,
             updated: attribute_number(item, "updated").unwrap_or(0.0) as i64,

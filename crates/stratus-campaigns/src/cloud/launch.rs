@@ -18,8 +18,11 @@ use super::control::Control;
 use super::manifest::{self, ManifestEntry, CHUNK_SIZE};
 use super::marks::MarkTable;
 use super::queue::{ChunkMessage, ChunkQueue};
+use super::rules::Rules;
 use super::runs::{self, CloudRun, CloudRunState};
 use super::schedule::RunSchedules;
+use super::sends;
+use super::waves::Waves;
 use crate::campaign::{self, Campaign, CampaignState};
 use crate::eligibility::{self, Moment, SkipReason};
 use crate::gamify::{self, LevelTable};
@@ -82,6 +85,9 @@ pub struct CloudLaunch {
     /// Recipients settled here instead (not eligible now, message does not
     /// render, customer deleted).
     pub settled_here: u64,
+    /// Recipients in quiet hours at the start: their chunks wait for the
+    /// end of their window (a campaign whose quiet hours wait).
+    pub waiting: u64,
     /// It starts later, from its schedule.
     pub scheduled: bool,
 }
@@ -99,19 +105,20 @@ pub async fn launch(
 ) -> Result<CloudLaunch> {
     let (campaign, run) = begin(db, services, campaign_id, now).await?;
     let start_at = campaign.spec.scheduled_at.filter(|&at| at > now);
-    // Quiet hours are judged for the moment the run starts.
+    // Who waits for quiet hours is grouped for the moment the run starts;
+    // the workers judge them again when each message leaves.
     let send_at = start_at.unwrap_or(now);
     let template = CampaignMessage::compile(&campaign.spec)?;
     let with_rank = template.uses("rank");
     let levels = db.call(|c| gamify::levels_blocking(c)).await?;
     let mut cursor = String::new();
-    let (mut chunk, mut messages) = (Vec::with_capacity(CHUNK_SIZE), Vec::new());
-    let (mut recipients, mut settled_here) = (0u64, 0u64);
+    let (mut waves, mut messages) = (Waves::new(CHUNK_SIZE), Vec::new());
+    let (mut recipients, mut settled_here, mut waiting) = (0u64, 0u64, 0u64);
     loop {
         let page = {
             let (id, after) = (campaign.id.clone(), cursor.clone());
-            // Every pending row, waiting ones included: a cloud run has no
-            // quiet hours that wait (refused in `begin`).
+            // Every pending row, waiting ones included: they wait in the
+            // cloud now.
             db.call(move |c| runner::pending_page(c, &id, &after, 500, with_rank, i64::MAX))
                 .await?
         };
@@ -125,17 +132,19 @@ pub async fn launch(
         let (entries, settled) = render_page(&campaign, &template, &levels, page, send_at);
         settled_here += settled.len() as u64;
         record_page(db, &campaign.id, &entries, settled).await?;
-        for entry in entries {
-            chunk.push(entry);
+        if let Some(cap) = campaign.spec.frequency_cap {
+            seed_sends(db, services, &entries, now - cap.window_millis(), now).await?;
+        }
+        for (entry, not_before) in entries {
             recipients += 1;
-            if chunk.len() == CHUNK_SIZE {
-                messages.push(upload(services, &run.run_id, messages.len(), &chunk).await?);
-                chunk.clear();
+            waiting += u64::from(not_before.is_some());
+            if let Some(full) = waves.push(entry, not_before) {
+                messages.push(upload(services, &run.run_id, messages.len(), full).await?);
             }
         }
     }
-    if !chunk.is_empty() {
-        messages.push(upload(services, &run.run_id, messages.len(), &chunk).await?);
+    for rest in waves.finish() {
+        messages.push(upload(services, &run.run_id, messages.len(), rest).await?);
     }
     let chunks = messages.len() as u32;
     if recipients == 0 {
@@ -163,6 +172,7 @@ pub async fn launch(
             channel: campaign.spec.channel,
             sms_type: campaign.spec.sms_type,
             sender_id: campaign.spec.sender_id.clone(),
+            rules: Rules::of(&campaign.spec),
             recipients,
             chunks,
             updated: now,
@@ -187,6 +197,7 @@ pub async fn launch(
         recipients,
         chunks,
         settled_here,
+        waiting,
         scheduled: start_at.is_some() && recipients > 0,
     })
 }
@@ -202,12 +213,6 @@ async fn begin(
 ) -> Result<(Campaign, CloudRun)> {
     if crate::run::is_attached(db, campaign_id)? {
         return Err(Error::RunnerBusy(campaign_id.to_string()));
-    }
-    let spec = campaign::get(db, campaign_id).await?.spec;
-    if let Some(missing) = not_in_cloud_yet(&spec) {
-        return Err(Error::InvalidCampaign(format!(
-            "{missing} cannot run in the cloud yet: send it from this computer instead"
-        )));
     }
     let (id, table, queue, bucket) = (
         campaign_id.to_string(),
@@ -279,18 +284,9 @@ type SettledHere = (
     Option<(String, String)>,
 );
 
-/// What a campaign asks for that the cloud workers do not do yet (only
-/// the desktop knows what every campaign sent): quiet hours that wait, a
-/// frequency cap. Refused at launch, never silently dropped.
-fn not_in_cloud_yet(spec: &crate::campaign::CampaignSpec) -> Option<&'static str> {
-    if spec.quiet_hours.is_some() && spec.quiet_mode == crate::campaign::QuietMode::Wait {
-        return Some("quiet hours that wait (choose `skip` for a cloud run)");
-    }
-    if spec.frequency_cap.is_some() {
-        return Some("a frequency cap");
-    }
-    None
-}
+/// An entry for the workers and the end of its quiet hours at the run's
+/// start, if it has to wait for it.
+type Entry = (ManifestEntry, Option<i64>);
 
 /// A page of pending recipients, and for push the endpoints of each one's
 /// devices enabled now (the devices the message goes to).
@@ -321,14 +317,16 @@ async fn devices_of(
 }
 
 /// Renders a page: the entries for the workers and who is settled here
-/// (the same rules, in the same order, as the local runner's send).
+/// (the same rules, in the same order, as the local runner's send; quiet
+/// hours and the frequency cap are the workers', when each message
+/// leaves).
 fn render_page(
     campaign: &Campaign,
     template: &CampaignMessage,
     levels: &LevelTable,
     mut page: Page,
     now: i64,
-) -> (Vec<ManifestEntry>, Vec<SettledHere>) {
+) -> (Vec<Entry>, Vec<SettledHere>) {
     let (mut entries, mut settled) = (Vec::new(), Vec::new());
     let is_push = campaign.spec.channel == crate::campaign::Channel::Push;
     for rec in page.recipients {
@@ -349,7 +347,7 @@ fn render_page(
             customer,
             rec.address.as_deref(),
             &campaign.spec,
-            Moment::Send { now },
+            Moment::Launch,
         ) {
             Ok(address) => address.to_string(),
             Err(reason) => {
@@ -383,31 +381,41 @@ fn render_page(
         } else {
             Vec::new()
         };
-        entries.push(ManifestEntry {
+        let not_before = eligibility::quiet_hours_end(&campaign.spec, &customer.time_zone, now);
+        let time_zone = customer.time_zone.clone();
+        let entry = ManifestEntry {
             customer_id: rec.customer_id,
             address,
             body,
             devices,
             announced,
-        });
+            time_zone,
+        };
+        entries.push((entry, not_before));
     }
     (entries, settled)
 }
 
-/// Keeps each entry's text on its row (the table shows what is sent) and
-/// settles the rest, in one transaction.
+/// Keeps each entry's text on its row (the table shows what is sent),
+/// marks who waits for quiet hours (the run view says so) and settles the
+/// rest.
 async fn record_page(
     db: &Db,
     campaign_id: &str,
-    entries: &[ManifestEntry],
+    entries: &[Entry],
     settled: Vec<SettledHere>,
 ) -> Result<()> {
     let id = campaign_id.to_string();
     let rendered: Vec<(String, String)> = entries
         .iter()
-        .map(|e| (e.customer_id.clone(), e.body.clone()))
+        .map(|(e, _)| (e.customer_id.clone(), e.body.clone()))
+        .collect();
+    let waiting: Vec<(String, i64)> = entries
+        .iter()
+        .filter_map(|(e, at)| Some((e.customer_id.clone(), (*at)?)))
         .collect();
     db.call(move |c| -> Result<()> {
+        runner::defer(c, &id, &waiting)?;
         let tx = c.transaction()?;
         {
             let mut keep = tx.prepare_cached(
@@ -427,12 +435,42 @@ async fn record_page(
     .await
 }
 
-/// Puts one chunk in the bucket; its queue message.
+/// What this computer knows was sent to the page's customers since
+/// `since` goes to their sends items, so the workers' frequency cap
+/// counts local runs too.
+async fn seed_sends(
+    db: &Db,
+    services: &CloudServices,
+    entries: &[Entry],
+    since: i64,
+    now: i64,
+) -> Result<()> {
+    let customers: Vec<String> = entries.iter().map(|(e, _)| e.customer_id.clone()).collect();
+    let known = db
+        .read(move |c| -> Result<Vec<(String, Vec<sends::LocalSend>)>> {
+            let mut known = Vec::new();
+            for customer in customers {
+                let sent = sends::local_sends_blocking(c, &customer, since)?;
+                if !sent.is_empty() {
+                    known.push((customer, sent));
+                }
+            }
+            Ok(known)
+        })
+        .await?;
+    for (customer, sent) in known {
+        services.marks.seed_sends(&customer, &sent, now).await?;
+    }
+    Ok(())
+}
+
+/// Puts one chunk in the bucket; its queue message (with the time it
+/// waits for, if its recipients wait for quiet hours).
 async fn upload(
     services: &CloudServices,
     run_id: &str,
     index: usize,
-    entries: &[ManifestEntry],
+    (not_before, entries): (Option<i64>, Vec<ManifestEntry>),
 ) -> Result<ChunkMessage> {
     let chunk = u32::try_from(index).map_err(|_| Error::Cloud("too many chunks".into()))?;
     let key = manifest::chunk_key(run_id, chunk);
@@ -442,58 +480,14 @@ async fn upload(
     };
     services
         .manifests
-        .put(&key, Bytes::from(manifest::encode(entries)?), options)
+        .put(&key, Bytes::from(manifest::encode(&entries)?), options)
         .await
         .map_err(|e| Error::Cloud(format!("cannot upload {key}: {e}")))?;
     Ok(ChunkMessage {
         run: run_id.to_string(),
         chunk,
         key,
+        not_before,
+        only: None,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::campaign::{CampaignSpec, Channel, FrequencyCap, QuietHours, QuietMode};
-
-    fn sms() -> CampaignSpec {
-        CampaignSpec::new("Spring", Channel::Sms, "points >= 0", "Hi {{ first_name }}")
-    }
-
-    #[test]
-    fn what_the_workers_cannot_honour_is_refused_at_launch_not_dropped() {
-        assert_eq!(not_in_cloud_yet(&sms()), None);
-        for channel in [Channel::Push, Channel::InApp] {
-            let spec = CampaignSpec { channel, ..sms() };
-            assert_eq!(
-                not_in_cloud_yet(&spec),
-                None,
-                "{channel:?} runs in the cloud"
-            );
-        }
-        let quiet = QuietHours {
-            start_minute: 21 * 60,
-            end_minute: 8 * 60,
-        };
-        let waiting = CampaignSpec {
-            quiet_hours: Some(quiet),
-            quiet_mode: QuietMode::Wait,
-            ..sms()
-        };
-        assert!(not_in_cloud_yet(&waiting).is_some_and(|why| why.contains("skip")));
-        let skipping = CampaignSpec {
-            quiet_mode: QuietMode::Skip,
-            ..waiting
-        };
-        assert_eq!(not_in_cloud_yet(&skipping), None);
-        let capped = CampaignSpec {
-            frequency_cap: Some(FrequencyCap {
-                messages: 3,
-                days: 7,
-            }),
-            ..sms()
-        };
-        assert!(not_in_cloud_yet(&capped).is_some());
-    }
 }

@@ -14,7 +14,7 @@ use crate::{Error, Result};
 pub const CHUNK_SIZE: usize = 250;
 
 /// One recipient of a cloud run.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ManifestEntry {
     #[serde(rename = "c")]
     pub customer_id: String,
@@ -35,6 +35,10 @@ pub struct ManifestEntry {
     /// catches up with a `sent` mark (as the local `mark_sent` does).
     #[serde(rename = "n", default, skip_serializing_if = "Vec::is_empty")]
     pub announced: Vec<String>,
+    /// The customer's time zone: quiet hours are judged in it when the
+    /// message leaves (absent: UTC).
+    #[serde(rename = "z", default, skip_serializing_if = "String::is_empty")]
+    pub time_zone: String,
 }
 
 /// The chunk's key in the bucket.
@@ -89,6 +93,7 @@ mod tests {
                 body: "Hi Ann,\n500 points 🎉".into(),
                 devices: Vec::new(),
                 announced: Vec::new(),
+                time_zone: "Europe/Paris".into(),
             },
             ManifestEntry {
                 customer_id: "c2".into(),
@@ -96,6 +101,7 @@ mod tests {
                 body: String::new(),
                 devices: vec!["arn:aws:sns:us-east-1:1:endpoint/GCM/app/x".into()],
                 announced: vec!["streak-7".into()],
+                time_zone: String::new(),
             },
         ];
         assert_eq!(decode(&encode(&entries).unwrap()).unwrap(), entries);

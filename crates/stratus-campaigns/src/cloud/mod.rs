@@ -20,10 +20,13 @@ pub mod local;
 pub mod manifest;
 pub mod marks;
 pub mod queue;
+pub mod rules;
 pub mod runs;
 pub mod schedule;
 pub mod scratch;
+pub mod sends;
 pub mod steer;
+pub mod waves;
 pub mod worker;
 
 /// The AWS configuration cloud runs are reached with (a profile's).

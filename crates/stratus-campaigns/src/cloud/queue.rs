@@ -13,13 +13,21 @@ use super::marks::service_error;
 use crate::{Error, Result};
 
 /// What one queue message asks a worker to send.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChunkMessage {
     /// The run id (the marks' partition key).
     pub run: String,
     pub chunk: u32,
     /// The chunk's key in the manifest bucket.
     pub key: String,
+    /// Not to be sent before this Unix ms (the end of its recipients'
+    /// quiet hours): a worker that gets it earlier puts it back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_before: Option<i64>,
+    /// Only these customers of the chunk are left (the ones waiting for
+    /// their quiet hours to end); all of them when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub only: Option<Vec<String>>,
 }
 
 impl ChunkMessage {
@@ -156,12 +164,23 @@ impl ChunkQueue {
     /// Up to ten messages now (no long poll), each with its receipt
     /// handle, hidden from other receivers for `visibility`.
     pub async fn receive(&self, visibility: Duration) -> Result<Vec<(String, String)>> {
+        self.receive_within(visibility, Duration::ZERO).await
+    }
+
+    /// As [`Self::receive`], waiting up to `wait` (at most 20 s, SQS's
+    /// long poll) for a message to become visible, as Lambda's poller does.
+    pub async fn receive_within(
+        &self,
+        visibility: Duration,
+        wait: Duration,
+    ) -> Result<Vec<(String, String)>> {
         let out = self
             .client
             .receive_message()
             .queue_url(&self.url)
             .max_number_of_messages(10)
             .visibility_timeout(visibility.as_secs() as i32)
+            .wait_time_seconds(wait.as_secs().min(20) as i32)
             .send()
             .await
             .map_err(|e| service_error("cannot receive chunk messages", &e))?;

@@ -10,6 +10,7 @@
 //! `stratus-gateway`; this is the part that can run anywhere (the
 //! benchmark runs it in-process).
 
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -18,7 +19,8 @@ use stratus_core::store::ObjectStore;
 use super::control::{Control, ControlCache, CONTROL_TTL};
 use super::manifest::{self, ManifestEntry};
 use super::marks::{Claim, FromState, MarkTable, Settle};
-use super::queue::{ChunkMessage, ChunkQueue, StartMessage};
+use super::queue::{ChunkMessage, ChunkQueue, StartMessage, MAX_DELAY};
+use super::rules::Quiet;
 use crate::campaign::{CampaignState, Channel};
 use crate::eligibility::SkipReason;
 use crate::notifier::{Notifier, NotifyError, OutboundMessage};
@@ -42,6 +44,12 @@ pub struct WorkerSettings {
     /// Time kept in hand before the invocation's deadline: the chunk's
     /// rest is requeued instead of being cut off mid-publish.
     pub deadline_margin: Duration,
+    /// The longest a chunk waiting for quiet hours to end stays away
+    /// before it is looked at again (SQS delays at most 15 minutes).
+    pub quiet_recheck_max: Duration,
+    /// Wall clock (Unix ms) for quiet hours and the frequency cap's
+    /// window (tests pin it).
+    pub clock: fn() -> i64,
 }
 
 impl Default for WorkerSettings {
@@ -50,6 +58,8 @@ impl Default for WorkerSettings {
             paused_recheck: Duration::from_secs(60),
             retry_after: Duration::from_secs(20),
             deadline_margin: Duration::from_secs(10),
+            quiet_recheck_max: MAX_DELAY,
+            clock: stratus_core::clock::now_millis,
         }
     }
 }
@@ -63,6 +73,8 @@ pub struct ChunkReport {
     pub unknown: u64,
     /// Recipients someone had already answered (a redelivery).
     pub already: u64,
+    /// Recipients put back until their quiet hours end.
+    pub waiting: u64,
     /// Why the chunk went back on the queue, if it did.
     pub requeued: Option<&'static str>,
 }
@@ -116,13 +128,35 @@ impl Worker {
         deadline: Option<Instant>,
     ) -> Result<ChunkReport> {
         let run = message.run.as_str();
+        let mut report = ChunkReport::default();
+        if let Some(at) = message.not_before {
+            let now = (self.settings.clock)();
+            let state = self.controls.get(&self.marks, run).await?.state;
+            // A cancelled run settles its waiting ones at once (below).
+            if at > now && state != CampaignState::Cancelled {
+                if matches!(state, CampaignState::Completed | CampaignState::Failed) {
+                    return Ok(report);
+                }
+                self.queue
+                    .requeue(message, self.quiet_delay(at - now))
+                    .await?;
+                report.waiting = message.only.as_ref().map_or(0, |o| o.len() as u64);
+                report.requeued = Some("quiet_hours");
+                return Ok(report);
+            }
+        }
         let bytes = self
             .manifests
             .get_bytes(&message.key)
             .await
             .map_err(|e| Error::Cloud(format!("cannot read {}: {e}", message.key)))?;
-        let entries = manifest::decode(&bytes)?;
-        let mut report = ChunkReport::default();
+        let mut entries = manifest::decode(&bytes)?;
+        if let Some(only) = &message.only {
+            let only: HashSet<&str> = only.iter().map(String::as_str).collect();
+            entries.retain(|e| only.contains(e.customer_id.as_str()));
+        }
+        // Recipients whose quiet hours are on: (entry, when they end).
+        let mut waiting: Vec<(&ManifestEntry, i64)> = Vec::new();
         for (i, entry) in entries.iter().enumerate() {
             let control = self.controls.get(&self.marks, run).await?;
             let step = match control.state {
@@ -132,11 +166,34 @@ impl Worker {
                     }) {
                         Step::Requeue(Duration::ZERO, "deadline")
                     } else {
-                        self.send(run, &control, entry, &mut report).await?
+                        let now = (self.settings.clock)();
+                        match control.rules.quiet(&entry.time_zone, now) {
+                            Quiet::Send => self.send(run, &control, entry, &mut report).await?,
+                            Quiet::Wait(until) => {
+                                waiting.push((entry, until));
+                                Step::Next
+                            }
+                            Quiet::Skip => {
+                                let quiet = Settle::because(SkipReason::QuietHours.as_str());
+                                let skipped = RecipientStatus::Skipped;
+                                self.settle_unclaimed(
+                                    run,
+                                    &control,
+                                    entry,
+                                    skipped,
+                                    quiet,
+                                    INTERRUPTED,
+                                    &mut report,
+                                )
+                                .await?;
+                                Step::Next
+                            }
+                        }
                     }
                 }
                 CampaignState::Cancelled => {
-                    self.settle_cancelled(run, &entries[i..], &mut report)
+                    let rest = waiting.iter().map(|(e, _)| *e).chain(&entries[i..]);
+                    self.settle_cancelled(run, &control, rest, &mut report)
                         .await?;
                     return Ok(report);
                 }
@@ -145,12 +202,31 @@ impl Worker {
                 _ => Step::Requeue(self.settings.paused_recheck, "paused"),
             };
             if let Step::Requeue(delay, reason) = step {
+                // The whole message: who waits is judged again then.
                 self.queue.requeue(message, delay).await?;
                 report.requeued = Some(reason);
                 return Ok(report);
             }
         }
+        if let Some(until) = waiting.iter().map(|(_, at)| *at).min() {
+            let rest = ChunkMessage {
+                not_before: Some(until),
+                only: Some(waiting.iter().map(|(e, _)| e.customer_id.clone()).collect()),
+                ..message.clone()
+            };
+            let delay = self.quiet_delay(until - (self.settings.clock)());
+            self.queue.requeue(&rest, delay).await?;
+            report.waiting = waiting.len() as u64;
+            report.requeued = Some("quiet_hours");
+        }
         Ok(report)
+    }
+
+    /// How long a chunk waiting `ms` more for quiet hours to end stays away.
+    fn quiet_delay(&self, ms: i64) -> Duration {
+        // Whole seconds (SQS's unit), rounded up: never back before the end.
+        let seconds = u64::try_from(ms).unwrap_or(0).div_ceil(1000);
+        Duration::from_secs(seconds).min(self.settings.quiet_recheck_max)
     }
 
     /// A scheduled run's start (its schedule's message): the run becomes
@@ -173,6 +249,7 @@ impl Worker {
                 run: run.to_string(),
                 chunk,
                 key: manifest::chunk_key(run, chunk),
+                ..ChunkMessage::default()
             })
             .collect();
         if let Err(e) = self.queue.send_all(&chunks).await {
@@ -182,7 +259,7 @@ impl Worker {
         Ok(control.chunks)
     }
 
-    /// One recipient: claim, check, publish, record.
+    /// One recipient: claim, the frequency cap, publish, record.
     async fn send(
         &self,
         run: &str,
@@ -214,6 +291,10 @@ impl Worker {
                     .await?
                 {
                     report.unknown += 1;
+                    // `unknown` does not count towards a cap (as locally).
+                    self.marks
+                        .forget_send(customer, &control.campaign_id)
+                        .await?;
                 }
                 return Ok(Step::Next);
             }
@@ -223,6 +304,47 @@ impl Worker {
                 return Ok(Step::Next);
             }
         }
+        let now = (self.settings.clock)();
+        let campaign = control.campaign_id.as_str();
+        let cap = control.rules.frequency_cap;
+        if let Some(cap) = cap {
+            if !self
+                .marks
+                .reserve_send(customer, campaign, cap, now)
+                .await?
+            {
+                self.pace.refund();
+                let capped = Settle::because(SkipReason::FrequencyCap.as_str());
+                let (skipped, ours) = (RecipientStatus::Skipped, FromState::InFlight);
+                self.marks
+                    .settle(run, customer, skipped, ours, capped)
+                    .await?;
+                report.skipped += 1;
+                return Ok(Step::Next);
+            }
+        }
+        let sent_before = report.sent;
+        let step = self.publish(run, control, entry, report).await?;
+        match (report.sent > sent_before, cap) {
+            // Later capped campaigns count it.
+            (true, None) => self.marks.record_send(customer, campaign, now).await?,
+            // The reservation of a message that did not certainly go.
+            (false, Some(_)) => self.marks.forget_send(customer, campaign).await?,
+            _ => {}
+        }
+        Ok(step)
+    }
+
+    /// The claimed recipient's publish (the SMS opt-out check first) and
+    /// its answer on the mark.
+    async fn publish(
+        &self,
+        run: &str,
+        control: &Control,
+        entry: &ManifestEntry,
+        report: &mut ChunkReport,
+    ) -> Result<Step> {
+        let customer = entry.customer_id.as_str();
         let message = OutboundMessage {
             campaign_id: control.campaign_id.clone(),
             customer_id: customer.to_string(),
@@ -356,37 +478,69 @@ impl Worker {
     }
 
     /// A cancelled run: what nobody claimed is `skipped` (`cancelled`).
-    async fn settle_cancelled(
+    async fn settle_cancelled<'e>(
         &self,
         run: &str,
-        entries: &[ManifestEntry],
+        control: &Control,
+        entries: impl Iterator<Item = &'e ManifestEntry>,
         report: &mut ChunkReport,
     ) -> Result<()> {
         for entry in entries {
-            let customer = entry.customer_id.as_str();
             let cancelled = Settle::because(SkipReason::Cancelled.as_str());
-            let (skipped, untouched) = (RecipientStatus::Skipped, FromState::Untouched);
-            if self
-                .marks
-                .settle(run, customer, skipped, untouched, cancelled)
-                .await?
-            {
-                report.skipped += 1;
-                continue;
+            let skipped = RecipientStatus::Skipped;
+            self.settle_unclaimed(
+                run,
+                control,
+                entry,
+                skipped,
+                cancelled,
+                CANCELLED_IN_FLIGHT,
+                report,
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Settles a recipient nobody claimed (`status`); one a worker claimed
+    /// and left behind becomes `unknown` (reason `left`: a live one records
+    /// `sent` over this if its publish goes through); one with an answer
+    /// stays as it is.
+    #[allow(clippy::too_many_arguments)]
+    async fn settle_unclaimed(
+        &self,
+        run: &str,
+        control: &Control,
+        entry: &ManifestEntry,
+        status: RecipientStatus,
+        detail: Settle,
+        left: &str,
+        report: &mut ChunkReport,
+    ) -> Result<()> {
+        let customer = entry.customer_id.as_str();
+        if self
+            .marks
+            .settle(run, customer, status, FromState::Untouched, detail)
+            .await?
+        {
+            match status {
+                RecipientStatus::Skipped => report.skipped += 1,
+                _ => report.failed += 1,
             }
-            // Claimed by a worker that is gone (a live one records `sent`
-            // over this if its publish goes through).
-            let in_flight = Settle::because(CANCELLED_IN_FLIGHT);
-            let (unknown, claimed) = (RecipientStatus::Unknown, FromState::InFlight);
-            if self
-                .marks
-                .settle(run, customer, unknown, claimed, in_flight)
-                .await?
-            {
-                report.unknown += 1;
-            } else {
-                report.already += 1;
-            }
+            return Ok(());
+        }
+        let (unknown, claimed) = (RecipientStatus::Unknown, FromState::InFlight);
+        if self
+            .marks
+            .settle(run, customer, unknown, claimed, Settle::because(left))
+            .await?
+        {
+            report.unknown += 1;
+            self.marks
+                .forget_send(customer, &control.campaign_id)
+                .await?;
+        } else {
+            report.already += 1;
         }
         Ok(())
     }

@@ -27,7 +27,7 @@ pub use control::RunControl;
 pub(crate) use rate::TokenBucket;
 pub use recipient::RecipientStatus;
 pub(crate) use recipient::{
-    mark, pending_page, settle_cancelled, PendingRecipient, CANCELLED_IN_FLIGHT, IN_DOUBT,
+    defer, mark, pending_page, settle_cancelled, PendingRecipient, CANCELLED_IN_FLIGHT, IN_DOUBT,
 };
 pub use summary::{
     counts_blocking, progress_summary, summary_blocking, waiting_blocking, ProgressSummary,

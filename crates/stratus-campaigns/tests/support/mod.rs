@@ -240,3 +240,14 @@ pub fn spec(template: &str) -> stratus_campaigns::campaign::CampaignSpec {
 pub fn count_status(db: &Db, id: &str, status: &str) -> usize {
     statuses(db, id).iter().filter(|r| r.1 == status).count()
 }
+
+/// SMS moto holds whose text carries `tag`, by number.
+pub fn sms_with(endpoint: &str, tag: &str) -> std::collections::HashMap<String, usize> {
+    let mut by_number = std::collections::HashMap::new();
+    for (number, text) in moto_sms(endpoint) {
+        if text.contains(tag) {
+            *by_number.entry(number).or_default() += 1;
+        }
+    }
+    by_number
+}

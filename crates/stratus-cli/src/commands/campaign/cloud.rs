@@ -25,6 +25,12 @@ pub async fn launch(ctx: &Context, stack: &Stack, campaign: &str) -> Result<()> 
         "handed {} recipient(s) in {} chunk(s) to the cloud workers (run {}); {} settled here",
         launched.recipients, launched.chunks, launched.run_id, launched.settled_here
     );
+    if launched.waiting > 0 {
+        println!(
+            "{} of them wait for their quiet hours to end (the workers send them then)",
+            launched.waiting
+        );
+    }
     if launched.scheduled {
         println!("it starts at its scheduled time (an EventBridge schedule)");
     }
