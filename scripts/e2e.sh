@@ -19,6 +19,8 @@ if [[ -z ${STRATUS_TEST_AWS_ENDPOINT:-} ]]; then
   wait_for_url "$STRATUS_TEST_AWS_ENDPOINT/moto-api/" || { cat "$work/moto.log"; die "moto did not start"; }
 fi
 
+# The app embeds ui/dist at compile time: a stale one would test old screens.
+(cd "$ROOT/ui" && npm run build >/dev/null)
 cargo build -p stratus-desktop
 start_group "$work/xvfb.log" Xvfb -displayfd 3 -screen 0 1400x900x24 -nolisten tcp 3>"$work/display"
 for _ in $(seq 100); do [[ -s $work/display ]] && break; sleep 0.1; done
