@@ -182,28 +182,7 @@ async fn a_cloud_run_nobody_watches_is_in_the_cloud_steered_at_once_and_caught_u
     };
     record_deploy(&home, &target.table, &target.queue_url);
 
-    // What the workers cannot honour is refused with the reason, before
-    // anything is uploaded: the campaign stays a draft.
     let tag = testing::unique_bucket("tag");
-    let capped = draft(&stack, &tag, |s| {
-        s.frequency_cap = Some(stratus_campaigns::campaign::FrequencyCap {
-            messages: 1,
-            days: 7,
-        })
-    })
-    .await;
-    let refused = cloud_launch::launch(&home, &stack, &capped)
-        .await
-        .unwrap_err();
-    assert_eq!(refused.code(), "invalid_campaign");
-    assert!(
-        refused.message().contains("frequency cap"),
-        "{}",
-        refused.message()
-    );
-    let still = campaign::get(&stack.db, &capped).await.unwrap();
-    assert_eq!(still.state, CampaignState::Draft);
-
     let id = draft(&stack, &tag, |_| {}).await;
     let launched = cloud_launch::launch(&home, &stack, &id).await.unwrap();
     assert_eq!(launched.recipients, AUDIENCE as u64);

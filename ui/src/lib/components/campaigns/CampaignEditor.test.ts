@@ -189,9 +189,10 @@ describe('CampaignEditor', () => {
     const onlaunched = vi.fn();
     vi.mocked(backend.cloudStatus).mockResolvedValue({ available: true, workers: 2, reason: null });
     vi.mocked(backend.createCampaign).mockImplementation(async (settings) => campaignView({ id: 'k-8', settings }));
+    // The stack was torn down after the dialog opened.
     vi.mocked(backend.launchCampaignInCloud).mockRejectedValue({
-      code: 'invalid_campaign',
-      message: 'a frequency cap cannot run in the cloud yet: send it from this computer instead',
+      code: 'cloud_unavailable',
+      message: 'profile “shop” has no campaign worker deployed: deploy it (Settings → Deploy, or `stratus deploy`)',
     });
     render(CampaignEditor, { onlaunched, onclose: vi.fn() });
     await user.type(screen.getByTestId('campaign-name'), 'Capped');
@@ -202,8 +203,8 @@ describe('CampaignEditor', () => {
     await user.click(screen.getByTestId('campaign-launch-confirm'));
 
     const error = await screen.findByTestId('campaign-launch-error');
-    expect(error).toHaveAttribute('data-code', 'invalid_campaign');
-    expect(error).toHaveTextContent('Not launched: a frequency cap cannot run in the cloud yet');
+    expect(error).toHaveAttribute('data-code', 'cloud_unavailable');
+    expect(error).toHaveTextContent('Not launched: profile “shop” has no campaign worker deployed');
     expect(screen.getByTestId('campaign-launch-confirm-box')).toContainElement(error);
     expect(onlaunched).not.toHaveBeenCalled();
   });
